@@ -1,0 +1,52 @@
+# Thin wrapper over CMake presets. The two quick-start commands are `make demo` and `make check`.
+JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); echo $$n)
+CTEST_ARGS ?=
+
+.PHONY: all deps build release asan tsan check check-release check-asan check-tsan demo bench \
+        format clean
+
+all: build
+
+deps:
+	./scripts/install-deps.sh
+
+build: deps
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+release: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+asan: deps
+	cmake --preset asan >/dev/null
+	cmake --build --preset asan -j $(JOBS)
+
+tsan: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS)
+
+# Every test on the optimized build, then unit and end-to-end tests under ASan+UBSan.
+check: check-release check-asan
+
+check-release: release
+	ctest --preset release -j $(JOBS) $(CTEST_ARGS)
+
+check-asan: asan
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --preset asan -j $(JOBS) $(CTEST_ARGS)
+
+check-tsan: tsan
+	ctest --preset tsan -j $(JOBS) -L unit $(CTEST_ARGS)
+
+demo: release
+	./examples/demo/run.sh build/release/coreflow
+
+bench: release
+	./bench/run.sh build/release
+
+format:
+	clang-format -i $$(git ls-files '*.cc' '*.h')
+
+clean:
+	rm -rf build

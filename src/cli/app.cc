@@ -1,0 +1,42 @@
+#include "cli/app.h"
+
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+
+#include "base/version.h"
+#include "cli/run_command.h"
+
+namespace coreflow {
+
+int Main(int argc, char** argv) {
+  CLI::App app("coreflow: run many independent tasks across every core, at the throughput the "
+               "hardware allows.",
+               "coreflow");
+  bool version = false;
+  app.add_flag("--version", version, "Print the version and exit");
+  app.require_subcommand(0, 1);
+  RunFlags run_flags;
+  CLI::App* run = AddRunCommand(app, &run_flags);
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    for (char& c : what) {
+      if (c == '\n') c = ' ';
+    }
+    fmt::print(stderr, "coreflow: error: {} (see coreflow --help)\n", what);
+    return 255;
+  }
+  if (version) {
+    fmt::print("coreflow {}\n", kVersion);
+    return 0;
+  }
+  if (run->parsed()) return RunMain(run_flags, run->remaining());
+  fmt::print(stderr, "{}", app.help());
+  return 255;
+}
+
+}  // namespace coreflow

@@ -1,0 +1,212 @@
+#include "cli/run_command.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "base/parse.h"
+#include "cli/argv_split.h"
+#include "engine/engine.h"
+#include "engine/resources.h"
+#include "exec/process_runner.h"
+#include "journal/joblog.h"
+#include "report/progress.h"
+#include "sys/cpu.h"
+#include "sys/fd.h"
+#include "sys/process.h"
+
+namespace coreflow {
+namespace {
+
+constexpr int kUsageError = 255;
+
+int UsageError(const std::string& message) {
+  fmt::print(stderr, "coreflow: error: {}\n", message);
+  return kUsageError;
+}
+
+void Warn(const std::string& message) { fmt::print(stderr, "coreflow: warning: {}\n", message); }
+
+bool ParseDelimiter(const std::string& text, char* out) {
+  if (text == "\\n") {
+    *out = '\n';
+  } else if (text == "\\t") {
+    *out = '\t';
+  } else if (text == "\\0") {
+    *out = '\0';
+  } else if (text == "\\\\") {
+    *out = '\\';
+  } else if (text.size() == 1) {
+    *out = text[0];
+  } else {
+    return false;
+  }
+  return true;
+}
+
+std::string JoinWords(const std::vector<std::string>& words) {
+  std::string line;
+  for (const std::string& w : words) {
+    if (!line.empty()) line.push_back(' ');
+    line += w;
+  }
+  return line;
+}
+
+}  // namespace
+
+CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
+  CLI::App* run = app.add_subcommand(
+      "run",
+      "Run COMMAND once per input, in parallel across the usable cores.\n"
+      "  coreflow run [options] COMMAND [ARGS...] ::: VALUES... [:::+ VALUES...] [:::: FILES...]\n"
+      "Without ::: or ::::, inputs are read from standard input, one per line.");
+  run->prefix_command();  // everything from the first non-option word on is the template
+  run->add_option("-j,--jobs,-P,--max-procs", f->jobs,
+                  "Tasks at once: N, N% or +N/-N of the usable cores, 0 for many "
+                  "(default: one per usable core, or cores / -t)");
+  run->add_option("-t,--threads-per-task", f->threads,
+                  "Threads per task: sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS "
+                  "and the rest for every task (default: cores / slots, or what you exported)")
+      ->check(CLI::PositiveNumber);
+  run->add_flag("-k,--keep-order", f->keep_order, "Print output in input order");
+  run->add_option("--timeout", f->timeout,
+                  "Kill a task (its whole process group) after this long: 30, 2.5s, 10m, 1h");
+  run->add_option("--term-grace", f->term_grace,
+                  "Time between SIGTERM and SIGKILL when a task is stopped (default 2s)");
+  run->add_option("--retries", f->retries,
+                  "Run a failing task up to N times in all (0: until it succeeds)")
+      ->check(CLI::NonNegativeNumber);
+  run->add_option("--halt,--halt-on-error", f->halt,
+                  "When to stop early: never, soon,fail=N, now,fail=N, soon,fail=N%, "
+                  "now,success=N, soon,done=N (default never)");
+  run->add_option("--joblog", f->joblog,
+                  "Write GNU parallel's job log (9 tab-separated columns) to FILE; - for stdout");
+  run->add_flag("--dry-run", f->dry_run, "Print the commands instead of running them");
+  run->add_option("--results,--res", f->results,
+                  "Save each task's stdout, stderr, seq and exit status under DIR/1/VALUE/... "
+                  "instead of printing them");
+  run->add_flag("--line-buffer,--lb", f->line_buffer,
+                "Print output a line at a time as it comes (lines never mix)");
+  run->add_flag("-u,--ungroup", f->ungroup, "Let tasks write straight to the terminal (fastest)");
+  run->add_flag("--group", f->group, "Print each task's output whole when it ends (the default)");
+  run->add_flag("-0,--null", f->null, "Inputs are separated by NUL instead of newline");
+  run->add_option("-d,--delimiter", f->delimiter, "Input separator: one character, \\n, \\t or \\0");
+  run->add_option("-a,--arg-file", f->arg_files, "Read inputs from FILE (like :::: FILE)");
+  run->add_flag("--bar,--progress,--eta", f->progress,
+                "Show progress on stderr: done/total, running, failed, rate, ETA");
+  run->add_flag("--no-progress", f->no_progress, "Never show progress");
+  run->footer(
+      "Replacement strings: {} input, {.} without extension, {/} basename, {//} dirname,\n"
+      "{/.} basename without extension, {#} task number, {%} slot number, {1} {2}... one\n"
+      "source, {1.} {2/}... with a transformation. A command without {} gets the input\n"
+      "appended. Examples:\n"
+      "  coreflow run gzip -k {} ::: *.txt\n"
+      "  coreflow run -t 4 python3 fit.py --in {} --out out/{/.}.json :::: inputs.txt\n"
+      "  find . -name '*.pdb' | coreflow run --timeout 10m voronota-run {}\n"
+      "Exit status: 0 all succeeded, 1-100 that many failed, 101 more, 255 other errors.\n"
+      "See docs/run.md for everything else.");
+  return run;
+}
+
+int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
+  // Options end where the template begins; an unknown option lands there first.
+  if (!rest.empty() && rest[0].size() > 1 && rest[0][0] == '-' && !IsSourceSeparator(rest[0])) {
+    return UsageError(fmt::format("unknown option '{}' (see coreflow run --help)", rest[0]));
+  }
+  std::string err;
+  CommandAndSources parts;
+  if (!SplitCommandAndSources(rest, &parts, &err)) return UsageError(err);
+
+  RunConfig config;
+  config.command_text = JoinWords(parts.command);
+  if (parts.command.empty() && parts.sources.empty() && f.arg_files.empty() &&
+      IsTerminal(STDIN_FILENO)) {
+    return UsageError("no command and no inputs; see coreflow run --help");
+  }
+  for (const std::string& file : f.arg_files) {
+    SourceSpec s;
+    s.kind = SourceSpec::Kind::kFile;
+    s.path = file;
+    config.sources.push_back(s);
+  }
+  for (SourceSpec& s : parts.sources) config.sources.push_back(std::move(s));
+  if (config.sources.empty()) {
+    config.sources.push_back(SourceSpec{SourceSpec::Kind::kStdin, {}, {}, false});
+    if (IsTerminal(STDIN_FILENO)) {
+      Warn("reading inputs from the terminal, one per line; end them with Ctrl-D");
+    }
+  }
+
+  if (f.null) config.delimiter = '\0';
+  if (!f.delimiter.empty() && !ParseDelimiter(f.delimiter, &config.delimiter)) {
+    return UsageError(fmt::format("--delimiter '{}' must be one character, \\n, \\t or \\0",
+                                  f.delimiter));
+  }
+  int modes = (f.line_buffer ? 1 : 0) + (f.ungroup ? 1 : 0) + (f.group ? 1 : 0);
+  if (modes > 1) return UsageError("choose one of --group, --line-buffer and --ungroup");
+  if (f.line_buffer) config.output = OutputMode::kLineBuffer;
+  if (f.ungroup) config.output = OutputMode::kUngroup;
+  if (!f.results.empty() && config.output != OutputMode::kGroup) {
+    return UsageError("--results needs grouped output; drop --line-buffer / --ungroup");
+  }
+
+  SchedulerOptions& s = config.schedule;
+  if (!f.timeout.empty()) {
+    if (!ParseDuration(f.timeout, &s.timeout, &err)) return UsageError("--timeout: " + err);
+    if (s.timeout <= 0) return UsageError("--timeout must be more than 0");
+  }
+  if (!ParseDuration(f.term_grace, &s.term_grace, &err)) return UsageError("--term-grace: " + err);
+  if (f.retries >= 0) s.max_attempts = f.retries;
+  if (!ParseHaltPolicy(f.halt, &s.halt, &err)) return UsageError(err);
+  s.read_all_inputs = s.halt.percent > 0;
+  s.keep_order = f.keep_order;
+
+  Environment env = ProcessEnvironment();
+  CpuBudget cpus = DetectCpuBudget(env);
+  std::optional<JobsSpec> jobs;
+  if (!f.jobs.empty()) {
+    JobsSpec spec;
+    if (!ParseJobs(f.jobs, &spec, &err)) return UsageError(err);
+    jobs = spec;
+  }
+  ResourcePlan plan = PlanResources(jobs, f.threads, cpus);
+  s.slots = plan.slots;
+  config.threads_per_task = plan.threads;
+  config.threads_explicit = f.threads > 0;
+  config.dry_run = f.dry_run;
+  config.results_dir = f.results;
+  config.environment = std::move(env);
+
+  ProcessRunner runner;
+  Engine engine(std::move(config), &runner);
+  if (!engine.Prepare(&err)) return UsageError(err);
+  std::string warning = OversubscriptionWarning(plan, cpus);
+  if (!warning.empty() && !f.dry_run) Warn(warning);
+
+  JobLog joblog;
+  if (!f.joblog.empty() && !f.dry_run) {
+    if (!joblog.Open(f.joblog, STDOUT_FILENO, &err)) return UsageError(err);
+    engine.AddObserver(&joblog);
+  }
+  std::unique_ptr<ProgressDisplay> progress;
+  if (f.progress && !f.no_progress && !f.dry_run) {
+    progress = std::make_unique<ProgressDisplay>(STDERR_FILENO, IsTerminal(STDERR_FILENO),
+                                                 runner.Now());
+    engine.AddObserver(progress.get());
+  }
+  if (!f.dry_run && !runner.Init(&err)) {
+    fmt::print(stderr, "coreflow: error: {}\n", err);
+    return 255;
+  }
+  int status = engine.Run(&err);
+  if (!err.empty()) fmt::print(stderr, "coreflow: error: {}\n", err);
+  if (joblog.error() != 0) {
+    fmt::print(stderr, "coreflow: error: cannot write joblog '{}': {}\n", f.joblog,
+               ErrnoText(joblog.error()));
+    if (status == 0) status = 255;
+  }
+  return status;
+}
+
+}  // namespace coreflow

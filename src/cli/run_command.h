@@ -1,0 +1,39 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
+namespace coreflow {
+
+// The raw values of `coreflow run`'s options, validated by RunMain.
+struct RunFlags {
+  std::string jobs;
+  int threads = 0;
+  bool keep_order = false;
+  std::string timeout;
+  std::string term_grace = "2s";
+  int retries = -1;  // -1: not given
+  std::string halt = "never";
+  std::string joblog;
+  bool dry_run = false;
+  std::string results;
+  bool line_buffer = false;
+  bool ungroup = false;
+  bool group = false;
+  bool null = false;
+  std::string delimiter;
+  std::vector<std::string> arg_files;
+  bool progress = false;
+  bool no_progress = false;
+};
+
+// Declares `coreflow run` and its options on `app`.
+CLI::App* AddRunCommand(CLI::App& app, RunFlags* flags);
+
+// Runs `coreflow run` once CLI11 has parsed the options; `rest` is everything from the command
+// template on. Returns the exit status.
+int RunMain(const RunFlags& flags, const std::vector<std::string>& rest);
+
+}  // namespace coreflow

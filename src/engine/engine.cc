@@ -1,0 +1,372 @@
+#include "engine/engine.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "engine/results_dir.h"
+#include "plan/expand.h"
+#include "sys/clock.h"
+#include "sys/fd.h"
+
+namespace coreflow {
+namespace {
+
+std::string SpawnErrorMessage(const std::string& program, int err) {
+  switch (err) {
+    case ENOENT:
+      return fmt::format("coreflow: {}: command not found\n", program);
+    case EACCES:
+      return fmt::format("coreflow: {}: permission denied\n", program);
+    case ENOEXEC:
+      return fmt::format("coreflow: {}: not an executable format\n", program);
+    case E2BIG:
+      return fmt::format("coreflow: {}: the command line is too long\n", program);
+    default:
+      return fmt::format("coreflow: cannot execute {}: {}\n", program, ErrnoText(err));
+  }
+}
+
+Outcome OutcomeFromWaitStatus(int status) {
+  Outcome o;
+  if (WIFEXITED(status)) {
+    o.exit_code = WEXITSTATUS(status);
+  } else if (WIFSIGNALED(status)) {
+    o.signal = WTERMSIG(status);
+  }
+  return o;
+}
+
+Nanos ToNanos(const timeval& tv) {
+  return static_cast<Nanos>(tv.tv_sec) * kNanosPerSecond + static_cast<Nanos>(tv.tv_usec) * 1000;
+}
+
+}  // namespace
+
+Engine::Engine(RunConfig config, Runner* runner)
+    : config_(std::move(config)), runner_(runner), scheduler_(config_.schedule) {}
+
+Engine::~Engine() = default;
+
+bool Engine::Prepare(std::string* err) {
+  int num_sources = static_cast<int>(config_.sources.size());
+  if (!ParseTemplate(config_.command_text, num_sources, &template_, err)) return false;
+  if (!inputs_.Open(config_.sources, config_.delimiter, err)) return false;
+  Environment env = config_.environment;
+  thread_variables_ =
+      ApplyThreadVariables(config_.threads_per_task, config_.threads_explicit, &env);
+  task_env_ = std::make_unique<TaskEnvironment>(env);
+  return true;
+}
+
+void Engine::AddObserver(RunObserver* observer) {
+  observers_.push_back(observer);
+  wants_command_line_ = wants_command_line_ || observer->WantsCommandLine();
+}
+
+RunTotals Engine::Totals() const {
+  const SchedulerCounts& c = scheduler_.counts();
+  RunTotals t;
+  t.total = c.queued;
+  t.total_known = c.inputs_ended;
+  t.succeeded = c.succeeded;
+  t.failed = c.failed;
+  t.running = c.running;
+  t.elapsed = now_ - start_;
+  return t;
+}
+
+int Engine::DryRun(std::string* err) {
+  std::string buffer;
+  uint64_t seq = 0;
+  int slots = scheduler_.slots();
+  for (;;) {
+    ReadStatus s = inputs_.Next(&tuple_, err);
+    if (s == ReadStatus::kWouldBlock) {
+      WaitReadable(inputs_.fd());
+      continue;
+    }
+    if (s == ReadStatus::kError) return 255;
+    if (s == ReadStatus::kEnd) break;
+    TaskInput in{++seq, {std::move(tuple_)}};
+    buffer += ExpandCommandLine(template_, in, static_cast<int>((seq - 1) % slots) + 1);
+    buffer.push_back('\n');
+    if (buffer.size() >= 64 * 1024) {
+      if (int e = WriteAll(config_.stdout_fd, buffer)) {
+        if (e == EPIPE) return 128 + SIGPIPE;
+        *err = fmt::format("cannot write to standard output: {}", ErrnoText(e));
+        return 255;
+      }
+      buffer.clear();
+    }
+  }
+  if (int e = WriteAll(config_.stdout_fd, buffer)) {
+    if (e == EPIPE) return 128 + SIGPIPE;
+    *err = fmt::format("cannot write to standard output: {}", ErrnoText(e));
+    return 255;
+  }
+  return 0;
+}
+
+int Engine::Run(std::string* err) {
+  if (config_.dry_run) return DryRun(err);
+  start_ = now_ = runner_->Now();
+  std::vector<RunnerEvent> events;
+  FeedInputs();
+  while (!scheduler_.finished()) {
+    events.clear();
+    if (!runner_->Wait(&events, err)) return 255;  // the runner kills its tasks when destroyed
+    now_ = runner_->Now();
+    for (RunnerEvent& ev : events) OnRunnerEvent(ev);
+    FeedInputs();
+  }
+  runner_->EndStragglers(interrupts_ > 1 ? 0 : config_.schedule.term_grace);
+  RunTotals totals = Totals();
+  for (RunObserver* o : observers_) o->OnRunFinished(totals, exit_status_);
+  if (!error_.empty()) {
+    *err = error_;
+  } else if (!scheduler_.abort_reason().empty()) {
+    *err = scheduler_.abort_reason();
+  }
+  return exit_status_;
+}
+
+void Engine::FeedInputs() {
+  while (!input_blocked_ && !inputs_done_ && scheduler_.WantsTasks()) {
+    std::string read_error;
+    ReadStatus s = inputs_.Next(&tuple_, &read_error);
+    switch (s) {
+      case ReadStatus::kValue: {
+        uint64_t seq = ++next_seq_;
+        TaskState& t = tasks_[seq];
+        t.input.seq = seq;
+        t.input.items.push_back(std::move(tuple_));
+        Dispatch(ev::TaskQueued{seq});
+        break;
+      }
+      case ReadStatus::kWouldBlock:
+        input_blocked_ = true;
+        runner_->WatchInput(inputs_.fd());
+        break;
+      case ReadStatus::kError:
+        inputs_done_ = true;
+        Fail(read_error);
+        Dispatch(ev::InputsEnded{});
+        break;
+      case ReadStatus::kEnd:
+        inputs_done_ = true;
+        Dispatch(ev::InputsEnded{});
+        break;
+    }
+  }
+}
+
+void Engine::Dispatch(const Event& event) {
+  pending_.push_back(event);
+  if (dispatching_) return;  // the outer loop below picks it up
+  dispatching_ = true;
+  while (!pending_.empty()) {
+    Event next = std::move(pending_.front());
+    pending_.pop_front();
+    actions_.clear();
+    scheduler_.Handle(next, now_, &actions_);
+    for (const Action& a : actions_) Execute(a);
+  }
+  dispatching_ = false;
+}
+
+void Engine::Execute(const Action& action) {
+  if (const auto* a = std::get_if<act::StartTask>(&action)) {
+    StartTask(*a);
+  } else if (const auto* a = std::get_if<act::SignalTask>(&action)) {
+    runner_->Signal(a->seq, a->signal);
+  } else if (const auto* a = std::get_if<act::ArmTimer>(&action)) {
+    runner_->ArmTimer(a->at);
+  } else if (const auto* a = std::get_if<act::TaskFinished>(&action)) {
+    FinishTask(*a);
+  } else if (const auto* a = std::get_if<act::ReleaseOutput>(&action)) {
+    ReleaseOutput(a->seq);
+  } else if (const auto* a = std::get_if<act::RunFinished>(&action)) {
+    exit_status_ = a->exit_status;
+  }
+}
+
+void Engine::StartTask(const act::StartTask& a) {
+  TaskState& t = tasks_.at(a.seq);
+  t.slot = a.slot;
+  t.attempt = a.attempt;
+  t.started = runner_->Now();
+  t.started_wall = RealtimeNow();
+  ExpandCommand(template_, t.input, a.slot, &command_);
+  task_env_->SetTask(a.seq, a.slot);
+  LaunchSpec spec;
+  spec.command = &command_;
+  spec.envp = task_env_->envp();
+  spec.output = config_.output;
+  int e = runner_->Start(a.seq, spec);
+  if (e == 0) {
+    for (RunObserver* o : observers_) o->OnTaskStarted(a.seq, a.slot, a.attempt, t.started);
+    return;
+  }
+  if (IsTransientSpawnError(e)) {
+    Dispatch(ev::StartDeferred{a.seq});
+    return;
+  }
+  // The command cannot be executed at all: the task fails as a shell would report it.
+  t.error = SpawnErrorMessage(command_.argv[0], e);
+  t.ended = t.started;
+  Outcome o;
+  o.exit_code = e == ENOENT ? 127 : 126;
+  Dispatch(ev::TaskExited{a.seq, o});
+}
+
+void Engine::OnRunnerEvent(RunnerEvent& ev) {
+  switch (ev.kind) {
+    case RunnerEvent::Kind::kExited: {
+      auto it = tasks_.find(ev.handle);
+      if (it == tasks_.end()) return;
+      TaskState& t = it->second;
+      t.ended = ev.at;
+      t.usage = ev.usage;
+      t.output = std::move(ev.output);
+      if (config_.output == OutputMode::kLineBuffer) {
+        OnOutput(t, 1, "", true);
+        OnOutput(t, 2, "", true);
+      }
+      if (t.output && t.output->spill_error != 0 && error_.empty()) {
+        std::string msg = fmt::format(
+            "coreflow: warning: cannot spill task output to a temporary file ({}); keeping it "
+            "in memory\n",
+            ErrnoText(t.output->spill_error));
+        WriteAll(config_.stderr_fd, msg);
+      }
+      Dispatch(ev::TaskExited{ev.handle, OutcomeFromWaitStatus(ev.wait_status)});
+      break;
+    }
+    case RunnerEvent::Kind::kOutput: {
+      auto it = tasks_.find(ev.handle);
+      if (it != tasks_.end()) OnOutput(it->second, ev.stream, ev.data, false);
+      break;
+    }
+    case RunnerEvent::Kind::kSignal: {
+      ++interrupts_;
+      int running = scheduler_.counts().running;
+      if (interrupts_ == 1 && running > 0) {
+        std::string msg = fmt::format(
+            "coreflow: {}: terminating {} running task{} (again to kill them at once)\n",
+            strsignal(ev.signal), running, running == 1 ? "" : "s");
+        WriteAll(config_.stderr_fd, msg);
+      }
+      Dispatch(ev::Interrupted{ev.signal});
+      break;
+    }
+    case RunnerEvent::Kind::kTimer:
+      Dispatch(ev::TimerFired{});
+      break;
+    case RunnerEvent::Kind::kInputReady:
+      input_blocked_ = false;
+      break;
+  }
+}
+
+void Engine::OnOutput(TaskState& t, int stream, const std::string& data, bool flush) {
+  // --line-buffer: pass on whole lines only, so lines of different tasks never mix.
+  std::string& partial = t.partial[stream - 1];
+  (stream == 1 ? t.out_bytes : t.err_bytes) += data.size();
+  partial.append(data);
+  size_t last_newline = partial.rfind('\n');
+  if (!flush && last_newline == std::string::npos) return;
+  size_t n = flush ? partial.size() : last_newline + 1;
+  WriteOut(stream == 1 ? config_.stdout_fd : config_.stderr_fd, partial.data(), n);
+  partial.erase(0, n);
+}
+
+void Engine::WriteOut(int fd, const char* data, size_t size) {
+  if (output_broken_ || size == 0) return;
+  int e = WriteAll(fd, data, size);
+  if (e == 0) return;
+  output_broken_ = true;
+  if (e == EPIPE) {
+    Dispatch(ev::Interrupted{SIGPIPE});  // the reader went away (e.g. `| head`): stop quietly
+  } else {
+    Fail(fmt::format("cannot write {}: {}", fd == config_.stdout_fd ? "standard output"
+                                                                      : "standard error",
+                     ErrnoText(e)));
+  }
+}
+
+void Engine::Fail(const std::string& message) {
+  if (error_.empty()) error_ = message;
+  Dispatch(ev::Abort{});
+}
+
+void Engine::FinishTask(const act::TaskFinished& a) {
+  TaskState& t = tasks_.at(a.seq);
+  if (t.output) {
+    t.out_bytes = t.output->out.size();
+    t.err_bytes = t.output->err.size();
+  }
+  if (!observers_.empty()) {
+    TaskRecord r;
+    r.seq = a.seq;
+    r.attempt = a.attempt;
+    r.slot = t.slot;
+    r.final = a.final;
+    r.outcome = a.outcome;
+    r.started = t.started;
+    r.ended = t.ended;
+    r.started_wall = t.started_wall;
+    r.user_cpu = ToNanos(t.usage.ru_utime);
+    r.sys_cpu = ToNanos(t.usage.ru_stime);
+    r.max_rss_kib = t.usage.ru_maxrss;
+    r.out_bytes = t.out_bytes;
+    r.err_bytes = t.err_bytes;
+    r.error = t.error;
+    if (wants_command_line_) r.command_line = ExpandCommandLine(template_, t.input, t.slot);
+    RunTotals totals = Totals();
+    for (RunObserver* o : observers_) o->OnTaskFinished(r, totals);
+  }
+  if (!a.final) {
+    // GNU parallel shows only the output of the attempt that counts.
+    t.output.reset();
+    t.error.clear();
+    t.out_bytes = t.err_bytes = 0;
+    t.usage = rusage{};
+    return;
+  }
+  if (!config_.results_dir.empty()) {
+    std::string where;
+    if (int e = WriteTaskResults(config_.results_dir, t.input, t.output.get(), t.error, a.outcome,
+                                 &where)) {
+      Fail(fmt::format("cannot write results file '{}': {}", where, ErrnoText(e)));
+    }
+  }
+}
+
+void Engine::ReleaseOutput(uint64_t seq) {
+  auto it = tasks_.find(seq);
+  if (it == tasks_.end()) return;
+  TaskState& t = it->second;
+  if (config_.results_dir.empty()) {
+    if (t.output && !output_broken_) {
+      int e = t.output->out.WriteTo(config_.stdout_fd);
+      if (e == 0) e = t.output->err.WriteTo(config_.stderr_fd);
+      if (e != 0) {
+        output_broken_ = true;
+        if (e == EPIPE) {
+          Dispatch(ev::Interrupted{SIGPIPE});
+        } else {
+          Fail(fmt::format("cannot write task output: {}", ErrnoText(e)));
+        }
+      }
+    }
+    WriteOut(config_.stderr_fd, t.error.data(), t.error.size());
+  }
+  tasks_.erase(it);
+}
+
+}  // namespace coreflow

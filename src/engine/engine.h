@@ -1,0 +1,108 @@
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/environment.h"
+#include "engine/task_env.h"
+#include "engine/thread_env.h"
+#include "exec/runner.h"
+#include "inputs/combine.h"
+#include "plan/template.h"
+#include "report/observer.h"
+#include "schedule/scheduler.h"
+
+namespace coreflow {
+
+// Everything one run needs, already resolved from flags, environment and defaults.
+struct RunConfig {
+  std::string command_text;  // the command words joined by spaces; "" = inputs are commands
+  std::vector<SourceSpec> sources;
+  char delimiter = '\n';
+  SchedulerOptions schedule;
+  int threads_per_task = 1;
+  bool threads_explicit = false;  // -t given: override the user's exported thread variables
+  OutputMode output = OutputMode::kGroup;
+  bool dry_run = false;
+  std::string results_dir;  // --results: task output goes to files there instead of stdout
+  Environment environment;  // what tasks inherit; thread variables are added to it
+  int stdout_fd = 1;
+  int stderr_fd = 2;
+};
+
+// Wires one run: inputs -> planner -> scheduler <-> runner -> observers (joblog, progress).
+// It owns no process and reads no clock itself; the Runner does both.
+class Engine {
+ public:
+  Engine(RunConfig config, Runner* runner);
+  ~Engine();
+
+  // Parses the template and opens the inputs. Usage errors surface here, before any task.
+  bool Prepare(std::string* err);
+  void AddObserver(RunObserver* observer);
+  // Runs every task. Returns GNU parallel's exit status; *err holds a message for 255.
+  int Run(std::string* err);
+
+  const CommandTemplate& command_template() const { return template_; }
+  const std::vector<ThreadVariable>& thread_variables() const { return thread_variables_; }
+
+ private:
+  struct TaskState {
+    TaskInput input;
+    int slot = 0;
+    int attempt = 0;
+    Nanos started = 0;
+    Nanos started_wall = 0;
+    Nanos ended = 0;
+    rusage usage{};
+    std::unique_ptr<CapturedOutput> output;
+    uint64_t out_bytes = 0;
+    uint64_t err_bytes = 0;
+    std::string partial[2];  // --line-buffer: an unfinished line of stdout, stderr
+    std::string error;       // why it could not be executed
+  };
+
+  int DryRun(std::string* err);
+  void FeedInputs();
+  void Dispatch(const Event& event);
+  void Execute(const Action& action);
+  void StartTask(const act::StartTask& a);
+  void FinishTask(const act::TaskFinished& a);
+  void ReleaseOutput(uint64_t seq);
+  void OnRunnerEvent(RunnerEvent& ev);
+  void OnOutput(TaskState& t, int stream, const std::string& data, bool flush);
+  void WriteOut(int fd, const char* data, size_t size);
+  void Fail(const std::string& message);
+  RunTotals Totals() const;
+
+  RunConfig config_;
+  Runner* runner_;
+  CommandTemplate template_;
+  InputCombiner inputs_;
+  Scheduler scheduler_;
+  std::vector<ThreadVariable> thread_variables_;
+  std::unique_ptr<TaskEnvironment> task_env_;
+  std::vector<RunObserver*> observers_;
+  bool wants_command_line_ = false;
+
+  std::unordered_map<uint64_t, TaskState> tasks_;
+  uint64_t next_seq_ = 0;
+  bool inputs_done_ = false;
+  bool input_blocked_ = false;
+  std::deque<Event> pending_;
+  std::vector<Action> actions_;
+  bool dispatching_ = false;
+  Command command_;
+  std::vector<std::string> tuple_;
+  Nanos start_ = 0;
+  Nanos now_ = 0;
+  int exit_status_ = 0;
+  int interrupts_ = 0;
+  bool output_broken_ = false;
+  std::string error_;  // the first error that ends the run with 255
+};
+
+}  // namespace coreflow

@@ -1,0 +1,91 @@
+#include "engine/resources.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include <fmt/format.h>
+
+#include "base/parse.h"
+
+namespace coreflow {
+
+bool ParseJobs(std::string_view text, JobsSpec* out, std::string* err) {
+  auto bad = [&] {
+    *err = fmt::format("-j '{}' is not a slot count; use N, N%, +N, -N or 0", text);
+    return false;
+  };
+  if (text.empty()) return bad();
+  JobsSpec spec;
+  std::string_view number = text;
+  if (text.back() == '%') {
+    spec.kind = JobsSpec::Kind::kPercent;
+    number.remove_suffix(1);
+  } else if (text[0] == '+' || text[0] == '-') {
+    spec.kind = JobsSpec::Kind::kRelative;
+    number.remove_prefix(1);
+  }
+  double v = 0;
+  if (!ParseDouble(number, &v)) return bad();
+  if (spec.kind == JobsSpec::Kind::kAbsolute) {
+    if (v != std::floor(v)) return bad();
+    if (v == 0) spec.kind = JobsSpec::Kind::kMax;
+  }
+  if (spec.kind == JobsSpec::Kind::kPercent && v <= 0) return bad();
+  spec.value = (text[0] == '-') ? -v : v;
+  *out = spec;
+  return true;
+}
+
+ResourcePlan PlanResources(const std::optional<JobsSpec>& jobs, int threads_flag,
+                           const CpuBudget& cpus) {
+  ResourcePlan plan;
+  int cores = std::max(1, cpus.usable);
+  std::string cores_text = fmt::format("{} usable cores ({})", cores, cpus.limited_by);
+  if (jobs) {
+    double slots = 0;
+    switch (jobs->kind) {
+      case JobsSpec::Kind::kAbsolute:
+        slots = jobs->value;
+        break;
+      case JobsSpec::Kind::kPercent:
+        slots = std::floor(cores * jobs->value / 100.0);
+        break;
+      case JobsSpec::Kind::kRelative:
+        slots = cores + jobs->value;
+        break;
+      case JobsSpec::Kind::kMax:
+        slots = kMaxSlotsForJobsZero;
+        break;
+    }
+    plan.slots = static_cast<int>(std::clamp(slots, 1.0, 1e6));
+    plan.slots_source = jobs->kind == JobsSpec::Kind::kAbsolute ? "-j" : "-j of " + cores_text;
+  } else if (threads_flag > 0) {
+    plan.slots = std::max(1, cores / threads_flag);
+    plan.slots_source = fmt::format("{} / {} threads per task", cores_text, threads_flag);
+  } else {
+    plan.slots = cores;
+    plan.slots_source = cores_text;
+  }
+  if (threads_flag > 0) {
+    plan.threads = threads_flag;
+    plan.threads_source = "-t";
+  } else {
+    plan.threads = std::max(1, cores / plan.slots);
+    plan.threads_source = fmt::format("{} cores / {} slots", cores, plan.slots);
+  }
+  // -j 0 asks for oversubscription on purpose (tasks that mostly wait), so it is not warned.
+  bool max_slots = jobs && jobs->kind == JobsSpec::Kind::kMax;
+  plan.oversubscribed = !max_slots && static_cast<int64_t>(plan.slots) * plan.threads > cores;
+  return plan;
+}
+
+std::string OversubscriptionWarning(const ResourcePlan& plan, const CpuBudget& cpus) {
+  if (!plan.oversubscribed) return "";
+  return fmt::format(
+      "{} slots x {} threads per task = {} threads on {} usable cores (limited by {}); tasks "
+      "will compete for cores",
+      plan.slots, plan.threads, static_cast<int64_t>(plan.slots) * plan.threads, cpus.usable,
+      cpus.limited_by);
+}
+
+}  // namespace coreflow

@@ -1,0 +1,41 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "sys/fd.h"
+#include "sys/fs.h"
+
+namespace coreflow {
+
+// One captured output stream of a task. Small output stays in memory; past `memory_limit`
+// bytes everything moves to an unlinked file in the run's private temporary directory, so a
+// task that prints gigabytes costs disk, not RAM.
+class OutputBuffer {
+ public:
+  static constexpr size_t kDefaultMemoryLimit = 256 * 1024;
+
+  OutputBuffer(PrivateTempDir* spill_dir, size_t memory_limit = kDefaultMemoryLimit)
+      : spill_dir_(spill_dir), memory_limit_(memory_limit) {}
+
+  // Appends data. Returns 0, or the errno of a failed spill (the data is then kept in memory:
+  // nothing is lost, but the caller should report it).
+  int Append(std::string_view data);
+  uint64_t size() const { return size_; }
+  bool spilled() const { return spill_.valid(); }
+
+  // Writes everything captured to `fd`. Returns 0 or errno (EPIPE, ENOSPC, ...).
+  int WriteTo(int fd) const;
+  // The captured bytes as a string (tests, small outputs).
+  std::string ToString() const;
+
+ private:
+  PrivateTempDir* spill_dir_;
+  size_t memory_limit_;
+  std::string memory_;
+  UniqueFd spill_;
+  uint64_t size_ = 0;
+};
+
+}  // namespace coreflow

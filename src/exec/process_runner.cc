@@ -1,0 +1,330 @@
+#include "exec/process_runner.h"
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "sys/clock.h"
+#include "sys/process.h"
+
+namespace coreflow {
+namespace {
+
+// Epoll tokens: what kind of descriptor in the top byte, the task handle below it.
+enum TokenKind : uint64_t { kPidfd = 1, kStdout = 2, kStderr = 3, kSignals = 4, kTimer = 5,
+                            kInput = 6 };
+constexpr int kKindShift = 56;
+constexpr uint64_t kHandleMask = (uint64_t{1} << kKindShift) - 1;
+
+uint64_t Token(TokenKind kind, uint64_t handle = 0) {
+  return (static_cast<uint64_t>(kind) << kKindShift) | (handle & kHandleMask);
+}
+
+int MakePipe(UniqueFd* read_end, UniqueFd* write_end) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
+  read_end->Reset(fds[0]);
+  write_end->Reset(fds[1]);
+  // Only our end is non-blocking: the task must see an ordinary blocking pipe.
+  return SetNonBlocking(fds[0]);
+}
+
+}  // namespace
+
+bool IsTransientSpawnError(int err) {
+  return err == EAGAIN || err == EMFILE || err == ENFILE || err == ENOMEM || err == EINTR;
+}
+
+ProcessRunner::~ProcessRunner() {
+  KillAll();
+  if (attr_ready_) posix_spawnattr_destroy(&attr_);
+}
+
+bool ProcessRunner::Init(std::string* err) {
+  auto fail = [&](const char* what, int e) {
+    *err = fmt::format("cannot set up the process runner: {}: {}", what, ErrnoText(e));
+    return false;
+  };
+  if (int e = poller_.Init()) return fail("epoll_create1", e);
+  if (int e = timer_.Init()) return fail("timerfd_create", e);
+  if (int e = signals_.Install()) return fail("signalfd", e);
+  if (int e = poller_.Add(timer_.fd(), EPOLLIN, Token(kTimer))) return fail("epoll_ctl", e);
+  if (int e = poller_.Add(signals_.fd(), EPOLLIN, Token(kSignals))) return fail("epoll_ctl", e);
+  dev_null_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
+  if (!dev_null_.valid()) return fail("/dev/null", errno);
+  BecomeChildSubreaper();  // best effort: without it orphans go to init instead
+
+  if (int e = posix_spawnattr_init(&attr_)) return fail("posix_spawnattr_init", e);
+  attr_ready_ = true;
+  sigset_t empty;
+  sigemptyset(&empty);
+  sigset_t defaults = SignalsToResetInChild();
+  posix_spawnattr_setsigmask(&attr_, &empty);
+  posix_spawnattr_setsigdefault(&attr_, &defaults);
+  posix_spawnattr_setpgroup(&attr_, 0);
+  posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
+                                       POSIX_SPAWN_SETSIGDEF);
+  read_buffer_.resize(64 * 1024);
+  return true;
+}
+
+int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
+  Proc p;
+  p.mode = spec.output;
+  UniqueFd out_w, err_w;
+  if (spec.output != OutputMode::kUngroup) {
+    if (int e = MakePipe(&p.out, &out_w)) return e;
+    if (int e = MakePipe(&p.err, &err_w)) return e;
+  }
+  // Hold one descriptor in reserve so pidfd_open cannot fail with EMFILE after the spawn.
+  UniqueFd reserve(::fcntl(dev_null_.get(), F_DUPFD_CLOEXEC, 0));
+  if (!reserve.valid()) return errno;
+
+  posix_spawn_file_actions_t actions;
+  if (int e = posix_spawn_file_actions_init(&actions)) return e;
+  posix_spawn_file_actions_adddup2(&actions, dev_null_.get(), STDIN_FILENO);
+  if (spec.output != OutputMode::kUngroup) {
+    posix_spawn_file_actions_adddup2(&actions, out_w.get(), STDOUT_FILENO);
+    posix_spawn_file_actions_adddup2(&actions, err_w.get(), STDERR_FILENO);
+  }
+  argv_.clear();
+  for (const std::string& a : spec.command->argv) argv_.push_back(const_cast<char*>(a.c_str()));
+  argv_.push_back(nullptr);
+  pid_t pid = 0;
+  int e = posix_spawnp(&pid, argv_[0], &actions, &attr_, argv_.data(), spec.envp);
+  posix_spawn_file_actions_destroy(&actions);
+  if (e != 0) return e;
+  out_w.Reset();
+  err_w.Reset();
+  reserve.Reset();
+
+  p.pid = pid;
+  p.pidfd.Reset(PidfdOpen(pid));
+  int add_error = p.pidfd.valid() ? poller_.Add(p.pidfd.get(), EPOLLIN, Token(kPidfd, handle))
+                                  : errno;
+  if (add_error == 0 && p.out.valid()) {
+    add_error = poller_.Add(p.out.get(), EPOLLIN, Token(kStdout, handle));
+    if (add_error == 0) add_error = poller_.Add(p.err.get(), EPOLLIN, Token(kStderr, handle));
+  }
+  if (add_error != 0) {
+    // Cannot watch it: take it back at once and let the scheduler try again later.
+    ::kill(-pid, SIGKILL);
+    int status;
+    while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+    }
+    return add_error == ENOSPC ? ENOMEM : add_error;
+  }
+  if (spec.output == OutputMode::kGroup) {
+    p.captured = std::make_unique<CapturedOutput>(&spill_dir_);
+  }
+  by_pid_[pid] = handle;
+  procs_.emplace(handle, std::move(p));
+  return 0;
+}
+
+void ProcessRunner::Signal(uint64_t handle, int signal) {
+  auto it = procs_.find(handle);
+  if (it == procs_.end()) return;
+  it->second.signalled = true;
+  // The leader is not reaped until we handle its exit, so its group id cannot be reused.
+  ::kill(-it->second.pid, signal);
+}
+
+void ProcessRunner::ArmTimer(Nanos at) { timer_.ArmAt(at); }
+
+void ProcessRunner::WatchInput(int fd) {
+  int e = watched_input_ == fd
+              ? poller_.Modify(fd, EPOLLIN | EPOLLONESHOT, Token(kInput))
+              : poller_.Add(fd, EPOLLIN | EPOLLONESHOT, Token(kInput));
+  if (e == 0) {
+    watched_input_ = fd;
+    return;
+  }
+  // epoll refuses regular files (EPERM); their reads never block, so they are ready now.
+  RunnerEvent ev;
+  ev.kind = RunnerEvent::Kind::kInputReady;
+  pending_.push_back(std::move(ev));
+}
+
+Nanos ProcessRunner::Now() { return MonotonicNow(); }
+
+bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
+  if (!pending_.empty()) {
+    for (auto& ev : pending_) events->push_back(std::move(ev));
+    pending_.clear();
+    return true;
+  }
+  int n = poller_.Wait(&ready_, -1);
+  if (n < 0) {
+    *err = fmt::format("epoll_wait failed: {}", ErrnoText(-n));
+    return false;
+  }
+  for (int i = 0; i < n; ++i) {
+    uint64_t token = ready_[static_cast<size_t>(i)].data.u64;
+    uint64_t handle = token & kHandleMask;
+    switch (token >> kKindShift) {
+      case kPidfd:
+        OnExit(handle, events);
+        break;
+      case kStdout:
+        OnReadable(handle, 1, events);
+        break;
+      case kStderr:
+        OnReadable(handle, 2, events);
+        break;
+      case kSignals:
+        while (int sig = signals_.ReadSignal()) {
+          RunnerEvent ev;
+          ev.kind = RunnerEvent::Kind::kSignal;
+          ev.signal = sig;
+          events->push_back(std::move(ev));
+        }
+        break;
+      case kTimer: {
+        timer_.Acknowledge();
+        RunnerEvent ev;
+        ev.kind = RunnerEvent::Kind::kTimer;
+        events->push_back(std::move(ev));
+        break;
+      }
+      case kInput: {
+        RunnerEvent ev;
+        ev.kind = RunnerEvent::Kind::kInputReady;
+        events->push_back(std::move(ev));
+        break;
+      }
+      default:
+        break;
+    }
+  }
+  return true;
+}
+
+bool ProcessRunner::Drain(uint64_t handle, Proc& p, int stream, bool until_empty,
+                          std::vector<RunnerEvent>* events) {
+  UniqueFd& fd = stream == 1 ? p.out : p.err;
+  // After an exit, what the task wrote fits in the pipe; a grandchild writing on is not chased.
+  int reads_left = until_empty ? 32 : 1;
+  while (reads_left-- > 0) {
+    ssize_t n = ReadSome(fd.get(), read_buffer_.data(), read_buffer_.size());
+    if (n <= 0) return n < 0 && errno == EAGAIN;  // EAGAIN: nothing more now, still open
+    std::string_view data(read_buffer_.data(), static_cast<size_t>(n));
+    if (p.mode == OutputMode::kGroup) {
+      OutputBuffer& buf = stream == 1 ? p.captured->out : p.captured->err;
+      if (int e = buf.Append(data)) p.captured->spill_error = e;
+    } else {
+      RunnerEvent ev;
+      ev.kind = RunnerEvent::Kind::kOutput;
+      ev.handle = handle;
+      ev.stream = stream;
+      ev.data.assign(data);
+      events->push_back(std::move(ev));
+    }
+  }
+  return true;
+}
+
+void ProcessRunner::OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events) {
+  auto it = procs_.find(handle);
+  if (it == procs_.end()) return;  // a stale event: the task was already handled
+  Proc& p = it->second;
+  UniqueFd& fd = stream == 1 ? p.out : p.err;
+  if (!fd.valid()) return;
+  if (!Drain(handle, p, stream, false, events)) fd.Reset();  // closing also leaves the epoll set
+}
+
+void ProcessRunner::OnExit(uint64_t handle, std::vector<RunnerEvent>* events) {
+  auto it = procs_.find(handle);
+  if (it == procs_.end()) return;
+  Proc& p = it->second;
+  // A task we signalled loses its whole group with it, so no grandchild outlives a timeout.
+  if (p.signalled) ::kill(-p.pid, SIGKILL);
+  RunnerEvent ev;
+  ev.kind = RunnerEvent::Kind::kExited;
+  ev.handle = handle;
+  pid_t r;
+  do r = ::wait4(p.pid, &ev.wait_status, WNOHANG, &ev.usage);
+  while (r < 0 && errno == EINTR);
+  if (r == 0) return;  // not exited after all (cannot happen for a pidfd event)
+  ev.at = MonotonicNow();
+  // What the task wrote before it exited is in the pipes now. A background grandchild that
+  // still holds them open is not waited for.
+  for (int stream = 1; stream <= 2; ++stream) {
+    UniqueFd& fd = stream == 1 ? p.out : p.err;
+    if (fd.valid()) Drain(handle, p, stream, true, events);
+  }
+  ev.output = std::move(p.captured);
+  by_pid_.erase(p.pid);
+  procs_.erase(it);
+  events->push_back(std::move(ev));
+  ReapExitedChildren(events);
+}
+
+void ProcessRunner::ReapExitedChildren(std::vector<RunnerEvent>* events) {
+  // Orphans re-parented to us become zombies; reap them. A task found here is handled now.
+  for (;;) {
+    siginfo_t info{};
+    if (::waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) != 0 || info.si_pid == 0) return;
+    auto it = by_pid_.find(info.si_pid);
+    if (it != by_pid_.end()) {
+      OnExit(it->second, events);
+      return;  // OnExit continues the sweep
+    }
+    int status;
+    ::waitpid(info.si_pid, &status, WNOHANG);
+  }
+}
+
+void ProcessRunner::EndStragglers(Nanos grace) {
+  auto stragglers = [this] {
+    std::vector<pid_t> out;
+    for (pid_t pid : ListChildren()) {
+      if (by_pid_.count(pid) == 0) out.push_back(pid);  // tasks are the engine's to end
+    }
+    return out;
+  };
+  std::vector<pid_t> first = stragglers();
+  if (first.empty()) return;
+  std::vector<pollfd> fds;
+  for (pid_t pid : first) {
+    int fd = PidfdOpen(pid);
+    ::kill(pid, SIGTERM);
+    if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+  }
+  Nanos deadline = MonotonicNow() + grace;
+  for (pollfd& f : fds) {
+    Nanos left = deadline - MonotonicNow();
+    if (left > 0) ::poll(&f, 1, static_cast<int>(left / kNanosPerMilli));
+    ::close(f.fd);
+  }
+  // Killing a straggler may orphan its own children to us in turn: repeat until none is left.
+  for (int round = 0; round < 100; ++round) {
+    std::vector<pid_t> left = stragglers();
+    if (left.empty()) break;
+    for (pid_t pid : left) {
+      ::kill(pid, SIGKILL);
+      int status;
+      while (::waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+      }
+    }
+  }
+}
+
+void ProcessRunner::KillAll() {
+  for (auto& [handle, p] : procs_) {
+    ::kill(-p.pid, SIGKILL);
+    int status;
+    while (::waitpid(p.pid, &status, 0) < 0 && errno == EINTR) {
+    }
+  }
+  procs_.clear();
+  by_pid_.clear();
+}
+
+}  // namespace coreflow

@@ -1,0 +1,74 @@
+#pragma once
+
+#include <spawn.h>
+#include <sys/epoll.h>
+
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "exec/runner.h"
+#include "sys/fd.h"
+#include "sys/fs.h"
+#include "sys/poller.h"
+#include "sys/signals.h"
+
+namespace coreflow {
+
+// The runner that forks: posix_spawn (vfork semantics) into a new process group, a pidfd per
+// task, and one epoll over pidfds, output pipes, a signalfd and a timerfd. No polling, no
+// sleeping. coreflow becomes a child subreaper so orphaned grandchildren come back to it.
+class ProcessRunner : public Runner {
+ public:
+  ProcessRunner() = default;
+  ~ProcessRunner() override;
+  ProcessRunner(const ProcessRunner&) = delete;
+  ProcessRunner& operator=(const ProcessRunner&) = delete;
+
+  // Sets up epoll, signals and the timer. False with *err if the OS refuses.
+  bool Init(std::string* err);
+
+  int Start(uint64_t handle, const LaunchSpec& spec) override;
+  void Signal(uint64_t handle, int signal) override;
+  void ArmTimer(Nanos at) override;
+  void WatchInput(int fd) override;
+  bool Wait(std::vector<RunnerEvent>* events, std::string* err) override;
+  Nanos Now() override;
+  void EndStragglers(Nanos grace) override;
+
+ private:
+  struct Proc {
+    pid_t pid = 0;
+    UniqueFd pidfd;
+    UniqueFd out;  // read ends of the task's stdout and stderr pipes
+    UniqueFd err;
+    OutputMode mode = OutputMode::kGroup;
+    std::unique_ptr<CapturedOutput> captured;
+    bool signalled = false;
+  };
+
+  void OnExit(uint64_t handle, std::vector<RunnerEvent>* events);
+  void OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events);
+  // Reads what a pipe holds now; false at end of file or error.
+  bool Drain(uint64_t handle, Proc& p, int stream, bool until_empty,
+             std::vector<RunnerEvent>* events);
+  void ReapExitedChildren(std::vector<RunnerEvent>* events);
+  void KillAll();
+
+  Poller poller_;
+  DeadlineTimer timer_;
+  TerminationSignals signals_;
+  UniqueFd dev_null_;
+  PrivateTempDir spill_dir_;
+  posix_spawnattr_t attr_{};
+  bool attr_ready_ = false;
+  int watched_input_ = -1;
+  std::unordered_map<uint64_t, Proc> procs_;
+  std::unordered_map<pid_t, uint64_t> by_pid_;
+  std::vector<epoll_event> ready_;
+  std::vector<RunnerEvent> pending_;  // events found outside Wait() (input that cannot block)
+  std::vector<char*> argv_;
+  std::string read_buffer_;
+};
+
+}  // namespace coreflow

@@ -1,0 +1,73 @@
+#pragma once
+
+#include <sys/resource.h>
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "base/time.h"
+#include "exec/output_buffer.h"
+#include "plan/task.h"
+
+namespace coreflow {
+
+enum class OutputMode {
+  kGroup,       // capture each task's stdout and stderr; print them whole when it ends
+  kLineBuffer,  // pass on complete lines as they come (--line-buffer)
+  kUngroup,     // the task writes straight to our stdout/stderr (-u)
+};
+
+struct LaunchSpec {
+  const Command* command = nullptr;
+  char* const* envp = nullptr;
+  OutputMode output = OutputMode::kGroup;
+};
+
+// What a task printed, once it ended (kGroup).
+struct CapturedOutput {
+  explicit CapturedOutput(PrivateTempDir* spill) : out(spill), err(spill) {}
+  OutputBuffer out;
+  OutputBuffer err;
+  int spill_error = 0;  // errno of a failed spill, if any
+};
+
+struct RunnerEvent {
+  enum class Kind { kExited, kOutput, kSignal, kTimer, kInputReady };
+  Kind kind = Kind::kTimer;
+  uint64_t handle = 0;          // kExited, kOutput: the handle given to Start()
+  int wait_status = 0;          // kExited: as from wait(2)
+  rusage usage{};               // kExited: the task's own CPU time and peak RSS
+  Nanos at = 0;                 // kExited: when the exit was seen
+  std::unique_ptr<CapturedOutput> output;  // kExited in kGroup mode
+  int stream = 0;               // kOutput: 1 or 2
+  std::string data;             // kOutput: bytes read (kLineBuffer mode)
+  int signal = 0;               // kSignal
+};
+
+// Starts and watches task processes. The one production implementation forks; tests use fakes.
+class Runner {
+ public:
+  virtual ~Runner() = default;
+
+  // Starts a process for `handle`. Returns 0, or errno: ENOENT, EACCES, ENOEXEC, E2BIG mean the
+  // command cannot be executed; EAGAIN, EMFILE, ENFILE, ENOMEM are transient.
+  virtual int Start(uint64_t handle, const LaunchSpec& spec) = 0;
+  // Signals the process group of a started task.
+  virtual void Signal(uint64_t handle, int signal) = 0;
+  // Wakes Wait() with a kTimer event at monotonic time `at` (0 disarms).
+  virtual void ArmTimer(Nanos at) = 0;
+  // Wakes Wait() with kInputReady once `fd` is readable.
+  virtual void WatchInput(int fd) = 0;
+  // Blocks until something happens and appends what did. False with *err on a fatal error.
+  virtual bool Wait(std::vector<RunnerEvent>* events, std::string* err) = 0;
+  virtual Nanos Now() = 0;
+  // Ends every process left behind (re-parented orphans): SIGTERM, `grace`, SIGKILL.
+  virtual void EndStragglers(Nanos grace) = 0;
+};
+
+// True for Start() errors that mean "try again later" rather than "this command is broken".
+bool IsTransientSpawnError(int err);
+
+}  // namespace coreflow

@@ -1,0 +1,203 @@
+#include "plan/template.h"
+
+#include <array>
+#include <cctype>
+
+#include <fmt/format.h>
+
+namespace coreflow {
+namespace {
+
+// Characters that make /bin/sh do more than split words on blanks.
+bool IsShellSyntax(char c) {
+  switch (c) {
+    case '|': case '&': case ';': case '<': case '>': case '(': case ')': case '$': case '`':
+    case '\\': case '"': case '\'': case '*': case '?': case '[': case ']': case '#': case '~':
+    case '!': case '\n': case '\r':
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool IsBlank(char c) { return c == ' ' || c == '\t'; }
+
+// Shell builtins and keywords that have no program of their own: they need the shell.
+bool IsShellOnlyWord(std::string_view w) {
+  static constexpr std::array<std::string_view, 45> kWords = {
+      ".",      ":",       "alias",  "bg",     "break", "cd",      "command", "continue", "eval",
+      "exec",   "exit",    "export", "fc",     "fg",    "getopts", "hash",    "jobs",     "let",
+      "local",  "read",    "readonly", "return", "set", "shift",   "source",  "times",    "trap",
+      "type",   "ulimit",  "umask",  "unalias", "unset", "wait",   "if",      "then",     "else",
+      "elif",   "fi",      "for",    "while",  "until", "do",      "done",    "case",     "{"};
+  for (std::string_view k : kWords) {
+    if (w == k) return true;
+  }
+  return false;
+}
+
+// Tries to read a replacement string at text[i] == '{'. Returns its length, 0 if the brace is
+// literal text, or -1 with *err set for a malformed one.
+int ParseField(std::string_view text, size_t i, int num_sources, Field* field, std::string* err) {
+  size_t j = i + 1;
+  auto at_word_end = [&](size_t k) { return k >= text.size() || IsBlank(text[k]); };
+  if (j < text.size() && (text[j] == '#' || text[j] == '%')) {
+    if (j + 1 < text.size() && text[j + 1] == '}') {
+      field->kind = text[j] == '#' ? Field::Kind::kSeq : Field::Kind::kSlot;
+      return 3;
+    }
+    if (at_word_end(j + 1)) {
+      *err = fmt::format("unclosed '{{' at column {} of the command template '{}'", i + 1, text);
+      return -1;
+    }
+    return 0;
+  }
+  size_t digits_begin = j;
+  while (j < text.size() && std::isdigit(static_cast<unsigned char>(text[j]))) ++j;
+  std::string_view digits = text.substr(digits_begin, j - digits_begin);
+  size_t suffix_begin = j;
+  while (j < text.size() && (text[j] == '.' || text[j] == '/')) ++j;
+  std::string_view suffix = text.substr(suffix_begin, j - suffix_begin);
+  // "{1", "{.", "{2/." ending a word, or "{" ending the template: an unfinished replacement
+  // string. A "{" before a blank is shell grouping ("{ cmd; }") and stays literal.
+  bool started = !digits.empty() || !suffix.empty() || j >= text.size();
+  if (at_word_end(j) && started && suffix.size() <= 2) {
+    *err = fmt::format("unclosed '{{' at column {} of the command template '{}'", i + 1, text);
+    return -1;
+  }
+  if (j >= text.size()) return 0;
+  if (text[j] != '}') return 0;  // e.g. awk '{print $1}': literal braces
+  Transform t;
+  if (suffix.empty()) {
+    t = Transform::kNone;
+  } else if (suffix == ".") {
+    t = Transform::kNoExtension;
+  } else if (suffix == "/") {
+    t = Transform::kBasename;
+  } else if (suffix == "//") {
+    t = Transform::kDirname;
+  } else if (suffix == "/.") {
+    t = Transform::kBasenameNoExtension;
+  } else {
+    return 0;  // not one of ours, e.g. {..}: literal
+  }
+  int source = 0;
+  if (!digits.empty()) {
+    if (digits.size() > 6) return 0;
+    source = std::stoi(std::string(digits));
+    if (source < 1 || source > num_sources) {
+      *err = num_sources == 1
+                 ? fmt::format("the template uses {{{}{}}} but there is only 1 input source",
+                               digits, suffix)
+                 : fmt::format("the template uses {{{}{}}} but there are {} input sources", digits,
+                               suffix, num_sources);
+      return -1;
+    }
+  }
+  field->kind = Field::Kind::kInput;
+  field->source = source;
+  field->transform = t;
+  return static_cast<int>(j - i + 1);
+}
+
+void AddLiteral(std::vector<Piece>* pieces, std::string_view text) {
+  if (text.empty()) return;
+  if (!pieces->empty() && !pieces->back().is_field) {
+    pieces->back().text.append(text);
+  } else {
+    pieces->push_back(Piece{false, std::string(text), {}});
+  }
+}
+
+// Splits the pieces into argv words on blanks; fields stick to the text around them.
+void SplitWords(const std::vector<Piece>& pieces, std::vector<std::vector<Piece>>* words) {
+  std::vector<Piece> current;
+  auto flush = [&] {
+    if (!current.empty()) words->push_back(std::move(current));
+    current.clear();
+  };
+  for (const Piece& p : pieces) {
+    if (p.is_field) {
+      current.push_back(p);
+      continue;
+    }
+    size_t i = 0;
+    while (i < p.text.size()) {
+      if (IsBlank(p.text[i])) {
+        flush();
+        ++i;
+        continue;
+      }
+      size_t j = i;
+      while (j < p.text.size() && !IsBlank(p.text[j])) ++j;
+      AddLiteral(&current, std::string_view(p.text).substr(i, j - i));
+      i = j;
+    }
+  }
+  flush();
+}
+
+bool NeedsShell(const std::vector<Piece>& pieces) {
+  for (const Piece& p : pieces) {
+    if (p.is_field) continue;
+    for (char c : p.text) {
+      if (IsShellSyntax(c)) return true;
+    }
+  }
+  // The first word decides whether it is a shell builtin or a VAR=value assignment.
+  std::string first;
+  for (const Piece& p : pieces) {
+    if (p.is_field) break;
+    size_t i = 0;
+    while (first.empty() && i < p.text.size() && IsBlank(p.text[i])) ++i;
+    size_t j = i;
+    while (j < p.text.size() && !IsBlank(p.text[j])) ++j;
+    first.append(p.text, i, j - i);
+    if (j < p.text.size()) break;
+  }
+  return first.find('=') != std::string::npos || IsShellOnlyWord(first);
+}
+
+}  // namespace
+
+bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
+                   std::string* err) {
+  *out = CommandTemplate{};
+  out->text = std::string(line);
+  if (line.empty()) {
+    out->inputs_are_commands = true;
+    out->use_shell = true;
+    return true;
+  }
+  bool blank = true;
+  for (char c : line) blank = blank && (IsBlank(c) || c == '\n');
+  if (blank) {
+    *err = "the command template is empty; give a command, e.g. coreflow run gzip {} ::: *.txt";
+    return false;
+  }
+  bool has_input_field = false;
+  size_t literal_begin = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '{') continue;
+    Field field;
+    int len = ParseField(line, i, num_sources, &field, err);
+    if (len < 0) return false;
+    if (len == 0) continue;
+    AddLiteral(&out->pieces, line.substr(literal_begin, i - literal_begin));
+    out->pieces.push_back(Piece{true, {}, field});
+    has_input_field = has_input_field || field.kind == Field::Kind::kInput;
+    out->uses_slot = out->uses_slot || field.kind == Field::Kind::kSlot;
+    i += static_cast<size_t>(len) - 1;
+    literal_begin = i + 1;
+  }
+  AddLiteral(&out->pieces, line.substr(literal_begin));
+  if (!has_input_field) {
+    AddLiteral(&out->pieces, " ");
+    out->pieces.push_back(Piece{true, {}, Field{}});
+  }
+  out->use_shell = NeedsShell(out->pieces);
+  if (!out->use_shell) SplitWords(out->pieces, &out->words);
+  return true;
+}
+
+}  // namespace coreflow

@@ -1,0 +1,45 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "plan/replacement.h"
+
+namespace coreflow {
+
+// One replacement string: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}
+struct Field {
+  enum class Kind { kInput, kSeq, kSlot };
+  Kind kind = Kind::kInput;
+  int source = 0;  // 1-based input source for {n...}; 0 means every source ({}, {.}, ...)
+  Transform transform = Transform::kNone;
+};
+
+// A run of literal text or one replacement string.
+struct Piece {
+  bool is_field = false;
+  std::string text;  // literal text when !is_field
+  Field field;
+};
+
+// A parsed command template. GNU parallel joins the command words with spaces and reads the
+// result as a shell command line; so do we. When the line needs no shell (no pipes, quotes,
+// redirections, globs, variables, builtins) the program is executed directly, and substituted
+// values become argv words literally; otherwise /bin/sh -c runs it with every value quoted.
+struct CommandTemplate {
+  std::vector<Piece> pieces;               // the whole command line, in order
+  std::vector<std::vector<Piece>> words;   // argv words (only when !use_shell)
+  bool use_shell = false;
+  bool inputs_are_commands = false;        // no template given: each input is a command line
+  bool uses_slot = false;                  // has {%}
+  std::string text;                        // the command line as written
+};
+
+// Parses `line` (the command words joined by spaces) for `num_sources` input sources.
+// A line without an input replacement string gets " {}" appended, as in GNU parallel.
+// An empty `line` means the inputs themselves are the commands. Errors: an unclosed '{',
+// {n} beyond the number of sources, a blank template.
+bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err);
+
+}  // namespace coreflow

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "base/time.h"
+#include "schedule/events.h"
+
+namespace coreflow {
+
+// Everything known about one finished attempt of a task.
+struct TaskRecord {
+  uint64_t seq = 0;
+  int attempt = 1;
+  int slot = 0;
+  bool final = true;  // false when the task will be retried
+  Outcome outcome;
+  Nanos started = 0;       // monotonic
+  Nanos ended = 0;         // monotonic
+  Nanos started_wall = 0;  // epoch nanoseconds, for logs
+  Nanos user_cpu = 0;
+  Nanos sys_cpu = 0;
+  int64_t max_rss_kib = 0;
+  uint64_t out_bytes = 0;
+  uint64_t err_bytes = 0;
+  std::string command_line;  // filled when an observer WantsCommandLine()
+  std::string error;         // why it could not be executed, if it could not
+};
+
+struct RunTotals {
+  uint64_t total = 0;  // tasks known so far
+  bool total_known = false;
+  uint64_t succeeded = 0;
+  uint64_t failed = 0;
+  int running = 0;
+  Nanos elapsed = 0;
+};
+
+// Telemetry goes through observers: progress displays, logs and reports subscribe to a run.
+class RunObserver {
+ public:
+  virtual ~RunObserver() = default;
+  virtual bool WantsCommandLine() const { return false; }
+  virtual void OnTaskStarted(uint64_t /*seq*/, int /*slot*/, int /*attempt*/, Nanos /*now*/) {}
+  virtual void OnTaskFinished(const TaskRecord& /*record*/, const RunTotals& /*totals*/) {}
+  virtual void OnRunFinished(const RunTotals& /*totals*/, int /*exit_status*/) {}
+};
+
+}  // namespace coreflow

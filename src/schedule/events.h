@@ -1,0 +1,72 @@
+#pragma once
+
+#include <cstdint>
+#include <variant>
+
+#include "base/time.h"
+
+namespace coreflow {
+
+// How one attempt of a task ended.
+struct Outcome {
+  int exit_code = 0;       // meaningful when signal == 0
+  int signal = 0;          // the signal that ended it, 0 if it exited
+  bool timed_out = false;  // set by the scheduler: it was killed for --timeout
+  bool ok() const { return signal == 0 && exit_code == 0; }
+};
+
+// What the engine tells the scheduler. All of them are plain data.
+namespace ev {
+struct TaskQueued {  // a task was read from the inputs and can be started
+  uint64_t seq;
+};
+struct InputsEnded {};
+struct TaskExited {  // the task's main process ended (or could not be executed at all)
+  uint64_t seq;
+  Outcome outcome;
+};
+struct StartDeferred {  // spawning hit a transient limit (EAGAIN, EMFILE): try again later
+  uint64_t seq;
+};
+struct TimerFired {};
+struct Interrupted {  // SIGINT/SIGTERM/SIGHUP to coreflow, or its stdout went away (SIGPIPE)
+  int signal;
+};
+struct Abort {};  // an error the run cannot go on with (output or input failed): exit 255
+}  // namespace ev
+
+using Event = std::variant<ev::TaskQueued, ev::InputsEnded, ev::TaskExited, ev::StartDeferred,
+                           ev::TimerFired, ev::Interrupted, ev::Abort>;
+
+// What the scheduler asks the engine to do, in order.
+namespace act {
+struct StartTask {
+  uint64_t seq;
+  int slot;     // 1-based; GNU parallel's {%}
+  int attempt;  // 1 for the first try
+};
+struct SignalTask {  // to the task's whole process group
+  uint64_t seq;
+  int signal;
+};
+struct ArmTimer {  // the one timer the scheduler needs; at == 0 disarms it
+  Nanos at;
+};
+struct TaskFinished {  // one attempt ended; `final` unless it will be retried
+  uint64_t seq;
+  int attempt;
+  Outcome outcome;
+  bool final;
+};
+struct ReleaseOutput {  // the task's output may be written now (input order with -k)
+  uint64_t seq;
+};
+struct RunFinished {
+  int exit_status;
+};
+}  // namespace act
+
+using Action = std::variant<act::StartTask, act::SignalTask, act::ArmTimer, act::TaskFinished,
+                            act::ReleaseOutput, act::RunFinished>;
+
+}  // namespace coreflow

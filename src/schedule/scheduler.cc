@@ -1,0 +1,268 @@
+#include "schedule/scheduler.h"
+
+#include <signal.h>
+
+#include <algorithm>
+#include <cmath>
+
+namespace coreflow {
+
+Scheduler::Scheduler(const SchedulerOptions& options) : options_(options) {
+  if (options_.slots < 1) options_.slots = 1;
+  for (int s = 1; s <= options_.slots; ++s) free_slots_.push(s);
+}
+
+bool Scheduler::WantsTasks() const {
+  if (finished_ || stop_starting_ || counts_.inputs_ended) return false;
+  // Keep a short queue: enough to refill every slot without holding the whole input.
+  return options_.read_all_inputs || ready_.size() < static_cast<size_t>(options_.slots);
+}
+
+void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) {
+  if (finished_) return;
+  if (const auto* e = std::get_if<ev::TaskQueued>(&event)) {
+    ready_.push_back(e->seq);
+    ++counts_.queued;
+  } else if (std::get_if<ev::InputsEnded>(&event)) {
+    counts_.inputs_ended = true;
+    CheckHalt(nullptr, out, now);  // percentages can be judged once the total is known
+  } else if (const auto* e = std::get_if<ev::TaskExited>(&event)) {
+    OnExited(*e, now, out);
+  } else if (const auto* e = std::get_if<ev::StartDeferred>(&event)) {
+    OnDeferred(*e, now, out);
+  } else if (const auto* e = std::get_if<ev::Interrupted>(&event)) {
+    OnInterrupted(*e, now, out);
+  } else if (std::get_if<ev::Abort>(&event)) {
+    aborted_ = true;
+    stop_starting_ = true;
+    TerminateAll(now, out);
+  }
+  // Deadlines are checked on every event, so a late timer wake-up loses nothing.
+  FireDeadlines(now, out);
+  StartReady(now, out);
+  MaybeFinish(out);
+  if (!finished_) UpdateTimer(now, out);
+}
+
+void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
+  if (stop_starting_ || now < backoff_until_) return;
+  while (!ready_.empty() && !free_slots_.empty()) {
+    uint64_t seq = ready_.front();
+    ready_.pop_front();
+    int slot = free_slots_.top();
+    free_slots_.pop();
+    int attempt = 1;
+    if (auto it = attempts_.find(seq); it != attempts_.end()) {
+      attempt = it->second + 1;
+    } else {
+      ++counts_.started;
+    }
+    running_.emplace(seq, Running{slot, attempt, Phase::kRunning, false});
+    ++counts_.running;
+    if (options_.timeout > 0) timeouts_.push_back({now + options_.timeout, seq, attempt});
+    out->push_back(act::StartTask{seq, slot, attempt});
+  }
+}
+
+void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out) {
+  auto it = running_.find(e.seq);
+  if (it == running_.end()) return;  // not ours, or already handled
+  Running r = it->second;
+  running_.erase(it);
+  --counts_.running;
+  free_slots_.push(r.slot);
+  backoff_ = kMinBackoff;
+  fruitless_deferrals_ = 0;
+
+  Outcome outcome = e.outcome;
+  outcome.timed_out = r.timed_out;
+  bool retry = !outcome.ok() && !stop_starting_ &&
+               (options_.max_attempts == 0 || r.attempt < options_.max_attempts);
+  if (retry) {
+    attempts_[e.seq] = r.attempt;
+    ready_.push_front(e.seq);  // GNU parallel retries a task before starting new ones
+    ++counts_.retried;
+    out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false});
+    return;
+  }
+  attempts_.erase(e.seq);
+  if (outcome.ok()) {
+    ++counts_.succeeded;
+  } else {
+    ++counts_.failed;
+  }
+  out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, true});
+  Release(e.seq, out);
+  CheckHalt(&outcome, out, now);
+}
+
+void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out) {
+  auto it = running_.find(e.seq);
+  if (it == running_.end()) return;
+  Running r = it->second;
+  running_.erase(it);
+  --counts_.running;
+  free_slots_.push(r.slot);
+  if (r.attempt > 1) {
+    attempts_[e.seq] = r.attempt - 1;
+  } else {
+    --counts_.started;
+  }
+  ready_.push_front(e.seq);
+  // Back off exponentially; running tasks will free processes and descriptors as they end.
+  backoff_until_ = now + backoff_;
+  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  if (running_.empty() && ++fruitless_deferrals_ >= kMaxFruitlessDeferrals) {
+    abort_reason_ =
+        "cannot start any task: the process or file descriptor limit stays exhausted "
+        "(check ulimit -u and ulimit -n)";
+    aborted_ = true;
+    stop_starting_ = true;
+    (void)out;
+  }
+}
+
+void Scheduler::OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out) {
+  ++interrupts_;
+  stop_starting_ = true;
+  if (interrupt_signal_ == 0) interrupt_signal_ = e.signal;
+  if (interrupts_ == 1) {
+    TerminateAll(now, out);
+    return;
+  }
+  // A second interrupt: no more grace.
+  for (auto& [seq, r] : running_) {
+    if (r.phase != Phase::kKilled) {
+      r.phase = Phase::kKilled;
+      out->push_back(act::SignalTask{seq, SIGKILL});
+    }
+  }
+}
+
+void Scheduler::Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out) {
+  if (r.phase != Phase::kRunning) return;
+  if (options_.term_grace <= 0) {
+    r.phase = Phase::kKilled;
+    out->push_back(act::SignalTask{seq, SIGKILL});
+    return;
+  }
+  r.phase = Phase::kTerminating;
+  out->push_back(act::SignalTask{seq, SIGTERM});
+  kill_after_.push_back({now + options_.term_grace, seq, r.attempt});
+}
+
+void Scheduler::TerminateAll(Nanos now, std::vector<Action>* out) {
+  for (auto& [seq, r] : running_) Terminate(seq, r, now, out);
+}
+
+bool Scheduler::IsLive(const Deadline& d, Phase phase) const {
+  auto it = running_.find(d.seq);
+  return it != running_.end() && it->second.attempt == d.attempt && it->second.phase == phase;
+}
+
+void Scheduler::FireDeadlines(Nanos now, std::vector<Action>* out) {
+  while (!timeouts_.empty() && timeouts_.front().at <= now) {
+    Deadline d = timeouts_.front();
+    timeouts_.pop_front();
+    if (!IsLive(d, Phase::kRunning)) continue;
+    Running& r = running_.at(d.seq);
+    r.timed_out = true;
+    Terminate(d.seq, r, now, out);
+  }
+  while (!kill_after_.empty() && kill_after_.front().at <= now) {
+    Deadline d = kill_after_.front();
+    kill_after_.pop_front();
+    if (!IsLive(d, Phase::kTerminating)) continue;
+    running_.at(d.seq).phase = Phase::kKilled;
+    out->push_back(act::SignalTask{d.seq, SIGKILL});
+  }
+}
+
+void Scheduler::CheckHalt(const Outcome* last, std::vector<Action>* out, Nanos now) {
+  const HaltPolicy& h = options_.halt;
+  if (h.when == HaltPolicy::When::kNever || halt_triggered_) return;
+  uint64_t reached = h.why == HaltPolicy::Why::kFail      ? counts_.failed
+                     : h.why == HaltPolicy::Why::kSuccess ? counts_.succeeded
+                                                          : counts_.failed + counts_.succeeded;
+  double threshold;
+  if (h.percent > 0) {
+    if (!counts_.inputs_ended) return;
+    threshold = static_cast<double>(counts_.queued) * h.percent / 100.0;
+  } else {
+    threshold = static_cast<double>(h.count);
+  }
+  if (reached == 0 || static_cast<double>(reached) < threshold) return;
+
+  halt_triggered_ = true;
+  // Exit status as GNU parallel computes it when the halt condition is met.
+  if (h.why == HaltPolicy::Why::kSuccess) {
+    halt_exit_ = 0;
+  } else if (h.percent > 0) {
+    halt_exit_ = static_cast<int>(std::ceil(static_cast<double>(counts_.failed) * 100.0 /
+                                            static_cast<double>(std::max<uint64_t>(1, counts_.queued))));
+  } else if (h.count == 1 && last != nullptr) {
+    halt_exit_ = last->exit_code != 0 ? last->exit_code
+                 : last->signal != 0  ? 128 + last->signal
+                                      : 0;
+  } else {
+    halt_exit_ = static_cast<int>(std::min<uint64_t>(counts_.failed, 101));
+  }
+  stop_starting_ = true;
+  if (h.when == HaltPolicy::When::kNow) TerminateAll(now, out);
+}
+
+void Scheduler::Release(uint64_t seq, std::vector<Action>* out) {
+  if (!options_.keep_order) {
+    out->push_back(act::ReleaseOutput{seq});
+    return;
+  }
+  unreleased_.insert(seq);
+  while (!unreleased_.empty() && *unreleased_.begin() == next_release_) {
+    out->push_back(act::ReleaseOutput{next_release_});
+    unreleased_.erase(unreleased_.begin());
+    ++next_release_;
+  }
+}
+
+void Scheduler::MaybeFinish(std::vector<Action>* out) {
+  bool no_more_work = stop_starting_ || (counts_.inputs_ended && ready_.empty());
+  if (!no_more_work || !running_.empty()) return;
+  // Tasks that never started leave gaps in the order; release what did finish.
+  for (uint64_t seq : unreleased_) out->push_back(act::ReleaseOutput{seq});
+  unreleased_.clear();
+  if (armed_at_ != 0) out->push_back(act::ArmTimer{0});
+  armed_at_ = 0;
+  out->push_back(act::RunFinished{ExitStatus()});
+  finished_ = true;
+}
+
+void Scheduler::UpdateTimer(Nanos now, std::vector<Action>* out) {
+  while (!timeouts_.empty() && !IsLive(timeouts_.front(), Phase::kRunning)) timeouts_.pop_front();
+  while (!kill_after_.empty() && !IsLive(kill_after_.front(), Phase::kTerminating)) {
+    kill_after_.pop_front();
+  }
+  Nanos next = 0;
+  auto consider = [&](Nanos t) {
+    if (t > 0 && (next == 0 || t < next)) next = t;
+  };
+  if (!timeouts_.empty()) consider(timeouts_.front().at);
+  if (!kill_after_.empty()) consider(kill_after_.front().at);
+  if (backoff_until_ > now && !ready_.empty() && !stop_starting_) consider(backoff_until_);
+  if (next != armed_at_) {
+    armed_at_ = next;
+    out->push_back(act::ArmTimer{next});
+  }
+}
+
+int Scheduler::ExitStatus() const {
+  if (aborted_) return 255;
+  if (interrupt_signal_ != 0) return 128 + interrupt_signal_;
+  if (halt_exit_) return *halt_exit_;
+  if (options_.halt.when != HaltPolicy::When::kNever && options_.halt.percent > 0) {
+    return static_cast<int>(std::ceil(static_cast<double>(counts_.failed) * 100.0 /
+                                      static_cast<double>(std::max<uint64_t>(1, counts_.started))));
+  }
+  return static_cast<int>(std::min<uint64_t>(counts_.failed, 101));
+}
+
+}  // namespace coreflow

@@ -1,0 +1,115 @@
+#pragma once
+
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <optional>
+#include <queue>
+#include <set>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "base/time.h"
+#include "schedule/events.h"
+#include "schedule/halt.h"
+
+namespace coreflow {
+
+struct SchedulerOptions {
+  int slots = 1;
+  Nanos timeout = 0;  // per attempt; 0 = none
+  Nanos term_grace = 2 * kNanosPerSecond;
+  int max_attempts = 1;  // GNU --retries N: N attempts in all; 0 = until it succeeds
+  HaltPolicy halt;
+  bool keep_order = false;
+  // Percentage halting needs the total number of tasks, so every input is read first.
+  bool read_all_inputs = false;
+};
+
+struct SchedulerCounts {
+  uint64_t queued = 0;     // tasks known so far
+  uint64_t started = 0;    // distinct tasks started at least once
+  uint64_t succeeded = 0;  // final outcomes
+  uint64_t failed = 0;
+  uint64_t retried = 0;    // attempts that will be tried again
+  int running = 0;
+  bool inputs_ended = false;
+};
+
+// Decides which task runs when and where, and how the run ends. A pure state machine: events
+// and the current time come in, actions go out. It never reads a clock or makes a system call,
+// so tests drive it with a fake clock and a simulated runner, at any scale.
+class Scheduler {
+ public:
+  explicit Scheduler(const SchedulerOptions& options);
+
+  // Handles one event at time `now`, appending what to do to `out`.
+  void Handle(const Event& event, Nanos now, std::vector<Action>* out);
+
+  // True while the engine should read more inputs and queue them.
+  bool WantsTasks() const;
+  bool finished() const { return finished_; }
+  const SchedulerCounts& counts() const { return counts_; }
+  int slots() const { return options_.slots; }
+  // Why the scheduler itself gave up (exit 255), when it did.
+  const std::string& abort_reason() const { return abort_reason_; }
+
+  static constexpr Nanos kMinBackoff = 10 * kNanosPerMilli;
+  static constexpr Nanos kMaxBackoff = kNanosPerSecond;
+  static constexpr int kMaxFruitlessDeferrals = 60;
+
+ private:
+  enum class Phase { kRunning, kTerminating, kKilled };
+  struct Running {
+    int slot;
+    int attempt;
+    Phase phase;
+    bool timed_out;
+  };
+  struct Deadline {
+    Nanos at;
+    uint64_t seq;
+    int attempt;
+  };
+
+  void OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out);
+  void OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
+  void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
+  void FireDeadlines(Nanos now, std::vector<Action>* out);
+  void StartReady(Nanos now, std::vector<Action>* out);
+  void Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out);
+  void TerminateAll(Nanos now, std::vector<Action>* out);
+  void CheckHalt(const Outcome* last, std::vector<Action>* out, Nanos now);
+  void Release(uint64_t seq, std::vector<Action>* out);
+  void MaybeFinish(std::vector<Action>* out);
+  void UpdateTimer(Nanos now, std::vector<Action>* out);
+  bool IsLive(const Deadline& d, Phase phase) const;
+  int ExitStatus() const;
+
+  SchedulerOptions options_;
+  SchedulerCounts counts_;
+  std::deque<uint64_t> ready_;
+  std::map<uint64_t, Running> running_;  // ordered: deterministic signalling order
+  std::unordered_map<uint64_t, int> attempts_;  // attempts made by tasks being retried
+  std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
+  std::deque<Deadline> timeouts_;     // start + timeout, in start order
+  std::deque<Deadline> kill_after_;   // SIGTERM + grace, in signalling order
+  std::set<uint64_t> unreleased_;     // -k: finished, waiting for earlier tasks
+  uint64_t next_release_ = 1;
+  Nanos backoff_ = kMinBackoff;
+  Nanos backoff_until_ = 0;
+  int fruitless_deferrals_ = 0;
+  Nanos armed_at_ = 0;
+  bool stop_starting_ = false;
+  bool halt_triggered_ = false;
+  std::optional<int> halt_exit_;
+  int interrupt_signal_ = 0;
+  int interrupts_ = 0;
+  bool finished_ = false;
+  bool aborted_ = false;
+  std::string abort_reason_;
+};
+
+}  // namespace coreflow

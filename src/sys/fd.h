@@ -1,0 +1,72 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <string>
+#include <utility>
+
+namespace coreflow {
+
+// Owns one file descriptor and closes it once.
+class UniqueFd {
+ public:
+  UniqueFd() = default;
+  explicit UniqueFd(int fd) : fd_(fd) {}
+  UniqueFd(UniqueFd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  UniqueFd& operator=(UniqueFd&& other) noexcept {
+    if (this != &other) Reset(std::exchange(other.fd_, -1));
+    return *this;
+  }
+  UniqueFd(const UniqueFd&) = delete;
+  UniqueFd& operator=(const UniqueFd&) = delete;
+  ~UniqueFd() { Reset(); }
+
+  int get() const { return fd_; }
+  bool valid() const { return fd_ >= 0; }
+  int Release() { return std::exchange(fd_, -1); }
+  void Reset(int fd = -1);
+
+ private:
+  int fd_ = -1;
+};
+
+// Writes all of [data, data+size), retrying on EINTR and short writes. Blocks on a full pipe.
+// Returns 0 or the errno of the failure (EPIPE, ENOSPC, ...).
+int WriteAll(int fd, const char* data, size_t size);
+inline int WriteAll(int fd, const std::string& s) { return WriteAll(fd, s.data(), s.size()); }
+
+// One read(2) retried on EINTR: >0 bytes, 0 at end of file, -1 with errno set (EAGAIN included).
+ssize_t ReadSome(int fd, char* buffer, size_t size);
+
+// Reads a whole small file (for /proc, /sys and cgroup files). False if it cannot be opened.
+bool ReadSmallFile(const std::string& path, std::string* out);
+
+// Opens a file for reading (O_CLOEXEC). -1 with errno set on failure.
+int OpenForReading(const std::string& path);
+
+// Opens (creating, truncating) a file for writing, mode 0644, O_CLOEXEC. -1 with errno.
+int OpenForWriting(const std::string& path, bool append = false);
+
+// True when a read(2) on `fd` would not block right now (data or end of file is there).
+bool ReadableNow(int fd);
+
+// Blocks until `fd` is readable (or at end of file). Returns 0 or errno.
+int WaitReadable(int fd);
+
+// True when `fd` is a regular file (reads never block, so no readiness check is needed).
+bool IsRegularFile(int fd);
+
+// True when `fd` is a terminal.
+bool IsTerminal(int fd);
+
+// Marks a descriptor non-blocking. Returns 0 or errno.
+int SetNonBlocking(int fd);
+
+// Copies everything from `in` (read from offset 0) to `out`. Returns 0 or errno.
+int CopyFileToFd(int in, int out);
+
+// The text of errno value `e`, e.g. "No such file or directory".
+std::string ErrnoText(int e);
+
+}  // namespace coreflow

@@ -1,0 +1,67 @@
+#include "sys/fs.h"
+
+#include <fcntl.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdlib>
+#include <vector>
+
+namespace coreflow {
+
+int MakeDirs(const std::string& path) {
+  if (path.empty()) return 0;
+  struct stat st {};
+  if (::stat(path.c_str(), &st) == 0) return S_ISDIR(st.st_mode) ? 0 : ENOTDIR;
+  size_t slash = path.find_last_of('/');
+  if (slash != std::string::npos && slash > 0) {
+    int e = MakeDirs(path.substr(0, slash));
+    if (e != 0) return e;
+  }
+  if (::mkdir(path.c_str(), 0755) != 0 && errno != EEXIST) return errno;
+  return 0;
+}
+
+bool PathExists(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0;
+}
+
+PrivateTempDir::~PrivateTempDir() {
+  if (!path_.empty()) ::rmdir(path_.c_str());  // only unlinked files were ever in it
+}
+
+int PrivateTempDir::EnsureCreated() {
+  if (!path_.empty()) return 0;
+  const char* base = std::getenv("TMPDIR");
+  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
+                     "/coreflow.XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  if (::mkdtemp(buf.data()) == nullptr) return errno;  // mkdtemp creates it 0700
+  path_ = buf.data();
+  return 0;
+}
+
+int PrivateTempDir::CreateAnonymousFile() {
+  int e = EnsureCreated();
+  if (e != 0) {
+    errno = e;
+    return -1;
+  }
+  int fd = ::open(path_.c_str(), O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+  if (fd >= 0) return fd;
+  if (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL) return -1;
+  // The file system has no O_TMPFILE: create a unique name exclusively and unlink it at once.
+  std::string tmpl = path_ + "/spill.XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  fd = ::mkostemp(buf.data(), O_CLOEXEC);  // O_EXCL is implied
+  if (fd < 0) return -1;
+  ::unlink(buf.data());
+  return fd;
+}
+
+}  // namespace coreflow

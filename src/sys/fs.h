@@ -1,0 +1,31 @@
+#pragma once
+
+#include <string>
+
+namespace coreflow {
+
+// mkdir -p with mode 0755; returns 0 or errno.
+int MakeDirs(const std::string& path);
+
+// True when `path` names an existing regular file or directory.
+bool PathExists(const std::string& path);
+
+// A private (0700) directory for this run's temporary files, created on first use and
+// removed with its contents' names when the object dies. Files in it are unlinked at once.
+class PrivateTempDir {
+ public:
+  PrivateTempDir() = default;
+  PrivateTempDir(const PrivateTempDir&) = delete;
+  PrivateTempDir& operator=(const PrivateTempDir&) = delete;
+  ~PrivateTempDir();
+
+  // An anonymous read-write file (O_TMPFILE, or O_EXCL then unlink). -1 with errno set.
+  int CreateAnonymousFile();
+  const std::string& path() const { return path_; }
+
+ private:
+  int EnsureCreated();  // 0 or errno
+  std::string path_;
+};
+
+}  // namespace coreflow
