@@ -38,14 +38,17 @@ bool ParseInt(std::string_view text, int64_t* out) {
     i = 1;
   }
   if (i == text.size()) return false;
-  int64_t value = 0;
+  // Accumulate unsigned so that INT64_MIN, one beyond INT64_MAX in magnitude, still parses.
+  uint64_t limit = negative ? uint64_t{1} << 63 : static_cast<uint64_t>(INT64_MAX);
+  uint64_t value = 0;
   for (; i < text.size(); ++i) {
     char c = text[i];
     if (c < '0' || c > '9') return false;
-    if (value > (INT64_MAX - (c - '0')) / 10) return false;
-    value = value * 10 + (c - '0');
+    auto digit = static_cast<uint64_t>(c - '0');
+    if (value > (limit - digit) / 10) return false;
+    value = value * 10 + digit;
   }
-  *out = negative ? -value : value;
+  *out = static_cast<int64_t>(negative ? 0 - value : value);
   return true;
 }
 
@@ -98,7 +101,8 @@ bool ParseDuration(std::string_view text, Nanos* out, std::string* err) {
     *err = fmt::format("'{}' is too long a duration", text);
     return false;
   }
-  *out = static_cast<Nanos>(nanos);
+  // Round: 1.005 * 1e9 is 1004999999.99... in binary floating point.
+  *out = static_cast<Nanos>(std::llround(nanos));
   return true;
 }
 

@@ -10,9 +10,10 @@
 namespace coreflow {
 
 int Main(int argc, char** argv) {
-  CLI::App app("coreflow: run many independent tasks across every core, at the throughput the "
-               "hardware allows.",
-               "coreflow");
+  CLI::App app(
+      "coreflow: run many independent tasks across every core, at the throughput the "
+      "hardware allows.",
+      "coreflow");
   bool version = false;
   app.add_flag("--version", version, "Print the version and exit");
   app.require_subcommand(0, 1);

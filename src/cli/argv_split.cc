@@ -19,13 +19,13 @@ bool SplitCommandAndSources(const std::vector<std::string>& words, CommandAndSou
         *err = "'" + sep + "' must be followed by at least one file name";
         return false;
       }
-      bool first = true;
+      // After `::::+` every file is linked, as in GNU parallel: `::: a b ::::+ f1 f2` zips all
+      // three sources.
       while (i < words.size() && !IsSourceSeparator(words[i])) {
         SourceSpec s;
         s.kind = SourceSpec::Kind::kFile;
         s.path = words[i++];
-        s.linked = first && linked;
-        first = false;
+        s.linked = linked;
         out->sources.push_back(std::move(s));
       }
     } else {

@@ -13,7 +13,8 @@ struct CommandAndSources {
 };
 
 // Splits what follows the options: `CMD ARGS... ::: a b :::+ c d :::: file1 file2 ::::+ f3`.
-// After `::::` every word is a file and a source of its own, as in GNU parallel.
+// After `::::` every word is a file and a source of its own, as in GNU parallel; after `::::+`
+// each of those files is linked.
 bool SplitCommandAndSources(const std::vector<std::string>& words, CommandAndSources* out,
                             std::string* err);
 

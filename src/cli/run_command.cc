@@ -27,6 +27,11 @@ int UsageError(const std::string& message) {
 
 void Warn(const std::string& message) { fmt::print(stderr, "coreflow: warning: {}\n", message); }
 
+// An option given as '' (often an unset shell variable) is a mistake, not "not given".
+const CLI::Validator kNotEmpty(
+    [](std::string& value) { return value.empty() ? std::string("must not be empty") : ""; }, "",
+    "");
+
 bool ParseDelimiter(const std::string& text, char* out) {
   if (text == "\\n") {
     *out = '\n';
@@ -64,38 +69,47 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   run->prefix_command();  // everything from the first non-option word on is the template
   run->add_option("-j,--jobs,-P,--max-procs", f->jobs,
                   "Tasks at once: N, N% or +N/-N of the usable cores, 0 for many "
-                  "(default: one per usable core, or cores / -t)");
+                  "(default: one per usable core, or cores / -t)")
+      ->check(kNotEmpty);
   run->add_option("-t,--threads-per-task", f->threads,
                   "Threads per task: sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS "
                   "and the rest for every task (default: cores / slots, or what you exported)")
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(1, 1'000'000));
   run->add_flag("-k,--keep-order", f->keep_order, "Print output in input order");
   run->add_option("--timeout", f->timeout,
-                  "Kill a task (its whole process group) after this long: 30, 2.5s, 10m, 1h");
+                  "Kill a task (its whole process group) after this long: 30, 2.5s, 10m, 1h")
+      ->check(kNotEmpty);
   run->add_option("--term-grace", f->term_grace,
                   "Time between SIGTERM and SIGKILL when a task is stopped (default 2s)");
   run->add_option("--retries", f->retries,
                   "Run a failing task up to N times in all (0: until it succeeds)")
-      ->check(CLI::NonNegativeNumber);
+      ->check(CLI::Range(0, 1'000'000));
   run->add_option("--halt,--halt-on-error", f->halt,
                   "When to stop early: never, soon,fail=N, now,fail=N, soon,fail=N%, "
                   "now,success=N, soon,done=N (default never)");
   run->add_option("--joblog", f->joblog,
-                  "Write GNU parallel's job log (9 tab-separated columns) to FILE; - for stdout");
+                  "Write GNU parallel's job log (9 tab-separated columns) to FILE; - for stdout")
+      ->check(kNotEmpty);
   run->add_flag("--dry-run", f->dry_run, "Print the commands instead of running them");
   run->add_option("--results,--res", f->results,
                   "Save each task's stdout, stderr, seq and exit status under DIR/1/VALUE/... "
-                  "instead of printing them");
+                  "instead of printing them")
+      ->check(kNotEmpty);
   run->add_flag("--line-buffer,--lb", f->line_buffer,
                 "Print output a line at a time as it comes (lines never mix)");
   run->add_flag("-u,--ungroup", f->ungroup, "Let tasks write straight to the terminal (fastest)");
   run->add_flag("--group", f->group, "Print each task's output whole when it ends (the default)");
   run->add_flag("-0,--null", f->null, "Inputs are separated by NUL instead of newline");
-  run->add_option("-d,--delimiter", f->delimiter, "Input separator: one character, \\n, \\t or \\0");
-  run->add_option("-a,--arg-file", f->arg_files, "Read inputs from FILE (like :::: FILE)");
+  run->add_option("-d,--delimiter", f->delimiter, "Input separator: one character, \\n, \\t or \\0")
+      ->check(kNotEmpty);
+  // One file per -a: a vector option would otherwise swallow the command words after it.
+  run->add_option("-a,--arg-file", f->arg_files, "Read inputs from FILE (like :::: FILE)")
+      ->allow_extra_args(false);
   run->add_flag("--bar,--progress,--eta", f->progress,
                 "Show progress on stderr: done/total, running, failed, rate, ETA");
   run->add_flag("--no-progress", f->no_progress, "Never show progress");
+  run->add_flag("--stats", f->stats,
+                "At the end, print coreflow's own CPU time per task and peak memory on stderr");
   run->footer(
       "Replacement strings: {} input, {.} without extension, {/} basename, {//} dirname,\n"
       "{/.} basename without extension, {#} task number, {%} slot number, {1} {2}... one\n"
@@ -120,6 +134,13 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
 
   RunConfig config;
   config.command_text = JoinWords(parts.command);
+  // An empty text means "the inputs are the commands" only when no command was given at all;
+  // a command given as '' is a mistake (often an unset shell variable).
+  if (!parts.command.empty() &&
+      config.command_text.find_first_not_of(" \t\n") == std::string::npos) {
+    return UsageError(
+        "the command template is empty; give a command, e.g. coreflow run gzip {} ::: *.txt");
+  }
   if (parts.command.empty() && parts.sources.empty() && f.arg_files.empty() &&
       IsTerminal(STDIN_FILENO)) {
     return UsageError("no command and no inputs; see coreflow run --help");
@@ -140,8 +161,8 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
 
   if (f.null) config.delimiter = '\0';
   if (!f.delimiter.empty() && !ParseDelimiter(f.delimiter, &config.delimiter)) {
-    return UsageError(fmt::format("--delimiter '{}' must be one character, \\n, \\t or \\0",
-                                  f.delimiter));
+    return UsageError(
+        fmt::format("--delimiter '{}' must be one character, \\n, \\t or \\0", f.delimiter));
   }
   int modes = (f.line_buffer ? 1 : 0) + (f.ungroup ? 1 : 0) + (f.group ? 1 : 0);
   if (modes > 1) return UsageError("choose one of --group, --line-buffer and --ungroup");
@@ -191,16 +212,28 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   }
   std::unique_ptr<ProgressDisplay> progress;
   if (f.progress && !f.no_progress && !f.dry_run) {
-    progress = std::make_unique<ProgressDisplay>(STDERR_FILENO, IsTerminal(STDERR_FILENO),
-                                                 runner.Now());
+    progress =
+        std::make_unique<ProgressDisplay>(STDERR_FILENO, IsTerminal(STDERR_FILENO), runner.Now());
     engine.AddObserver(progress.get());
   }
   if (!f.dry_run && !runner.Init(&err)) {
     fmt::print(stderr, "coreflow: error: {}\n", err);
     return 255;
   }
+  Nanos started = runner.Now();
   int status = engine.Run(&err);
   if (!err.empty()) fmt::print(stderr, "coreflow: error: {}\n", err);
+  if (f.stats) {
+    SelfUsage self = GetSelfUsage();
+    RunTotals t = engine.totals();
+    uint64_t tasks = f.dry_run ? engine.dry_run_count() : t.succeeded + t.failed;
+    double cpu_s = static_cast<double>(self.user_ns + self.sys_ns) / 1e9;
+    fmt::print(stderr,
+               "coreflow: stats: tasks={} wall_s={:.3f} self_cpu_s={:.3f} "
+               "self_cpu_per_task_us={:.1f} peak_rss_kib={}\n",
+               tasks, ToSeconds(runner.Now() - started), cpu_s,
+               tasks > 0 ? cpu_s * 1e6 / static_cast<double>(tasks) : 0.0, self.max_rss_kib);
+  }
   if (joblog.error() != 0) {
     fmt::print(stderr, "coreflow: error: cannot write joblog '{}': {}\n", f.joblog,
                ErrnoText(joblog.error()));

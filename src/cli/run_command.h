@@ -27,6 +27,7 @@ struct RunFlags {
   std::vector<std::string> arg_files;
   bool progress = false;
   bool no_progress = false;
+  bool stats = false;
 };
 
 // Declares `coreflow run` and its options on `app`.

@@ -3,6 +3,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -73,6 +74,10 @@ RunTotals Engine::Totals() const {
   RunTotals t;
   t.total = c.queued;
   t.total_known = c.inputs_ended;
+  if (precount_known_ && !c.inputs_ended) {
+    t.total = std::max<uint64_t>(precounted_, c.queued);
+    t.total_known = true;
+  }
   t.succeeded = c.succeeded;
   t.failed = c.failed;
   t.running = c.running;
@@ -95,6 +100,7 @@ int Engine::DryRun(std::string* err) {
     TaskInput in{++seq, {std::move(tuple_)}};
     buffer += ExpandCommandLine(template_, in, static_cast<int>((seq - 1) % slots) + 1);
     buffer.push_back('\n');
+    dry_run_count_ = seq;
     if (buffer.size() >= 64 * 1024) {
       if (int e = WriteAll(config_.stdout_fd, buffer)) {
         if (e == EPIPE) return 128 + SIGPIPE;
@@ -115,6 +121,11 @@ int Engine::DryRun(std::string* err) {
 int Engine::Run(std::string* err) {
   if (config_.dry_run) return DryRun(err);
   start_ = now_ = runner_->Now();
+  for (RunObserver* o : observers_) {
+    if (o->WantsTotal() && !precount_known_) {
+      precount_known_ = inputs_.CountRemaining(&precounted_);
+    }
+  }
   std::vector<RunnerEvent> events;
   FeedInputs();
   while (!scheduler_.finished()) {
@@ -238,11 +249,10 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
         OnOutput(t, 2, "", true);
       }
       if (t.output && t.output->spill_error != 0 && error_.empty()) {
-        std::string msg = fmt::format(
+        Say(fmt::format(
             "coreflow: warning: cannot spill task output to a temporary file ({}); keeping it "
             "in memory\n",
-            ErrnoText(t.output->spill_error));
-        WriteAll(config_.stderr_fd, msg);
+            ErrnoText(t.output->spill_error)));
       }
       Dispatch(ev::TaskExited{ev.handle, OutcomeFromWaitStatus(ev.wait_status)});
       break;
@@ -256,10 +266,9 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
       ++interrupts_;
       int running = scheduler_.counts().running;
       if (interrupts_ == 1 && running > 0) {
-        std::string msg = fmt::format(
+        Say(fmt::format(
             "coreflow: {}: terminating {} running task{} (again to kill them at once)\n",
-            strsignal(ev.signal), running, running == 1 ? "" : "s");
-        WriteAll(config_.stderr_fd, msg);
+            strsignal(ev.signal), running, running == 1 ? "" : "s"));
       }
       Dispatch(ev::Interrupted{ev.signal});
       break;
@@ -281,21 +290,52 @@ void Engine::OnOutput(TaskState& t, int stream, const std::string& data, bool fl
   size_t last_newline = partial.rfind('\n');
   if (!flush && last_newline == std::string::npos) return;
   size_t n = flush ? partial.size() : last_newline + 1;
-  WriteOut(stream == 1 ? config_.stdout_fd : config_.stderr_fd, partial.data(), n);
+  if (config_.schedule.keep_order && t.input.seq != live_seq_) {
+    // -k: only the earliest unfinished task prints as it goes; later ones wait their turn.
+    t.held[stream - 1].append(partial, 0, n);
+  } else {
+    WriteOut(stream == 1 ? config_.stdout_fd : config_.stderr_fd, partial.data(), n);
+  }
   partial.erase(0, n);
+}
+
+void Engine::WriteHeldLines(TaskState& t) {
+  WriteOut(config_.stdout_fd, t.held[0].data(), t.held[0].size());
+  WriteOut(config_.stderr_fd, t.held[1].data(), t.held[1].size());
+  t.held[0].clear();
+  t.held[1].clear();
+}
+
+void Engine::OutputBegin() {
+  if (output_depth_++ == 0) {
+    for (RunObserver* o : observers_) o->OnOutputBegin();
+  }
+}
+
+void Engine::OutputEnd() {
+  if (--output_depth_ == 0) {
+    for (RunObserver* o : observers_) o->OnOutputEnd();
+  }
+}
+
+void Engine::Say(const std::string& message) {
+  OutputBegin();
+  WriteAll(config_.stderr_fd, message);  // best effort: a closed stderr must not stop the run
+  OutputEnd();
 }
 
 void Engine::WriteOut(int fd, const char* data, size_t size) {
   if (output_broken_ || size == 0) return;
+  OutputBegin();
   int e = WriteAll(fd, data, size);
+  OutputEnd();
   if (e == 0) return;
   output_broken_ = true;
   if (e == EPIPE) {
     Dispatch(ev::Interrupted{SIGPIPE});  // the reader went away (e.g. `| head`): stop quietly
   } else {
-    Fail(fmt::format("cannot write {}: {}", fd == config_.stdout_fd ? "standard output"
-                                                                      : "standard error",
-                     ErrnoText(e)));
+    Fail(fmt::format("cannot write {}: {}",
+                     fd == config_.stdout_fd ? "standard output" : "standard error", ErrnoText(e)));
   }
 }
 
@@ -351,6 +391,7 @@ void Engine::ReleaseOutput(uint64_t seq) {
   auto it = tasks_.find(seq);
   if (it == tasks_.end()) return;
   TaskState& t = it->second;
+  OutputBegin();
   if (config_.results_dir.empty()) {
     if (t.output && !output_broken_) {
       int e = t.output->out.WriteTo(config_.stdout_fd);
@@ -366,6 +407,13 @@ void Engine::ReleaseOutput(uint64_t seq) {
     }
     WriteOut(config_.stderr_fd, t.error.data(), t.error.size());
   }
+  if (config_.output == OutputMode::kLineBuffer && config_.schedule.keep_order) {
+    WriteHeldLines(t);
+    // Releases come in input order: the next task now prints what it held and goes live.
+    live_seq_ = seq + 1;
+    if (auto next = tasks_.find(live_seq_); next != tasks_.end()) WriteHeldLines(next->second);
+  }
+  OutputEnd();
   tasks_.erase(it);
 }
 

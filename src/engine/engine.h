@@ -47,6 +47,8 @@ class Engine {
   int Run(std::string* err);
 
   const CommandTemplate& command_template() const { return template_; }
+  RunTotals totals() const { return Totals(); }
+  uint64_t dry_run_count() const { return dry_run_count_; }
   const std::vector<ThreadVariable>& thread_variables() const { return thread_variables_; }
 
  private:
@@ -62,6 +64,7 @@ class Engine {
     uint64_t out_bytes = 0;
     uint64_t err_bytes = 0;
     std::string partial[2];  // --line-buffer: an unfinished line of stdout, stderr
+    std::string held[2];     // --line-buffer -k: whole lines waiting for earlier tasks
     std::string error;       // why it could not be executed
   };
 
@@ -74,7 +77,11 @@ class Engine {
   void ReleaseOutput(uint64_t seq);
   void OnRunnerEvent(RunnerEvent& ev);
   void OnOutput(TaskState& t, int stream, const std::string& data, bool flush);
+  void WriteHeldLines(TaskState& t);
   void WriteOut(int fd, const char* data, size_t size);
+  void Say(const std::string& message);  // a message of coreflow's own on stderr
+  void OutputBegin();
+  void OutputEnd();
   void Fail(const std::string& message);
   RunTotals Totals() const;
 
@@ -100,9 +107,14 @@ class Engine {
   Nanos start_ = 0;
   Nanos now_ = 0;
   int exit_status_ = 0;
+  uint64_t dry_run_count_ = 0;
+  uint64_t precounted_ = 0;  // inputs counted before the run, when observers asked
+  bool precount_known_ = false;
+  int output_depth_ = 0;
   int interrupts_ = 0;
   bool output_broken_ = false;
-  std::string error_;  // the first error that ends the run with 255
+  uint64_t live_seq_ = 1;  // --line-buffer -k: the task whose lines go out as they come
+  std::string error_;      // the first error that ends the run with 255
 };
 
 }  // namespace coreflow

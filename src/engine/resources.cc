@@ -24,6 +24,8 @@ bool ParseJobs(std::string_view text, JobsSpec* out, std::string* err) {
     spec.kind = JobsSpec::Kind::kRelative;
     number.remove_prefix(1);
   }
+  // ParseDouble takes a sign of its own; one sign is all -j has ("-+1" is a typo, not -1).
+  if (!number.empty() && (number[0] == '+' || number[0] == '-')) return bad();
   double v = 0;
   if (!ParseDouble(number, &v)) return bad();
   if (spec.kind == JobsSpec::Kind::kAbsolute) {

@@ -17,6 +17,8 @@ std::string ResultsDirName(const std::string& value) {
   for (char c : value) {
     if (c == '/') {
       name += "\\_";
+    } else if (c == '\\') {
+      name += "\\\\";  // else a value holding "\_" would share the directory of one with "/"
     } else {
       name.push_back(c);
     }
@@ -35,8 +37,7 @@ std::string ResultsTaskDir(const std::string& dir, const std::vector<std::string
 }
 
 int WriteTaskResults(const std::string& dir, const TaskInput& input, const CapturedOutput* output,
-                     const std::string& extra_stderr, const Outcome& outcome,
-                     std::string* where) {
+                     const std::string& extra_stderr, const Outcome& outcome, std::string* where) {
   static const std::vector<std::string> kNone;
   const std::vector<std::string>& values = input.items.empty() ? kNone : input.items.front();
   std::string task_dir = ResultsTaskDir(dir, values);
@@ -49,7 +50,8 @@ int WriteTaskResults(const std::string& dir, const TaskInput& input, const Captu
     return fill(fd.get());
   };
   int status = outcome.signal != 0 ? 128 + outcome.signal : outcome.exit_code;
-  if (int e = write_file("seq", [&](int fd) { return WriteAll(fd, fmt::format("{}\n", input.seq)); }))
+  if (int e =
+          write_file("seq", [&](int fd) { return WriteAll(fd, fmt::format("{}\n", input.seq)); }))
     return e;
   if (int e = write_file("stdout", [&](int fd) { return output ? output->out.WriteTo(fd) : 0; }))
     return e;

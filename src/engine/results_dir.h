@@ -11,9 +11,9 @@ namespace coreflow {
 
 // --results DIR, laid out as GNU parallel does: DIR/1/<value of source 1>/2/<value 2>/ holding
 // `seq`, `stdout` and `stderr`; we add `exit` (the exit status, or 128+signal).
-// A value becomes one safe directory name: '/' is written '\_' as GNU does, and unlike GNU,
-// "", "." and ".." are written '\e', '\.' and '\..', and names over 200 bytes are shortened
-// with a hash, so no input can escape DIR or fail on a long name.
+// A value becomes one safe directory name: '/' is written '\_' and '\' is written '\\' as GNU
+// does, and unlike GNU, "", "." and ".." are written '\e', '\.' and '\..', and names over 200
+// bytes are shortened with a hash, so no input can escape DIR or fail on a long name.
 std::string ResultsDirName(const std::string& value);
 std::string ResultsTaskDir(const std::string& dir, const std::vector<std::string>& values);
 

@@ -11,10 +11,9 @@ namespace coreflow {
 // Every threading knob that common numerical runtimes read. Each task gets all of them, even
 // with one thread per task, so no BLAS or OpenMP pool silently grabs every core.
 inline constexpr std::array<const char*, 13> kThreadCountVariables = {
-    "OMP_NUM_THREADS",      "OMP_THREAD_LIMIT",       "OPENBLAS_NUM_THREADS",
-    "GOTO_NUM_THREADS",     "MKL_NUM_THREADS",        "BLIS_NUM_THREADS",
-    "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS",  "NUMEXPR_MAX_THREADS",
-    "NUMBA_NUM_THREADS",    "JULIA_NUM_THREADS",      "RAYON_NUM_THREADS",
+    "OMP_NUM_THREADS",       "OMP_THREAD_LIMIT",  "OPENBLAS_NUM_THREADS",   "GOTO_NUM_THREADS",
+    "MKL_NUM_THREADS",       "BLIS_NUM_THREADS",  "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS",
+    "NUMEXPR_MAX_THREADS",   "NUMBA_NUM_THREADS", "JULIA_NUM_THREADS",      "RAYON_NUM_THREADS",
     "TF_NUM_INTRAOP_THREADS"};
 
 struct ThreadVariable {

@@ -8,32 +8,38 @@ namespace coreflow {
 
 int OutputBuffer::Append(std::string_view data) {
   size_ += data.size();
+  if (spill_failed_) {
+    memory_.append(data);
+    return 0;
+  }
   if (!spill_.valid() && memory_.size() + data.size() > memory_limit_ && spill_dir_ != nullptr) {
     UniqueFd fd(spill_dir_->CreateAnonymousFile());
-    if (!fd.valid()) {
-      memory_.append(data);
-      return errno;
-    }
-    int e = WriteAll(fd.get(), memory_);
+    int e = fd.valid() ? WriteAll(fd.get(), memory_) : errno;
     if (e != 0) {
+      spill_failed_ = true;  // do not try again for every chunk
       memory_.append(data);
       return e;
     }
+    spill_bytes_ = memory_.size();
     memory_.clear();
     memory_.shrink_to_fit();
     spill_ = std::move(fd);
   }
-  if (spill_.valid()) {
-    int e = WriteAll(spill_.get(), data.data(), data.size());
-    if (e != 0) {
-      // The file system is full: keep the rest in memory rather than lose it.
-      memory_.append(data);
-      return e;
-    }
+  if (!spill_.valid()) {
+    memory_.append(data);
     return 0;
   }
+  int e = WriteAll(spill_.get(), data.data(), data.size());
+  if (e == 0) {
+    spill_bytes_ += data.size();
+    return 0;
+  }
+  // The file system is full: drop the partial write and keep this chunk and everything after
+  // it in memory, so nothing is lost and the order stays right (the file, then memory).
+  TruncateFile(spill_.get(), spill_bytes_);
+  spill_failed_ = true;
   memory_.append(data);
-  return 0;
+  return e;
 }
 
 int OutputBuffer::WriteTo(int fd) const {

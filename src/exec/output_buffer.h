@@ -35,6 +35,8 @@ class OutputBuffer {
   size_t memory_limit_;
   std::string memory_;
   UniqueFd spill_;
+  uint64_t spill_bytes_ = 0;  // bytes safely in the spill file
+  bool spill_failed_ = false;
   uint64_t size_ = 0;
 };
 

@@ -17,22 +17,19 @@ namespace coreflow {
 namespace {
 
 // Epoll tokens: what kind of descriptor in the top byte, the task handle below it.
-enum TokenKind : uint64_t { kPidfd = 1, kStdout = 2, kStderr = 3, kSignals = 4, kTimer = 5,
-                            kInput = 6 };
+enum TokenKind : uint64_t {
+  kPidfd = 1,
+  kStdout = 2,
+  kStderr = 3,
+  kSignals = 4,
+  kTimer = 5,
+  kInput = 6
+};
 constexpr int kKindShift = 56;
 constexpr uint64_t kHandleMask = (uint64_t{1} << kKindShift) - 1;
 
 uint64_t Token(TokenKind kind, uint64_t handle = 0) {
   return (static_cast<uint64_t>(kind) << kKindShift) | (handle & kHandleMask);
-}
-
-int MakePipe(UniqueFd* read_end, UniqueFd* write_end) {
-  int fds[2];
-  if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
-  read_end->Reset(fds[0]);
-  write_end->Reset(fds[1]);
-  // Only our end is non-blocking: the task must see an ordinary blocking pipe.
-  return SetNonBlocking(fds[0]);
 }
 
 }  // namespace
@@ -68,8 +65,8 @@ bool ProcessRunner::Init(std::string* err) {
   posix_spawnattr_setsigmask(&attr_, &empty);
   posix_spawnattr_setsigdefault(&attr_, &defaults);
   posix_spawnattr_setpgroup(&attr_, 0);
-  posix_spawnattr_setflags(&attr_, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK |
-                                       POSIX_SPAWN_SETSIGDEF);
+  posix_spawnattr_setflags(&attr_,
+                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
   read_buffer_.resize(64 * 1024);
   return true;
 }
@@ -79,12 +76,15 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   p.mode = spec.output;
   UniqueFd out_w, err_w;
   if (spec.output != OutputMode::kUngroup) {
-    if (int e = MakePipe(&p.out, &out_w)) return e;
-    if (int e = MakePipe(&p.err, &err_w)) return e;
+    // Only our read end is non-blocking: the task must see an ordinary blocking pipe.
+    if (int e = MakePipe(&p.out, &out_w, /*nonblocking_read=*/true)) return e;
+    if (int e = MakePipe(&p.err, &err_w, /*nonblocking_read=*/true)) return e;
   }
-  // Hold one descriptor in reserve so pidfd_open cannot fail with EMFILE after the spawn.
-  UniqueFd reserve(::fcntl(dev_null_.get(), F_DUPFD_CLOEXEC, 0));
-  if (!reserve.valid()) return errno;
+  // A spare descriptor guarantees that pidfd_open cannot fail with EMFILE after the spawn.
+  if (!spare_.valid()) {
+    spare_.Reset(::fcntl(dev_null_.get(), F_DUPFD_CLOEXEC, 0));
+    if (!spare_.valid()) return errno;
+  }
 
   posix_spawn_file_actions_t actions;
   if (int e = posix_spawn_file_actions_init(&actions)) return e;
@@ -102,12 +102,15 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   if (e != 0) return e;
   out_w.Reset();
   err_w.Reset();
-  reserve.Reset();
 
   p.pid = pid;
   p.pidfd.Reset(PidfdOpen(pid));
-  int add_error = p.pidfd.valid() ? poller_.Add(p.pidfd.get(), EPOLLIN, Token(kPidfd, handle))
-                                  : errno;
+  if (!p.pidfd.valid() && (errno == EMFILE || errno == ENFILE)) {
+    spare_.Reset();  // this is what it was kept for; it is taken again before the next spawn
+    p.pidfd.Reset(PidfdOpen(pid));
+  }
+  int add_error =
+      p.pidfd.valid() ? poller_.Add(p.pidfd.get(), EPOLLIN, Token(kPidfd, handle)) : errno;
   if (add_error == 0 && p.out.valid()) {
     add_error = poller_.Add(p.out.get(), EPOLLIN, Token(kStdout, handle));
     if (add_error == 0) add_error = poller_.Add(p.err.get(), EPOLLIN, Token(kStderr, handle));
@@ -139,9 +142,8 @@ void ProcessRunner::Signal(uint64_t handle, int signal) {
 void ProcessRunner::ArmTimer(Nanos at) { timer_.ArmAt(at); }
 
 void ProcessRunner::WatchInput(int fd) {
-  int e = watched_input_ == fd
-              ? poller_.Modify(fd, EPOLLIN | EPOLLONESHOT, Token(kInput))
-              : poller_.Add(fd, EPOLLIN | EPOLLONESHOT, Token(kInput));
+  int e = watched_input_ == fd ? poller_.Modify(fd, EPOLLIN | EPOLLONESHOT, Token(kInput))
+                               : poller_.Add(fd, EPOLLIN | EPOLLONESHOT, Token(kInput));
   if (e == 0) {
     watched_input_ = fd;
     return;

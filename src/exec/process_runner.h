@@ -59,6 +59,7 @@ class ProcessRunner : public Runner {
   DeadlineTimer timer_;
   TerminationSignals signals_;
   UniqueFd dev_null_;
+  UniqueFd spare_;  // released only when descriptors run out between spawn and pidfd_open
   PrivateTempDir spill_dir_;
   posix_spawnattr_t attr_{};
   bool attr_ready_ = false;

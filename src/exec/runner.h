@@ -36,14 +36,14 @@ struct CapturedOutput {
 struct RunnerEvent {
   enum class Kind { kExited, kOutput, kSignal, kTimer, kInputReady };
   Kind kind = Kind::kTimer;
-  uint64_t handle = 0;          // kExited, kOutput: the handle given to Start()
-  int wait_status = 0;          // kExited: as from wait(2)
-  rusage usage{};               // kExited: the task's own CPU time and peak RSS
-  Nanos at = 0;                 // kExited: when the exit was seen
+  uint64_t handle = 0;                     // kExited, kOutput: the handle given to Start()
+  int wait_status = 0;                     // kExited: as from wait(2)
+  rusage usage{};                          // kExited: the task's own CPU time and peak RSS
+  Nanos at = 0;                            // kExited: when the exit was seen
   std::unique_ptr<CapturedOutput> output;  // kExited in kGroup mode
-  int stream = 0;               // kOutput: 1 or 2
-  std::string data;             // kOutput: bytes read (kLineBuffer mode)
-  int signal = 0;               // kSignal
+  int stream = 0;                          // kOutput: 1 or 2
+  std::string data;                        // kOutput: bytes read (kLineBuffer mode)
+  int signal = 0;                          // kSignal
 };
 
 // Starts and watches task processes. The one production implementation forks; tests use fakes.

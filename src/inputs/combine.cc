@@ -2,7 +2,9 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <cstdint>
 
 #include <fmt/format.h>
 
@@ -86,6 +88,24 @@ bool InputCombiner::OpenSources(std::vector<std::vector<std::unique_ptr<InputSou
     if (rows_.back().empty()) ended_ = true;  // a product with an empty factor is empty
   }
   odometer_.assign(rows_.size(), 0);
+  return true;
+}
+
+bool InputCombiner::CountRemaining(uint64_t* n) const {
+  if (have_first_ || !partial_.empty()) return false;
+  if (ended_) {
+    *n = 0;
+    return true;
+  }
+  uint64_t first = UINT64_MAX;
+  for (const auto& source : first_) {
+    uint64_t count = 0;
+    if (!source->CountRemaining(&count)) return false;
+    first = std::min(first, count);  // linked sources stop at the shortest
+  }
+  uint64_t total = first_.empty() ? 0 : first;
+  for (const auto& rows : rows_) total *= rows.size();
+  *n = total;
   return true;
 }
 

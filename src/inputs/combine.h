@@ -27,10 +27,13 @@ class InputCombiner {
   bool Open(const std::vector<SourceSpec>& specs, char delimiter, std::string* err);
 
   // Tests and other callers can supply ready-made sources: groups[g] are zipped together.
-  bool OpenSources(std::vector<std::vector<std::unique_ptr<InputSource>>> groups,
-                   std::string* err);
+  bool OpenSources(std::vector<std::vector<std::unique_ptr<InputSource>>> groups, std::string* err);
 
   ReadStatus Next(std::vector<std::string>* tuple, std::string* err);
+
+  // The number of tuples still to come, when every streamed source can count its values
+  // without consuming them (no pipe or terminal among them). Call before the first Next().
+  bool CountRemaining(uint64_t* n) const;
 
   // The descriptor to wait on after kWouldBlock.
   int fd() const;
@@ -40,7 +43,7 @@ class InputCombiner {
   ReadStatus ReadFirstGroup(std::string* err);
   bool Advance();  // steps the odometer over buffered groups; false when it wraps
 
-  std::vector<std::unique_ptr<InputSource>> first_;  // streamed, zipped
+  std::vector<std::unique_ptr<InputSource>> first_;          // streamed, zipped
   std::vector<std::vector<std::vector<std::string>>> rows_;  // buffered groups: rows of values
   std::vector<size_t> odometer_;
   std::vector<std::string> current_first_;

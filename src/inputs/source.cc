@@ -26,6 +26,12 @@ DelimitedReader::DelimitedReader(int borrowed_fd, char delimiter, std::string na
       name_(std::move(name)),
       may_block_(!IsRegularFile(fd_)) {}
 
+bool DelimitedReader::CountRemaining(uint64_t* n) const {
+  // Only before the first read: afterwards part of the file sits in our buffer.
+  if (may_block_ || !buffer_.empty() || eof_) return false;
+  return CountRecords(fd_, delimiter_, n) == 0;
+}
+
 ReadStatus DelimitedReader::Next(std::string* value, std::string* err) {
   for (;;) {
     const char* begin = buffer_.data() + start_;
@@ -47,8 +53,8 @@ ReadStatus DelimitedReader::Next(std::string* value, std::string* err) {
       return ReadStatus::kValue;
     }
     if (available > kMaxRecordBytes) {
-      *err = fmt::format("{}: a record is longer than {} MiB; is the delimiter right (-0)?",
-                         name_, kMaxRecordBytes >> 20);
+      *err = fmt::format("{}: a record is longer than {} MiB; is the delimiter right (-0)?", name_,
+                         kMaxRecordBytes >> 20);
       return ReadStatus::kError;
     }
     // Drop consumed bytes before growing, so memory stays at one chunk plus one record.

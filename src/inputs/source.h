@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -17,6 +18,9 @@ class InputSource {
   virtual ReadStatus Next(std::string* value, std::string* err) = 0;
   // The descriptor to wait on after kWouldBlock; -1 for sources that never block.
   virtual int fd() const { return -1; }
+  // How many values are left, when that can be known without consuming them (values given
+  // on the command line, a regular file). False for pipes and terminals.
+  virtual bool CountRemaining(uint64_t* /*n*/) const { return false; }
 };
 
 // Values given on the command line.
@@ -24,6 +28,10 @@ class ListSource : public InputSource {
  public:
   explicit ListSource(std::vector<std::string> values) : values_(std::move(values)) {}
   ReadStatus Next(std::string* value, std::string* err) override;
+  bool CountRemaining(uint64_t* n) const override {
+    *n = values_.size() - next_;
+    return true;
+  }
 
  private:
   std::vector<std::string> values_;
@@ -41,6 +49,7 @@ class DelimitedReader : public InputSource {
   DelimitedReader(int borrowed_fd, char delimiter, std::string name);
   ReadStatus Next(std::string* value, std::string* err) override;
   int fd() const override { return fd_; }
+  bool CountRemaining(uint64_t* n) const override;
 
   static constexpr size_t kMaxRecordBytes = 64u << 20;
 
@@ -50,8 +59,8 @@ class DelimitedReader : public InputSource {
   char delimiter_;
   std::string name_;
   std::string buffer_;
-  size_t start_ = 0;     // first unconsumed byte in buffer_
-  size_t scanned_ = 0;   // bytes after start_ known not to hold a delimiter
+  size_t start_ = 0;    // first unconsumed byte in buffer_
+  size_t scanned_ = 0;  // bytes after start_ known not to hold a delimiter
   bool eof_ = false;
   bool may_block_ = false;  // pipes and terminals: check readiness before each read
 };

@@ -50,12 +50,12 @@ std::string JobLog::Header() {
 }
 
 std::string JobLog::FormatLine(const TaskRecord& r) {
-  // GNU parallel writes -1 as the exit value of a task it killed for a timeout.
+  // GNU parallel writes -1 as the exit value of a task it killed for a timeout. Its Receive
+  // column counts the bytes of standard output only.
   int exitval = r.outcome.timed_out ? -1 : r.outcome.exit_code;
   return fmt::format("{}\t:\t{:.3f}\t{:10.3f}\t0\t{}\t{}\t{}\t{}\n", r.seq,
-                     ToSeconds(r.started_wall), ToSeconds(r.ended - r.started),
-                     r.out_bytes + r.err_bytes, exitval, r.outcome.signal,
-                     EscapeField(r.command_line));
+                     ToSeconds(r.started_wall), ToSeconds(r.ended - r.started), r.out_bytes,
+                     exitval, r.outcome.signal, EscapeField(r.command_line));
 }
 
 void JobLog::OnTaskFinished(const TaskRecord& record, const RunTotals&) {

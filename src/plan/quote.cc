@@ -4,8 +4,8 @@ namespace coreflow {
 namespace {
 
 bool IsPlainWordChar(unsigned char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '-' || c == '+' || c == '.' || c == '/';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '-' || c == '+' || c == '.' || c == '/';
 }
 
 }  // namespace
@@ -23,6 +23,7 @@ void AppendShellQuoted(std::string_view value, std::string* out) {
     return;
   }
   // Inside single quotes only ' itself is special; it becomes '"'"'.
+  size_t begin = out->size();
   out->push_back('\'');
   for (char c : value) {
     if (c == '\'') {
@@ -32,6 +33,10 @@ void AppendShellQuoted(std::string_view value, std::string* out) {
     }
   }
   out->push_back('\'');
+  // Like GNU parallel, drop the empty '' that a leading or trailing ' leaves behind, so ' is
+  // written "'" rather than ''"'"''.
+  if (!value.empty() && value.back() == '\'') out->resize(out->size() - 2);
+  if (!value.empty() && value.front() == '\'') out->erase(begin, 2);
 }
 
 std::string ShellQuote(std::string_view value) {

@@ -11,9 +11,27 @@ namespace {
 // Characters that make /bin/sh do more than split words on blanks.
 bool IsShellSyntax(char c) {
   switch (c) {
-    case '|': case '&': case ';': case '<': case '>': case '(': case ')': case '$': case '`':
-    case '\\': case '"': case '\'': case '*': case '?': case '[': case ']': case '#': case '~':
-    case '!': case '\n': case '\r':
+    case '|':
+    case '&':
+    case ';':
+    case '<':
+    case '>':
+    case '(':
+    case ')':
+    case '$':
+    case '`':
+    case '\\':
+    case '"':
+    case '\'':
+    case '*':
+    case '?':
+    case '[':
+    case ']':
+    case '#':
+    case '~':
+    case '!':
+    case '\n':
+    case '\r':
       return true;
     default:
       return false;
@@ -25,11 +43,11 @@ bool IsBlank(char c) { return c == ' ' || c == '\t'; }
 // Shell builtins and keywords that have no program of their own: they need the shell.
 bool IsShellOnlyWord(std::string_view w) {
   static constexpr std::array<std::string_view, 45> kWords = {
-      ".",      ":",       "alias",  "bg",     "break", "cd",      "command", "continue", "eval",
-      "exec",   "exit",    "export", "fc",     "fg",    "getopts", "hash",    "jobs",     "let",
-      "local",  "read",    "readonly", "return", "set", "shift",   "source",  "times",    "trap",
-      "type",   "ulimit",  "umask",  "unalias", "unset", "wait",   "if",      "then",     "else",
-      "elif",   "fi",      "for",    "while",  "until", "do",      "done",    "case",     "{"};
+      ".",     ":",      "alias",    "bg",      "break", "cd",      "command", "continue", "eval",
+      "exec",  "exit",   "export",   "fc",      "fg",    "getopts", "hash",    "jobs",     "let",
+      "local", "read",   "readonly", "return",  "set",   "shift",   "source",  "times",    "trap",
+      "type",  "ulimit", "umask",    "unalias", "unset", "wait",    "if",      "then",     "else",
+      "elif",  "fi",     "for",      "while",   "until", "do",      "done",    "case",     "{"};
   for (std::string_view k : kWords) {
     if (w == k) return true;
   }
@@ -85,7 +103,12 @@ int ParseField(std::string_view text, size_t i, int num_sources, Field* field, s
   if (!digits.empty()) {
     if (digits.size() > 6) return 0;
     source = std::stoi(std::string(digits));
-    if (source < 1 || source > num_sources) {
+    if (source < 1) {
+      *err = fmt::format("the template uses {{{}{}}} but input sources are numbered from 1", digits,
+                         suffix);
+      return -1;
+    }
+    if (source > num_sources) {
       *err = num_sources == 1
                  ? fmt::format("the template uses {{{}{}}} but there is only 1 input source",
                                digits, suffix)
@@ -160,8 +183,7 @@ bool NeedsShell(const std::vector<Piece>& pieces) {
 
 }  // namespace
 
-bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
-                   std::string* err) {
+bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err) {
   *out = CommandTemplate{};
   out->text = std::string(line);
   if (line.empty()) {
@@ -175,7 +197,7 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
     *err = "the command template is empty; give a command, e.g. coreflow run gzip {} ::: *.txt";
     return false;
   }
-  bool has_input_field = false;
+  bool has_field = false;
   size_t literal_begin = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     if (line[i] != '{') continue;
@@ -185,13 +207,13 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
     if (len == 0) continue;
     AddLiteral(&out->pieces, line.substr(literal_begin, i - literal_begin));
     out->pieces.push_back(Piece{true, {}, field});
-    has_input_field = has_input_field || field.kind == Field::Kind::kInput;
+    has_field = true;
     out->uses_slot = out->uses_slot || field.kind == Field::Kind::kSlot;
     i += static_cast<size_t>(len) - 1;
     literal_begin = i + 1;
   }
   AddLiteral(&out->pieces, line.substr(literal_begin));
-  if (!has_input_field) {
+  if (!has_field) {  // as in GNU parallel, even {#} or {%} alone means "no input appended"
     AddLiteral(&out->pieces, " ");
     out->pieces.push_back(Piece{true, {}, Field{}});
   }

@@ -28,16 +28,16 @@ struct Piece {
 // redirections, globs, variables, builtins) the program is executed directly, and substituted
 // values become argv words literally; otherwise /bin/sh -c runs it with every value quoted.
 struct CommandTemplate {
-  std::vector<Piece> pieces;               // the whole command line, in order
-  std::vector<std::vector<Piece>> words;   // argv words (only when !use_shell)
+  std::vector<Piece> pieces;              // the whole command line, in order
+  std::vector<std::vector<Piece>> words;  // argv words (only when !use_shell)
   bool use_shell = false;
-  bool inputs_are_commands = false;        // no template given: each input is a command line
-  bool uses_slot = false;                  // has {%}
-  std::string text;                        // the command line as written
+  bool inputs_are_commands = false;  // no template given: each input is a command line
+  bool uses_slot = false;            // has {%}
+  std::string text;                  // the command line as written
 };
 
 // Parses `line` (the command words joined by spaces) for `num_sources` input sources.
-// A line without an input replacement string gets " {}" appended, as in GNU parallel.
+// A line without any replacement string gets " {}" appended, as in GNU parallel.
 // An empty `line` means the inputs themselves are the commands. Errors: an unclosed '{',
 // {n} beyond the number of sources, a blank template.
 bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err);

@@ -41,6 +41,13 @@ class RunObserver {
  public:
   virtual ~RunObserver() = default;
   virtual bool WantsCommandLine() const { return false; }
+  // Asks the engine to count the inputs up front where that is cheap (values on the command
+  // line, regular files), so `total` is known from the start.
+  virtual bool WantsTotal() const { return false; }
+  // Around every write of task output or of a message to stdout/stderr: a display that draws
+  // on the terminal clears its line first and redraws it after.
+  virtual void OnOutputBegin() {}
+  virtual void OnOutputEnd() {}
   virtual void OnTaskStarted(uint64_t /*seq*/, int /*slot*/, int /*attempt*/, Nanos /*now*/) {}
   virtual void OnTaskFinished(const TaskRecord& /*record*/, const RunTotals& /*totals*/) {}
   virtual void OnRunFinished(const RunTotals& /*totals*/, int /*exit_status*/) {}

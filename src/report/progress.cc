@@ -40,21 +40,26 @@ std::string ProgressDisplay::Format(const RunTotals& t) {
 }
 
 void ProgressDisplay::Draw(const RunTotals& totals, bool last) {
+  last_totals_ = totals;
   std::string line = "coreflow: " + Format(totals);
   std::string out;
   if (terminal_) {
     size_t width = line.size();
-    if (width < last_width_) line.append(last_width_ - width, ' ');
+    if (width < last_width_ && drawn_) line.append(last_width_ - width, ' ');
     last_width_ = width;
     out = "\r" + line + (last ? "\n" : "");
+    drawn_ = !last;
   } else {
+    if (line == last_line_) return;  // the last task's line is also the final one
     out = line + "\n";
   }
+  last_line_ = line;
   WriteAll(fd_, out);  // progress is best effort: a closed stderr must not stop the run
 }
 
 void ProgressDisplay::OnTaskFinished(const TaskRecord& record, const RunTotals& totals) {
   if (!record.final) return;
+  last_totals_ = totals;
   Nanos now = start_ + totals.elapsed;
   Nanos interval = terminal_ ? 100 * kNanosPerMilli : 5 * kNanosPerSecond;
   if (last_draw_ != 0 && now - last_draw_ < interval) return;
@@ -62,6 +67,23 @@ void ProgressDisplay::OnTaskFinished(const TaskRecord& record, const RunTotals& 
   Draw(totals, false);
 }
 
-void ProgressDisplay::OnRunFinished(const RunTotals& totals, int) { Draw(totals, true); }
+void ProgressDisplay::OnRunFinished(const RunTotals& totals, int) {
+  cleared_ = false;
+  Draw(totals, true);
+}
+
+void ProgressDisplay::OnOutputBegin() {
+  if (!terminal_ || !drawn_) return;
+  WriteAll(fd_, "\r\033[K");  // erase the line so task output starts at column 0
+  drawn_ = false;
+  last_width_ = 0;
+  cleared_ = true;
+}
+
+void ProgressDisplay::OnOutputEnd() {
+  if (!cleared_) return;
+  cleared_ = false;
+  Draw(last_totals_, false);
+}
 
 }  // namespace coreflow

@@ -45,8 +45,7 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
 }
 
 void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
-  if (stop_starting_ || now < backoff_until_) return;
-  while (!ready_.empty() && !free_slots_.empty()) {
+  while (!stop_starting_ && now >= backoff_until_ && !ready_.empty() && !free_slots_.empty()) {
     uint64_t seq = ready_.front();
     ready_.pop_front();
     int slot = free_slots_.top();
@@ -198,8 +197,9 @@ void Scheduler::CheckHalt(const Outcome* last, std::vector<Action>* out, Nanos n
   if (h.why == HaltPolicy::Why::kSuccess) {
     halt_exit_ = 0;
   } else if (h.percent > 0) {
-    halt_exit_ = static_cast<int>(std::ceil(static_cast<double>(counts_.failed) * 100.0 /
-                                            static_cast<double>(std::max<uint64_t>(1, counts_.queued))));
+    halt_exit_ =
+        static_cast<int>(std::ceil(static_cast<double>(counts_.failed) * 100.0 /
+                                   static_cast<double>(std::max<uint64_t>(1, counts_.queued))));
   } else if (h.count == 1 && last != nullptr) {
     halt_exit_ = last->exit_code != 0 ? last->exit_code
                  : last->signal != 0  ? 128 + last->signal

@@ -33,7 +33,7 @@ struct SchedulerCounts {
   uint64_t started = 0;    // distinct tasks started at least once
   uint64_t succeeded = 0;  // final outcomes
   uint64_t failed = 0;
-  uint64_t retried = 0;    // attempts that will be tried again
+  uint64_t retried = 0;  // attempts that will be tried again
   int running = 0;
   bool inputs_ended = false;
 };
@@ -91,12 +91,12 @@ class Scheduler {
   SchedulerOptions options_;
   SchedulerCounts counts_;
   std::deque<uint64_t> ready_;
-  std::map<uint64_t, Running> running_;  // ordered: deterministic signalling order
+  std::map<uint64_t, Running> running_;         // ordered: deterministic signalling order
   std::unordered_map<uint64_t, int> attempts_;  // attempts made by tasks being retried
   std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
-  std::deque<Deadline> timeouts_;     // start + timeout, in start order
-  std::deque<Deadline> kill_after_;   // SIGTERM + grace, in signalling order
-  std::set<uint64_t> unreleased_;     // -k: finished, waiting for earlier tasks
+  std::deque<Deadline> timeouts_;    // start + timeout, in start order
+  std::deque<Deadline> kill_after_;  // SIGTERM + grace, in signalling order
+  std::set<uint64_t> unreleased_;    // -k: finished, waiting for earlier tasks
   uint64_t next_release_ = 1;
   Nanos backoff_ = kMinBackoff;
   Nanos backoff_until_ = 0;

@@ -102,7 +102,9 @@ void AppendAncestors(const Mount& m, const std::string& own_path, bool v2,
   std::string rel;
   if (m.root == "/") {
     rel = own_path;
-  } else if (own_path.compare(0, m.root.size(), m.root) == 0) {
+  } else if (own_path.compare(0, m.root.size(), m.root) == 0 &&
+             (own_path.size() == m.root.size() || own_path[m.root.size()] == '/')) {
+    // Below the mount root; a sibling such as /pod12 under a root of /pod1 is not.
     rel = own_path.substr(m.root.size());
   }  // else: a cgroup namespace hides our path; the mount point is our cgroup
   while (rel.size() > 1 && rel.back() == '/') rel.pop_back();
@@ -175,7 +177,7 @@ int64_t CgroupMemoryLimit(const std::string& root, std::string* where) {
     std::string file = d.path + (d.v2 ? "/memory.max" : "/memory.limit_in_bytes");
     int64_t limit = 0;
     if (!ReadInt(file, &limit) || limit <= 0) continue;  // "max" fails to parse: no limit
-    if (limit >= (INT64_MAX / 2)) continue;               // v1 spells "unlimited" as ~2^63
+    if (limit >= (INT64_MAX / 2)) continue;              // v1 spells "unlimited" as ~2^63
     if (best == 0 || limit < best) {
       best = limit;
       *where = file;

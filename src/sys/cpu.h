@@ -14,8 +14,8 @@ struct CpuBudget {
   std::string cgroup_file;  // the file that set it
   int slurm_cpus = 0;       // SLURM_CPUS_ON_NODE; 0 = not under Slurm
   int override_cpus = 0;    // COREFLOW_CORES; 0 = not set
-  int usable = 1;           // the minimum of the above, at least 1
-  std::string limited_by;   // "affinity", "cgroup quota (FILE)", "SLURM_CPUS_ON_NODE", ...
+  int usable = 1;           // the minimum of the above, at least 1; COREFLOW_CORES replaces it
+  std::string limited_by;   // "CPU affinity", "cgroup CPU quota (FILE)", "SLURM_CPUS_ON_NODE", ...
 };
 
 // Combines the measured limits; pure so that tests can cover every case.

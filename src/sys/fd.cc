@@ -2,8 +2,8 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <sys/sendfile.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -90,6 +90,16 @@ bool IsRegularFile(int fd) {
   return ::fstat(fd, &st) == 0 && S_ISREG(st.st_mode);
 }
 
+int MakePipe(UniqueFd* read_end, UniqueFd* write_end, bool nonblocking_read) {
+  int fds[2];
+  if (::pipe2(fds, O_CLOEXEC) != 0) return errno;
+  read_end->Reset(fds[0]);
+  write_end->Reset(fds[1]);
+  // A new pipe's read end has exactly O_RDONLY, so no F_GETFL is needed.
+  if (nonblocking_read && ::fcntl(fds[0], F_SETFL, O_RDONLY | O_NONBLOCK) != 0) return errno;
+  return 0;
+}
+
 bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
 
 int SetNonBlocking(int fd) {
@@ -97,6 +107,38 @@ int SetNonBlocking(int fd) {
   if (flags < 0) return errno;
   if (::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return errno;
   return 0;
+}
+
+int CountRecords(int fd, char delimiter, uint64_t* count) {
+  off_t offset = ::lseek(fd, 0, SEEK_CUR);
+  if (offset < 0) return errno;
+  char buffer[65536];
+  uint64_t n = 0;
+  char last = delimiter;
+  for (;;) {
+    ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      return errno;
+    }
+    if (got == 0) break;
+    for (const char* p = buffer; (p = static_cast<const char*>(std::memchr(
+                                      p, delimiter, static_cast<size_t>(buffer + got - p))));
+         ++p) {
+      ++n;
+    }
+    last = buffer[got - 1];
+    offset += got;
+  }
+  *count = n + (last != delimiter ? 1 : 0);
+  return 0;
+}
+
+int TruncateFile(int fd, uint64_t size) {
+  for (;;) {
+    if (::ftruncate(fd, static_cast<off_t>(size)) == 0) return 0;
+    if (errno != EINTR) return errno;
+  }
 }
 
 int CopyFileToFd(int in, int out) {

@@ -3,6 +3,7 @@
 #include <sys/types.h>
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <utility>
 
@@ -57,11 +58,23 @@ int WaitReadable(int fd);
 // True when `fd` is a regular file (reads never block, so no readiness check is needed).
 bool IsRegularFile(int fd);
 
+// pipe2(O_CLOEXEC); with `nonblocking_read` only the read end is made non-blocking (the
+// writer, a task, must see an ordinary blocking pipe). Returns 0 or errno.
+int MakePipe(UniqueFd* read_end, UniqueFd* write_end, bool nonblocking_read);
+
 // True when `fd` is a terminal.
 bool IsTerminal(int fd);
 
 // Marks a descriptor non-blocking. Returns 0 or errno.
 int SetNonBlocking(int fd);
+
+// Counts `delimiter`-separated records in a regular file from offset `from` to its end (a last
+// record without a trailing delimiter counts), reading with pread so the file position is
+// untouched. Returns 0 or errno.
+int CountRecords(int fd, char delimiter, uint64_t* count);
+
+// Cuts a file to `size` bytes (ftruncate); returns 0 or errno.
+int TruncateFile(int fd, uint64_t size);
 
 // Copies everything from `in` (read from offset 0) to `out`. Returns 0 or errno.
 int CopyFileToFd(int in, int out);

@@ -36,8 +36,8 @@ PrivateTempDir::~PrivateTempDir() {
 int PrivateTempDir::EnsureCreated() {
   if (!path_.empty()) return 0;
   const char* base = std::getenv("TMPDIR");
-  std::string tmpl = std::string(base != nullptr && *base != '\0' ? base : "/tmp") +
-                     "/coreflow.XXXXXX";
+  std::string tmpl =
+      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/coreflow.XXXXXX";
   std::vector<char> buf(tmpl.begin(), tmpl.end());
   buf.push_back('\0');
   if (::mkdtemp(buf.data()) == nullptr) return errno;  // mkdtemp creates it 0700

@@ -2,10 +2,12 @@
 
 #include <dirent.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <sstream>
 #include <string>
 
@@ -39,6 +41,24 @@ std::vector<pid_t> ListChildren() {
   }
   ::closedir(dir);
   return children;
+}
+
+SelfUsage GetSelfUsage() {
+  rusage ru{};
+  ::getrusage(RUSAGE_SELF, &ru);
+  auto ns = [](const timeval& tv) {
+    return static_cast<int64_t>(tv.tv_sec) * 1'000'000'000 +
+           static_cast<int64_t>(tv.tv_usec) * 1000;
+  };
+  SelfUsage u{ns(ru.ru_utime), ns(ru.ru_stime), ru.ru_maxrss};
+  // ru_maxrss survives execve, so it can report the memory of whatever forked us; VmHWM is the
+  // peak of this program's own address space.
+  std::string status;
+  if (ReadSmallFile("/proc/self/status", &status)) {
+    size_t at = status.find("VmHWM:");
+    if (at != std::string::npos) u.max_rss_kib = std::strtoll(status.c_str() + at + 6, nullptr, 10);
+  }
+  return u;
 }
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }

@@ -2,6 +2,7 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
 #include <vector>
 
 #include "base/environment.h"
@@ -16,6 +17,15 @@ int BecomeChildSubreaper();  // 0 or errno
 
 // The direct children of this process (tasks and re-parented orphans), from /proc.
 std::vector<pid_t> ListChildren();
+
+// This process's own CPU time (user, system) in nanoseconds and the peak RSS of its own address
+// space in KiB, children excluded.
+struct SelfUsage {
+  int64_t user_ns = 0;
+  int64_t sys_ns = 0;
+  int64_t max_rss_kib = 0;
+};
+SelfUsage GetSelfUsage();
 
 // pidfd_open(2): a descriptor that becomes readable when `pid` exits. -1 with errno.
 int PidfdOpen(pid_t pid);

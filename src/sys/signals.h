@@ -20,7 +20,7 @@ class TerminationSignals {
  private:
   UniqueFd fd_;
   sigset_t old_mask_{};
-  struct sigaction old_pipe_{};
+  struct sigaction old_pipe_ {};
   bool installed_ = false;
 };
 

@@ -1,0 +1,332 @@
+#include "inputs/combine.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace coreflow {
+namespace {
+
+using Tuple = std::vector<std::string>;
+using Tuples = std::vector<Tuple>;
+
+SourceSpec Args(std::vector<std::string> args, bool linked = false) {
+  SourceSpec s;
+  s.kind = SourceSpec::Kind::kArgs;
+  s.args = std::move(args);
+  s.linked = linked;
+  return s;
+}
+
+SourceSpec File(std::string path, bool linked = false) {
+  SourceSpec s;
+  s.kind = SourceSpec::Kind::kFile;
+  s.path = std::move(path);
+  s.linked = linked;
+  return s;
+}
+
+SourceSpec Stdin() {
+  SourceSpec s;
+  s.kind = SourceSpec::Kind::kStdin;
+  return s;
+}
+
+// Reads every tuple; none of these sources blocks.
+Tuples Drain(InputCombiner* c) {
+  Tuples out;
+  Tuple t;
+  std::string err;
+  for (;;) {
+    ReadStatus s = c->Next(&t, &err);
+    if (s == ReadStatus::kValue) {
+      out.push_back(t);
+      continue;
+    }
+    EXPECT_EQ(s, ReadStatus::kEnd) << err;
+    break;
+  }
+  return out;
+}
+
+Tuples Combine(const std::vector<SourceSpec>& specs) {
+  InputCombiner c;
+  std::string err;
+  EXPECT_TRUE(c.Open(specs, '\n', &err)) << err;
+  return Drain(&c);
+}
+
+struct Pipe {
+  Pipe() {
+    int fds[2];
+    EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    read_end = UniqueFd(fds[0]);
+    write_end = UniqueFd(fds[1]);
+  }
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents) {
+    std::string tmpl = testing::TempDir() + "combine_test.XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    int fd = mkstemp(buf.data());
+    if (fd < 0) {
+      ADD_FAILURE() << "mkstemp failed";
+      return;
+    }
+    path_ = buf.data();
+    EXPECT_EQ(WriteAll(fd, contents), 0);
+    close(fd);
+  }
+  ~TempFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// A source that fails on its first read.
+class FailingSource : public InputSource {
+ public:
+  ReadStatus Next(std::string*, std::string* err) override {
+    *err = "broken source";
+    return ReadStatus::kError;
+  }
+};
+
+// ---- products and links ----
+
+TEST(InputCombinerTest, SingleSource) {
+  EXPECT_EQ(Combine({Args({"a", "b", "c"})}), (Tuples{{"a"}, {"b"}, {"c"}}));
+}
+
+TEST(InputCombinerTest, ProductWithTheFirstSourceSlowest) {
+  EXPECT_EQ(Combine({Args({"a", "b"}), Args({"1", "2"})}),
+            (Tuples{{"a", "1"}, {"a", "2"}, {"b", "1"}, {"b", "2"}}));
+}
+
+TEST(InputCombinerTest, ThreeWayProductIsAnOdometer) {
+  EXPECT_EQ(Combine({Args({"a", "b"}), Args({"1", "2", "3"}), Args({"x", "y"})}),
+            (Tuples{{"a", "1", "x"},
+                    {"a", "1", "y"},
+                    {"a", "2", "x"},
+                    {"a", "2", "y"},
+                    {"a", "3", "x"},
+                    {"a", "3", "y"},
+                    {"b", "1", "x"},
+                    {"b", "1", "y"},
+                    {"b", "2", "x"},
+                    {"b", "2", "y"},
+                    {"b", "3", "x"},
+                    {"b", "3", "y"}}));
+}
+
+TEST(InputCombinerTest, LinkedSourcesZipAndStopAtTheShortest) {
+  EXPECT_EQ(Combine({Args({"a", "b", "c"}), Args({"1", "2"}, true)}),
+            (Tuples{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(Combine({Args({"a", "b"}), Args({"1", "2", "3"}, true)}),
+            (Tuples{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(Combine({Args({"a", "b"}), Args({"1", "2"}, true), Args({"x", "y"}, true)}),
+            (Tuples{{"a", "1", "x"}, {"b", "2", "y"}}));
+}
+
+TEST(InputCombinerTest, LinkedGroupInsideAProduct) {
+  // x y ::: a b c :::+ 1 2  ->  {x,y} x zip(a b c, 1 2)
+  EXPECT_EQ(Combine({Args({"x", "y"}), Args({"a", "b", "c"}), Args({"1", "2"}, true)}),
+            (Tuples{{"x", "a", "1"}, {"x", "b", "2"}, {"y", "a", "1"}, {"y", "b", "2"}}));
+}
+
+TEST(InputCombinerTest, EmptyFactorGivesNoTuples) {
+  EXPECT_EQ(Combine({Args({"a", "b"}), Args({})}), Tuples{});
+  EXPECT_EQ(Combine({Args({}), Args({"a", "b"})}), Tuples{});
+  EXPECT_EQ(Combine({Args({"a"}), Args({"1"}), Args({})}), Tuples{});
+  EXPECT_EQ(Combine({Args({"a", "b"}), Args({}, true)}), Tuples{});
+  EXPECT_EQ(Combine({Args({})}), Tuples{});
+}
+
+TEST(InputCombinerTest, NoSourcesAtAll) {
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({}, '\n', &err));
+  EXPECT_EQ(c.num_sources(), 0);
+  EXPECT_EQ(Drain(&c), Tuples{});
+}
+
+TEST(InputCombinerTest, CountsSources) {
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({Args({"a"}), Args({"1"}, true), Args({"x"})}, '\n', &err));
+  EXPECT_EQ(c.num_sources(), 3);
+}
+
+TEST(InputCombinerTest, NextReplacesTheTupleAndStaysEnded) {
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({Args({"a"})}, '\n', &err));
+  Tuple t = {"stale", "values"};
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"a"}));
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kEnd);
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kEnd);
+}
+
+// ---- files ----
+
+TEST(InputCombinerTest, FilesAreSourcesWithTheGivenDelimiter) {
+  TempFile lines("a\nb\n");
+  TempFile nul(
+      std::string("1\n\0"
+                  "2\0",
+                  5));
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({File(lines.path()), Args({"x"})}, '\n', &err)) << err;
+  EXPECT_EQ(Drain(&c), (Tuples{{"a", "x"}, {"b", "x"}}));
+  InputCombiner z;
+  ASSERT_TRUE(z.Open({Args({"x"}), File(nul.path())}, '\0', &err)) << err;
+  EXPECT_EQ(Drain(&z), (Tuples{{"x", "1\n"}, {"x", "2"}}));
+}
+
+TEST(InputCombinerTest, MissingFileIsNamed) {
+  InputCombiner c;
+  std::string err;
+  std::string missing = testing::TempDir() + "no-such-dir/inputs.txt";
+  EXPECT_FALSE(c.Open({Args({"a"}), File(missing)}, '\n', &err));
+  EXPECT_NE(err.find("'" + missing + "'"), std::string::npos) << err;
+  EXPECT_NE(err.find("No such file or directory"), std::string::npos) << err;
+}
+
+TEST(InputCombinerTest, StdinCanBeUsedOnlyOnce) {
+  std::string err;
+  InputCombiner a;
+  EXPECT_FALSE(a.Open({Stdin(), Stdin()}, '\n', &err));
+  EXPECT_NE(err.find("standard input"), std::string::npos) << err;
+  err.clear();
+  InputCombiner b;
+  EXPECT_FALSE(b.Open({File("-"), Stdin()}, '\n', &err)) << "'-' is standard input";
+  EXPECT_NE(err.find("only once"), std::string::npos) << err;
+  err.clear();
+  InputCombiner c;
+  EXPECT_FALSE(c.Open({Stdin(), Args({"x"}), File("-")}, '\n', &err));
+  EXPECT_NE(err.find("only once"), std::string::npos) << err;
+}
+
+TEST(InputCombinerTest, ErrorInABufferedGroupFailsOpen) {
+  std::vector<std::vector<std::unique_ptr<InputSource>>> groups(2);
+  groups[0].push_back(std::make_unique<ListSource>(std::vector<std::string>{"a"}));
+  groups[1].push_back(std::make_unique<FailingSource>());
+  InputCombiner c;
+  std::string err;
+  EXPECT_FALSE(c.OpenSources(std::move(groups), &err));
+  EXPECT_EQ(err, "broken source");
+}
+
+TEST(InputCombinerTest, ErrorInTheStreamedGroupEndsTheInput) {
+  std::vector<std::vector<std::unique_ptr<InputSource>>> groups(1);
+  groups[0].push_back(std::make_unique<FailingSource>());
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.OpenSources(std::move(groups), &err));
+  Tuple t;
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kError);
+  EXPECT_EQ(err, "broken source");
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kEnd);
+}
+
+// ---- streaming ----
+
+TEST(InputCombinerTest, FirstGroupStreamsBeforeEndOfFile) {
+  Pipe p;
+  int read_fd = p.read_end.get();
+  std::vector<std::vector<std::unique_ptr<InputSource>>> groups(2);
+  groups[0].push_back(std::make_unique<DelimitedReader>(std::move(p.read_end), '\n', "pipe"));
+  groups[1].push_back(std::make_unique<ListSource>(std::vector<std::string>{"1", "2"}));
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.OpenSources(std::move(groups), &err)) << "must not wait for the pipe";
+  EXPECT_EQ(c.num_sources(), 2);
+  Tuple t;
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kWouldBlock);
+  EXPECT_EQ(c.fd(), read_fd);
+
+  ASSERT_EQ(WriteAll(p.write_end.get(), "a\n"), 0);
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"a", "1"}));
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"a", "2"}));
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kWouldBlock);
+
+  ASSERT_EQ(WriteAll(p.write_end.get(), "b\n"), 0);
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"b", "1"}));
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"b", "2"}));
+
+  p.write_end.Reset();
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kEnd);
+}
+
+TEST(InputCombinerTest, OpenStreamsAFileThatIsAPipe) {
+  // `:::: /dev/fd/N` on a pipe: Open must return before the writer finishes.
+  Pipe p;
+  std::string path = "/proc/self/fd/" + std::to_string(p.read_end.get());
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({File(path), Args({"x", "y"})}, '\n', &err)) << err;
+  Tuple t;
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kWouldBlock);
+  ASSERT_GE(c.fd(), 0);
+  ASSERT_EQ(WriteAll(p.write_end.get(), "first\n"), 0);
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"first", "x"}));
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"first", "y"}));
+  p.write_end.Reset();
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kEnd);
+}
+
+TEST(InputCombinerTest, LinkedStreamsWaitForEachOther) {
+  Pipe left, right;
+  int right_fd = right.read_end.get();
+  std::vector<std::vector<std::unique_ptr<InputSource>>> groups(1);
+  groups[0].push_back(std::make_unique<DelimitedReader>(std::move(left.read_end), '\n', "l"));
+  groups[0].push_back(std::make_unique<DelimitedReader>(std::move(right.read_end), '\n', "r"));
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.OpenSources(std::move(groups), &err));
+  Tuple t;
+  ASSERT_EQ(WriteAll(left.write_end.get(), "a\nb\n"), 0);
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kWouldBlock);
+  EXPECT_EQ(c.fd(), right_fd) << "waits on the source that has nothing yet";
+  ASSERT_EQ(WriteAll(right.write_end.get(), "1\n"), 0);
+  ASSERT_EQ(c.Next(&t, &err), ReadStatus::kValue);
+  EXPECT_EQ(t, (Tuple{"a", "1"}));
+  right.write_end.Reset();  // the shorter source ends the zip
+  EXPECT_EQ(c.Next(&t, &err), ReadStatus::kEnd);
+}
+
+TEST(InputCombinerTest, BufferedGroupReadsAPipeWhole) {
+  Pipe p;
+  ASSERT_EQ(WriteAll(p.write_end.get(), "1\n2"), 0);
+  p.write_end.Reset();
+  std::vector<std::vector<std::unique_ptr<InputSource>>> groups(2);
+  groups[0].push_back(std::make_unique<ListSource>(std::vector<std::string>{"a", "b"}));
+  groups[1].push_back(std::make_unique<DelimitedReader>(std::move(p.read_end), '\n', "pipe"));
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.OpenSources(std::move(groups), &err)) << err;
+  EXPECT_EQ(Drain(&c), (Tuples{{"a", "1"}, {"a", "2"}, {"b", "1"}, {"b", "2"}}));
+}
+
+}  // namespace
+}  // namespace coreflow

@@ -1,0 +1,259 @@
+#include "inputs/source.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <string>
+#include <thread>
+#include <vector>
+
+namespace coreflow {
+namespace {
+
+// A file in the test's temporary directory, removed at the end.
+class TempFile {
+ public:
+  explicit TempFile(const std::string& contents) {
+    std::string tmpl = testing::TempDir() + "source_test.XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    int fd = mkstemp(buf.data());
+    if (fd < 0) {
+      ADD_FAILURE() << "mkstemp failed";
+      return;
+    }
+    path_ = buf.data();
+    EXPECT_EQ(WriteAll(fd, contents), 0);
+    close(fd);
+  }
+  ~TempFile() {
+    if (!path_.empty()) unlink(path_.c_str());
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+UniqueFd OpenFile(const std::string& path) {
+  UniqueFd fd(OpenForReading(path));
+  EXPECT_TRUE(fd.valid()) << path;
+  return fd;
+}
+
+struct Pipe {
+  Pipe() {
+    int fds[2];
+    EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
+    read_end = UniqueFd(fds[0]);
+    write_end = UniqueFd(fds[1]);
+  }
+  UniqueFd read_end;
+  UniqueFd write_end;
+};
+
+// Reads every record, waiting where the source would block.
+std::vector<std::string> ReadAll(InputSource* source) {
+  std::vector<std::string> out;
+  std::string value, err;
+  for (;;) {
+    ReadStatus s = source->Next(&value, &err);
+    if (s == ReadStatus::kWouldBlock) {
+      WaitReadable(source->fd());
+      continue;
+    }
+    if (s == ReadStatus::kEnd) break;
+    if (s == ReadStatus::kError) {
+      ADD_FAILURE() << err;
+      break;
+    }
+    out.push_back(value);
+  }
+  return out;
+}
+
+std::vector<std::string> ReadFileRecords(const std::string& contents, char delimiter = '\n') {
+  TempFile file(contents);
+  DelimitedReader reader(OpenFile(file.path()), delimiter, file.path());
+  return ReadAll(&reader);
+}
+
+using Records = std::vector<std::string>;
+
+// ---- ListSource ----
+
+TEST(ListSourceTest, YieldsValuesInOrderThenEnds) {
+  ListSource source({"a", "", "c d"});
+  std::string v, err;
+  ASSERT_EQ(source.Next(&v, &err), ReadStatus::kValue);
+  EXPECT_EQ(v, "a");
+  ASSERT_EQ(source.Next(&v, &err), ReadStatus::kValue);
+  EXPECT_EQ(v, "");
+  ASSERT_EQ(source.Next(&v, &err), ReadStatus::kValue);
+  EXPECT_EQ(v, "c d");
+  EXPECT_EQ(source.Next(&v, &err), ReadStatus::kEnd);
+  EXPECT_EQ(source.Next(&v, &err), ReadStatus::kEnd) << "stays ended";
+  EXPECT_EQ(source.fd(), -1) << "never blocks";
+}
+
+TEST(ListSourceTest, EmptyListEndsAtOnce) {
+  ListSource source({});
+  std::string v, err;
+  EXPECT_EQ(source.Next(&v, &err), ReadStatus::kEnd);
+}
+
+// ---- DelimitedReader over a file ----
+
+TEST(DelimitedReaderTest, SplitsOnNewlines) {
+  EXPECT_EQ(ReadFileRecords("a\nb c\n"), (Records{"a", "b c"}));
+}
+
+TEST(DelimitedReaderTest, LastRecordNeedsNoDelimiter) {
+  EXPECT_EQ(ReadFileRecords("a\nb"), (Records{"a", "b"}));
+  EXPECT_EQ(ReadFileRecords("only"), (Records{"only"}));
+}
+
+TEST(DelimitedReaderTest, EmptyRecordsAreKept) {
+  EXPECT_EQ(ReadFileRecords("a\n\nb\n"), (Records{"a", "", "b"}));
+  EXPECT_EQ(ReadFileRecords("\n"), (Records{""}));
+  EXPECT_EQ(ReadFileRecords("\n\n"), (Records{"", ""}));
+  EXPECT_EQ(ReadFileRecords(""), (Records{}));
+}
+
+TEST(DelimitedReaderTest, NulDelimiterKeepsNewlines) {
+  EXPECT_EQ(ReadFileRecords(std::string("a\nb\0c d\0", 8), '\0'), (Records{"a\nb", "c d"}));
+  EXPECT_EQ(ReadFileRecords(std::string("x\0\0y", 4), '\0'), (Records{"x", "", "y"}));
+  EXPECT_EQ(ReadFileRecords("no nul\n", '\0'), (Records{"no nul\n"}));
+}
+
+TEST(DelimitedReaderTest, KeepsCarriageReturnsAndBinaryBytes) {
+  EXPECT_EQ(ReadFileRecords("a\r\n\xff\x01\n"), (Records{"a\r", "\xff\x01"}));
+}
+
+TEST(DelimitedReaderTest, RecordsCrossingChunkBoundaries) {
+  // Records of many lengths, so that delimiters fall on, just before and just after every
+  // 64 KiB boundary of the reads.
+  Records expected;
+  std::string contents;
+  for (size_t i = 0; contents.size() < 5 * 65536; ++i) {
+    std::string r(i % 997, static_cast<char>('a' + i % 26));
+    r += std::to_string(i);
+    expected.push_back(r);
+    contents += r + "\n";
+  }
+  EXPECT_EQ(ReadFileRecords(contents), expected);
+}
+
+TEST(DelimitedReaderTest, RecordsEndingExactlyAtTheChunkSize) {
+  for (size_t first : {65534u, 65535u, 65536u, 65537u}) {
+    std::string a(first, 'a');
+    std::string b(70000, 'b');
+    EXPECT_EQ(ReadFileRecords(a + "\n" + b + "\nc"), (Records{a, b, "c"})) << first;
+  }
+}
+
+TEST(DelimitedReaderTest, OneMegabyteRecord) {
+  std::string big(1 << 20, 'x');
+  big[12345] = 'y';
+  EXPECT_EQ(ReadFileRecords("s\n" + big + "\nshort"), (Records{"s", big, "short"}));
+}
+
+TEST(DelimitedReaderTest, OverlongRecordIsAnError) {
+  // A sparse file of zeros: one record longer than the limit when '\n' is the delimiter.
+  std::string tmpl = testing::TempDir() + "source_test_big.XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  int fd = mkstemp(buf.data());
+  ASSERT_GE(fd, 0);
+  std::string path = buf.data();
+  ASSERT_EQ(ftruncate(fd, static_cast<off_t>(DelimitedReader::kMaxRecordBytes) + 1), 0);
+  close(fd);
+  DelimitedReader reader(OpenFile(path), '\n', "big.txt");
+  std::string v, err;
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kError);
+  EXPECT_NE(err.find("big.txt"), std::string::npos) << err;
+  EXPECT_NE(err.find("64 MiB"), std::string::npos) << err;
+  unlink(path.c_str());
+}
+
+TEST(DelimitedReaderTest, OwnsOrBorrowsTheDescriptor) {
+  TempFile file("a\n");
+  int borrowed = OpenForReading(file.path());
+  ASSERT_GE(borrowed, 0);
+  {
+    DelimitedReader reader(borrowed, '\n', "stdin");
+    EXPECT_EQ(reader.fd(), borrowed);
+    EXPECT_EQ(ReadAll(&reader), (Records{"a"}));
+  }
+  EXPECT_NE(fcntl(borrowed, F_GETFD), -1) << "a borrowed descriptor stays open";
+  close(borrowed);
+
+  int owned = OpenForReading(file.path());
+  ASSERT_GE(owned, 0);
+  { DelimitedReader reader{UniqueFd(owned), '\n', file.path()}; }
+  EXPECT_EQ(fcntl(owned, F_GETFD), -1) << "an owned descriptor is closed";
+}
+
+// ---- DelimitedReader over a pipe ----
+
+TEST(DelimitedReaderTest, PipeWouldBlockThenDataThenEnd) {
+  Pipe p;
+  int write_fd = p.write_end.get();
+  DelimitedReader reader(std::move(p.read_end), '\n', "pipe");
+  std::string v, err;
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kWouldBlock) << "empty pipe, writer open";
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kWouldBlock);
+
+  ASSERT_EQ(WriteAll(write_fd, "one\ntw"), 0);
+  ASSERT_EQ(reader.Next(&v, &err), ReadStatus::kValue);
+  EXPECT_EQ(v, "one");
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kWouldBlock) << "'tw' is not a whole record";
+
+  ASSERT_EQ(WriteAll(write_fd, "o\n\nlast"), 0);
+  ASSERT_EQ(reader.Next(&v, &err), ReadStatus::kValue);
+  EXPECT_EQ(v, "two");
+  ASSERT_EQ(reader.Next(&v, &err), ReadStatus::kValue);
+  EXPECT_EQ(v, "");
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kWouldBlock);
+
+  p.write_end.Reset();  // end of file completes the last record
+  ASSERT_EQ(reader.Next(&v, &err), ReadStatus::kValue);
+  EXPECT_EQ(v, "last");
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kEnd);
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kEnd);
+}
+
+TEST(DelimitedReaderTest, PipeClosedEmptyEndsAtOnce) {
+  Pipe p;
+  p.write_end.Reset();
+  DelimitedReader reader(std::move(p.read_end), '\n', "pipe");
+  std::string v, err;
+  EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kEnd);
+}
+
+TEST(DelimitedReaderTest, PipeWithLargeRecordsFromAWriterThread) {
+  // More than a pipe holds, so the writer and reader must take turns.
+  Records expected;
+  std::string contents;
+  for (size_t i = 0; i < 40; ++i) {
+    std::string r(i * 7919 % 100000, static_cast<char>('A' + i % 26));
+    expected.push_back(r);
+    contents += r;
+    contents.push_back('\0');
+  }
+  expected.push_back(std::string(1 << 20, 'z'));
+  contents += expected.back();
+  Pipe p;
+  std::thread writer(
+      [&contents, fd = std::move(p.write_end)] { EXPECT_EQ(WriteAll(fd.get(), contents), 0); });
+  DelimitedReader reader(std::move(p.read_end), '\0', "pipe");
+  Records got = ReadAll(&reader);
+  writer.join();
+  EXPECT_EQ(got, expected);
+}
+
+}  // namespace
+}  // namespace coreflow

@@ -1,0 +1,271 @@
+#include "plan/template.h"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace coreflow {
+namespace {
+
+// Writes a field back as its replacement string and literal text as is, so a parse can be
+// compared with one string: "gzip -9 {}" parses to "gzip -9 [{}]".
+std::string Render(const std::vector<Piece>& pieces) {
+  std::string out;
+  for (const Piece& p : pieces) {
+    if (!p.is_field) {
+      out += p.text;
+      continue;
+    }
+    switch (p.field.kind) {
+      case Field::Kind::kSeq:
+        out += "[{#}]";
+        break;
+      case Field::Kind::kSlot:
+        out += "[{%}]";
+        break;
+      case Field::Kind::kInput:
+        out += "[{";
+        if (p.field.source > 0) out += std::to_string(p.field.source);
+        out += TransformSuffix(p.field.transform);
+        out += "}]";
+        break;
+    }
+  }
+  return out;
+}
+
+std::vector<std::string> RenderWords(const CommandTemplate& t) {
+  std::vector<std::string> out;
+  for (const auto& w : t.words) out.push_back(Render(w));
+  return out;
+}
+
+CommandTemplate Parse(std::string_view line, int num_sources = 1) {
+  CommandTemplate t;
+  std::string err;
+  EXPECT_TRUE(ParseTemplate(line, num_sources, &t, &err)) << line << ": " << err;
+  EXPECT_EQ(err, "");
+  return t;
+}
+
+std::string ParseError(std::string_view line, int num_sources = 1) {
+  CommandTemplate t;
+  std::string err;
+  EXPECT_FALSE(ParseTemplate(line, num_sources, &t, &err)) << line;
+  EXPECT_NE(err, "") << line;
+  return err;
+}
+
+// ---- replacement strings ----
+
+TEST(ParseTemplateTest, EveryReplacementString) {
+  CommandTemplate t = Parse("x {} {.} {/} {//} {/.} {#} {%}");
+  EXPECT_EQ(Render(t.pieces), "x [{}] [{.}] [{/}] [{//}] [{/.}] [{#}] [{%}]");
+  EXPECT_TRUE(t.uses_slot);
+  EXPECT_FALSE(t.use_shell);
+  EXPECT_FALSE(t.inputs_are_commands);
+  EXPECT_EQ(t.text, "x {} {.} {/} {//} {/.} {#} {%}");
+}
+
+TEST(ParseTemplateTest, EveryNumberedReplacementString) {
+  CommandTemplate t = Parse("x {1} {2.} {1/} {2//} {1/.}", 2);
+  EXPECT_EQ(Render(t.pieces), "x [{1}] [{2.}] [{1/}] [{2//}] [{1/.}]");
+  EXPECT_FALSE(t.uses_slot);
+}
+
+TEST(ParseTemplateTest, FieldsCarrySourceAndTransform) {
+  CommandTemplate t = Parse("{2/.}", 3);
+  ASSERT_EQ(t.pieces.size(), 1u);
+  ASSERT_TRUE(t.pieces[0].is_field);
+  EXPECT_EQ(t.pieces[0].field.kind, Field::Kind::kInput);
+  EXPECT_EQ(t.pieces[0].field.source, 2);
+  EXPECT_EQ(t.pieces[0].field.transform, Transform::kBasenameNoExtension);
+  t = Parse("{}");
+  EXPECT_EQ(t.pieces[0].field.source, 0) << "{} stands for every source";
+  EXPECT_EQ(t.pieces[0].field.transform, Transform::kNone);
+}
+
+TEST(ParseTemplateTest, HighSourceNumbers) {
+  EXPECT_EQ(Render(Parse("x {12}", 12).pieces), "x [{12}]");
+  EXPECT_EQ(Render(Parse("x {010}", 10).pieces), "x [{10}]");  // decimal, as GNU reads {01}
+}
+
+TEST(ParseTemplateTest, FieldsInsideWordsAndAdjacent) {
+  EXPECT_EQ(Render(Parse("cp {} {.}.bak").pieces), "cp [{}] [{.}].bak");
+  EXPECT_EQ(Render(Parse("x{}y{}z").pieces), "x[{}]y[{}]z");
+  EXPECT_EQ(Render(Parse("{}{}").pieces), "[{}][{}]");
+  EXPECT_EQ(Render(Parse("a={#}").pieces), "a=[{#}]");
+}
+
+TEST(ParseTemplateTest, LiteralBracesStayLiteral) {
+  // Shell and awk braces are not replacement strings.
+  EXPECT_EQ(Render(Parse("awk '{print $1}' {}").pieces), "awk '{print $1}' [{}]");
+  EXPECT_EQ(Render(Parse("{ cmd {}; }").pieces), "{ cmd [{}]; }");
+  EXPECT_EQ(Render(Parse("echo {a,b} {}").pieces), "echo {a,b} [{}]");
+  EXPECT_EQ(Render(Parse("echo {..} {}").pieces), "echo {..} [{}]");
+  EXPECT_EQ(Render(Parse("echo {./} {}").pieces), "echo {./} [{}]");
+  EXPECT_EQ(Render(Parse("echo {1x} {}").pieces), "echo {1x} [{}]");
+  EXPECT_EQ(Render(Parse("echo {#x} {}").pieces), "echo {#x} [{}]");
+  EXPECT_EQ(Render(Parse("echo {%x} {}").pieces), "echo {%x} [{}]");
+  EXPECT_EQ(Render(Parse("echo } {} }").pieces), "echo } [{}] }");
+  EXPECT_EQ(Render(Parse("f() { echo $1; }; f {}").pieces), "f() { echo $1; }; f [{}]");
+}
+
+TEST(ParseTemplateTest, LiteralBraceBeforeARealField) {
+  // A '{' that opens nothing must not swallow the replacement string right after it.
+  EXPECT_EQ(Render(Parse("echo {{}}").pieces), "echo {[{}]}");
+  EXPECT_EQ(Render(Parse("echo {x{}").pieces), "echo {x[{}]");
+}
+
+// ---- errors ----
+
+TEST(ParseTemplateTest, UnclosedBraceIsAnError) {
+  for (const char* line : {"echo {1", "echo {", "x {/.", "x {.", "x {//", "echo {1 more", "echo {#",
+                           "echo {%", "echo {2/ x", "{"}) {
+    std::string err = ParseError(line, 2);
+    EXPECT_NE(err.find("unclosed '{'"), std::string::npos) << line << ": " << err;
+    EXPECT_NE(err.find(line), std::string::npos) << "quotes the template: " << err;
+  }
+  EXPECT_NE(ParseError("echo {1").find("column 6"), std::string::npos);
+}
+
+TEST(ParseTemplateTest, SourceNumberOutOfRange) {
+  EXPECT_EQ(ParseError("echo {3}", 2), "the template uses {3} but there are 2 input sources");
+  EXPECT_EQ(ParseError("echo {2/.}", 1),
+            "the template uses {2/.} but there is only 1 input source");
+  std::string err = ParseError("echo {0}", 1);
+  EXPECT_NE(err.find("{0}"), std::string::npos) << err;
+  err = ParseError("echo {0.}", 3);
+  EXPECT_NE(err.find("{0.}"), std::string::npos) << err;
+}
+
+TEST(ParseTemplateTest, BlankTemplateIsAnError) {
+  for (const char* line : {" ", "   ", "\t", " \t ", "\n", " \n\t"}) {
+    std::string err = ParseError(line);
+    EXPECT_NE(err.find("empty"), std::string::npos) << err;
+  }
+}
+
+TEST(ParseTemplateTest, EmptyTemplateMeansInputsAreCommands) {
+  CommandTemplate t = Parse("");
+  EXPECT_TRUE(t.inputs_are_commands);
+  EXPECT_TRUE(t.use_shell);
+  EXPECT_TRUE(t.pieces.empty());
+}
+
+TEST(ParseTemplateTest, ParseResetsTheOutput) {
+  CommandTemplate t = Parse("a | b {}");
+  std::string err;
+  ASSERT_TRUE(ParseTemplate("echo", 1, &t, &err));
+  EXPECT_FALSE(t.use_shell);
+  EXPECT_EQ(Render(t.pieces), "echo [{}]");
+  EXPECT_EQ(t.text, "echo");
+}
+
+// ---- the appended {} ----
+
+TEST(ParseTemplateTest, AppendsInputWhenNoInputField) {
+  EXPECT_EQ(Render(Parse("echo").pieces), "echo [{}]");
+  EXPECT_EQ(Render(Parse("gzip -9").pieces), "gzip -9 [{}]");
+  // Any replacement string, even {#} or {%}, means nothing is appended (GNU parallel 20221122:
+  // `parallel echo {#} ::: a b` prints 1 and 2).
+  EXPECT_EQ(Render(Parse("echo {#}").pieces), "echo [{#}]");
+  EXPECT_EQ(Render(Parse("echo {%}").pieces), "echo [{%}]");
+  EXPECT_EQ(Render(Parse("echo {1}", 2).pieces), "echo [{1}]") << "{1} is input";
+  EXPECT_EQ(Render(Parse("echo a | wc").pieces), "echo a | wc [{}]");
+  EXPECT_EQ(Render(Parse("echo {/.}").pieces), "echo [{/.}]");
+}
+
+// ---- shell or direct exec ----
+
+TEST(ParseTemplateTest, DirectExecWhenNoShellSyntax) {
+  for (const char* line :
+       {"gzip -9 {}", "echo {}", "python3 script.py --in={} --out={.}.out", "env A=1 prog {}",
+        "cp {} {/}.bak", "echo {#} {%} {}", "cdx {}", "true", "sort -k1,1 -t, {}", "a-b+c {}",
+        "x@y:z {}", "echo 100% {}", "echo {}:{}", "echo a\tb {}"}) {
+    EXPECT_FALSE(Parse(line).use_shell) << line;
+  }
+}
+
+TEST(ParseTemplateTest, ShellForShellSyntax) {
+  for (const char* line :
+       {"echo {} | wc -l", "echo {} > out",  "cat < {}",        "echo {} >> log", "a && b {}",
+        "a || b {}",       "a; b {}",        "sleep 1 & {}",    "echo '{}'",      "echo \"{}\"",
+        "echo $HOME {}",   "echo `date` {}", "echo $(date) {}", "ls *.txt {}",    "ls ? {}",
+        "ls [ab] {}",      "echo a\\ b {}",  "echo ~ {}",       "echo # {}",      "echo !x {}",
+        "(cd {})",         "echo a\nb {}",   "echo a\r\nb {}",  "{ echo {}; }"}) {
+    EXPECT_TRUE(Parse(line).use_shell) << line;
+  }
+}
+
+TEST(ParseTemplateTest, ShellForBuiltinsAndKeywords) {
+  for (const char* line : {"cd {}",
+                           "exit 3",
+                           "export A={}",
+                           "source {}",
+                           ". {}",
+                           "set -e",
+                           "ulimit -v 100 {}",
+                           "read x",
+                           "eval {}",
+                           "exec prog {}",
+                           "for",
+                           "if",
+                           "while",
+                           "unset A",
+                           "wait",
+                           "   cd {}",
+                           "\tcd {}",
+                           ": {}",
+                           "trap x EXIT",
+                           "umask 022 {}",
+                           "{ ls {} }"}) {
+    EXPECT_TRUE(Parse(line).use_shell) << "'" << line << "'";
+  }
+}
+
+TEST(ParseTemplateTest, ShellForAssignmentAsFirstWord) {
+  EXPECT_TRUE(Parse("VAR=x prog {}").use_shell);
+  EXPECT_TRUE(Parse("OMP_NUM_THREADS=2 ./solver {}").use_shell);
+  EXPECT_TRUE(Parse("  A= prog").use_shell);
+  EXPECT_FALSE(Parse("prog VAR=x {}").use_shell) << "only the first word is an assignment";
+}
+
+TEST(ParseTemplateTest, ValuesNeverDecideTheShell) {
+  // Shell characters inside replacement strings are not in the template's own text.
+  EXPECT_FALSE(Parse("echo {#} {%} {//} {/.}").use_shell);
+}
+
+// ---- words ----
+
+TEST(ParseTemplateTest, SplitsDirectTemplatesIntoWords) {
+  CommandTemplate t = Parse("  gzip   -9\t{}  ");
+  ASSERT_FALSE(t.use_shell);
+  EXPECT_EQ(RenderWords(t), (std::vector<std::string>{"gzip", "-9", "[{}]"}));
+}
+
+TEST(ParseTemplateTest, FieldsStickToTheirWord) {
+  CommandTemplate t = Parse("prog --in={} x{.}y {/}.out {1}{2} {#}", 2);
+  ASSERT_FALSE(t.use_shell);
+  EXPECT_EQ(RenderWords(t), (std::vector<std::string>{"prog", "--in=[{}]", "x[{.}]y", "[{/}].out",
+                                                      "[{1}][{2}]", "[{#}]"}));
+  ASSERT_EQ(t.words[1].size(), 2u);
+  EXPECT_FALSE(t.words[1][0].is_field);
+  EXPECT_EQ(t.words[1][0].text, "--in=");
+  EXPECT_TRUE(t.words[1][1].is_field);
+}
+
+TEST(ParseTemplateTest, AppendedFieldIsItsOwnWord) {
+  EXPECT_EQ(RenderWords(Parse("echo")), (std::vector<std::string>{"echo", "[{}]"}));
+  EXPECT_EQ(RenderWords(Parse("echo x{#}")), (std::vector<std::string>{"echo", "x[{#}]"}));
+}
+
+TEST(ParseTemplateTest, ShellTemplatesHaveNoWords) {
+  CommandTemplate t = Parse("echo {} | wc");
+  EXPECT_TRUE(t.use_shell);
+  EXPECT_TRUE(t.words.empty());
+}
+
+}  // namespace
+}  // namespace coreflow
