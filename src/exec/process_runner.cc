@@ -38,10 +38,7 @@ bool IsTransientSpawnError(int err) {
   return err == EAGAIN || err == EMFILE || err == ENFILE || err == ENOMEM || err == EINTR;
 }
 
-ProcessRunner::~ProcessRunner() {
-  KillAll();
-  if (attr_ready_) posix_spawnattr_destroy(&attr_);
-}
+ProcessRunner::~ProcessRunner() { KillAll(); }
 
 bool ProcessRunner::Init(std::string* err) {
   auto fail = [&](const char* what, int e) {
@@ -53,20 +50,16 @@ bool ProcessRunner::Init(std::string* err) {
   if (int e = signals_.Install()) return fail("signalfd", e);
   if (int e = poller_.Add(timer_.fd(), EPOLLIN, Token(kTimer))) return fail("epoll_ctl", e);
   if (int e = poller_.Add(signals_.fd(), EPOLLIN, Token(kSignals))) return fail("epoll_ctl", e);
+  // With 0, 1 or 2 closed, a pipe could land there and be clobbered by the child's dup2s.
+  if (int e = EnsureStandardFdsOpen()) return fail("/dev/null", e);
   dev_null_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null_.valid()) return fail("/dev/null", errno);
   BecomeChildSubreaper();  // best effort: without it orphans go to init instead
-
-  if (int e = posix_spawnattr_init(&attr_)) return fail("posix_spawnattr_init", e);
-  attr_ready_ = true;
-  sigset_t empty;
-  sigemptyset(&empty);
-  sigset_t defaults = SignalsToResetInChild();
-  posix_spawnattr_setsigmask(&attr_, &empty);
-  posix_spawnattr_setsigdefault(&attr_, &defaults);
-  posix_spawnattr_setpgroup(&attr_, 0);
-  posix_spawnattr_setflags(&attr_,
-                           POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+  // Each running task holds five descriptors; lift the soft limit to the hard one (tasks get
+  // the original back, for programs that still use select()).
+  raised_nofile_ = RaiseFileLimit(&original_nofile_);
+  // After signals_.Install(), so the spawner sees what is blocked and ignored here.
+  if (int e = spawner_.Init()) return fail("child stack", e);
   read_buffer_.resize(64 * 1024);
   return true;
 }
@@ -74,43 +67,29 @@ bool ProcessRunner::Init(std::string* err) {
 int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   Proc p;
   p.mode = spec.output;
-  UniqueFd out_w, err_w;
   if (spec.output != OutputMode::kUngroup) {
     // Only our read end is non-blocking: the task must see an ordinary blocking pipe.
-    if (int e = MakePipe(&p.out, &out_w, /*nonblocking_read=*/true)) return e;
-    if (int e = MakePipe(&p.err, &err_w, /*nonblocking_read=*/true)) return e;
-  }
-  // A spare descriptor guarantees that pidfd_open cannot fail with EMFILE after the spawn.
-  if (!spare_.valid()) {
-    spare_.Reset(::fcntl(dev_null_.get(), F_DUPFD_CLOEXEC, 0));
-    if (!spare_.valid()) return errno;
-  }
-
-  posix_spawn_file_actions_t actions;
-  if (int e = posix_spawn_file_actions_init(&actions)) return e;
-  posix_spawn_file_actions_adddup2(&actions, dev_null_.get(), STDIN_FILENO);
-  if (spec.output != OutputMode::kUngroup) {
-    posix_spawn_file_actions_adddup2(&actions, out_w.get(), STDOUT_FILENO);
-    posix_spawn_file_actions_adddup2(&actions, err_w.get(), STDERR_FILENO);
+    if (int e = MakePipe(&p.out, &p.out_writer, /*nonblocking_read=*/true)) return e;
+    if (int e = MakePipe(&p.err, &p.err_writer, /*nonblocking_read=*/true)) return e;
   }
   argv_.clear();
   for (const std::string& a : spec.command->argv) argv_.push_back(const_cast<char*>(a.c_str()));
   argv_.push_back(nullptr);
+  SpawnRequest request;
+  request.file = argv_[0];
+  request.argv = argv_.data();
+  request.envp = spec.envp;
+  request.stdin_fd = dev_null_.get();
+  request.stdout_fd = p.out_writer.get();
+  request.stderr_fd = p.err_writer.get();
+  request.nofile = raised_nofile_ ? &original_nofile_ : nullptr;
   pid_t pid = 0;
-  int e = posix_spawnp(&pid, argv_[0], &actions, &attr_, argv_.data(), spec.envp);
-  posix_spawn_file_actions_destroy(&actions);
-  if (e != 0) return e;
-  out_w.Reset();
-  err_w.Reset();
+  int pidfd = -1;
+  if (int e = spawner_.Spawn(request, &pid, &pidfd)) return e;
 
   p.pid = pid;
-  p.pidfd.Reset(PidfdOpen(pid));
-  if (!p.pidfd.valid() && (errno == EMFILE || errno == ENFILE)) {
-    spare_.Reset();  // this is what it was kept for; it is taken again before the next spawn
-    p.pidfd.Reset(PidfdOpen(pid));
-  }
-  int add_error =
-      p.pidfd.valid() ? poller_.Add(p.pidfd.get(), EPOLLIN, Token(kPidfd, handle)) : errno;
+  p.pidfd.Reset(pidfd);
+  int add_error = poller_.Add(p.pidfd.get(), EPOLLIN, Token(kPidfd, handle));
   if (add_error == 0 && p.out.valid()) {
     add_error = poller_.Add(p.out.get(), EPOLLIN, Token(kStdout, handle));
     if (add_error == 0) add_error = poller_.Add(p.err.get(), EPOLLIN, Token(kStderr, handle));

@@ -1,13 +1,14 @@
 #pragma once
 
-#include <spawn.h>
 #include <sys/epoll.h>
+#include <sys/resource.h>
 
 #include <string>
 #include <unordered_map>
 #include <vector>
 
 #include "exec/runner.h"
+#include "exec/spawn.h"
 #include "sys/fd.h"
 #include "sys/fs.h"
 #include "sys/poller.h"
@@ -15,9 +16,10 @@
 
 namespace coreflow {
 
-// The runner that forks: posix_spawn (vfork semantics) into a new process group, a pidfd per
-// task, and one epoll over pidfds, output pipes, a signalfd and a timerfd. No polling, no
-// sleeping. coreflow becomes a child subreaper so orphaned grandchildren come back to it.
+// The runner that forks: clone(CLONE_VM | CLONE_VFORK) into a new process group (see Spawner),
+// a pidfd per task, and one epoll over pidfds, output pipes, a signalfd and a timerfd. No
+// polling, no sleeping. coreflow becomes a child subreaper so orphaned grandchildren come
+// back to it.
 class ProcessRunner : public Runner {
  public:
   ProcessRunner() = default;
@@ -42,6 +44,10 @@ class ProcessRunner : public Runner {
     UniqueFd pidfd;
     UniqueFd out;  // read ends of the task's stdout and stderr pipes
     UniqueFd err;
+    // Our copies of the write ends, held until the task exits: the pipes then never signal a
+    // hang-up, so a task's end costs one wake-up (its pidfd), not two.
+    UniqueFd out_writer;
+    UniqueFd err_writer;
     OutputMode mode = OutputMode::kGroup;
     std::unique_ptr<CapturedOutput> captured;
     bool signalled = false;
@@ -59,10 +65,10 @@ class ProcessRunner : public Runner {
   DeadlineTimer timer_;
   TerminationSignals signals_;
   UniqueFd dev_null_;
-  UniqueFd spare_;  // released only when descriptors run out between spawn and pidfd_open
   PrivateTempDir spill_dir_;
-  posix_spawnattr_t attr_{};
-  bool attr_ready_ = false;
+  Spawner spawner_;
+  rlimit original_nofile_{};
+  bool raised_nofile_ = false;
   int watched_input_ = -1;
   std::unordered_map<uint64_t, Proc> procs_;
   std::unordered_map<pid_t, uint64_t> by_pid_;

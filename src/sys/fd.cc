@@ -100,6 +100,16 @@ int MakePipe(UniqueFd* read_end, UniqueFd* write_end, bool nonblocking_read) {
   return 0;
 }
 
+int EnsureStandardFdsOpen() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (::fcntl(fd, F_GETFD) >= 0 || errno != EBADF) continue;
+    int opened = ::open("/dev/null", fd == 0 ? O_RDONLY : O_WRONLY);  // takes the lowest: fd
+    if (opened < 0) return errno;
+    if (opened != fd) ::close(opened);
+  }
+  return 0;
+}
+
 bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
 
 int SetNonBlocking(int fd) {

@@ -62,6 +62,10 @@ bool IsRegularFile(int fd);
 // writer, a task, must see an ordinary blocking pipe). Returns 0 or errno.
 int MakePipe(UniqueFd* read_end, UniqueFd* write_end, bool nonblocking_read);
 
+// Opens /dev/null on any of descriptors 0, 1 and 2 that is closed, so that no later
+// descriptor takes their place. Returns 0 or errno.
+int EnsureStandardFdsOpen();
+
 // True when `fd` is a terminal.
 bool IsTerminal(int fd);
 

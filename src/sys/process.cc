@@ -6,6 +6,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdlib>
 #include <sstream>
@@ -59,6 +60,19 @@ SelfUsage GetSelfUsage() {
     if (at != std::string::npos) u.max_rss_kib = std::strtoll(status.c_str() + at + 6, nullptr, 10);
   }
   return u;
+}
+
+bool RaiseFileLimit(rlimit* original) {
+  rlimit current{};
+  if (::getrlimit(RLIMIT_NOFILE, &current) != 0) return false;
+  rlim_t target = current.rlim_max == RLIM_INFINITY ? rlim_t{1} << 20
+                                                    : std::min<rlim_t>(current.rlim_max, 1 << 20);
+  if (current.rlim_cur >= target) return false;
+  rlimit raised = current;
+  raised.rlim_cur = target;
+  if (::setrlimit(RLIMIT_NOFILE, &raised) != 0) return false;
+  *original = current;
+  return true;
 }
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <sys/resource.h>
 #include <sys/types.h>
 
 #include <cstdint>
@@ -26,6 +27,10 @@ struct SelfUsage {
   int64_t max_rss_kib = 0;
 };
 SelfUsage GetSelfUsage();
+
+// Raises the soft RLIMIT_NOFILE to the hard limit (at most 1 << 20). Returns true and the
+// original limit when it changed anything.
+bool RaiseFileLimit(rlimit* original);
 
 // pidfd_open(2): a descriptor that becomes readable when `pid` exits. -1 with errno.
 int PidfdOpen(pid_t pid);
