@@ -123,27 +123,40 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   return run;
 }
 
-int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
+namespace {
+
+// Everything `coreflow run` decided before the first task: what to run and with what.
+struct RunPlan {
+  RunConfig config;
+  CpuBudget cpus;
+  ResourcePlan resources;
+};
+
+// Turns the flags and the words after them into a plan. Every usage error is found here,
+// before anything runs; false with *err naming the problem.
+bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPlan* plan,
+                  std::string* err) {
   // Options end where the template begins; an unknown option lands there first.
   if (!rest.empty() && rest[0].size() > 1 && rest[0][0] == '-' && !IsSourceSeparator(rest[0])) {
-    return UsageError(fmt::format("unknown option '{}' (see coreflow run --help)", rest[0]));
+    *err = fmt::format("unknown option '{}' (see coreflow run --help)", rest[0]);
+    return false;
   }
-  std::string err;
   CommandAndSources parts;
-  if (!SplitCommandAndSources(rest, &parts, &err)) return UsageError(err);
+  if (!SplitCommandAndSources(rest, &parts, err)) return false;
 
-  RunConfig config;
+  RunConfig& config = plan->config;
   config.command_text = JoinWords(parts.command);
   // An empty text means "the inputs are the commands" only when no command was given at all;
   // a command given as '' is a mistake (often an unset shell variable).
   if (!parts.command.empty() &&
       config.command_text.find_first_not_of(" \t\n") == std::string::npos) {
-    return UsageError(
-        "the command template is empty; give a command, e.g. coreflow run gzip {} ::: *.txt");
+    *err = "the command template is empty; give a command, e.g. coreflow run gzip {} ::: *.txt";
+    return false;
   }
   if (parts.command.empty() && parts.sources.empty() && f.arg_files.empty() &&
       IsTerminal(STDIN_FILENO)) {
-    return UsageError("no command and no inputs; see coreflow run --help");
+    *err = "no command and no inputs; see coreflow run --help";
+    return false;
   }
   for (const std::string& file : f.arg_files) {
     SourceSpec s;
@@ -161,48 +174,82 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
 
   if (f.null) config.delimiter = '\0';
   if (!f.delimiter.empty() && !ParseDelimiter(f.delimiter, &config.delimiter)) {
-    return UsageError(
-        fmt::format("--delimiter '{}' must be one character, \\n, \\t or \\0", f.delimiter));
+    *err = fmt::format("--delimiter '{}' must be one character, \\n, \\t or \\0", f.delimiter);
+    return false;
   }
   int modes = (f.line_buffer ? 1 : 0) + (f.ungroup ? 1 : 0) + (f.group ? 1 : 0);
-  if (modes > 1) return UsageError("choose one of --group, --line-buffer and --ungroup");
+  if (modes > 1) {
+    *err = "choose one of --group, --line-buffer and --ungroup";
+    return false;
+  }
   if (f.line_buffer) config.output = OutputMode::kLineBuffer;
   if (f.ungroup) config.output = OutputMode::kUngroup;
   if (!f.results.empty() && config.output != OutputMode::kGroup) {
-    return UsageError("--results needs grouped output; drop --line-buffer / --ungroup");
+    *err = "--results needs grouped output; drop --line-buffer / --ungroup";
+    return false;
   }
 
   SchedulerOptions& s = config.schedule;
   if (!f.timeout.empty()) {
-    if (!ParseDuration(f.timeout, &s.timeout, &err)) return UsageError("--timeout: " + err);
-    if (s.timeout <= 0) return UsageError("--timeout must be more than 0");
+    if (!ParseDuration(f.timeout, &s.timeout, err)) {
+      *err = "--timeout: " + *err;
+      return false;
+    }
+    if (s.timeout <= 0) {
+      *err = "--timeout must be more than 0";
+      return false;
+    }
   }
-  if (!ParseDuration(f.term_grace, &s.term_grace, &err)) return UsageError("--term-grace: " + err);
+  if (!ParseDuration(f.term_grace, &s.term_grace, err)) {
+    *err = "--term-grace: " + *err;
+    return false;
+  }
   if (f.retries >= 0) s.max_attempts = f.retries;
-  if (!ParseHaltPolicy(f.halt, &s.halt, &err)) return UsageError(err);
+  if (!ParseHaltPolicy(f.halt, &s.halt, err)) return false;
   s.read_all_inputs = s.halt.percent > 0;
   s.keep_order = f.keep_order;
 
   Environment env = ProcessEnvironment();
-  CpuBudget cpus = DetectCpuBudget(env);
+  plan->cpus = DetectCpuBudget(env);
   std::optional<JobsSpec> jobs;
   if (!f.jobs.empty()) {
     JobsSpec spec;
-    if (!ParseJobs(f.jobs, &spec, &err)) return UsageError(err);
+    if (!ParseJobs(f.jobs, &spec, err)) return false;
     jobs = spec;
   }
-  ResourcePlan plan = PlanResources(jobs, f.threads, cpus);
-  s.slots = plan.slots;
-  config.threads_per_task = plan.threads;
+  plan->resources = PlanResources(jobs, f.threads, plan->cpus);
+  s.slots = plan->resources.slots;
+  config.threads_per_task = plan->resources.threads;
   config.threads_explicit = f.threads > 0;
   config.dry_run = f.dry_run;
   config.results_dir = f.results;
   config.environment = std::move(env);
+  return true;
+}
+
+void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
+  SelfUsage self = GetSelfUsage();
+  RunTotals t = engine.totals();
+  uint64_t tasks = dry_run ? engine.dry_run_count() : t.succeeded + t.failed;
+  double cpu_s = static_cast<double>(self.user_ns + self.sys_ns) / 1e9;
+  fmt::print(stderr,
+             "coreflow: stats: tasks={} wall_s={:.3f} self_cpu_s={:.3f} "
+             "self_cpu_per_task_us={:.1f} peak_rss_kib={}\n",
+             tasks, ToSeconds(wall), cpu_s,
+             tasks > 0 ? cpu_s * 1e6 / static_cast<double>(tasks) : 0.0, self.max_rss_kib);
+}
+
+}  // namespace
+
+int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
+  std::string err;
+  RunPlan plan;
+  if (!BuildRunPlan(f, rest, &plan, &err)) return UsageError(err);
 
   ProcessRunner runner;
-  Engine engine(std::move(config), &runner);
+  Engine engine(std::move(plan.config), &runner);
   if (!engine.Prepare(&err)) return UsageError(err);
-  std::string warning = OversubscriptionWarning(plan, cpus);
+  std::string warning = OversubscriptionWarning(plan.resources, plan.cpus);
   if (!warning.empty() && !f.dry_run) Warn(warning);
 
   JobLog joblog;
@@ -223,17 +270,7 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   Nanos started = runner.Now();
   int status = engine.Run(&err);
   if (!err.empty()) fmt::print(stderr, "coreflow: error: {}\n", err);
-  if (f.stats) {
-    SelfUsage self = GetSelfUsage();
-    RunTotals t = engine.totals();
-    uint64_t tasks = f.dry_run ? engine.dry_run_count() : t.succeeded + t.failed;
-    double cpu_s = static_cast<double>(self.user_ns + self.sys_ns) / 1e9;
-    fmt::print(stderr,
-               "coreflow: stats: tasks={} wall_s={:.3f} self_cpu_s={:.3f} "
-               "self_cpu_per_task_us={:.1f} peak_rss_kib={}\n",
-               tasks, ToSeconds(runner.Now() - started), cpu_s,
-               tasks > 0 ? cpu_s * 1e6 / static_cast<double>(tasks) : 0.0, self.max_rss_kib);
-  }
+  if (f.stats) PrintStats(engine, f.dry_run, runner.Now() - started);
   if (joblog.error() != 0) {
     fmt::print(stderr, "coreflow: error: cannot write joblog '{}': {}\n", f.joblog,
                ErrnoText(joblog.error()));

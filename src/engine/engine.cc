@@ -329,13 +329,15 @@ void Engine::WriteOut(int fd, const char* data, size_t size) {
   OutputBegin();
   int e = WriteAll(fd, data, size);
   OutputEnd();
-  if (e == 0) return;
+  if (e != 0) OnWriteError(e, fd == config_.stdout_fd ? "standard output" : "standard error");
+}
+
+void Engine::OnWriteError(int e, const char* what) {
   output_broken_ = true;
   if (e == EPIPE) {
     Dispatch(ev::Interrupted{SIGPIPE});  // the reader went away (e.g. `| head`): stop quietly
   } else {
-    Fail(fmt::format("cannot write {}: {}",
-                     fd == config_.stdout_fd ? "standard output" : "standard error", ErrnoText(e)));
+    Fail(fmt::format("cannot write {}: {}", what, ErrnoText(e)));
   }
 }
 
@@ -394,15 +396,10 @@ void Engine::ReleaseOutput(uint64_t seq) {
   OutputBegin();
   if (config_.results_dir.empty()) {
     if (t.output && !output_broken_) {
-      int e = t.output->out.WriteTo(config_.stdout_fd);
-      if (e == 0) e = t.output->err.WriteTo(config_.stderr_fd);
-      if (e != 0) {
-        output_broken_ = true;
-        if (e == EPIPE) {
-          Dispatch(ev::Interrupted{SIGPIPE});
-        } else {
-          Fail(fmt::format("cannot write task output: {}", ErrnoText(e)));
-        }
+      if (int e = t.output->out.WriteTo(config_.stdout_fd)) {
+        OnWriteError(e, "standard output");
+      } else if (int e2 = t.output->err.WriteTo(config_.stderr_fd)) {
+        OnWriteError(e2, "standard error");
       }
     }
     WriteOut(config_.stderr_fd, t.error.data(), t.error.size());

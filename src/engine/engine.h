@@ -79,7 +79,8 @@ class Engine {
   void OnOutput(TaskState& t, int stream, const std::string& data, bool flush);
   void WriteHeldLines(TaskState& t);
   void WriteOut(int fd, const char* data, size_t size);
-  void Say(const std::string& message);  // a message of coreflow's own on stderr
+  void OnWriteError(int e, const char* what);  // EPIPE stops quietly; anything else aborts
+  void Say(const std::string& message);        // a message of coreflow's own on stderr
   void OutputBegin();
   void OutputEnd();
   void Fail(const std::string& message);
