@@ -207,6 +207,11 @@ void Engine::Execute(const Action& action) {
 }
 
 void Engine::StartTask(const act::StartTask& a) {
+  if (!error_.empty()) {
+    // The run is failing; the scheduler chose this task before it learnt so. Hand it back.
+    Dispatch(ev::StartDeferred{a.seq});
+    return;
+  }
   TaskState& t = tasks_.at(a.seq);
   t.slot = a.slot;
   t.attempt = a.attempt;

@@ -14,6 +14,9 @@ namespace coreflow {
 class TaskEnvironment {
  public:
   explicit TaskEnvironment(const Environment& base);
+  // The pointer array points into the strings: a copy would point into the original.
+  TaskEnvironment(const TaskEnvironment&) = delete;
+  TaskEnvironment& operator=(const TaskEnvironment&) = delete;
   void SetTask(uint64_t seq, int slot);
   char* const* envp() { return pointers_.data(); }
 

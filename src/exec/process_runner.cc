@@ -121,12 +121,12 @@ void ProcessRunner::Signal(uint64_t handle, int signal) {
 void ProcessRunner::ArmTimer(Nanos at) { timer_.ArmAt(at); }
 
 void ProcessRunner::WatchInput(int fd) {
-  int e = watched_input_ == fd ? poller_.Modify(fd, EPOLLIN | EPOLLONESHOT, Token(kInput))
-                               : poller_.Add(fd, EPOLLIN | EPOLLONESHOT, Token(kInput));
-  if (e == 0) {
-    watched_input_ = fd;
-    return;
-  }
+  // Re-arm a descriptor watched before (one-shot), else add it. Linked sources that are pipes
+  // take turns here, so "before" is not just the last call; and a closed descriptor has left
+  // the set, so ENOENT also covers a number that was reused.
+  int e = poller_.Modify(fd, EPOLLIN | EPOLLONESHOT, Token(kInput));
+  if (e == ENOENT) e = poller_.Add(fd, EPOLLIN | EPOLLONESHOT, Token(kInput));
+  if (e == 0) return;
   // epoll refuses regular files (EPERM); their reads never block, so they are ready now.
   RunnerEvent ev;
   ev.kind = RunnerEvent::Kind::kInputReady;
@@ -190,8 +190,9 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
 bool ProcessRunner::Drain(uint64_t handle, Proc& p, int stream, bool until_empty,
                           std::vector<RunnerEvent>* events) {
   UniqueFd& fd = stream == 1 ? p.out : p.err;
-  // After an exit, what the task wrote fits in the pipe; a grandchild writing on is not chased.
-  int reads_left = until_empty ? 32 : 1;
+  // After an exit, what the task wrote fits in the pipe (at most 1 MiB unless it was enlarged by
+  // a privileged task); a grandchild that writes on is not chased for ever.
+  int reads_left = until_empty ? 64 : 1;
   while (reads_left-- > 0) {
     ssize_t n = ReadSome(fd.get(), read_buffer_.data(), read_buffer_.size());
     if (n <= 0) return n < 0 && errno == EAGAIN;  // EAGAIN: nothing more now, still open
@@ -233,6 +234,9 @@ void ProcessRunner::OnExit(uint64_t handle, std::vector<RunnerEvent>* events) {
   do r = ::wait4(p.pid, &ev.wait_status, WNOHANG, &ev.usage);
   while (r < 0 && errno == EINTR);
   if (r == 0) return;  // not exited after all (cannot happen for a pidfd event)
+  // Someone else reaped it (a waitpid(-1) elsewhere in the process): the status is lost, and a
+  // lost status must not pass for success.
+  if (r < 0) ev.wait_status = 255 << 8;
   ev.at = MonotonicNow();
   // What the task wrote before it exited is in the pipes now. A background grandchild that
   // still holds them open is not waited for.

@@ -69,7 +69,6 @@ class ProcessRunner : public Runner {
   Spawner spawner_;
   rlimit original_nofile_{};
   bool raised_nofile_ = false;
-  int watched_input_ = -1;
   std::unordered_map<uint64_t, Proc> procs_;
   std::unordered_map<pid_t, uint64_t> by_pid_;
   std::vector<epoll_event> ready_;

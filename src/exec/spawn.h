@@ -22,8 +22,11 @@ struct SpawnRequest {
 // Starts processes the way posix_spawn does — clone(CLONE_VM | CLONE_VFORK), so nothing of the
 // parent is copied — but with the child's stack allocated once instead of mapped, protected
 // and unmapped on every call (three TLB shootdowns each), and with CLONE_PIDFD so the pidfd
-// comes with the process. The child gets its own process group, an empty signal mask and
-// default dispositions for every signal that is caught, blocked or ignored here.
+// comes with the process. The child gets its own process group, an empty signal mask, and
+// default dispositions for the signals coreflow itself blocks or ignores (SignalsToResetInChild)
+// and for any signal with a handler; a signal ignored by whoever started coreflow stays ignored,
+// as POSIX has it. Redirections are applied stdin, stdout, stderr in turn, so the source
+// descriptors must not be 0-2 (ProcessRunner keeps those open, so new ones land above).
 class Spawner {
  public:
   Spawner() = default;

@@ -72,8 +72,8 @@ bool IsTerminal(int fd);
 // Marks a descriptor non-blocking. Returns 0 or errno.
 int SetNonBlocking(int fd);
 
-// Counts `delimiter`-separated records in a regular file from offset `from` to its end (a last
-// record without a trailing delimiter counts), reading with pread so the file position is
+// Counts `delimiter`-separated records in a regular file from its current position to its end (a
+// last record without a trailing delimiter counts), reading with pread so the file position is
 // untouched. Returns 0 or errno.
 int CountRecords(int fd, char delimiter, uint64_t* count);
 

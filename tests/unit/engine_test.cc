@@ -1,0 +1,944 @@
+#include "engine/engine.h"
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <deque>
+#include <filesystem>
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "sys/fd.h"
+
+namespace coreflow {
+namespace {
+
+using Kind = RunnerEvent::Kind;
+constexpr Nanos kMs = kNanosPerMilli;
+constexpr Nanos kSec = kNanosPerSecond;
+constexpr Nanos kEpoch = 1000 * kSec;  // the fake clock's start
+
+int ExitStatus(int code) { return code << 8; }
+int SignalStatus(int sig) { return sig; }
+
+// What a fake task does once started: how it ends and what it printed.
+struct TaskResult {
+  int wait_status = 0;
+  std::string out;
+  std::string err;
+  rusage usage{};
+  int spill_error = 0;
+};
+
+// A Runner without processes. Start records the command (and may fail as scripted); Wait ends
+// one task per call, as scripted, after delivering injected events and tasks that were
+// signalled (they die of the signal); with nothing running it reports watched input as ready,
+// and otherwise fires the armed timer. Time is a counter that moves 1 ms
+// per Wait, or to the timer's deadline when it fires.
+class FakeRunner : public Runner {
+ public:
+  struct StartCall {
+    uint64_t handle;
+    std::vector<std::string> argv;
+    std::vector<std::string> env;
+    OutputMode mode;
+    Nanos at;
+    int result;  // what Start returned
+  };
+  enum class Order { kFirstStarted, kLastStarted };
+
+  int Start(uint64_t handle, const LaunchSpec& spec) override {
+    StartCall call{handle, spec.command->argv, {}, spec.output, now, 0};
+    for (char* const* e = spec.envp; *e != nullptr; ++e) call.env.emplace_back(*e);
+    auto& errors = start_errors[handle];
+    if (!errors.empty()) {
+      call.result = errors.front();
+      errors.pop_front();
+    }
+    starts.push_back(call);
+    if (call.result != 0) return call.result;
+    EXPECT_EQ(std::count(running.begin(), running.end(), handle), 0) << "started twice";
+    running.push_back(handle);
+    ++attempts[handle];
+    return 0;
+  }
+
+  void Signal(uint64_t handle, int signal) override {
+    signals.emplace_back(handle, signal);
+    if (std::count(running.begin(), running.end(), handle) && !killed_by.count(handle)) {
+      killed_by[handle] = signal;
+    }
+  }
+
+  void ArmTimer(Nanos at) override {
+    timers.push_back(at);
+    armed = at;
+  }
+
+  void WatchInput(int fd) override {
+    watched.push_back(fd);
+    watching = true;
+  }
+
+  bool Wait(std::vector<RunnerEvent>* events, std::string* err) override {
+    if (++waits > 100000) {
+      *err = "fake runner: the engine never finishes";
+      return false;
+    }
+    now += kMs;
+    if (!injected.empty()) {
+      for (RunnerEvent& ev : injected.front()) {
+        if (ev.kind == Kind::kExited) Forget(ev.handle);
+        events->push_back(std::move(ev));
+      }
+      injected.pop_front();
+      return true;
+    }
+    // Signalled tasks die of their signal.
+    for (uint64_t handle : std::vector<uint64_t>(running)) {
+      auto it = killed_by.find(handle);
+      if (it == killed_by.end()) continue;
+      TaskResult r;
+      r.wait_status = SignalStatus(it->second);
+      events->push_back(Exit(handle, std::move(r)));
+    }
+    if (!events->empty()) return true;
+    // One task ends on its own.
+    std::vector<uint64_t> candidates;
+    for (uint64_t h : running) {
+      if (!hang.count(h)) candidates.push_back(h);
+    }
+    if (!candidates.empty()) {
+      uint64_t h = order == Order::kFirstStarted ? candidates.front() : candidates.back();
+      events->push_back(Exit(h, behavior(LastStart(h), attempts[h])));
+      return true;
+    }
+    if (watching) {  // tests make the input readable before it is all that is left
+      watching = false;
+      RunnerEvent ev;
+      ev.kind = Kind::kInputReady;
+      events->push_back(std::move(ev));
+      return true;
+    }
+    if (armed != 0) {
+      now = std::max(now, armed);
+      armed = 0;
+      RunnerEvent ev;
+      ev.kind = Kind::kTimer;
+      events->push_back(std::move(ev));
+      return true;
+    }
+    *err = "fake runner: nothing can happen";
+    return false;
+  }
+
+  Nanos Now() override { return now; }
+  void EndStragglers(Nanos grace) override { stragglers.push_back(grace); }
+
+  // A kExited event for `handle` (which stops running), as the real runner reports it.
+  RunnerEvent Exit(uint64_t handle, TaskResult r) {
+    Forget(handle);
+    RunnerEvent ev;
+    ev.kind = Kind::kExited;
+    ev.handle = handle;
+    ev.wait_status = r.wait_status;
+    ev.usage = r.usage;
+    ev.at = now;
+    if (grouped_output) {
+      ev.output = std::make_unique<CapturedOutput>(nullptr);
+      EXPECT_EQ(ev.output->out.Append(r.out), 0);
+      EXPECT_EQ(ev.output->err.Append(r.err), 0);
+      ev.output->spill_error = r.spill_error;
+    }
+    return ev;
+  }
+
+  const StartCall& LastStart(uint64_t handle) const {
+    for (auto it = starts.rbegin(); it != starts.rend(); ++it) {
+      if (it->handle == handle && it->result == 0) return *it;
+    }
+    ADD_FAILURE() << "task " << handle << " was never started";
+    return starts.front();
+  }
+  std::vector<const StartCall*> StartsOf(uint64_t handle) const {
+    std::vector<const StartCall*> out;
+    for (const StartCall& s : starts) {
+      if (s.handle == handle) out.push_back(&s);
+    }
+    return out;
+  }
+
+  // Script.
+  std::function<TaskResult(const StartCall&, int attempt)> behavior = [](const StartCall& call,
+                                                                         int) {
+    TaskResult r;
+    for (size_t i = 1; i < call.argv.size(); ++i) r.out += (i > 1 ? " " : "") + call.argv[i];
+    r.out += "\n";
+    return r;
+  };
+  std::map<uint64_t, std::deque<int>> start_errors;
+  std::set<uint64_t> hang;  // tasks that run until signalled
+  Order order = Order::kFirstStarted;
+  std::deque<std::vector<RunnerEvent>> injected;
+  bool grouped_output = true;
+
+  // Record.
+  std::vector<StartCall> starts;
+  std::vector<uint64_t> running;
+  std::map<uint64_t, int> attempts;  // successful starts per task
+  std::vector<std::pair<uint64_t, int>> signals;
+  std::vector<Nanos> timers;
+  std::vector<int> watched;
+  bool watching = false;
+  std::vector<Nanos> stragglers;
+  Nanos armed = 0;
+  Nanos now = kEpoch;
+  int waits = 0;
+
+ private:
+  void Forget(uint64_t handle) {
+    running.erase(std::remove(running.begin(), running.end(), handle), running.end());
+    killed_by.erase(handle);
+  }
+  std::map<uint64_t, int> killed_by;
+};
+
+// An in-memory file standing for the engine's stdout or stderr.
+class Capture {
+ public:
+  Capture() : fd_(memfd_create("engine_test", MFD_CLOEXEC)) { EXPECT_TRUE(fd_.valid()); }
+  int fd() const { return fd_.get(); }
+  std::string Text() const {
+    std::string out;
+    char buffer[4096];
+    off_t offset = 0;
+    for (;;) {
+      ssize_t n = pread(fd_.get(), buffer, sizeof buffer, offset);
+      if (n <= 0) return out;
+      out.append(buffer, static_cast<size_t>(n));
+      offset += n;
+    }
+  }
+
+ private:
+  UniqueFd fd_;
+};
+
+// Records everything an observer is told.
+class RecordingObserver : public RunObserver {
+ public:
+  struct Started {
+    uint64_t seq;
+    int slot;
+    int attempt;
+    Nanos now;
+  };
+  explicit RecordingObserver(bool command_line = false, bool total = false,
+                             const Capture* out = nullptr)
+      : command_line_(command_line), total_(total), out_(out) {}
+
+  bool WantsCommandLine() const override { return command_line_; }
+  bool WantsTotal() const override { return total_; }
+  void OnOutputBegin() override {
+    ++begins;
+    if (out_ != nullptr) stdout_at_begin = out_->Text().size();
+  }
+  void OnOutputEnd() override {
+    ++ends;
+    if (out_ != nullptr && out_->Text().size() != stdout_at_begin) ++brackets_with_output;
+  }
+  void OnTaskStarted(uint64_t seq, int slot, int attempt, Nanos now) override {
+    started.push_back({seq, slot, attempt, now});
+  }
+  void OnTaskFinished(const TaskRecord& record, const RunTotals& totals) override {
+    finished.push_back(record);
+    finished_totals.push_back(totals);
+  }
+  void OnRunFinished(const RunTotals& totals, int exit_status) override {
+    ++run_finished;
+    final_totals = totals;
+    final_status = exit_status;
+  }
+
+  const TaskRecord* Final(uint64_t seq) const {
+    for (const TaskRecord& r : finished) {
+      if (r.seq == seq && r.final) return &r;
+    }
+    return nullptr;
+  }
+
+  std::vector<Started> started;
+  std::vector<TaskRecord> finished;
+  std::vector<RunTotals> finished_totals;
+  RunTotals final_totals;
+  int final_status = -1;
+  int run_finished = 0;
+  int begins = 0;
+  int ends = 0;
+  size_t stdout_at_begin = 0;
+  int brackets_with_output = 0;
+
+ private:
+  bool command_line_;
+  bool total_;
+  const Capture* out_;
+};
+
+SourceSpec Args(std::vector<std::string> values) {
+  SourceSpec s;
+  s.kind = SourceSpec::Kind::kArgs;
+  s.args = std::move(values);
+  return s;
+}
+
+// One engine run over a fake runner with captured stdout and stderr.
+class EngineTest : public testing::Test {
+ protected:
+  RunConfig Config(const std::string& command, std::vector<std::string> values, int slots = 1) {
+    RunConfig c;
+    c.command_text = command;
+    c.sources.push_back(Args(std::move(values)));
+    c.schedule.slots = slots;
+    c.environment = Environment({"HOME=/home/test", "PATH=/usr/bin:/bin"});
+    c.stdout_fd = out_.fd();
+    c.stderr_fd = err_.fd();
+    return c;
+  }
+
+  // Prepares and runs; returns the exit status.
+  int Run(RunConfig config, std::vector<RunObserver*> observers = {}) {
+    engine_ = std::make_unique<Engine>(std::move(config), &runner_);
+    std::string err;
+    EXPECT_TRUE(engine_->Prepare(&err)) << err;
+    for (RunObserver* o : observers) engine_->AddObserver(o);
+    run_error_.clear();
+    return engine_->Run(&run_error_);
+  }
+
+  std::vector<std::vector<std::string>> Argvs() const {
+    std::vector<std::vector<std::string>> out;
+    for (const auto& s : runner_.starts) out.push_back(s.argv);
+    return out;
+  }
+
+  FakeRunner runner_;
+  Capture out_;
+  Capture err_;
+  std::unique_ptr<Engine> engine_;
+  std::string run_error_;
+};
+
+bool Has(const std::vector<std::string>& v, const std::string& s) {
+  return std::find(v.begin(), v.end(), s) != v.end();
+}
+
+// ---- Starting tasks ----
+
+TEST_F(EngineTest, StartsEveryTaskOnceWithTheRightArgvAndEnvironment) {
+  EXPECT_EQ(Run(Config("echo", {"a", "b c", "d"})), 0);
+  EXPECT_EQ(Argvs(),
+            (std::vector<std::vector<std::string>>{{"echo", "a"}, {"echo", "b c"}, {"echo", "d"}}));
+  ASSERT_EQ(runner_.starts.size(), 3u);
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    const FakeRunner::StartCall& s = runner_.starts[seq - 1];
+    EXPECT_EQ(s.handle, seq);
+    EXPECT_EQ(s.mode, OutputMode::kGroup);
+    EXPECT_TRUE(Has(s.env, "PARALLEL_SEQ=" + std::to_string(seq)));
+    EXPECT_TRUE(Has(s.env, "PARALLEL_JOBSLOT=1"));
+    EXPECT_TRUE(Has(s.env, "HOME=/home/test"));
+    EXPECT_TRUE(Has(s.env, "OMP_NUM_THREADS=1"));  // thread variables are added
+  }
+  EXPECT_EQ(out_.Text(), "a\nb c\nd\n");
+  EXPECT_EQ(err_.Text(), "");
+  EXPECT_EQ(run_error_, "");
+  EXPECT_EQ(runner_.stragglers, std::vector<Nanos>{2 * kSec});  // after the last task, once
+  RunTotals t = engine_->totals();
+  EXPECT_EQ(t.succeeded, 3u);
+  EXPECT_EQ(t.failed, 0u);
+  EXPECT_EQ(t.running, 0);
+}
+
+TEST_F(EngineTest, ShellTemplatesRunThroughShWithQuotedValues) {
+  EXPECT_EQ(Run(Config("echo {} | tr a-z A-Z", {"x", "it's"})), 0);
+  EXPECT_EQ(Argvs(), (std::vector<std::vector<std::string>>{
+                         {"/bin/sh", "-c", "echo x | tr a-z A-Z"},
+                         {"/bin/sh", "-c", "echo 'it'\"'\"'s' | tr a-z A-Z"}}));
+}
+
+TEST_F(EngineTest, SlotsAreReusedAndPassedInTheEnvironment) {
+  runner_.order = FakeRunner::Order::kLastStarted;
+  EXPECT_EQ(Run(Config("echo {%}", {"a", "b", "c", "d"}, 2)), 0);
+  // 1 and 2 start in slots 1 and 2; 2 ends first, so 3 takes slot 2; then 3 ends, 4 takes 2.
+  std::vector<std::vector<std::string>> expected = {
+      {"echo", "1"}, {"echo", "2"}, {"echo", "2"}, {"echo", "2"}};
+  EXPECT_EQ(Argvs(), expected);
+  EXPECT_TRUE(Has(runner_.starts[2].env, "PARALLEL_JOBSLOT=2"));
+  EXPECT_TRUE(Has(runner_.starts[2].env, "PARALLEL_SEQ=3"));
+}
+
+TEST_F(EngineTest, NoMoreThanSlotsTasksRunAtOnce) {
+  int max_running = 0;
+  runner_.behavior = [&](const FakeRunner::StartCall&, int) {
+    max_running = std::max<int>(max_running, static_cast<int>(runner_.running.size()));
+    return TaskResult{};
+  };
+  std::vector<std::string> values;
+  for (int i = 0; i < 50; ++i) values.push_back(std::to_string(i));
+  EXPECT_EQ(Run(Config("true", values, 4)), 0);
+  EXPECT_EQ(runner_.starts.size(), 50u);
+  EXPECT_EQ(max_running, 4);
+}
+
+TEST_F(EngineTest, InputThatWouldBlockIsWatchedAndReadOnceReady) {
+  UniqueFd r, w;
+  ASSERT_EQ(MakePipe(&r, &w, false), 0);
+  ASSERT_EQ(WriteAll(w.get(), "a\n"), 0);
+  // The second value arrives while the first task runs; then the input ends.
+  runner_.behavior = [&](const FakeRunner::StartCall& call, int) {
+    if (w.valid()) {
+      EXPECT_EQ(WriteAll(w.get(), "b\n"), 0);
+      w.Reset();
+    }
+    TaskResult result;
+    result.out = call.argv[1] + "\n";
+    return result;
+  };
+  RunConfig c = Config("echo", {});
+  c.sources[0].kind = SourceSpec::Kind::kFile;
+  c.sources[0].path = "/proc/self/fd/" + std::to_string(r.get());  // the pipe, opened anew
+  EXPECT_EQ(Run(std::move(c)), 0);
+  EXPECT_EQ(Argvs(), (std::vector<std::vector<std::string>>{{"echo", "a"}, {"echo", "b"}}));
+  EXPECT_EQ(out_.Text(), "a\nb\n");
+  ASSERT_FALSE(runner_.watched.empty());
+  EXPECT_NE(runner_.watched[0], r.get());  // the engine's own descriptor for the pipe
+}
+
+TEST_F(EngineTest, DryRunPrintsCommandLinesAndStartsNothing) {
+  RunConfig c = Config("echo {} {#}", {"a", "b b"});
+  c.dry_run = true;
+  EXPECT_EQ(Run(std::move(c)), 0);
+  EXPECT_TRUE(runner_.starts.empty());
+  EXPECT_EQ(out_.Text(), "echo a 1\necho 'b b' 2\n");
+  EXPECT_EQ(engine_->dry_run_count(), 2u);
+}
+
+// ---- Output ----
+
+TEST_F(EngineTest, OutputIsWrittenGroupedPerTaskInFinishOrder) {
+  runner_.order = FakeRunner::Order::kLastStarted;
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
+    TaskResult r;
+    r.out = call.argv[1] + "-out1\n" + call.argv[1] + "-out2\n";
+    r.err = call.argv[1] + "-err\n";
+    return r;
+  };
+  RunConfig c = Config("work", {"a", "b", "c"}, 3);
+  c.stderr_fd = c.stdout_fd;  // one terminal for both, so interleaving would show
+  EXPECT_EQ(Run(std::move(c)), 0);
+  EXPECT_EQ(out_.Text(),
+            "c-out1\nc-out2\nc-err\n"
+            "b-out1\nb-out2\nb-err\n"
+            "a-out1\na-out2\na-err\n");
+}
+
+TEST_F(EngineTest, KeepOrderWritesInInputOrderThoughTasksFinishInReverse) {
+  runner_.order = FakeRunner::Order::kLastStarted;
+  RecordingObserver observer;
+  RunConfig c = Config("echo", {"a", "b", "c"}, 3);
+  c.schedule.keep_order = true;
+  EXPECT_EQ(Run(std::move(c), {&observer}), 0);
+  EXPECT_EQ(out_.Text(), "a\nb\nc\n");
+  ASSERT_EQ(observer.finished.size(), 3u);
+  EXPECT_EQ(observer.finished[0].seq, 3u);  // they did finish in reverse
+  EXPECT_EQ(observer.finished[2].seq, 1u);
+}
+
+TEST_F(EngineTest, WithoutKeepOrderTheSameRunWritesInFinishOrder) {
+  runner_.order = FakeRunner::Order::kLastStarted;
+  EXPECT_EQ(Run(Config("echo", {"a", "b", "c"}, 3)), 0);
+  EXPECT_EQ(out_.Text(), "c\nb\na\n");
+}
+
+TEST_F(EngineTest, EveryWriteIsBracketedForObservers) {
+  RecordingObserver observer(false, false, &out_);
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
+    TaskResult r;
+    r.out = call.argv[1] + "\n";
+    r.err = "e\n";
+    return r;
+  };
+  EXPECT_EQ(Run(Config("echo", {"a", "b"}), {&observer}), 0);
+  EXPECT_EQ(observer.begins, observer.ends);
+  EXPECT_EQ(observer.brackets_with_output, 2);  // one bracket per task's output
+  EXPECT_EQ(out_.Text(), "a\nb\n");
+  EXPECT_EQ(err_.Text(), "e\ne\n");
+}
+
+TEST_F(EngineTest, LineBufferModePassesWholeLinesAsTheyCome) {
+  runner_.grouped_output = false;
+  runner_.hang = {1, 2};
+  auto output = [](uint64_t handle, int stream, std::string data) {
+    RunnerEvent ev;
+    ev.kind = Kind::kOutput;
+    ev.handle = handle;
+    ev.stream = stream;
+    ev.data = std::move(data);
+    return ev;
+  };
+  std::vector<RunnerEvent> first;
+  first.push_back(output(1, 1, "a1-"));
+  first.push_back(output(2, 1, "b1\nb2-"));
+  first.push_back(output(2, 2, "b-err\n"));
+  runner_.injected.push_back(std::move(first));
+  std::vector<RunnerEvent> second;
+  second.push_back(output(1, 1, "end\n"));
+  second.push_back(runner_.Exit(1, {}));
+  runner_.injected.push_back(std::move(second));
+  std::vector<RunnerEvent> third;
+  third.push_back(runner_.Exit(2, {}));  // flushes the unfinished "b2-"
+  runner_.injected.push_back(std::move(third));
+  RunConfig c = Config("echo", {"a", "b"}, 2);
+  c.output = OutputMode::kLineBuffer;
+  EXPECT_EQ(Run(std::move(c)), 0);
+  EXPECT_EQ(runner_.starts[0].mode, OutputMode::kLineBuffer);
+  EXPECT_EQ(out_.Text(), "b1\na1-end\nb2-");
+  EXPECT_EQ(err_.Text(), "b-err\n");
+}
+
+RunnerEvent OutputEvent(uint64_t handle, int stream, std::string data) {
+  RunnerEvent ev;
+  ev.kind = Kind::kOutput;
+  ev.handle = handle;
+  ev.stream = stream;
+  ev.data = std::move(data);
+  return ev;
+}
+
+TEST_F(EngineTest, LineBufferWithKeepOrderHoldsLaterTasksLines) {
+  runner_.grouped_output = false;
+  runner_.hang = {1, 2, 3};
+  std::vector<RunnerEvent> batch;
+  batch.push_back(OutputEvent(2, 1, "b1\n"));
+  batch.push_back(OutputEvent(1, 1, "a1\n"));
+  batch.push_back(OutputEvent(2, 2, "b-err\n"));
+  runner_.injected.push_back(std::move(batch));
+  batch.clear();
+  batch.push_back(OutputEvent(2, 1, "b2"));
+  batch.push_back(runner_.Exit(2, {}));  // finished, but task 1 still holds the turn
+  runner_.injected.push_back(std::move(batch));
+  batch.clear();
+  batch.push_back(OutputEvent(3, 1, "c1\n"));
+  batch.push_back(OutputEvent(1, 1, "a2\n"));
+  runner_.injected.push_back(std::move(batch));
+  batch.clear();
+  batch.push_back(runner_.Exit(1, {}));  // task 2 is done too, so task 3 goes live
+  runner_.injected.push_back(std::move(batch));
+  batch.clear();
+  batch.push_back(OutputEvent(3, 1, "c2\n"));
+  batch.push_back(runner_.Exit(3, {}));
+  runner_.injected.push_back(std::move(batch));
+  RunConfig c = Config("echo", {"a", "b", "c"}, 3);
+  c.output = OutputMode::kLineBuffer;
+  c.schedule.keep_order = true;
+  EXPECT_EQ(Run(std::move(c)), 0);
+  // Task 2's unfinished last line is passed on when it ends, as GNU parallel does.
+  EXPECT_EQ(out_.Text(), "a1\na2\nb1\nb2c1\nc2\n");
+  EXPECT_EQ(err_.Text(), "b-err\n");
+}
+
+TEST_F(EngineTest, SpillErrorsAreReportedAsAWarning) {
+  runner_.behavior = [](const FakeRunner::StartCall&, int) {
+    TaskResult r;
+    r.out = "kept\n";
+    r.spill_error = ENOSPC;
+    return r;
+  };
+  EXPECT_EQ(Run(Config("echo", {"a"})), 0);
+  EXPECT_EQ(out_.Text(), "kept\n");
+  EXPECT_NE(err_.Text().find("cannot spill task output to a temporary file (No space left on "
+                             "device)"),
+            std::string::npos)
+      << err_.Text();
+}
+
+TEST_F(EngineTest, ABrokenStdoutPipeStopsTheRunQuietly) {
+  struct sigaction ignore {};
+  struct sigaction old {};
+  ignore.sa_handler = SIG_IGN;
+  sigaction(SIGPIPE, &ignore, &old);
+  UniqueFd r, w;
+  ASSERT_EQ(MakePipe(&r, &w, false), 0);
+  r.Reset();
+  RunConfig c = Config("echo", {"a", "b", "c", "d"});
+  c.stdout_fd = w.get();
+  int status = Run(std::move(c));
+  sigaction(SIGPIPE, &old, nullptr);
+  EXPECT_EQ(status, 128 + SIGPIPE);
+  EXPECT_LE(runner_.starts.size(), 2u);  // nothing new after the reader went away
+  EXPECT_EQ(err_.Text(), "");
+}
+
+TEST_F(EngineTest, AWriteErrorOtherThanEpipeEndsTheRunWith255) {
+  UniqueFd full(open("/dev/full", O_WRONLY | O_CLOEXEC));
+  ASSERT_TRUE(full.valid());
+  RunConfig c = Config("echo", {"a", "b", "c"});
+  c.stdout_fd = full.get();
+  EXPECT_EQ(Run(std::move(c)), 255);
+  EXPECT_EQ(run_error_, "cannot write standard output: No space left on device");
+  EXPECT_TRUE(runner_.StartsOf(3).empty());
+}
+
+// ---- Failures ----
+
+TEST_F(EngineTest, ACommandThatIsNotFoundExits127WithAMessage) {
+  runner_.start_errors[2] = {ENOENT};
+  RecordingObserver observer;
+  EXPECT_EQ(Run(Config("frobnicate", {"a", "b", "c"}), {&observer}), 1);
+  EXPECT_EQ(err_.Text(), "coreflow: frobnicate: command not found\n");
+  EXPECT_EQ(out_.Text(), "a\nc\n");
+  const TaskRecord* r = observer.Final(2);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->outcome.exit_code, 127);
+  EXPECT_EQ(r->outcome.signal, 0);
+  EXPECT_EQ(r->error, "coreflow: frobnicate: command not found\n");
+  EXPECT_EQ(runner_.StartsOf(2).size(), 1u);  // not retried: it cannot work
+  // No OnTaskStarted for a task that never started.
+  for (const auto& s : observer.started) EXPECT_NE(s.seq, 2u);
+}
+
+TEST_F(EngineTest, OtherSpawnErrorsExit126) {
+  runner_.start_errors[1] = {EACCES};
+  runner_.start_errors[2] = {ENOEXEC};
+  runner_.start_errors[3] = {E2BIG};
+  EXPECT_EQ(Run(Config("prog", {"a", "b", "c"})), 3);
+  EXPECT_EQ(err_.Text(),
+            "coreflow: prog: permission denied\n"
+            "coreflow: prog: not an executable format\n"
+            "coreflow: prog: the command line is too long\n");
+  EXPECT_EQ(out_.Text(), "");
+}
+
+TEST_F(EngineTest, ATransientSpawnErrorIsRetriedAfterABackoff) {
+  runner_.start_errors[1] = {EAGAIN, EMFILE};
+  RecordingObserver observer;
+  EXPECT_EQ(Run(Config("echo", {"a", "b"}), {&observer}), 0);
+  std::vector<const FakeRunner::StartCall*> starts = runner_.StartsOf(1);
+  ASSERT_EQ(starts.size(), 3u);
+  EXPECT_EQ(starts[0]->result, EAGAIN);
+  EXPECT_EQ(starts[1]->result, EMFILE);
+  EXPECT_EQ(starts[2]->result, 0);
+  // Each retry came from a timer, not at once: 10 ms, then 20 ms of back-off.
+  EXPECT_GE(starts[1]->at, starts[0]->at + 10 * kMs);
+  EXPECT_GE(starts[2]->at, starts[1]->at + 20 * kMs);
+  EXPECT_TRUE(std::find(runner_.timers.begin(), runner_.timers.end(), starts[0]->at + 10 * kMs) !=
+              runner_.timers.end());
+  EXPECT_EQ(out_.Text(), "a\nb\n");
+  EXPECT_EQ(err_.Text(), "");
+  // Deferred starts are not attempts.
+  ASSERT_EQ(observer.started.size(), 2u);
+  EXPECT_EQ(observer.started[0].seq, 1u);
+  EXPECT_EQ(observer.started[0].attempt, 1);
+  ASSERT_NE(observer.Final(1), nullptr);
+  EXPECT_EQ(observer.Final(1)->attempt, 1);
+}
+
+TEST_F(EngineTest, RetriesDiscardTheFailedAttemptsOutput) {
+  runner_.behavior = [](const FakeRunner::StartCall& call, int attempt) {
+    TaskResult r;
+    if (call.argv[1] == "a" && attempt == 1) {
+      r.wait_status = ExitStatus(1);
+      r.out = "first try\n";
+      r.err = "first error\n";
+    } else {
+      r.out = call.argv[1] + " try " + std::to_string(attempt) + "\n";
+    }
+    return r;
+  };
+  RecordingObserver observer;
+  RunConfig c = Config("echo", {"a", "b"});
+  c.schedule.max_attempts = 2;
+  EXPECT_EQ(Run(std::move(c), {&observer}), 0);
+  EXPECT_EQ(out_.Text(), "a try 2\nb try 1\n");
+  EXPECT_EQ(err_.Text(), "");
+  EXPECT_EQ(runner_.StartsOf(1).size(), 2u);
+  // The observer sees both attempts; only the second is final.
+  ASSERT_EQ(observer.finished.size(), 3u);
+  EXPECT_EQ(observer.finished[0].seq, 1u);
+  EXPECT_EQ(observer.finished[0].attempt, 1);
+  EXPECT_FALSE(observer.finished[0].final);
+  EXPECT_EQ(observer.finished[0].outcome.exit_code, 1);
+  EXPECT_EQ(observer.finished[0].out_bytes, 10u);
+  EXPECT_EQ(observer.finished[0].err_bytes, 12u);
+  EXPECT_EQ(observer.finished[1].seq, 1u);
+  EXPECT_EQ(observer.finished[1].attempt, 2);
+  EXPECT_TRUE(observer.finished[1].final);
+  EXPECT_EQ(observer.finished[1].out_bytes, 8u);
+  EXPECT_EQ(observer.finished[1].err_bytes, 0u);
+  ASSERT_EQ(observer.started.size(), 3u);
+  EXPECT_EQ(observer.started[1].seq, 1u);
+  EXPECT_EQ(observer.started[1].attempt, 2);
+}
+
+TEST_F(EngineTest, ARetryThatCannotStartShowsNothingOfTheFailedAttempt) {
+  runner_.start_errors[1] = {0, ENOENT};  // the second attempt finds the program gone
+  runner_.behavior = [](const FakeRunner::StartCall&, int) {
+    TaskResult r;
+    r.wait_status = ExitStatus(1);
+    r.out = "first attempt\n";
+    r.err = "first attempt error\n";
+    return r;
+  };
+  RecordingObserver observer;
+  RunConfig c = Config("echo", {"a"});
+  c.schedule.max_attempts = 2;
+  EXPECT_EQ(Run(std::move(c), {&observer}), 1);
+  EXPECT_EQ(out_.Text(), "");
+  EXPECT_EQ(err_.Text(), "coreflow: echo: command not found\n");
+  const TaskRecord* r = observer.Final(1);
+  ASSERT_NE(r, nullptr);
+  EXPECT_EQ(r->attempt, 2);
+  EXPECT_EQ(r->outcome.exit_code, 127);
+  EXPECT_EQ(r->out_bytes, 0u);
+}
+
+TEST_F(EngineTest, ATaskThatFailsEveryAttemptShowsOnlyTheLastOutput) {
+  runner_.behavior = [](const FakeRunner::StartCall&, int attempt) {
+    TaskResult r;
+    r.wait_status = ExitStatus(2);
+    r.out = "attempt " + std::to_string(attempt) + "\n";
+    return r;
+  };
+  RunConfig c = Config("echo", {"a"});
+  c.schedule.max_attempts = 3;
+  EXPECT_EQ(Run(std::move(c)), 1);
+  EXPECT_EQ(out_.Text(), "attempt 3\n");
+  EXPECT_EQ(runner_.StartsOf(1).size(), 3u);
+}
+
+TEST_F(EngineTest, ExitStatusCountsFailedTasks) {
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
+    TaskResult r;
+    r.wait_status = call.argv[1] == "ok" ? 0 : ExitStatus(3);
+    return r;
+  };
+  EXPECT_EQ(Run(Config("t", {"ok", "x", "y", "ok", "z"})), 3);
+}
+
+TEST_F(EngineTest, HaltNowSignalsTheRunningTasks) {
+  runner_.hang = {2, 3};
+  runner_.behavior = [](const FakeRunner::StartCall&, int) {
+    TaskResult r;
+    r.wait_status = ExitStatus(4);
+    r.out = "failed\n";
+    return r;
+  };
+  RunConfig c = Config("t", {"a", "b", "c", "d"}, 3);
+  std::string err;
+  ASSERT_TRUE(ParseHaltPolicy("now,fail=1", &c.schedule.halt, &err)) << err;
+  RecordingObserver observer;
+  EXPECT_EQ(Run(std::move(c), {&observer}), 4);  // GNU: the exit status of the failing task
+  EXPECT_EQ(runner_.signals, (std::vector<std::pair<uint64_t, int>>{{2, SIGTERM}, {3, SIGTERM}}));
+  EXPECT_TRUE(runner_.StartsOf(4).empty());
+  EXPECT_EQ(out_.Text(), "failed\n");
+  ASSERT_NE(observer.Final(2), nullptr);
+  EXPECT_EQ(observer.Final(2)->outcome.signal, SIGTERM);
+}
+
+TEST_F(EngineTest, ATimedOutTaskIsTerminatedAtItsDeadline) {
+  runner_.hang = {1};
+  RecordingObserver observer;
+  RunConfig c = Config("t", {"a"});
+  c.schedule.timeout = 5 * kSec;
+  EXPECT_EQ(Run(std::move(c), {&observer}), 1);
+  ASSERT_EQ(runner_.signals.size(), 1u);
+  EXPECT_EQ(runner_.signals[0], (std::pair<uint64_t, int>{1, SIGTERM}));
+  const TaskRecord* r = observer.Final(1);
+  ASSERT_NE(r, nullptr);
+  EXPECT_TRUE(r->outcome.timed_out);
+  EXPECT_EQ(r->outcome.signal, SIGTERM);
+  EXPECT_GE(r->ended - r->started, 5 * kSec);
+}
+
+TEST_F(EngineTest, SigintTerminatesTasksAndExits130) {
+  runner_.hang = {1, 2};
+  RunnerEvent sigint;
+  sigint.kind = Kind::kSignal;
+  sigint.signal = SIGINT;
+  runner_.injected.emplace_back();
+  runner_.injected.back().push_back(std::move(sigint));
+  RunConfig c = Config("t", {"a", "b", "c"}, 2);
+  EXPECT_EQ(Run(std::move(c)), 130);
+  EXPECT_EQ(runner_.signals, (std::vector<std::pair<uint64_t, int>>{{1, SIGTERM}, {2, SIGTERM}}));
+  EXPECT_TRUE(runner_.StartsOf(3).empty());
+  EXPECT_EQ(err_.Text(),
+            "coreflow: Interrupt: terminating 2 running tasks (again to kill them at once)\n");
+  EXPECT_EQ(runner_.stragglers, std::vector<Nanos>{2 * kSec});
+}
+
+TEST_F(EngineTest, ASecondSignalKillsAtOnce) {
+  runner_.hang = {1};
+  for (int sig : {SIGTERM, SIGTERM}) {
+    RunnerEvent ev;
+    ev.kind = Kind::kSignal;
+    ev.signal = sig;
+    runner_.injected.emplace_back();
+    runner_.injected.back().push_back(std::move(ev));
+  }
+  // The second signal arrives before the task has ended of the first one's SIGTERM.
+  EXPECT_EQ(Run(Config("t", {"a"})), 128 + SIGTERM);
+  ASSERT_GE(runner_.signals.size(), 2u);
+  EXPECT_EQ(runner_.signals[0].second, SIGTERM);
+  EXPECT_EQ(runner_.signals[1].second, SIGKILL);
+  EXPECT_EQ(runner_.stragglers, std::vector<Nanos>{0});  // no grace left for stragglers
+}
+
+// ---- Results directory ----
+
+TEST_F(EngineTest, ResultsDirReceivesEachTasksFiles) {
+  std::string tmpl = testing::TempDir() + "engine_results.XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  ASSERT_NE(mkdtemp(buf.data()), nullptr);
+  std::string dir = buf.data();
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
+    TaskResult r;
+    r.out = "out of " + call.argv[1] + "\n";
+    r.err = "err of " + call.argv[1] + "\n";
+    r.wait_status = call.argv[1] == "b/c" ? ExitStatus(3) : 0;
+    return r;
+  };
+  RunConfig c = Config("t", {"a", "b/c"});
+  c.results_dir = dir + "/res";
+  int status = Run(std::move(c));
+  auto slurp = [](const std::string& path) {
+    std::string s;
+    EXPECT_TRUE(ReadSmallFile(path, &s)) << path;
+    return s;
+  };
+  EXPECT_EQ(status, 1);
+  EXPECT_EQ(out_.Text(), "");  // it all went to files
+  EXPECT_EQ(err_.Text(), "");
+  EXPECT_EQ(slurp(dir + "/res/1/a/stdout"), "out of a\n");
+  EXPECT_EQ(slurp(dir + "/res/1/a/stderr"), "err of a\n");
+  EXPECT_EQ(slurp(dir + "/res/1/a/seq"), "1\n");
+  EXPECT_EQ(slurp(dir + "/res/1/a/exit"), "0\n");
+  EXPECT_EQ(slurp(dir + "/res/1/b\\_c/stdout"), "out of b/c\n");
+  EXPECT_EQ(slurp(dir + "/res/1/b\\_c/seq"), "2\n");
+  EXPECT_EQ(slurp(dir + "/res/1/b\\_c/exit"), "3\n");
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+TEST_F(EngineTest, AnUnwritableResultsDirEndsTheRunWith255) {
+  std::string tmpl = testing::TempDir() + "engine_results.XXXXXX";
+  std::vector<char> buf(tmpl.begin(), tmpl.end());
+  buf.push_back('\0');
+  ASSERT_NE(mkdtemp(buf.data()), nullptr);
+  std::string dir = buf.data();
+  { UniqueFd f(OpenForWriting(dir + "/file")); }
+  RunConfig c = Config("t", {"a", "b", "c"});
+  c.results_dir = dir + "/file/res";  // below a regular file
+  EXPECT_EQ(Run(std::move(c)), 255);
+  EXPECT_NE(run_error_.find("cannot write results file"), std::string::npos) << run_error_;
+  EXPECT_NE(run_error_.find(dir + "/file/res"), std::string::npos) << run_error_;
+  EXPECT_TRUE(runner_.StartsOf(3).empty());  // nothing new after the error
+  std::error_code ec;
+  std::filesystem::remove_all(dir, ec);
+}
+
+// ---- Observers ----
+
+TEST_F(EngineTest, ObserversReceiveStartsAndFinishedRecords) {
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
+    TaskResult r;
+    r.out = std::string(call.argv[1] == "a" ? 5 : 7, 'x');
+    r.err = "ee";
+    r.wait_status = call.argv[1] == "b" ? SignalStatus(SIGSEGV) : 0;
+    r.usage.ru_utime = {1, 500000};
+    r.usage.ru_stime = {0, 250000};
+    r.usage.ru_maxrss = 4242;
+    return r;
+  };
+  RecordingObserver with_line(/*command_line=*/true);
+  RecordingObserver plain;
+  EXPECT_EQ(Run(Config("echo", {"a", "b"}), {&with_line, &plain}), 1);
+  ASSERT_EQ(with_line.started.size(), 2u);
+  EXPECT_EQ(with_line.started[0].seq, 1u);
+  EXPECT_EQ(with_line.started[0].slot, 1);
+  EXPECT_EQ(with_line.started[0].attempt, 1);
+  EXPECT_EQ(with_line.started[0].now, runner_.starts[0].at);
+
+  ASSERT_EQ(with_line.finished.size(), 2u);
+  const TaskRecord& a = with_line.finished[0];
+  EXPECT_EQ(a.seq, 1u);
+  EXPECT_EQ(a.attempt, 1);
+  EXPECT_EQ(a.slot, 1);
+  EXPECT_TRUE(a.final);
+  EXPECT_TRUE(a.outcome.ok());
+  EXPECT_EQ(a.started, runner_.starts[0].at);
+  EXPECT_GT(a.ended, a.started);
+  EXPECT_GT(a.started_wall, Nanos{1577836800} * kSec);  // a wall-clock time, not the fake one
+  EXPECT_EQ(a.user_cpu, 1'500'000'000);
+  EXPECT_EQ(a.sys_cpu, 250'000'000);
+  EXPECT_EQ(a.max_rss_kib, 4242);
+  EXPECT_EQ(a.out_bytes, 5u);
+  EXPECT_EQ(a.err_bytes, 2u);
+  EXPECT_EQ(a.command_line, "echo a");
+  EXPECT_EQ(a.error, "");
+  const TaskRecord& b = with_line.finished[1];
+  EXPECT_EQ(b.outcome.signal, SIGSEGV);
+  EXPECT_EQ(b.out_bytes, 7u);
+  EXPECT_EQ(b.command_line, "echo b");
+  // Totals as of each record.
+  EXPECT_EQ(with_line.finished_totals[0].succeeded, 1u);
+  EXPECT_EQ(with_line.finished_totals[1].failed, 1u);
+
+  // Both observers see the same records (the command line is filled for all).
+  ASSERT_EQ(plain.finished.size(), 2u);
+  EXPECT_EQ(plain.finished[0].command_line, "echo a");
+  EXPECT_EQ(with_line.run_finished, 1);
+  EXPECT_EQ(with_line.final_status, 1);
+  EXPECT_EQ(with_line.final_totals.succeeded, 1u);
+  EXPECT_EQ(with_line.final_totals.failed, 1u);
+  EXPECT_EQ(with_line.final_totals.total, 2u);
+  EXPECT_TRUE(with_line.final_totals.total_known);
+  EXPECT_EQ(with_line.final_totals.elapsed, runner_.now - kEpoch);
+}
+
+TEST_F(EngineTest, TheCommandLineIsLeftOutWhenNoObserverWantsIt) {
+  RecordingObserver plain;
+  EXPECT_EQ(Run(Config("echo", {"a"}), {&plain}), 0);
+  ASSERT_EQ(plain.finished.size(), 1u);
+  EXPECT_EQ(plain.finished[0].command_line, "");
+}
+
+TEST_F(EngineTest, AnObserverThatWantsTheTotalGetsItFromTheStart) {
+  RecordingObserver counting(false, /*total=*/true);
+  EXPECT_EQ(Run(Config("echo", {"a", "b", "c", "d", "e"}), {&counting}), 0);
+  ASSERT_EQ(counting.finished_totals.size(), 5u);
+  EXPECT_TRUE(counting.finished_totals[0].total_known);
+  EXPECT_EQ(counting.finished_totals[0].total, 5u);
+  EXPECT_EQ(counting.finished_totals[0].succeeded, 1u);
+  EXPECT_EQ(out_.Text(), "a\nb\nc\nd\ne\n");  // counting consumed no input
+}
+
+TEST_F(EngineTest, WithoutSuchAnObserverTheTotalIsUnknownUntilTheInputsEnd) {
+  RecordingObserver plain;
+  EXPECT_EQ(Run(Config("echo", {"a", "b", "c", "d", "e"}), {&plain}), 0);
+  ASSERT_EQ(plain.finished_totals.size(), 5u);
+  EXPECT_FALSE(plain.finished_totals[0].total_known);
+  EXPECT_TRUE(plain.final_totals.total_known);
+  EXPECT_EQ(plain.final_totals.total, 5u);
+}
+
+}  // namespace
+}  // namespace coreflow

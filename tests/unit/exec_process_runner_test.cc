@@ -1,0 +1,817 @@
+#include "exec/process_runner.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <filesystem>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sys/clock.h"
+#include "sys/fd.h"
+
+extern char** environ;
+
+namespace coreflow {
+namespace {
+
+using Kind = RunnerEvent::Kind;
+constexpr Nanos kMs = kNanosPerMilli;
+constexpr Nanos kSec = kNanosPerSecond;
+
+// A scratch directory removed with its contents at the end of the test.
+class ScratchDir {
+ public:
+  ScratchDir() {
+    std::string tmpl = testing::TempDir() + "process_runner_test.XXXXXX";
+    std::vector<char> buf(tmpl.begin(), tmpl.end());
+    buf.push_back('\0');
+    if (mkdtemp(buf.data()) == nullptr) {
+      ADD_FAILURE() << "mkdtemp failed";
+      return;
+    }
+    path_ = buf.data();
+  }
+  ~ScratchDir() {
+    std::error_code ec;
+    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
+  }
+  const std::string& path() const { return path_; }
+
+ private:
+  std::string path_;
+};
+
+// Sets TMPDIR (where spill files go) for the lifetime of the object.
+class TmpdirOverride {
+ public:
+  explicit TmpdirOverride(const std::string& value) {
+    if (const char* old = getenv("TMPDIR")) old_ = old;
+    setenv("TMPDIR", value.c_str(), 1);
+  }
+  ~TmpdirOverride() {
+    if (old_) {
+      setenv("TMPDIR", old_->c_str(), 1);
+    } else {
+      unsetenv("TMPDIR");
+    }
+  }
+
+ private:
+  std::optional<std::string> old_;
+};
+
+std::vector<std::string> DirEntries(const std::string& path) {
+  std::vector<std::string> out;
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return out;
+  while (dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") out.push_back(name);
+  }
+  closedir(dir);
+  return out;
+}
+
+// A `sleep` duration no other process on the machine uses: its argv names our processes.
+std::string UniqueSleep() {
+  static int counter = 0;
+  return "1000." + std::to_string(getpid()) + std::to_string(++counter);
+}
+
+// Live processes (not zombies) with `arg` among their arguments.
+std::vector<pid_t> ProcessesWithArg(const std::string& arg) {
+  std::vector<pid_t> out;
+  DIR* proc = opendir("/proc");
+  if (proc == nullptr) return out;
+  while (dirent* e = readdir(proc)) {
+    char* end;
+    long pid = std::strtol(e->d_name, &end, 10);
+    if (*end != '\0' || pid <= 0) continue;
+    std::string cmdline;
+    if (!ReadSmallFile(std::string("/proc/") + e->d_name + "/cmdline", &cmdline)) continue;
+    size_t start = 0;
+    while (start < cmdline.size()) {
+      size_t nul = cmdline.find('\0', start);
+      if (nul == std::string::npos) nul = cmdline.size();
+      if (cmdline.compare(start, nul - start, arg) == 0) {
+        out.push_back(static_cast<pid_t>(pid));
+        break;
+      }
+      start = nul + 1;
+    }
+  }
+  closedir(proc);
+  return out;
+}
+
+// Polls until the number of processes with `arg` satisfies `ok`, for at most 30 s.
+bool WaitForProcessCount(const std::string& arg, const std::function<bool(size_t)>& ok) {
+  Nanos deadline = MonotonicNow() + 30 * kSec;
+  for (;;) {
+    if (ok(ProcessesWithArg(arg).size())) return true;
+    if (MonotonicNow() > deadline) return false;
+    usleep(5000);
+  }
+}
+
+pid_t ParentOf(pid_t pid) {
+  std::string status;
+  if (!ReadSmallFile("/proc/" + std::to_string(pid) + "/status", &status)) return -1;
+  size_t at = status.find("\nPPid:");
+  return at == std::string::npos ? -1 : std::atoi(status.c_str() + at + 6);
+}
+
+// Kills whatever is left of the processes a test marked, so a failing test leaves nothing.
+class MarkedProcessCleanup {
+ public:
+  explicit MarkedProcessCleanup(std::string arg) : arg_(std::move(arg)) {}
+  ~MarkedProcessCleanup() {
+    for (pid_t pid : ProcessesWithArg(arg_)) kill(pid, SIGKILL);
+    int status;
+    while (waitpid(-1, &status, WNOHANG) > 0) {
+    }
+  }
+
+ private:
+  std::string arg_;
+};
+
+bool NoChildren() {
+  int status;
+  errno = 0;
+  return waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
+}
+
+// Points descriptor `target` at `fd` for a while.
+class FdRedirect {
+ public:
+  FdRedirect(int target, int fd) : target_(target) {
+    saved_ = fcntl(target, F_DUPFD_CLOEXEC, 100);
+    dup2(fd, target);
+  }
+  ~FdRedirect() { Restore(); }
+  void Restore() {
+    if (saved_ < 0) return;
+    dup2(saved_, target_);
+    close(saved_);
+    saved_ = -1;
+  }
+
+ private:
+  int target_;
+  int saved_;
+};
+
+// Runs commands through a runner and collects what it reports.
+class RunnerTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    std::string err;
+    ASSERT_TRUE(runner_.Init(&err)) << err;
+  }
+
+  int Start(uint64_t handle, std::vector<std::string> argv, OutputMode mode = OutputMode::kGroup) {
+    Command command{std::move(argv)};
+    LaunchSpec spec;
+    spec.command = &command;
+    spec.envp = environ;
+    spec.output = mode;
+    return runner_.Start(handle, spec);
+  }
+  int StartShell(uint64_t handle, const std::string& script, OutputMode mode = OutputMode::kGroup) {
+    return Start(handle, {"/bin/sh", "-c", script}, mode);
+  }
+
+  // Waits until `done` holds for the events seen so far (timer events excluded); fails after
+  // `timeout`, using the runner's own timer as the guard.
+  bool WaitUntil(const std::function<bool()>& done, Nanos timeout = 30 * kSec) {
+    Nanos deadline = runner_.Now() + timeout;
+    runner_.ArmTimer(deadline);
+    while (!done()) {
+      std::vector<RunnerEvent> batch;
+      std::string err;
+      if (!runner_.Wait(&batch, &err)) {
+        ADD_FAILURE() << err;
+        return false;
+      }
+      for (RunnerEvent& ev : batch) {
+        if (ev.kind == Kind::kTimer) {
+          if (runner_.Now() >= deadline) {
+            ADD_FAILURE() << "nothing happened for " << ToSeconds(timeout) << " s";
+            return false;
+          }
+          continue;
+        }
+        events_.push_back(std::move(ev));
+      }
+    }
+    runner_.ArmTimer(0);
+    return true;
+  }
+
+  RunnerEvent* Exited(uint64_t handle) {
+    for (RunnerEvent& ev : events_) {
+      if (ev.kind == Kind::kExited && ev.handle == handle) return &ev;
+    }
+    return nullptr;
+  }
+  RunnerEvent* WaitExited(uint64_t handle) {
+    if (!WaitUntil([&] { return Exited(handle) != nullptr; })) return nullptr;
+    return Exited(handle);
+  }
+
+  // The concatenated kOutput data of one stream of one task.
+  std::string OutputOf(uint64_t handle, int stream) {
+    std::string out;
+    for (const RunnerEvent& ev : events_) {
+      if (ev.kind == Kind::kOutput && ev.handle == handle && ev.stream == stream) out += ev.data;
+    }
+    return out;
+  }
+
+  ProcessRunner runner_;
+  std::vector<RunnerEvent> events_;
+};
+
+// ---- Starting and waiting ----
+
+TEST_F(RunnerTest, CapturesStdoutStderrExitStatusAndUsage) {
+  Nanos before = runner_.Now();
+  ASSERT_EQ(StartShell(7, "printf 'out line\\n'; printf 'err line\\n' >&2; printf tail; exit 3"),
+            0);
+  RunnerEvent* ev = WaitExited(7);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_TRUE(WIFEXITED(ev->wait_status));
+  EXPECT_EQ(WEXITSTATUS(ev->wait_status), 3);
+  EXPECT_GT(ev->usage.ru_maxrss, 0);  // the task's own rusage from wait4
+  EXPECT_GE(ev->at, before);
+  EXPECT_LE(ev->at, runner_.Now());
+  ASSERT_NE(ev->output, nullptr);
+  EXPECT_EQ(ev->output->out.ToString(), "out line\ntail");
+  EXPECT_EQ(ev->output->err.ToString(), "err line\n");
+  EXPECT_EQ(ev->output->spill_error, 0);
+  for (const RunnerEvent& e : events_) EXPECT_NE(e.kind, Kind::kOutput);  // grouped: no events
+}
+
+TEST_F(RunnerTest, ReportsDeathBySignal) {
+  ASSERT_EQ(StartShell(1, "kill -KILL $$"), 0);
+  RunnerEvent* ev = WaitExited(1);
+  ASSERT_NE(ev, nullptr);
+  ASSERT_TRUE(WIFSIGNALED(ev->wait_status));
+  EXPECT_EQ(WTERMSIG(ev->wait_status), SIGKILL);
+}
+
+TEST_F(RunnerTest, LargeOutputIsCapturedWholeAndSpilled) {
+  ScratchDir scratch;
+  TmpdirOverride tmpdir(scratch.path());
+  // 3 MB: far more than a pipe holds, so it is read while the task runs, and spilled.
+  ASSERT_EQ(StartShell(1, "yes 0123456789abcdefghi | head -c 3000000; echo done >&2"), 0);
+  RunnerEvent* ev = WaitExited(1);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(WEXITSTATUS(ev->wait_status), 0);
+  ASSERT_NE(ev->output, nullptr);
+  std::string out = ev->output->out.ToString();
+  ASSERT_EQ(out.size(), 3000000u);
+  std::string expected;
+  while (expected.size() < 3000000) expected += "0123456789abcdefghi\n";
+  expected.resize(3000000);
+  EXPECT_TRUE(out == expected);
+  EXPECT_TRUE(ev->output->out.spilled());
+  EXPECT_EQ(ev->output->err.ToString(), "done\n");
+  EXPECT_FALSE(DirEntries(scratch.path()).empty());  // the spill directory, while it is used
+}
+
+TEST_F(RunnerTest, StdinIsDevNullNotOurs) {
+  // Our own stdin holds data a task must not see.
+  UniqueFd r, w;
+  ASSERT_EQ(MakePipe(&r, &w, false), 0);
+  ASSERT_EQ(WriteAll(w.get(), "not for tasks\n"), 0);
+  w.Reset();
+  FdRedirect redirect(0, r.get());
+  ASSERT_EQ(StartShell(1, "readlink /proc/self/fd/0; cat; echo end"), 0);
+  RunnerEvent* ev = WaitExited(1);
+  redirect.Restore();
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->output->out.ToString(), "/dev/null\nend\n");
+}
+
+TEST_F(RunnerTest, ManyTasksAtOnceKeepTheirHandlesAndOutputsApart) {
+  // Handles use up to 56 bits.
+  const uint64_t kBase = (uint64_t{1} << 55) + 1000;
+  // Each script reads its number as the shell's $0.
+  for (uint64_t i = 0; i < 16; ++i) {
+    ASSERT_EQ(Start(kBase + i,
+                    {"/bin/sh", "-c", "echo task $0; echo err $0 >&2; exit $0", std::to_string(i)}),
+              0);
+  }
+  ASSERT_TRUE(WaitUntil([&] {
+    for (uint64_t i = 0; i < 16; ++i) {
+      if (Exited(kBase + i) == nullptr) return false;
+    }
+    return true;
+  }));
+  for (uint64_t i = 0; i < 16; ++i) {
+    RunnerEvent* ev = Exited(kBase + i);
+    EXPECT_EQ(WEXITSTATUS(ev->wait_status), static_cast<int>(i));
+    EXPECT_EQ(ev->output->out.ToString(), "task " + std::to_string(i) + "\n");
+    EXPECT_EQ(ev->output->err.ToString(), "err " + std::to_string(i) + "\n");
+  }
+  size_t exits = 0;
+  for (const RunnerEvent& ev : events_) exits += ev.kind == Kind::kExited;
+  EXPECT_EQ(exits, 16u);  // each task once
+}
+
+// ---- Output modes ----
+
+TEST_F(RunnerTest, LineBufferModeDeliversOutputEvents) {
+  ASSERT_EQ(StartShell(5, "echo one; echo two >&2; printf three", OutputMode::kLineBuffer), 0);
+  RunnerEvent* ev = WaitExited(5);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->output, nullptr);
+  EXPECT_EQ(OutputOf(5, 1), "one\nthree");
+  EXPECT_EQ(OutputOf(5, 2), "two\n");
+  // All output comes before the exit.
+  EXPECT_EQ(events_.back().kind, Kind::kExited);
+}
+
+TEST_F(RunnerTest, LineBufferModeDeliversLargeOutputCompletely) {
+  ASSERT_EQ(StartShell(5, "yes 'a line of text' | head -c 1000000", OutputMode::kLineBuffer), 0);
+  ASSERT_NE(WaitExited(5), nullptr);
+  std::string expected;
+  while (expected.size() < 1000000) expected += "a line of text\n";
+  expected.resize(1000000);
+  std::string out = OutputOf(5, 1);
+  EXPECT_EQ(out.size(), expected.size());
+  EXPECT_TRUE(out == expected);
+  size_t output_events = 0;
+  for (const RunnerEvent& e : events_) output_events += e.kind == Kind::kOutput;
+  EXPECT_GT(output_events, 1u);
+}
+
+TEST_F(RunnerTest, UngroupModeWritesStraightToOurDescriptors) {
+  ScratchDir scratch;
+  UniqueFd out(OpenForWriting(scratch.path() + "/out"));
+  UniqueFd err(OpenForWriting(scratch.path() + "/err"));
+  bool exited = false;
+  {
+    FdRedirect redirect_out(1, out.get());
+    FdRedirect redirect_err(2, err.get());
+    int e = StartShell(9, "echo to-stdout; echo to-stderr >&2", OutputMode::kUngroup);
+    exited = e == 0 && WaitExited(9) != nullptr;
+  }
+  ASSERT_TRUE(exited);
+  RunnerEvent* ev = Exited(9);
+  EXPECT_EQ(ev->output, nullptr);
+  EXPECT_EQ(WEXITSTATUS(ev->wait_status), 0);
+  for (const RunnerEvent& e : events_) EXPECT_NE(e.kind, Kind::kOutput);
+  std::string got;
+  ASSERT_TRUE(ReadSmallFile(scratch.path() + "/out", &got));
+  EXPECT_EQ(got, "to-stdout\n");
+  ASSERT_TRUE(ReadSmallFile(scratch.path() + "/err", &got));
+  EXPECT_EQ(got, "to-stderr\n");
+}
+
+// ---- Signals and process groups ----
+
+TEST_F(RunnerTest, SignalEndsTheWholeProcessGroup) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  ASSERT_EQ(StartShell(3, "sleep " + mark + " & sleep " + mark), 0);
+  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 2; }));
+  runner_.Signal(3, SIGTERM);
+  RunnerEvent* ev = WaitExited(3);
+  ASSERT_NE(ev, nullptr);
+  ASSERT_TRUE(WIFSIGNALED(ev->wait_status));
+  EXPECT_EQ(WTERMSIG(ev->wait_status), SIGTERM);
+  // The background sleep went too, though it was not the process we started.
+  EXPECT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 0; }));
+  runner_.EndStragglers(0);  // reaps the orphaned background sleep
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, ASignalledTaskLosesGrandchildrenThatIgnoreTheSignal) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  // The background job ignores SIGTERM; only its leader dies of it. The group follows.
+  ASSERT_EQ(StartShell(3, "(trap '' TERM; exec sleep " + mark + ") & sleep " + mark), 0);
+  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 2; }));
+  runner_.Signal(3, SIGTERM);
+  ASSERT_NE(WaitExited(3), nullptr);
+  EXPECT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 0; }));
+  runner_.EndStragglers(0);
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, SignalReachesEveryProcessOfTheGroupNotJustTheLeader) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  // The shell catches SIGTERM and runs its trap only after the foreground sleep ends, so the
+  // task ends soon only if the sleep got the signal too.
+  ASSERT_EQ(
+      StartShell(3, "trap 'echo leader got it' TERM; sleep " + mark + "; echo \"sleep ended $?\""),
+      0);
+  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  runner_.Signal(3, SIGTERM);
+  RunnerEvent* ev = WaitExited(3);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->output->out.ToString(), "leader got it\nsleep ended 143\n");
+}
+
+TEST_F(RunnerTest, SignalForAnUnknownHandleDoesNothing) {
+  runner_.Signal(12345, SIGKILL);
+  ASSERT_EQ(StartShell(1, "exit 0"), 0);
+  ASSERT_NE(WaitExited(1), nullptr);
+  runner_.Signal(1, SIGKILL);  // already handled
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, AnExitedTaskWhoseChildKeepsThePipeOpenDoesNotHang) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  ASSERT_EQ(StartShell(4, "echo started; sleep " + mark + " & echo finished"), 0);
+  RunnerEvent* ev = WaitExited(4);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(WEXITSTATUS(ev->wait_status), 0);
+  EXPECT_EQ(ev->output->out.ToString(), "started\nfinished\n");
+  // The background sleep still runs and still holds the pipe; the runner goes on.
+  EXPECT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  ASSERT_EQ(StartShell(5, "echo next"), 0);
+  RunnerEvent* next = WaitExited(5);
+  ASSERT_NE(next, nullptr);
+  EXPECT_EQ(next->output->out.ToString(), "next\n");
+  runner_.EndStragglers(0);
+  EXPECT_TRUE(ProcessesWithArg(mark).empty());
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, ASignalToCoreflowBecomesASignalEvent) {
+  ASSERT_EQ(kill(getpid(), SIGHUP), 0);  // blocked since Init: it waits on the signalfd
+  ASSERT_TRUE(WaitUntil([&] {
+    for (const RunnerEvent& e : events_) {
+      if (e.kind == Kind::kSignal) return true;
+    }
+    return false;
+  }));
+  EXPECT_EQ(events_[0].kind, Kind::kSignal);
+  EXPECT_EQ(events_[0].signal, SIGHUP);
+}
+
+TEST(ProcessRunner, InitRoutesSignalsUntilDestroyed) {
+  sigset_t none, saved;
+  sigemptyset(&none);
+  sigprocmask(SIG_SETMASK, &none, &saved);
+  struct sigaction dfl {};
+  struct sigaction saved_pipe {};
+  dfl.sa_handler = SIG_DFL;
+  sigaction(SIGPIPE, &dfl, &saved_pipe);
+  auto blocked = [](int sig) {
+    sigset_t current;
+    sigprocmask(SIG_BLOCK, nullptr, &current);
+    return sigismember(&current, sig) == 1;
+  };
+  auto disposition = [](int sig) {
+    struct sigaction current {};
+    sigaction(sig, nullptr, &current);
+    return current.sa_handler;
+  };
+  {
+    ProcessRunner runner;
+    std::string err;
+    ASSERT_TRUE(runner.Init(&err)) << err;
+    EXPECT_TRUE(blocked(SIGINT));
+    EXPECT_TRUE(blocked(SIGTERM));
+    EXPECT_TRUE(blocked(SIGHUP));
+    EXPECT_EQ(disposition(SIGPIPE), SIG_IGN);
+  }
+  EXPECT_FALSE(blocked(SIGINT));
+  EXPECT_FALSE(blocked(SIGTERM));
+  EXPECT_FALSE(blocked(SIGHUP));
+  EXPECT_EQ(disposition(SIGPIPE), SIG_DFL);
+  sigaction(SIGPIPE, &saved_pipe, nullptr);
+  sigprocmask(SIG_SETMASK, &saved, nullptr);
+}
+
+uint64_t SignalField(const std::string& status, const std::string& name) {
+  size_t at = status.find("\n" + name + ":");
+  if (at == std::string::npos) return ~uint64_t{0};
+  return std::strtoull(status.c_str() + at + name.size() + 2, nullptr, 16);
+}
+
+TEST_F(RunnerTest, TasksGetAnEmptySignalMaskAndDefaultDispositions) {
+  ASSERT_EQ(Start(1, {"cat", "/proc/self/status"}), 0);
+  RunnerEvent* ev = WaitExited(1);
+  ASSERT_NE(ev, nullptr);
+  std::string status = ev->output->out.ToString();
+  EXPECT_EQ(SignalField(status, "SigBlk"), 0u) << status;
+  uint64_t ignored = SignalField(status, "SigIgn");
+  for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGHUP}) {
+    EXPECT_EQ(ignored & (uint64_t{1} << (sig - 1)), 0u) << sig;
+  }
+}
+
+TEST(ProcessRunner, TasksGetTheOriginalFileLimitBack) {
+  rlimit saved{};
+  ASSERT_EQ(getrlimit(RLIMIT_NOFILE, &saved), 0);
+  if (saved.rlim_max != RLIM_INFINITY && saved.rlim_max <= 200) GTEST_SKIP() << "hard limit";
+  rlimit low = saved;
+  low.rlim_cur = 200;
+  ASSERT_EQ(setrlimit(RLIMIT_NOFILE, &low), 0);
+  std::string out;
+  rlimit during{};
+  {
+    ProcessRunner runner;
+    std::string err;
+    ASSERT_TRUE(runner.Init(&err)) << err;
+    getrlimit(RLIMIT_NOFILE, &during);
+    Command command{{"/bin/sh", "-c", "ulimit -n"}};
+    LaunchSpec spec;
+    spec.command = &command;
+    spec.envp = environ;
+    ASSERT_EQ(runner.Start(1, spec), 0);
+    for (bool done = false; !done;) {
+      std::vector<RunnerEvent> events;
+      ASSERT_TRUE(runner.Wait(&events, &err)) << err;
+      for (RunnerEvent& ev : events) {
+        if (ev.kind == Kind::kExited) {
+          out = ev.output->out.ToString();
+          done = true;
+        }
+      }
+    }
+  }
+  setrlimit(RLIMIT_NOFILE, &saved);
+  EXPECT_GT(during.rlim_cur, 200u);  // raised for coreflow itself
+  EXPECT_EQ(out, "200\n");           // but not for the task
+}
+
+// ---- Timer and input ----
+
+bool HasKind(const std::vector<RunnerEvent>& events, Kind kind) {
+  for (const RunnerEvent& e : events) {
+    if (e.kind == kind) return true;
+  }
+  return false;
+}
+
+TEST_F(RunnerTest, ArmTimerWakesWaitAtTheDeadline) {
+  Nanos at = runner_.Now() + 200 * kMs;
+  runner_.ArmTimer(at);
+  std::vector<RunnerEvent> events;
+  std::string err;
+  while (events.empty()) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Kind::kTimer);
+  EXPECT_GE(runner_.Now(), at);
+  EXPECT_LT(runner_.Now() - at, 10 * kSec);
+}
+
+TEST_F(RunnerTest, ArmTimerReplacesAndZeroDisarms) {
+  Nanos start = runner_.Now();
+  runner_.ArmTimer(start + 50 * kMs);
+  runner_.ArmTimer(0);
+  runner_.ArmTimer(start + 400 * kMs);  // the only deadline now
+  std::vector<RunnerEvent> events;
+  std::string err;
+  while (events.empty()) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+  EXPECT_EQ(events[0].kind, Kind::kTimer);
+  EXPECT_GE(runner_.Now() - start, 400 * kMs);
+}
+
+TEST_F(RunnerTest, WatchInputReportsAPipeOnceItHasData) {
+  UniqueFd r, w;
+  ASSERT_EQ(MakePipe(&r, &w, false), 0);
+  runner_.WatchInput(r.get());
+  // Nothing to read yet: only the timer wakes us.
+  runner_.ArmTimer(runner_.Now() + 100 * kMs);
+  std::vector<RunnerEvent> events;
+  std::string err;
+  while (!HasKind(events, Kind::kTimer)) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+  EXPECT_FALSE(HasKind(events, Kind::kInputReady));
+
+  ASSERT_EQ(WriteAll(w.get(), "value\n"), 0);
+  events.clear();
+  while (events.empty()) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Kind::kInputReady);
+
+  // One report per WatchInput: unread data does not wake us again until asked.
+  runner_.ArmTimer(runner_.Now() + 100 * kMs);
+  events.clear();
+  while (!HasKind(events, Kind::kTimer)) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+  EXPECT_FALSE(HasKind(events, Kind::kInputReady));
+  runner_.WatchInput(r.get());
+  events.clear();
+  while (events.empty()) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+  EXPECT_EQ(events[0].kind, Kind::kInputReady);
+}
+
+TEST_F(RunnerTest, WatchInputSwitchesBetweenPipesWithoutSpuriousWakeUps) {
+  // Linked input sources that are both pipes make the engine wait on one, then the other,
+  // then the first again.
+  UniqueFd r1, w1, r2, w2;
+  ASSERT_EQ(MakePipe(&r1, &w1, true), 0);
+  ASSERT_EQ(MakePipe(&r2, &w2, true), 0);
+  std::vector<RunnerEvent> events;
+  std::string err;
+  char buffer[16];
+  for (int round = 0; round < 2; ++round) {
+    for (int which = 0; which < 2; ++which) {
+      int r = which == 0 ? r1.get() : r2.get();
+      int w = which == 0 ? w1.get() : w2.get();
+      SCOPED_TRACE(testing::Message() << "round " << round << ", pipe " << which + 1);
+      runner_.WatchInput(r);
+      // Nothing there yet: the timer must come first.
+      runner_.ArmTimer(runner_.Now() + 50 * kMs);
+      events.clear();
+      while (!HasKind(events, Kind::kTimer)) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+      EXPECT_FALSE(HasKind(events, Kind::kInputReady));
+      ASSERT_EQ(WriteAll(w, "x"), 0);
+      runner_.ArmTimer(runner_.Now() + 30 * kSec);  // a guard: the data must be reported first
+      events.clear();
+      while (events.empty()) ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+      ASSERT_EQ(events[0].kind, Kind::kInputReady);
+      ASSERT_EQ(ReadSome(r, buffer, sizeof buffer), 1);
+    }
+  }
+}
+
+TEST_F(RunnerTest, WatchInputOnARegularFileIsReadyAtOnce) {
+  ScratchDir scratch;
+  { UniqueFd f(OpenForWriting(scratch.path() + "/in")); }
+  UniqueFd file(OpenForReading(scratch.path() + "/in"));
+  runner_.WatchInput(file.get());
+  std::vector<RunnerEvent> events;
+  std::string err;
+  ASSERT_TRUE(runner_.Wait(&events, &err)) << err;
+  ASSERT_EQ(events.size(), 1u);
+  EXPECT_EQ(events[0].kind, Kind::kInputReady);
+}
+
+// ---- Failures to start ----
+
+TEST_F(RunnerTest, StartReportsSpawnErrorsAndLeavesNothingBehind) {
+  EXPECT_EQ(Start(1, {"coreflow-no-such-program-4711"}), ENOENT);
+  EXPECT_EQ(Start(2, {"/dev/null"}), EACCES);
+  EXPECT_TRUE(NoChildren());
+  // The failed handles are unknown to the runner; others work.
+  runner_.Signal(1, SIGKILL);
+  ASSERT_EQ(StartShell(3, "echo fine"), 0);
+  RunnerEvent* ev = WaitExited(3);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->output->out.ToString(), "fine\n");
+  EXPECT_EQ(Exited(1), nullptr);
+  EXPECT_EQ(Exited(2), nullptr);
+}
+
+TEST(ProcessRunner, TransientSpawnErrors) {
+  for (int e : {EAGAIN, EMFILE, ENFILE, ENOMEM, EINTR}) EXPECT_TRUE(IsTransientSpawnError(e)) << e;
+  for (int e : {0, ENOENT, EACCES, ENOEXEC, E2BIG, EPERM}) {
+    EXPECT_FALSE(IsTransientSpawnError(e)) << e;
+  }
+}
+
+// ---- Stragglers ----
+
+TEST_F(RunnerTest, EndStragglersEndsAnOrphan) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  // Double fork: the sleep's parent exits at once and the task exits after it.
+  ASSERT_EQ(StartShell(1, "(sleep " + mark + " &); exit 0"), 0);
+  ASSERT_NE(WaitExited(1), nullptr);
+  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  pid_t orphan = ProcessesWithArg(mark)[0];
+  EXPECT_EQ(ParentOf(orphan), getpid());  // a subreaper gets its orphans
+  Nanos start = MonotonicNow();
+  runner_.EndStragglers(10 * kSec);
+  EXPECT_LT(MonotonicNow() - start, 10 * kSec);  // SIGTERM sufficed; no need to wait it out
+  EXPECT_TRUE(ProcessesWithArg(mark).empty());
+  EXPECT_NE(access(("/proc/" + std::to_string(orphan)).c_str(), F_OK), 0);  // reaped too
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, EndStragglersKillsAnOrphanThatIgnoresSigterm) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  ASSERT_EQ(StartShell(1, "(trap '' TERM; exec sleep " + mark + ") & exit 0"), 0);
+  ASSERT_NE(WaitExited(1), nullptr);
+  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  pid_t orphan = ProcessesWithArg(mark)[0];
+  EXPECT_EQ(ParentOf(orphan), getpid());
+  Nanos start = MonotonicNow();
+  runner_.EndStragglers(300 * kMs);
+  EXPECT_GE(MonotonicNow() - start, 250 * kMs);  // it waited out the grace period
+  EXPECT_TRUE(ProcessesWithArg(mark).empty());
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, EndStragglersLeavesRunningTasksAlone) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  ASSERT_EQ(Start(1, {"sleep", mark}), 0);
+  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  runner_.EndStragglers(0);
+  EXPECT_EQ(ProcessesWithArg(mark).size(), 1u);
+  runner_.Signal(1, SIGKILL);
+  RunnerEvent* ev = WaitExited(1);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(WTERMSIG(ev->wait_status), SIGKILL);
+}
+
+char ProcessState(pid_t pid) {
+  std::string stat;
+  if (!ReadSmallFile("/proc/" + std::to_string(pid) + "/stat", &stat)) return '?';
+  size_t paren = stat.rfind(')');
+  return paren != std::string::npos && paren + 2 < stat.size() ? stat[paren + 2] : '?';
+}
+
+TEST_F(RunnerTest, OrphansThatExitAreReapedWhenATaskEnds) {
+  ScratchDir scratch;
+  std::string fifo = scratch.path() + "/fifo";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  MarkedProcessCleanup cleanup(fifo);
+  // The orphan waits on a FIFO that only the test opens.
+  ASSERT_EQ(StartShell(1, "(exec cat " + fifo + " >/dev/null) & exit 0"), 0);
+  ASSERT_NE(WaitExited(1), nullptr);
+  ASSERT_TRUE(WaitForProcessCount(fifo, [](size_t n) { return n == 1; }));
+  pid_t orphan = ProcessesWithArg(fifo)[0];
+  EXPECT_EQ(ParentOf(orphan), getpid());
+  {
+    UniqueFd writer(open(fifo.c_str(), O_WRONLY | O_CLOEXEC));  // meets the reader; closing ends it
+    ASSERT_TRUE(writer.valid());
+  }
+  Nanos deadline = MonotonicNow() + 30 * kSec;
+  while (ProcessState(orphan) != 'Z' && MonotonicNow() < deadline) usleep(2000);
+  ASSERT_EQ(ProcessState(orphan), 'Z');  // exited; nobody has reaped it yet
+  // The next task's end sweeps up the zombie.
+  ASSERT_EQ(StartShell(2, "exit 0"), 0);
+  ASSERT_NE(WaitExited(2), nullptr);
+  errno = 0;
+  EXPECT_EQ(kill(orphan, 0), -1);
+  EXPECT_EQ(errno, ESRCH);
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, EndStragglersWithNothingLeftReturnsAtOnce) {
+  Nanos start = MonotonicNow();
+  runner_.EndStragglers(60 * kSec);
+  EXPECT_LT(MonotonicNow() - start, 10 * kSec);
+}
+
+TEST(ProcessRunner, DestructionKillsAndReapsRunningTasks) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  {
+    ProcessRunner runner;
+    std::string err;
+    ASSERT_TRUE(runner.Init(&err)) << err;
+    Command command{{"sleep", mark}};
+    LaunchSpec spec;
+    spec.command = &command;
+    spec.envp = environ;
+    ASSERT_EQ(runner.Start(1, spec), 0);
+    ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  }
+  EXPECT_TRUE(ProcessesWithArg(mark).empty());
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST(ProcessRunner, SpillDirectoryIsRemovedWithTheRunner) {
+  ScratchDir scratch;
+  TmpdirOverride tmpdir(scratch.path());
+  {
+    ProcessRunner runner;
+    std::string err;
+    ASSERT_TRUE(runner.Init(&err)) << err;
+    Command command{{"/bin/sh", "-c", "head -c 600000 /dev/zero"}};
+    LaunchSpec spec;
+    spec.command = &command;
+    spec.envp = environ;
+    ASSERT_EQ(runner.Start(1, spec), 0);
+    std::unique_ptr<CapturedOutput> output;
+    while (!output) {
+      std::vector<RunnerEvent> events;
+      ASSERT_TRUE(runner.Wait(&events, &err)) << err;
+      for (RunnerEvent& ev : events) {
+        if (ev.kind == Kind::kExited) output = std::move(ev.output);
+      }
+    }
+    EXPECT_TRUE(output->out.spilled());
+    EXPECT_EQ(output->out.size(), 600000u);
+    EXPECT_EQ(DirEntries(scratch.path()).size(), 1u);
+  }
+  EXPECT_TRUE(DirEntries(scratch.path()).empty());
+}
+
+}  // namespace
+}  // namespace coreflow
