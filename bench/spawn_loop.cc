@@ -1,5 +1,8 @@
 // The baseline for `make bench`: run COMMAND N times with at most J at once through a bare
-// posix_spawn + waitpid loop, with no output capture and no bookkeeping. Usage:
+// posix_spawn + waitpid loop, with no output capture and no bookkeeping. Each run gets its
+// number (1..N) as a last argument, as `xargs -n1`, GNU parallel and coreflow pass one input:
+// the work per task must be the same (coreutils' `true X` loads locale data, `true` does not).
+// Usage:
 //   spawn_loop N J COMMAND [ARGS...]
 // At the end it prints its own CPU time (children excluded) and peak RSS on stderr, in the
 // same form as `coreflow run --stats`.
@@ -38,10 +41,17 @@ int main(int argc, char** argv) {
   long total = std::atol(argv[1]);
   long jobs = std::atol(argv[2]);
   long started = 0, running = 0, failed = 0;
+  int argc_cmd = argc - 3;
+  char** args = new char*[static_cast<size_t>(argc_cmd) + 2];
+  for (int i = 0; i < argc_cmd; ++i) args[i] = argv[3 + i];
+  char number[32];
+  args[argc_cmd] = number;
+  args[argc_cmd + 1] = nullptr;
   while (started < total || running > 0) {
     while (started < total && running < jobs) {
       pid_t pid;
-      if (posix_spawnp(&pid, argv[3], nullptr, nullptr, argv + 3, environ) != 0) {
+      std::snprintf(number, sizeof number, "%ld", started + 1);
+      if (posix_spawnp(&pid, args[0], nullptr, nullptr, args, environ) != 0) {
         std::perror("posix_spawnp");
         return 1;
       }
@@ -62,5 +72,6 @@ int main(int argc, char** argv) {
                "spawn_loop: stats: tasks=%ld self_cpu_s=%.3f self_cpu_per_task_us=%.1f "
                "peak_rss_kib=%ld\n",
                total, cpu, total > 0 ? cpu * 1e6 / static_cast<double>(total) : 0.0, PeakRssKib());
+  delete[] args;
   return failed == 0 ? 0 : 1;
 }
