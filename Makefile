@@ -39,7 +39,9 @@ check-asan: asan
 check-tsan: tsan
 	ctest --preset tsan -j $(JOBS) -L unit $(CTEST_ARGS)
 
-demo: release
+demo: deps
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS) --target coreflow
 	./examples/demo/run.sh build/release/coreflow
 
 bench: release
