@@ -1,51 +1,22 @@
 #include "engine/results_dir.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
 #include <cerrno>
 #include <filesystem>
 #include <fstream>
 #include <set>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "sys/fs.h"
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
 
-// A scratch directory removed with its contents at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "results_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  EXPECT_TRUE(in.good()) << path;
-  std::ostringstream s;
-  s << in.rdbuf();
-  return s.str();
-}
+using testutil::ReadFile;
+using testutil::ScratchDir;
 
 // ---- ResultsDirName ----
 
@@ -142,7 +113,7 @@ TEST(ResultsTaskDirTest, OneLevelPerSource) {
 // ---- WriteTaskResults ----
 
 TEST(WriteTaskResultsTest, WritesSeqStdoutStderrAndExit) {
-  ScratchDir scratch;
+  ScratchDir scratch("results_test");
   ASSERT_FALSE(scratch.path().empty());
   std::string dir = scratch.path() + "/res";
   PrivateTempDir spill;
@@ -158,14 +129,14 @@ TEST(WriteTaskResultsTest, WritesSeqStdoutStderrAndExit) {
   ASSERT_EQ(WriteTaskResults(dir, input, &output, "killed by coreflow\n", outcome, &where), 0)
       << where;
   std::string task_dir = dir + "/1/x y/2/d\\_f";
-  EXPECT_EQ(Slurp(task_dir + "/seq"), "7\n");
-  EXPECT_EQ(Slurp(task_dir + "/stdout"), "hello\n");
-  EXPECT_EQ(Slurp(task_dir + "/stderr"), "warning\nkilled by coreflow\n");
-  EXPECT_EQ(Slurp(task_dir + "/exit"), "3\n");
+  EXPECT_EQ(ReadFile(task_dir + "/seq"), "7\n");
+  EXPECT_EQ(ReadFile(task_dir + "/stdout"), "hello\n");
+  EXPECT_EQ(ReadFile(task_dir + "/stderr"), "warning\nkilled by coreflow\n");
+  EXPECT_EQ(ReadFile(task_dir + "/exit"), "3\n");
 }
 
 TEST(WriteTaskResultsTest, SignalIsWrittenAs128PlusSignal) {
-  ScratchDir scratch;
+  ScratchDir scratch("results_test");
   ASSERT_FALSE(scratch.path().empty());
   TaskInput input;
   input.seq = 1;
@@ -174,25 +145,25 @@ TEST(WriteTaskResultsTest, SignalIsWrittenAs128PlusSignal) {
   outcome.signal = 9;
   std::string where;
   ASSERT_EQ(WriteTaskResults(scratch.path(), input, nullptr, "", outcome, &where), 0) << where;
-  EXPECT_EQ(Slurp(scratch.path() + "/1/a/exit"), "137\n");
-  EXPECT_EQ(Slurp(scratch.path() + "/1/a/stdout"), "") << "no captured output: empty files";
-  EXPECT_EQ(Slurp(scratch.path() + "/1/a/stderr"), "");
+  EXPECT_EQ(ReadFile(scratch.path() + "/1/a/exit"), "137\n");
+  EXPECT_EQ(ReadFile(scratch.path() + "/1/a/stdout"), "") << "no captured output: empty files";
+  EXPECT_EQ(ReadFile(scratch.path() + "/1/a/stderr"), "");
 }
 
 TEST(WriteTaskResultsTest, OnlyTheFirstItemNamesTheDirectory) {
-  ScratchDir scratch;
+  ScratchDir scratch("results_test");
   ASSERT_FALSE(scratch.path().empty());
   TaskInput input;
   input.seq = 2;
   input.items = {{"first"}, {"second"}};
   std::string where;
   ASSERT_EQ(WriteTaskResults(scratch.path(), input, nullptr, "", Outcome{}, &where), 0);
-  EXPECT_EQ(Slurp(scratch.path() + "/1/first/exit"), "0\n");
+  EXPECT_EQ(ReadFile(scratch.path() + "/1/first/exit"), "0\n");
   EXPECT_FALSE(std::filesystem::exists(scratch.path() + "/1/second"));
 }
 
 TEST(WriteTaskResultsTest, RewritingReplacesOldFiles) {
-  ScratchDir scratch;
+  ScratchDir scratch("results_test");
   ASSERT_FALSE(scratch.path().empty());
   TaskInput input;
   input.seq = 12;
@@ -203,13 +174,13 @@ TEST(WriteTaskResultsTest, RewritingReplacesOldFiles) {
             0);
   input.seq = 3;
   ASSERT_EQ(WriteTaskResults(scratch.path(), input, nullptr, "short\n", Outcome{}, &where), 0);
-  EXPECT_EQ(Slurp(scratch.path() + "/1/v/seq"), "3\n");
-  EXPECT_EQ(Slurp(scratch.path() + "/1/v/stderr"), "short\n");
-  EXPECT_EQ(Slurp(scratch.path() + "/1/v/exit"), "0\n");
+  EXPECT_EQ(ReadFile(scratch.path() + "/1/v/seq"), "3\n");
+  EXPECT_EQ(ReadFile(scratch.path() + "/1/v/stderr"), "short\n");
+  EXPECT_EQ(ReadFile(scratch.path() + "/1/v/exit"), "0\n");
 }
 
 TEST(WriteTaskResultsTest, HostileValuesStayInsideTheDirectory) {
-  ScratchDir scratch;
+  ScratchDir scratch("results_test");
   ASSERT_FALSE(scratch.path().empty());
   std::string dir = scratch.path() + "/res";
   for (const std::string& v : {std::string(".."), std::string("../../escape"), std::string(""),
@@ -220,7 +191,7 @@ TEST(WriteTaskResultsTest, HostileValuesStayInsideTheDirectory) {
     std::string where;
     ASSERT_EQ(WriteTaskResults(dir, input, nullptr, "", Outcome{}, &where), 0) << where;
     EXPECT_EQ(where.rfind(dir + "/1/", 0), 0u) << where;
-    EXPECT_EQ(Slurp(ResultsTaskDir(dir, {v}) + "/seq"), "1\n");
+    EXPECT_EQ(ReadFile(ResultsTaskDir(dir, {v}) + "/seq"), "1\n");
   }
   // Nothing was created beside `res`.
   int entries = 0;
@@ -232,7 +203,7 @@ TEST(WriteTaskResultsTest, HostileValuesStayInsideTheDirectory) {
 }
 
 TEST(WriteTaskResultsTest, ReportsWhereItFailed) {
-  ScratchDir scratch;
+  ScratchDir scratch("results_test");
   ASSERT_FALSE(scratch.path().empty());
   // A regular file where the directory should be.
   std::string blocker = scratch.path() + "/res";

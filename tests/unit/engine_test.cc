@@ -3,14 +3,11 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <sys/mman.h>
 #include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
 #include <deque>
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <set>
@@ -18,9 +15,15 @@
 #include <vector>
 
 #include "sys/fd.h"
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
+
+using testutil::IgnoreSigpipe;
+using testutil::MemFile;
+using testutil::ReadFile;
+using testutil::ScratchDir;
 
 using Kind = RunnerEvent::Kind;
 constexpr Nanos kMs = kNanosPerMilli;
@@ -212,27 +215,6 @@ class FakeRunner : public Runner {
   std::map<uint64_t, int> killed_by;
 };
 
-// An in-memory file standing for the engine's stdout or stderr.
-class Capture {
- public:
-  Capture() : fd_(memfd_create("engine_test", MFD_CLOEXEC)) { EXPECT_TRUE(fd_.valid()); }
-  int fd() const { return fd_.get(); }
-  std::string Text() const {
-    std::string out;
-    char buffer[4096];
-    off_t offset = 0;
-    for (;;) {
-      ssize_t n = pread(fd_.get(), buffer, sizeof buffer, offset);
-      if (n <= 0) return out;
-      out.append(buffer, static_cast<size_t>(n));
-      offset += n;
-    }
-  }
-
- private:
-  UniqueFd fd_;
-};
-
 // Records everything an observer is told.
 class RecordingObserver : public RunObserver {
  public:
@@ -243,7 +225,7 @@ class RecordingObserver : public RunObserver {
     Nanos now;
   };
   explicit RecordingObserver(bool command_line = false, bool total = false,
-                             const Capture* out = nullptr)
+                             const MemFile* out = nullptr)
       : command_line_(command_line), total_(total), out_(out) {}
 
   bool WantsCommandLine() const override { return command_line_; }
@@ -290,7 +272,7 @@ class RecordingObserver : public RunObserver {
  private:
   bool command_line_;
   bool total_;
-  const Capture* out_;
+  const MemFile* out_;
 };
 
 SourceSpec Args(std::vector<std::string> values) {
@@ -331,8 +313,8 @@ class EngineTest : public testing::Test {
   }
 
   FakeRunner runner_;
-  Capture out_;
-  Capture err_;
+  MemFile out_{"engine_test"};
+  MemFile err_{"engine_test"};
   std::unique_ptr<Engine> engine_;
   std::string run_error_;
 };
@@ -483,24 +465,26 @@ TEST_F(EngineTest, EveryWriteIsBracketedForObservers) {
   EXPECT_EQ(err_.Text(), "e\ne\n");
 }
 
+// A kOutput event: `data` from `stream` (1 or 2) of task `handle`.
+RunnerEvent OutputEvent(uint64_t handle, int stream, std::string data) {
+  RunnerEvent ev;
+  ev.kind = Kind::kOutput;
+  ev.handle = handle;
+  ev.stream = stream;
+  ev.data = std::move(data);
+  return ev;
+}
+
 TEST_F(EngineTest, LineBufferModePassesWholeLinesAsTheyCome) {
   runner_.grouped_output = false;
   runner_.hang = {1, 2};
-  auto output = [](uint64_t handle, int stream, std::string data) {
-    RunnerEvent ev;
-    ev.kind = Kind::kOutput;
-    ev.handle = handle;
-    ev.stream = stream;
-    ev.data = std::move(data);
-    return ev;
-  };
   std::vector<RunnerEvent> first;
-  first.push_back(output(1, 1, "a1-"));
-  first.push_back(output(2, 1, "b1\nb2-"));
-  first.push_back(output(2, 2, "b-err\n"));
+  first.push_back(OutputEvent(1, 1, "a1-"));
+  first.push_back(OutputEvent(2, 1, "b1\nb2-"));
+  first.push_back(OutputEvent(2, 2, "b-err\n"));
   runner_.injected.push_back(std::move(first));
   std::vector<RunnerEvent> second;
-  second.push_back(output(1, 1, "end\n"));
+  second.push_back(OutputEvent(1, 1, "end\n"));
   second.push_back(runner_.Exit(1, {}));
   runner_.injected.push_back(std::move(second));
   std::vector<RunnerEvent> third;
@@ -512,15 +496,6 @@ TEST_F(EngineTest, LineBufferModePassesWholeLinesAsTheyCome) {
   EXPECT_EQ(runner_.starts[0].mode, OutputMode::kLineBuffer);
   EXPECT_EQ(out_.Text(), "b1\na1-end\nb2-");
   EXPECT_EQ(err_.Text(), "b-err\n");
-}
-
-RunnerEvent OutputEvent(uint64_t handle, int stream, std::string data) {
-  RunnerEvent ev;
-  ev.kind = Kind::kOutput;
-  ev.handle = handle;
-  ev.stream = stream;
-  ev.data = std::move(data);
-  return ev;
 }
 
 TEST_F(EngineTest, LineBufferWithKeepOrderHoldsLaterTasksLines) {
@@ -571,17 +546,13 @@ TEST_F(EngineTest, SpillErrorsAreReportedAsAWarning) {
 }
 
 TEST_F(EngineTest, ABrokenStdoutPipeStopsTheRunQuietly) {
-  struct sigaction ignore {};
-  struct sigaction old {};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &old);
+  IgnoreSigpipe ignore;
   UniqueFd r, w;
   ASSERT_EQ(MakePipe(&r, &w, false), 0);
   r.Reset();
   RunConfig c = Config("echo", {"a", "b", "c", "d"});
   c.stdout_fd = w.get();
   int status = Run(std::move(c));
-  sigaction(SIGPIPE, &old, nullptr);
   EXPECT_EQ(status, 128 + SIGPIPE);
   EXPECT_LE(runner_.starts.size(), 2u);  // nothing new after the reader went away
   EXPECT_EQ(err_.Text(), "");
@@ -804,11 +775,9 @@ TEST_F(EngineTest, ASecondSignalKillsAtOnce) {
 // ---- Results directory ----
 
 TEST_F(EngineTest, ResultsDirReceivesEachTasksFiles) {
-  std::string tmpl = testing::TempDir() + "engine_results.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  ASSERT_NE(mkdtemp(buf.data()), nullptr);
-  std::string dir = buf.data();
+  ScratchDir scratch("engine_results");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string& dir = scratch.path();
   runner_.behavior = [](const FakeRunner::StartCall& call, int) {
     TaskResult r;
     r.out = "out of " + call.argv[1] + "\n";
@@ -819,31 +788,22 @@ TEST_F(EngineTest, ResultsDirReceivesEachTasksFiles) {
   RunConfig c = Config("t", {"a", "b/c"});
   c.results_dir = dir + "/res";
   int status = Run(std::move(c));
-  auto slurp = [](const std::string& path) {
-    std::string s;
-    EXPECT_TRUE(ReadSmallFile(path, &s)) << path;
-    return s;
-  };
   EXPECT_EQ(status, 1);
   EXPECT_EQ(out_.Text(), "");  // it all went to files
   EXPECT_EQ(err_.Text(), "");
-  EXPECT_EQ(slurp(dir + "/res/1/a/stdout"), "out of a\n");
-  EXPECT_EQ(slurp(dir + "/res/1/a/stderr"), "err of a\n");
-  EXPECT_EQ(slurp(dir + "/res/1/a/seq"), "1\n");
-  EXPECT_EQ(slurp(dir + "/res/1/a/exit"), "0\n");
-  EXPECT_EQ(slurp(dir + "/res/1/b\\_c/stdout"), "out of b/c\n");
-  EXPECT_EQ(slurp(dir + "/res/1/b\\_c/seq"), "2\n");
-  EXPECT_EQ(slurp(dir + "/res/1/b\\_c/exit"), "3\n");
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
+  EXPECT_EQ(ReadFile(dir + "/res/1/a/stdout"), "out of a\n");
+  EXPECT_EQ(ReadFile(dir + "/res/1/a/stderr"), "err of a\n");
+  EXPECT_EQ(ReadFile(dir + "/res/1/a/seq"), "1\n");
+  EXPECT_EQ(ReadFile(dir + "/res/1/a/exit"), "0\n");
+  EXPECT_EQ(ReadFile(dir + "/res/1/b\\_c/stdout"), "out of b/c\n");
+  EXPECT_EQ(ReadFile(dir + "/res/1/b\\_c/seq"), "2\n");
+  EXPECT_EQ(ReadFile(dir + "/res/1/b\\_c/exit"), "3\n");
 }
 
 TEST_F(EngineTest, AnUnwritableResultsDirEndsTheRunWith255) {
-  std::string tmpl = testing::TempDir() + "engine_results.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  ASSERT_NE(mkdtemp(buf.data()), nullptr);
-  std::string dir = buf.data();
+  ScratchDir scratch("engine_results");
+  ASSERT_FALSE(scratch.path().empty());
+  const std::string& dir = scratch.path();
   { UniqueFd f(OpenForWriting(dir + "/file")); }
   RunConfig c = Config("t", {"a", "b", "c"});
   c.results_dir = dir + "/file/res";  // below a regular file
@@ -851,8 +811,6 @@ TEST_F(EngineTest, AnUnwritableResultsDirEndsTheRunWith255) {
   EXPECT_NE(run_error_.find("cannot write results file"), std::string::npos) << run_error_;
   EXPECT_NE(run_error_.find(dir + "/file/res"), std::string::npos) << run_error_;
   EXPECT_TRUE(runner_.StartsOf(3).empty());  // nothing new after the error
-  std::error_code ec;
-  std::filesystem::remove_all(dir, ec);
 }
 
 // ---- Observers ----

@@ -1,16 +1,11 @@
 #include "exec/output_buffer.h"
 
-#include <dirent.h>
-#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/resource.h>
-#include <unistd.h>
 
 #include <algorithm>
 #include <cerrno>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <thread>
@@ -18,92 +13,25 @@
 
 #include "sys/fd.h"
 #include "sys/fs.h"
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
 
-// A scratch directory removed with its contents at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "output_buffer_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Sets TMPDIR for the lifetime of the object.
-class TmpdirOverride {
- public:
-  explicit TmpdirOverride(const std::string& value) {
-    if (const char* old = getenv("TMPDIR")) old_ = old;
-    setenv("TMPDIR", value.c_str(), 1);
-  }
-  ~TmpdirOverride() {
-    if (old_) {
-      setenv("TMPDIR", old_->c_str(), 1);
-    } else {
-      unsetenv("TMPDIR");
-    }
-  }
-
- private:
-  std::optional<std::string> old_;
-};
+using testutil::DirEntries;
+using testutil::EnvOverride;
+using testutil::IgnoreSigpipe;
+using testutil::Pattern;
+using testutil::ReadFile;
+using testutil::ReadToEnd;
+using testutil::ScratchDir;
 
 // A private temp directory inside a scratch directory of the test's own.
 struct SpillDir {
-  ScratchDir scratch;
-  TmpdirOverride tmpdir{scratch.path()};
+  ScratchDir scratch{"output_buffer_test"};
+  EnvOverride tmpdir{"TMPDIR", scratch.path()};
   PrivateTempDir dir;
 };
-
-std::vector<std::string> DirEntries(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* dir = opendir(path.c_str());
-  if (dir == nullptr) return out;
-  while (dirent* e = readdir(dir)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  closedir(dir);
-  return out;
-}
-
-// `size` bytes in which every position differs from its neighbours in a non-periodic way,
-// so a lost, doubled or reordered chunk shows.
-std::string Pattern(size_t size, uint32_t seed = 1) {
-  std::string s(size, '\0');
-  uint32_t x = seed;
-  for (size_t i = 0; i < size; ++i) {
-    x = x * 1664525u + 1013904223u;
-    s[i] = static_cast<char>(x >> 24);
-  }
-  return s;
-}
-
-std::string ReadToEnd(int fd) {
-  std::string out;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = ReadSome(fd, buffer, sizeof buffer);
-    if (n <= 0) return out;
-    out.append(buffer, static_cast<size_t>(n));
-  }
-}
 
 // What WriteTo puts into a pipe, read by another thread so a large buffer cannot block.
 std::string WriteToPipe(const OutputBuffer& buf, int* error) {
@@ -123,10 +51,7 @@ std::string WriteToFile(const OutputBuffer& buf, const std::string& path, int* e
     EXPECT_TRUE(fd.valid());
     *error = buf.WriteTo(fd.get());
   }
-  std::string got;
-  UniqueFd fd(OpenForReading(path));
-  got = ReadToEnd(fd.get());
-  return got;
+  return ReadFile(path);
 }
 
 // Appends `data` in chunks of `chunk` bytes; returns the errors Append reported, in order.
@@ -235,17 +160,12 @@ TEST(OutputBuffer, WriteToAnAppendOnlyFile) {
     UniqueFd fd(OpenForWriting(path, /*append=*/true));
     ASSERT_EQ(buf.WriteTo(fd.get()), 0);
   }
-  std::string got;
-  UniqueFd fd(OpenForReading(path));
-  got = ReadToEnd(fd.get());
+  std::string got = ReadFile(path);
   EXPECT_TRUE(got == "head\n" + data);
 }
 
 TEST(OutputBuffer, WriteToReportsTheErrno) {
-  struct sigaction ignore {};
-  struct sigaction old {};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &old);
+  IgnoreSigpipe ignore;
   SpillDir spill;
   OutputBuffer small(&spill.dir);
   ASSERT_EQ(small.Append("x"), 0);
@@ -258,7 +178,6 @@ TEST(OutputBuffer, WriteToReportsTheErrno) {
   EXPECT_EQ(small.WriteTo(w.get()), EPIPE);
   EXPECT_EQ(big.WriteTo(w.get()), EPIPE);
   EXPECT_EQ(small.WriteTo(-1), EBADF);
-  sigaction(SIGPIPE, &old, nullptr);
 }
 
 TEST(OutputBuffer, WithoutASpillDirectoryEverythingStaysInMemory) {
@@ -288,11 +207,11 @@ TEST(OutputBuffer, BuffersSharingADirectorySpillToFilesOfTheirOwn) {
 }
 
 TEST(OutputBuffer, UncreatableSpillDirectoryKeepsDataInMemoryAndIsNotRetried) {
-  ScratchDir scratch;
+  ScratchDir scratch("output_buffer_test");
   std::string file = scratch.path() + "/regular-file";
   { UniqueFd fd(OpenForWriting(file)); }
-  std::optional<TmpdirOverride> tmpdir;
-  tmpdir.emplace(file + "/below");  // mkdtemp fails: ENOTDIR
+  std::optional<EnvOverride> tmpdir;
+  tmpdir.emplace("TMPDIR", file + "/below");  // mkdtemp fails: ENOTDIR
   PrivateTempDir dir;
   OutputBuffer buf(&dir, 100);
   std::string data = Pattern(50000, 13);
@@ -301,7 +220,7 @@ TEST(OutputBuffer, UncreatableSpillDirectoryKeepsDataInMemoryAndIsNotRetried) {
   EXPECT_FALSE(buf.spilled());
   // Later chunks neither fail again nor try again, even once a spill would work.
   EXPECT_TRUE(AppendInChunks(&buf, data.substr(120, 20000), 1000).empty());
-  tmpdir.emplace(scratch.path());
+  tmpdir.emplace("TMPDIR", scratch.path());
   EXPECT_TRUE(AppendInChunks(&buf, data.substr(20120), 1000).empty());
   EXPECT_FALSE(buf.spilled());
   EXPECT_EQ(dir.path(), "");  // no directory was created on a retry

@@ -11,77 +11,31 @@
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <functional>
-#include <optional>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "sys/clock.h"
 #include "sys/fd.h"
-
-extern char** environ;
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
 
+using testutil::DirEntries;
+using testutil::Disposition;
+using testutil::EnvOverride;
+using testutil::FdRedirect;
+using testutil::IsBlocked;
+using testutil::NoChildren;
+using testutil::ScratchDir;
+using testutil::SignalField;
+using testutil::SignalStateGuard;
+
 using Kind = RunnerEvent::Kind;
 constexpr Nanos kMs = kNanosPerMilli;
 constexpr Nanos kSec = kNanosPerSecond;
-
-// A scratch directory removed with its contents at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "process_runner_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Sets TMPDIR (where spill files go) for the lifetime of the object.
-class TmpdirOverride {
- public:
-  explicit TmpdirOverride(const std::string& value) {
-    if (const char* old = getenv("TMPDIR")) old_ = old;
-    setenv("TMPDIR", value.c_str(), 1);
-  }
-  ~TmpdirOverride() {
-    if (old_) {
-      setenv("TMPDIR", old_->c_str(), 1);
-    } else {
-      unsetenv("TMPDIR");
-    }
-  }
-
- private:
-  std::optional<std::string> old_;
-};
-
-std::vector<std::string> DirEntries(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* dir = opendir(path.c_str());
-  if (dir == nullptr) return out;
-  while (dirent* e = readdir(dir)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  closedir(dir);
-  return out;
-}
 
 // A `sleep` duration no other process on the machine uses: its argv names our processes.
 std::string UniqueSleep() {
@@ -115,11 +69,11 @@ std::vector<pid_t> ProcessesWithArg(const std::string& arg) {
   return out;
 }
 
-// Polls until the number of processes with `arg` satisfies `ok`, for at most 30 s.
-bool WaitForProcessCount(const std::string& arg, const std::function<bool(size_t)>& ok) {
+// Polls until exactly `count` processes have `arg`, for at most 30 s.
+bool WaitForProcessCount(const std::string& arg, size_t count) {
   Nanos deadline = MonotonicNow() + 30 * kSec;
   for (;;) {
-    if (ok(ProcessesWithArg(arg).size())) return true;
+    if (ProcessesWithArg(arg).size() == count) return true;
     if (MonotonicNow() > deadline) return false;
     usleep(5000);
   }
@@ -147,31 +101,32 @@ class MarkedProcessCleanup {
   std::string arg_;
 };
 
-bool NoChildren() {
-  int status;
-  errno = 0;
-  return waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
+// Starts `argv` as task `handle` of `runner`, with our environment.
+int StartTask(ProcessRunner& runner, uint64_t handle, std::vector<std::string> argv,
+              OutputMode mode = OutputMode::kGroup) {
+  Command command{std::move(argv)};
+  LaunchSpec spec;
+  spec.command = &command;
+  spec.envp = environ;
+  spec.output = mode;
+  return runner.Start(handle, spec);
 }
 
-// Points descriptor `target` at `fd` for a while.
-class FdRedirect {
- public:
-  FdRedirect(int target, int fd) : target_(target) {
-    saved_ = fcntl(target, F_DUPFD_CLOEXEC, 100);
-    dup2(fd, target);
+// Waits for the runner's next kExited event and returns that task's captured output; null (and
+// a failure) when Wait fails.
+std::unique_ptr<CapturedOutput> WaitForExit(ProcessRunner& runner) {
+  std::string err;
+  for (;;) {
+    std::vector<RunnerEvent> events;
+    if (!runner.Wait(&events, &err)) {
+      ADD_FAILURE() << err;
+      return nullptr;
+    }
+    for (RunnerEvent& ev : events) {
+      if (ev.kind == Kind::kExited) return std::move(ev.output);
+    }
   }
-  ~FdRedirect() { Restore(); }
-  void Restore() {
-    if (saved_ < 0) return;
-    dup2(saved_, target_);
-    close(saved_);
-    saved_ = -1;
-  }
-
- private:
-  int target_;
-  int saved_;
-};
+}
 
 // Runs commands through a runner and collects what it reports.
 class RunnerTest : public testing::Test {
@@ -182,12 +137,7 @@ class RunnerTest : public testing::Test {
   }
 
   int Start(uint64_t handle, std::vector<std::string> argv, OutputMode mode = OutputMode::kGroup) {
-    Command command{std::move(argv)};
-    LaunchSpec spec;
-    spec.command = &command;
-    spec.envp = environ;
-    spec.output = mode;
-    return runner_.Start(handle, spec);
+    return StartTask(runner_, handle, std::move(argv), mode);
   }
   int StartShell(uint64_t handle, const std::string& script, OutputMode mode = OutputMode::kGroup) {
     return Start(handle, {"/bin/sh", "-c", script}, mode);
@@ -273,8 +223,8 @@ TEST_F(RunnerTest, ReportsDeathBySignal) {
 }
 
 TEST_F(RunnerTest, LargeOutputIsCapturedWholeAndSpilled) {
-  ScratchDir scratch;
-  TmpdirOverride tmpdir(scratch.path());
+  ScratchDir scratch("process_runner_test");
+  EnvOverride tmpdir("TMPDIR", scratch.path());
   // 3 MB: far more than a pipe holds, so it is read while the task runs, and spilled.
   ASSERT_EQ(StartShell(1, "yes 0123456789abcdefghi | head -c 3000000; echo done >&2"), 0);
   RunnerEvent* ev = WaitExited(1);
@@ -360,7 +310,7 @@ TEST_F(RunnerTest, LineBufferModeDeliversLargeOutputCompletely) {
 }
 
 TEST_F(RunnerTest, UngroupModeWritesStraightToOurDescriptors) {
-  ScratchDir scratch;
+  ScratchDir scratch("process_runner_test");
   UniqueFd out(OpenForWriting(scratch.path() + "/out"));
   UniqueFd err(OpenForWriting(scratch.path() + "/err"));
   bool exited = false;
@@ -388,14 +338,14 @@ TEST_F(RunnerTest, SignalEndsTheWholeProcessGroup) {
   std::string mark = UniqueSleep();
   MarkedProcessCleanup cleanup(mark);
   ASSERT_EQ(StartShell(3, "sleep " + mark + " & sleep " + mark), 0);
-  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 2; }));
+  ASSERT_TRUE(WaitForProcessCount(mark, 2));
   runner_.Signal(3, SIGTERM);
   RunnerEvent* ev = WaitExited(3);
   ASSERT_NE(ev, nullptr);
   ASSERT_TRUE(WIFSIGNALED(ev->wait_status));
   EXPECT_EQ(WTERMSIG(ev->wait_status), SIGTERM);
   // The background sleep went too, though it was not the process we started.
-  EXPECT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 0; }));
+  EXPECT_TRUE(WaitForProcessCount(mark, 0));
   runner_.EndStragglers(0);  // reaps the orphaned background sleep
   EXPECT_TRUE(NoChildren());
 }
@@ -405,10 +355,10 @@ TEST_F(RunnerTest, ASignalledTaskLosesGrandchildrenThatIgnoreTheSignal) {
   MarkedProcessCleanup cleanup(mark);
   // The background job ignores SIGTERM; only its leader dies of it. The group follows.
   ASSERT_EQ(StartShell(3, "(trap '' TERM; exec sleep " + mark + ") & sleep " + mark), 0);
-  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 2; }));
+  ASSERT_TRUE(WaitForProcessCount(mark, 2));
   runner_.Signal(3, SIGTERM);
   ASSERT_NE(WaitExited(3), nullptr);
-  EXPECT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 0; }));
+  EXPECT_TRUE(WaitForProcessCount(mark, 0));
   runner_.EndStragglers(0);
   EXPECT_TRUE(NoChildren());
 }
@@ -421,7 +371,7 @@ TEST_F(RunnerTest, SignalReachesEveryProcessOfTheGroupNotJustTheLeader) {
   ASSERT_EQ(
       StartShell(3, "trap 'echo leader got it' TERM; sleep " + mark + "; echo \"sleep ended $?\""),
       0);
-  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  ASSERT_TRUE(WaitForProcessCount(mark, 1));
   runner_.Signal(3, SIGTERM);
   RunnerEvent* ev = WaitExited(3);
   ASSERT_NE(ev, nullptr);
@@ -445,7 +395,7 @@ TEST_F(RunnerTest, AnExitedTaskWhoseChildKeepsThePipeOpenDoesNotHang) {
   EXPECT_EQ(WEXITSTATUS(ev->wait_status), 0);
   EXPECT_EQ(ev->output->out.ToString(), "started\nfinished\n");
   // The background sleep still runs and still holds the pipe; the runner goes on.
-  EXPECT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  EXPECT_TRUE(WaitForProcessCount(mark, 1));
   ASSERT_EQ(StartShell(5, "echo next"), 0);
   RunnerEvent* next = WaitExited(5);
   ASSERT_NE(next, nullptr);
@@ -468,44 +418,21 @@ TEST_F(RunnerTest, ASignalToCoreflowBecomesASignalEvent) {
 }
 
 TEST(ProcessRunner, InitRoutesSignalsUntilDestroyed) {
-  sigset_t none, saved;
-  sigemptyset(&none);
-  sigprocmask(SIG_SETMASK, &none, &saved);
-  struct sigaction dfl {};
-  struct sigaction saved_pipe {};
-  dfl.sa_handler = SIG_DFL;
-  sigaction(SIGPIPE, &dfl, &saved_pipe);
-  auto blocked = [](int sig) {
-    sigset_t current;
-    sigprocmask(SIG_BLOCK, nullptr, &current);
-    return sigismember(&current, sig) == 1;
-  };
-  auto disposition = [](int sig) {
-    struct sigaction current {};
-    sigaction(sig, nullptr, &current);
-    return current.sa_handler;
-  };
+  SignalStateGuard guard;
+  signal(SIGPIPE, SIG_DFL);
   {
     ProcessRunner runner;
     std::string err;
     ASSERT_TRUE(runner.Init(&err)) << err;
-    EXPECT_TRUE(blocked(SIGINT));
-    EXPECT_TRUE(blocked(SIGTERM));
-    EXPECT_TRUE(blocked(SIGHUP));
-    EXPECT_EQ(disposition(SIGPIPE), SIG_IGN);
+    EXPECT_TRUE(IsBlocked(SIGINT));
+    EXPECT_TRUE(IsBlocked(SIGTERM));
+    EXPECT_TRUE(IsBlocked(SIGHUP));
+    EXPECT_EQ(Disposition(SIGPIPE), SIG_IGN);
   }
-  EXPECT_FALSE(blocked(SIGINT));
-  EXPECT_FALSE(blocked(SIGTERM));
-  EXPECT_FALSE(blocked(SIGHUP));
-  EXPECT_EQ(disposition(SIGPIPE), SIG_DFL);
-  sigaction(SIGPIPE, &saved_pipe, nullptr);
-  sigprocmask(SIG_SETMASK, &saved, nullptr);
-}
-
-uint64_t SignalField(const std::string& status, const std::string& name) {
-  size_t at = status.find("\n" + name + ":");
-  if (at == std::string::npos) return ~uint64_t{0};
-  return std::strtoull(status.c_str() + at + name.size() + 2, nullptr, 16);
+  EXPECT_FALSE(IsBlocked(SIGINT));
+  EXPECT_FALSE(IsBlocked(SIGTERM));
+  EXPECT_FALSE(IsBlocked(SIGHUP));
+  EXPECT_EQ(Disposition(SIGPIPE), SIG_DFL);
 }
 
 TEST_F(RunnerTest, TasksGetAnEmptySignalMaskAndDefaultDispositions) {
@@ -534,21 +461,10 @@ TEST(ProcessRunner, TasksGetTheOriginalFileLimitBack) {
     std::string err;
     ASSERT_TRUE(runner.Init(&err)) << err;
     getrlimit(RLIMIT_NOFILE, &during);
-    Command command{{"/bin/sh", "-c", "ulimit -n"}};
-    LaunchSpec spec;
-    spec.command = &command;
-    spec.envp = environ;
-    ASSERT_EQ(runner.Start(1, spec), 0);
-    for (bool done = false; !done;) {
-      std::vector<RunnerEvent> events;
-      ASSERT_TRUE(runner.Wait(&events, &err)) << err;
-      for (RunnerEvent& ev : events) {
-        if (ev.kind == Kind::kExited) {
-          out = ev.output->out.ToString();
-          done = true;
-        }
-      }
-    }
+    ASSERT_EQ(StartTask(runner, 1, {"/bin/sh", "-c", "ulimit -n"}), 0);
+    std::unique_ptr<CapturedOutput> output = WaitForExit(runner);
+    ASSERT_NE(output, nullptr);
+    out = output->out.ToString();
   }
   setrlimit(RLIMIT_NOFILE, &saved);
   EXPECT_GT(during.rlim_cur, 200u);  // raised for coreflow itself
@@ -647,7 +563,7 @@ TEST_F(RunnerTest, WatchInputSwitchesBetweenPipesWithoutSpuriousWakeUps) {
 }
 
 TEST_F(RunnerTest, WatchInputOnARegularFileIsReadyAtOnce) {
-  ScratchDir scratch;
+  ScratchDir scratch("process_runner_test");
   { UniqueFd f(OpenForWriting(scratch.path() + "/in")); }
   UniqueFd file(OpenForReading(scratch.path() + "/in"));
   runner_.WatchInput(file.get());
@@ -689,7 +605,7 @@ TEST_F(RunnerTest, EndStragglersEndsAnOrphan) {
   // Double fork: the sleep's parent exits at once and the task exits after it.
   ASSERT_EQ(StartShell(1, "(sleep " + mark + " &); exit 0"), 0);
   ASSERT_NE(WaitExited(1), nullptr);
-  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  ASSERT_TRUE(WaitForProcessCount(mark, 1));
   pid_t orphan = ProcessesWithArg(mark)[0];
   EXPECT_EQ(ParentOf(orphan), getpid());  // a subreaper gets its orphans
   Nanos start = MonotonicNow();
@@ -705,7 +621,7 @@ TEST_F(RunnerTest, EndStragglersKillsAnOrphanThatIgnoresSigterm) {
   MarkedProcessCleanup cleanup(mark);
   ASSERT_EQ(StartShell(1, "(trap '' TERM; exec sleep " + mark + ") & exit 0"), 0);
   ASSERT_NE(WaitExited(1), nullptr);
-  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  ASSERT_TRUE(WaitForProcessCount(mark, 1));
   pid_t orphan = ProcessesWithArg(mark)[0];
   EXPECT_EQ(ParentOf(orphan), getpid());
   Nanos start = MonotonicNow();
@@ -719,7 +635,7 @@ TEST_F(RunnerTest, EndStragglersLeavesRunningTasksAlone) {
   std::string mark = UniqueSleep();
   MarkedProcessCleanup cleanup(mark);
   ASSERT_EQ(Start(1, {"sleep", mark}), 0);
-  ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+  ASSERT_TRUE(WaitForProcessCount(mark, 1));
   runner_.EndStragglers(0);
   EXPECT_EQ(ProcessesWithArg(mark).size(), 1u);
   runner_.Signal(1, SIGKILL);
@@ -736,14 +652,14 @@ char ProcessState(pid_t pid) {
 }
 
 TEST_F(RunnerTest, OrphansThatExitAreReapedWhenATaskEnds) {
-  ScratchDir scratch;
+  ScratchDir scratch("process_runner_test");
   std::string fifo = scratch.path() + "/fifo";
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   MarkedProcessCleanup cleanup(fifo);
   // The orphan waits on a FIFO that only the test opens.
   ASSERT_EQ(StartShell(1, "(exec cat " + fifo + " >/dev/null) & exit 0"), 0);
   ASSERT_NE(WaitExited(1), nullptr);
-  ASSERT_TRUE(WaitForProcessCount(fifo, [](size_t n) { return n == 1; }));
+  ASSERT_TRUE(WaitForProcessCount(fifo, 1));
   pid_t orphan = ProcessesWithArg(fifo)[0];
   EXPECT_EQ(ParentOf(orphan), getpid());
   {
@@ -775,37 +691,23 @@ TEST(ProcessRunner, DestructionKillsAndReapsRunningTasks) {
     ProcessRunner runner;
     std::string err;
     ASSERT_TRUE(runner.Init(&err)) << err;
-    Command command{{"sleep", mark}};
-    LaunchSpec spec;
-    spec.command = &command;
-    spec.envp = environ;
-    ASSERT_EQ(runner.Start(1, spec), 0);
-    ASSERT_TRUE(WaitForProcessCount(mark, [](size_t n) { return n == 1; }));
+    ASSERT_EQ(StartTask(runner, 1, {"sleep", mark}), 0);
+    ASSERT_TRUE(WaitForProcessCount(mark, 1));
   }
   EXPECT_TRUE(ProcessesWithArg(mark).empty());
   EXPECT_TRUE(NoChildren());
 }
 
 TEST(ProcessRunner, SpillDirectoryIsRemovedWithTheRunner) {
-  ScratchDir scratch;
-  TmpdirOverride tmpdir(scratch.path());
+  ScratchDir scratch("process_runner_test");
+  EnvOverride tmpdir("TMPDIR", scratch.path());
   {
     ProcessRunner runner;
     std::string err;
     ASSERT_TRUE(runner.Init(&err)) << err;
-    Command command{{"/bin/sh", "-c", "head -c 600000 /dev/zero"}};
-    LaunchSpec spec;
-    spec.command = &command;
-    spec.envp = environ;
-    ASSERT_EQ(runner.Start(1, spec), 0);
-    std::unique_ptr<CapturedOutput> output;
-    while (!output) {
-      std::vector<RunnerEvent> events;
-      ASSERT_TRUE(runner.Wait(&events, &err)) << err;
-      for (RunnerEvent& ev : events) {
-        if (ev.kind == Kind::kExited) output = std::move(ev.output);
-      }
-    }
+    ASSERT_EQ(StartTask(runner, 1, {"/bin/sh", "-c", "head -c 600000 /dev/zero"}), 0);
+    std::unique_ptr<CapturedOutput> output = WaitForExit(runner);
+    ASSERT_NE(output, nullptr);
     EXPECT_TRUE(output->out.spilled());
     EXPECT_EQ(output->out.size(), 600000u);
     EXPECT_EQ(DirEntries(scratch.path()).size(), 1u);

@@ -1,29 +1,35 @@
 #include "exec/spawn.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <poll.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <array>
 #include <cerrno>
-#include <filesystem>
-#include <optional>
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 #include "sys/fd.h"
-
-extern char** environ;
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
+
+using testutil::BlockSignals;
+using testutil::DirEntries;
+using testutil::EnvOverride;
+using testutil::FdRedirect;
+using testutil::NoChildren;
+using testutil::Pipe;
+using testutil::ReadToEnd;
+using testutil::Reap;
+using testutil::ScratchDir;
+using testutil::SignalField;
+using testutil::SignalStateGuard;
 
 // argv as owned strings plus the char* array Spawn wants.
 class Argv {
@@ -43,81 +49,24 @@ class Argv {
   std::vector<char*> pointers_;
 };
 
-// A scratch directory removed with its contents at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "spawn_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-  std::string Write(const std::string& name, const std::string& contents, mode_t mode) {
-    std::string p = path_ + "/" + name;
-    UniqueFd fd(OpenForWriting(p));
-    EXPECT_TRUE(fd.valid()) << p;
-    EXPECT_EQ(WriteAll(fd.get(), contents), 0);
-    EXPECT_EQ(chmod(p.c_str(), mode), 0);
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-struct Pipe {
-  Pipe() { EXPECT_EQ(MakePipe(&read_end, &write_end, false), 0); }
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-
-std::string ReadToEnd(int fd) {
-  std::string out;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = ReadSome(fd, buffer, sizeof buffer);
-    if (n <= 0) return out;
-    out.append(buffer, static_cast<size_t>(n));
-  }
+// A request to run `argv` with environment `envp` and the standard descriptors left alone.
+SpawnRequest RequestFor(Argv& argv, char* const* envp = environ) {
+  SpawnRequest request;
+  request.file = argv.file();
+  request.argv = argv.get();
+  request.envp = envp;
+  return request;
 }
 
-// Reaps `pid` and returns its wait status.
-int Reap(pid_t pid) {
-  int status = 0;
-  pid_t r;
-  do r = waitpid(pid, &status, 0);
-  while (r < 0 && errno == EINTR);
-  EXPECT_EQ(r, pid);
-  return status;
+// Our PATH with `dir` searched first.
+std::string PathWith(const std::string& dir) {
+  const char* path = getenv("PATH");
+  return dir + ":" + (path != nullptr ? path : "");
 }
 
 int ExitCode(int status) { return WIFEXITED(status) ? WEXITSTATUS(status) : -1; }
 
-// True when this process has no child at all, running or zombie.
-bool NoChildren() {
-  int status;
-  errno = 0;
-  return waitpid(-1, &status, WNOHANG) == -1 && errno == ECHILD;
-}
-
-size_t OpenDescriptorCount() {
-  size_t n = 0;
-  DIR* dir = opendir("/proc/self/fd");
-  while (dirent* e = readdir(dir)) {
-    if (e->d_name[0] != '.') ++n;
-  }
-  closedir(dir);
-  return n;
-}
+size_t OpenDescriptorCount() { return DirEntries("/proc/self/fd").size(); }
 
 // Spawns argv with the given descriptors; returns the exit status and what it printed on a
 // pipe standing for its stdout (unless `stdout_fd` is given).
@@ -130,10 +79,7 @@ RunResult RunChild(Spawner& spawner, Argv argv, char* const* envp = environ,
                    const rlimit* nofile = nullptr) {
   RunResult result;
   Pipe out;
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = envp;
+  SpawnRequest request = RequestFor(argv, envp);
   request.stdout_fd = out.write_end.get();
   request.nofile = nofile;
   pid_t pid = -1;
@@ -147,58 +93,9 @@ RunResult RunChild(Spawner& spawner, Argv argv, char* const* envp = environ,
   return result;
 }
 
-// Saves the signal mask and the dispositions a test changes, and puts them back.
-class SignalStateGuard {
- public:
-  SignalStateGuard() {
-    sigprocmask(SIG_BLOCK, nullptr, &mask_);
-    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], nullptr, &actions_[i]);
-  }
-  ~SignalStateGuard() {
-    for (size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &actions_[i], nullptr);
-    sigprocmask(SIG_SETMASK, &mask_, nullptr);
-  }
-
- private:
-  static constexpr std::array<int, 6> kSignals = {SIGPIPE, SIGINT,  SIGTERM,
-                                                  SIGQUIT, SIGUSR1, SIGCHLD};
-  sigset_t mask_{};
-  std::array<struct sigaction, 6> actions_{};
-};
-
 void Handler(int) {}
 
-// A hexadecimal signal set from a /proc/PID/status text ("SigBlk:\t0000000000010002").
-uint64_t SignalField(const std::string& status, const std::string& name) {
-  size_t at = status.find("\n" + name + ":");
-  if (at == std::string::npos) {
-    ADD_FAILURE() << name << " missing in:\n" << status;
-    return ~uint64_t{0};
-  }
-  return std::strtoull(status.c_str() + at + name.size() + 2, nullptr, 16);
-}
-
 uint64_t Bit(int sig) { return uint64_t{1} << (sig - 1); }
-
-// Points descriptor `target` somewhere else for a while and puts it back.
-class FdRedirect {
- public:
-  FdRedirect(int target, int fd) : target_(target) {
-    saved_ = fcntl(target, F_DUPFD_CLOEXEC, 100);
-    dup2(fd, target);
-  }
-  ~FdRedirect() { Restore(); }
-  void Restore() {
-    if (saved_ < 0) return;
-    dup2(saved_, target_);
-    close(saved_);
-    saved_ = -1;
-  }
-
- private:
-  int target_;
-  int saved_;
-};
 
 // ---- Starting processes ----
 
@@ -206,10 +103,7 @@ TEST(Spawner, StartsAProcessAndReturnsAWorkingPidfd) {
   Spawner spawner;
   ASSERT_EQ(spawner.Init(), 0);
   Argv argv{"/bin/sh", "-c", "exit 7"};
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = environ;
+  SpawnRequest request = RequestFor(argv);
   pid_t pid = -1;
   int pidfd = -1;
   ASSERT_EQ(spawner.Spawn(request, &pid, &pidfd), 0);
@@ -236,10 +130,7 @@ TEST(Spawner, PidfdIsNotReadableWhileTheChildRuns) {
   ASSERT_EQ(spawner.Init(), 0);
   Pipe in;
   Argv argv{"cat"};
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = environ;
+  SpawnRequest request = RequestFor(argv);
   request.stdin_fd = in.read_end.get();
   UniqueFd null(open("/dev/null", O_WRONLY | O_CLOEXEC));
   request.stdout_fd = null.get();
@@ -259,10 +150,7 @@ TEST(Spawner, ChildLeadsItsOwnProcessGroup) {
   ASSERT_EQ(spawner.Init(), 0);
   Pipe in;
   Argv argv{"cat"};
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = environ;
+  SpawnRequest request = RequestFor(argv);
   request.stdin_fd = in.read_end.get();
   pid_t pid = -1;
   int pidfd = -1;
@@ -279,12 +167,7 @@ TEST(Spawner, ChildGetsAnEmptyMaskAndDefaultDispositions) {
   SignalStateGuard guard;
   // What coreflow does before starting tasks: block the termination signals (they go to a
   // signalfd) and ignore SIGPIPE; plus a handler and another ignored signal for good measure.
-  sigset_t block;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  sigaddset(&block, SIGUSR1);
-  ASSERT_EQ(sigprocmask(SIG_BLOCK, &block, nullptr), 0);
+  ASSERT_EQ(BlockSignals({SIGINT, SIGTERM, SIGUSR1}), 0);
   signal(SIGPIPE, SIG_IGN);
   signal(SIGQUIT, SIG_IGN);
   signal(SIGUSR1, Handler);
@@ -316,20 +199,13 @@ TEST(Spawner, ChildGetsAnEmptyMaskAndDefaultDispositions) {
 
 TEST(Spawner, ASleepingChildShowsTheResetStateInProc) {
   SignalStateGuard guard;
-  sigset_t block;
-  sigemptyset(&block);
-  sigaddset(&block, SIGINT);
-  sigaddset(&block, SIGTERM);
-  ASSERT_EQ(sigprocmask(SIG_BLOCK, &block, nullptr), 0);
+  ASSERT_EQ(BlockSignals({SIGINT, SIGTERM}), 0);
   signal(SIGPIPE, SIG_IGN);
   Spawner spawner;
   ASSERT_EQ(spawner.Init(), 0);
   Pipe in;
   Argv argv{"cat"};
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = environ;
+  SpawnRequest request = RequestFor(argv);
   request.stdin_fd = in.read_end.get();
   pid_t pid = -1;
   int pidfd = -1;
@@ -346,10 +222,7 @@ TEST(Spawner, ASleepingChildShowsTheResetStateInProc) {
 
 TEST(Spawner, LeavesTheParentsSignalMaskAsItWas) {
   SignalStateGuard guard;
-  sigset_t block;
-  sigemptyset(&block);
-  sigaddset(&block, SIGUSR1);
-  ASSERT_EQ(sigprocmask(SIG_BLOCK, &block, nullptr), 0);
+  ASSERT_EQ(BlockSignals({SIGUSR1}), 0);
   sigset_t before;
   sigprocmask(SIG_BLOCK, nullptr, &before);
   Spawner spawner;
@@ -370,10 +243,7 @@ TEST(Spawner, RedirectsStdinStdoutAndStderr) {
   ASSERT_EQ(spawner.Init(), 0);
   Pipe in, out, err;
   Argv argv{"/bin/sh", "-c", "cat; echo oops >&2"};
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = environ;
+  SpawnRequest request = RequestFor(argv);
   request.stdin_fd = in.read_end.get();
   request.stdout_fd = out.write_end.get();
   request.stderr_fd = err.write_end.get();
@@ -392,16 +262,13 @@ TEST(Spawner, RedirectsStdinStdoutAndStderr) {
 }
 
 TEST(Spawner, StdoutAndStderrMayShareOneFile) {
-  ScratchDir dir;
+  ScratchDir dir("spawn_test");
   Spawner spawner;
   ASSERT_EQ(spawner.Init(), 0);
   std::string path = dir.path() + "/both";
   UniqueFd file(OpenForWriting(path));
   Argv argv{"/bin/sh", "-c", "echo out; echo err >&2; echo out2"};
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = environ;
+  SpawnRequest request = RequestFor(argv);
   request.stdout_fd = file.get();
   request.stderr_fd = file.get();
   pid_t pid = -1;
@@ -427,10 +294,7 @@ TEST(Spawner, ADescriptorAlreadyAtItsTargetIsPassedEvenIfCloseOnExec) {
     FdRedirect redirect(1, out.write_end.get());
     fcntl(1, F_SETFD, FD_CLOEXEC);
     Argv argv{"echo", "same descriptor"};
-    SpawnRequest request;
-    request.file = argv.file();
-    request.argv = argv.get();
-    request.envp = environ;
+    SpawnRequest request = RequestFor(argv);
     request.stdout_fd = 1;
     spawn_error = spawner.Spawn(request, &pid, &pidfd);
     parent_flags_during = fcntl(1, F_GETFD);
@@ -452,10 +316,7 @@ TEST(Spawner, StdinAlreadyAtItsTargetIsPassedEvenIfCloseOnExec) {
   FdRedirect redirect(0, in.read_end.get());
   fcntl(0, F_SETFD, FD_CLOEXEC);
   Argv argv{"cat"};
-  SpawnRequest request;
-  request.file = argv.file();
-  request.argv = argv.get();
-  request.envp = environ;
+  SpawnRequest request = RequestFor(argv);
   request.stdin_fd = 0;
   request.stdout_fd = out.write_end.get();
   pid_t pid = -1;
@@ -481,10 +342,7 @@ TEST(Spawner, MinusOneKeepsTheParentsDescriptor) {
   {
     FdRedirect redirect(2, err.write_end.get());  // inheritable, as stderr normally is
     Argv argv{"/bin/sh", "-c", "echo inherited >&2"};
-    SpawnRequest request;
-    request.file = argv.file();
-    request.argv = argv.get();
-    request.envp = environ;
+    SpawnRequest request = RequestFor(argv);
     request.stderr_fd = -1;
     spawn_error = spawner.Spawn(request, &pid, &pidfd);
   }
@@ -517,12 +375,13 @@ TEST(Spawner, LooksTheProgramUpInPath) {
   ASSERT_EQ(r.spawn_error, 0);
   EXPECT_EQ(r.out, "found\n");
 
-  ScratchDir dir;
+  ScratchDir dir("spawn_test");
   dir.Write("coreflow-spawn-test-tool", "#!/bin/sh\necho \"tool $1\"\nexit 42\n", 0755);
-  std::string old_path = getenv("PATH") != nullptr ? getenv("PATH") : "";
-  setenv("PATH", (dir.path() + ":" + old_path).c_str(), 1);
-  RunResult tool = RunChild(spawner, Argv{"coreflow-spawn-test-tool", "arg"});
-  setenv("PATH", old_path.c_str(), 1);
+  RunResult tool;
+  {
+    EnvOverride path("PATH", PathWith(dir.path()));
+    tool = RunChild(spawner, Argv{"coreflow-spawn-test-tool", "arg"});
+  }
   ASSERT_EQ(tool.spawn_error, 0);
   EXPECT_EQ(tool.out, "tool arg\n");
   EXPECT_EQ(ExitCode(tool.status), 42);
@@ -534,10 +393,7 @@ TEST(Spawner, AMissingProgramIsEnoentAndLeavesNoProcess) {
   size_t fds_before = OpenDescriptorCount();
   for (const char* name : {"coreflow-no-such-program-4711", "/nonexistent/dir/program"}) {
     Argv argv{name, "x"};
-    SpawnRequest request;
-    request.file = argv.file();
-    request.argv = argv.get();
-    request.envp = environ;
+    SpawnRequest request = RequestFor(argv);
     pid_t pid = -2;
     int pidfd = -2;
     EXPECT_EQ(spawner.Spawn(request, &pid, &pidfd), ENOENT) << name;
@@ -551,7 +407,7 @@ TEST(Spawner, AMissingProgramIsEnoentAndLeavesNoProcess) {
 TEST(Spawner, ANonExecutableFileIsEaccesAndLeavesNoProcess) {
   Spawner spawner;
   ASSERT_EQ(spawner.Init(), 0);
-  ScratchDir dir;
+  ScratchDir dir("spawn_test");
   std::string plain = dir.Write("plain", "#!/bin/sh\necho should not run\n", 0644);
   EXPECT_EQ(RunChild(spawner, Argv{plain}).spawn_error, EACCES);
   EXPECT_TRUE(NoChildren());
@@ -560,10 +416,11 @@ TEST(Spawner, ANonExecutableFileIsEaccesAndLeavesNoProcess) {
 
   // Found in PATH but not executable: also EACCES once the search finds nothing better.
   dir.Write("coreflow-spawn-test-noexec", "#!/bin/sh\n", 0644);
-  std::string old_path = getenv("PATH") != nullptr ? getenv("PATH") : "";
-  setenv("PATH", (dir.path() + ":" + old_path).c_str(), 1);
-  int e = RunChild(spawner, Argv{"coreflow-spawn-test-noexec"}).spawn_error;
-  setenv("PATH", old_path.c_str(), 1);
+  int e;
+  {
+    EnvOverride path("PATH", PathWith(dir.path()));
+    e = RunChild(spawner, Argv{"coreflow-spawn-test-noexec"}).spawn_error;
+  }
   EXPECT_EQ(e, EACCES);
   EXPECT_TRUE(NoChildren());
 }
@@ -579,7 +436,7 @@ TEST(Spawner, ATooLongArgumentIsE2bigAndLeavesNoProcess) {
 TEST(Spawner, AScriptWithoutShebangRunsInTheShell) {
   Spawner spawner;
   ASSERT_EQ(spawner.Init(), 0);
-  ScratchDir dir;
+  ScratchDir dir("spawn_test");
   std::string script = dir.Write("script", "echo \"no shebang $#\"\nexit 9\n", 0755);
   RunResult r = RunChild(spawner, Argv{script, "a", "b"});
   ASSERT_EQ(r.spawn_error, 0);
@@ -619,7 +476,7 @@ TEST(Spawner, AHundredThousandArgumentsToAScriptWithoutShebang) {
   // glibc copies argv onto the child's stack to run such a script through /bin/sh.
   Spawner spawner;
   ASSERT_EQ(spawner.Init(), 0);
-  ScratchDir dir;
+  ScratchDir dir("spawn_test");
   std::string script = dir.Write("script", "echo $# $1 ${100000}\n", 0755);
   std::vector<std::string> words = {script};
   for (int i = 1; i <= 100000; ++i) words.push_back("b" + std::to_string(i));

@@ -1,15 +1,18 @@
 #include "inputs/combine.h"
 
-#include <fcntl.h>
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "test_util.h"
+
 namespace coreflow {
 namespace {
+
+using testutil::Pipe;
+using testutil::TempFile;
 
 using Tuple = std::vector<std::string>;
 using Tuples = std::vector<Tuple>;
@@ -59,41 +62,6 @@ Tuples Combine(const std::vector<SourceSpec>& specs) {
   EXPECT_TRUE(c.Open(specs, '\n', &err)) << err;
   return Drain(&c);
 }
-
-struct Pipe {
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
-    read_end = UniqueFd(fds[0]);
-    write_end = UniqueFd(fds[1]);
-  }
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
-
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    std::string tmpl = testing::TempDir() + "combine_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    int fd = mkstemp(buf.data());
-    if (fd < 0) {
-      ADD_FAILURE() << "mkstemp failed";
-      return;
-    }
-    path_ = buf.data();
-    EXPECT_EQ(WriteAll(fd, contents), 0);
-    close(fd);
-  }
-  ~TempFile() {
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 // A source that fails on its first read.
 class FailingSource : public InputSource {
@@ -183,11 +151,10 @@ TEST(InputCombinerTest, NextReplacesTheTupleAndStaysEnded) {
 // ---- files ----
 
 TEST(InputCombinerTest, FilesAreSourcesWithTheGivenDelimiter) {
-  TempFile lines("a\nb\n");
-  TempFile nul(
-      std::string("1\n\0"
-                  "2\0",
-                  5));
+  TempFile lines("combine_test", "a\nb\n");
+  TempFile nul("combine_test", std::string("1\n\0"
+                                           "2\0",
+                                           5));
   InputCombiner c;
   std::string err;
   ASSERT_TRUE(c.Open({File(lines.path()), Args({"x"})}, '\n', &err)) << err;

@@ -4,56 +4,23 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-#include <cstdio>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "test_util.h"
+
 namespace coreflow {
 namespace {
 
-// A file in the test's temporary directory, removed at the end.
-class TempFile {
- public:
-  explicit TempFile(const std::string& contents) {
-    std::string tmpl = testing::TempDir() + "source_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    int fd = mkstemp(buf.data());
-    if (fd < 0) {
-      ADD_FAILURE() << "mkstemp failed";
-      return;
-    }
-    path_ = buf.data();
-    EXPECT_EQ(WriteAll(fd, contents), 0);
-    close(fd);
-  }
-  ~TempFile() {
-    if (!path_.empty()) unlink(path_.c_str());
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
+using testutil::Pipe;
+using testutil::TempFile;
 
 UniqueFd OpenFile(const std::string& path) {
   UniqueFd fd(OpenForReading(path));
   EXPECT_TRUE(fd.valid()) << path;
   return fd;
 }
-
-struct Pipe {
-  Pipe() {
-    int fds[2];
-    EXPECT_EQ(pipe2(fds, O_CLOEXEC), 0);
-    read_end = UniqueFd(fds[0]);
-    write_end = UniqueFd(fds[1]);
-  }
-  UniqueFd read_end;
-  UniqueFd write_end;
-};
 
 // Reads every record, waiting where the source would block.
 std::vector<std::string> ReadAll(InputSource* source) {
@@ -76,7 +43,7 @@ std::vector<std::string> ReadAll(InputSource* source) {
 }
 
 std::vector<std::string> ReadFileRecords(const std::string& contents, char delimiter = '\n') {
-  TempFile file(contents);
+  TempFile file("source_test", contents);
   DelimitedReader reader(OpenFile(file.path()), delimiter, file.path());
   return ReadAll(&reader);
 }
@@ -163,24 +130,19 @@ TEST(DelimitedReaderTest, OneMegabyteRecord) {
 
 TEST(DelimitedReaderTest, OverlongRecordIsAnError) {
   // A sparse file of zeros: one record longer than the limit when '\n' is the delimiter.
-  std::string tmpl = testing::TempDir() + "source_test_big.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  int fd = mkstemp(buf.data());
-  ASSERT_GE(fd, 0);
-  std::string path = buf.data();
-  ASSERT_EQ(ftruncate(fd, static_cast<off_t>(DelimitedReader::kMaxRecordBytes) + 1), 0);
-  close(fd);
-  DelimitedReader reader(OpenFile(path), '\n', "big.txt");
+  TempFile big("source_test_big");
+  ASSERT_FALSE(big.path().empty());
+  ASSERT_EQ(truncate(big.path().c_str(), static_cast<off_t>(DelimitedReader::kMaxRecordBytes) + 1),
+            0);
+  DelimitedReader reader(OpenFile(big.path()), '\n', "big.txt");
   std::string v, err;
   EXPECT_EQ(reader.Next(&v, &err), ReadStatus::kError);
   EXPECT_NE(err.find("big.txt"), std::string::npos) << err;
   EXPECT_NE(err.find("64 MiB"), std::string::npos) << err;
-  unlink(path.c_str());
 }
 
 TEST(DelimitedReaderTest, OwnsOrBorrowsTheDescriptor) {
-  TempFile file("a\n");
+  TempFile file("source_test", "a\n");
   int borrowed = OpenForReading(file.path());
   ASSERT_GE(borrowed, 0);
   {

@@ -3,51 +3,25 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
-#include <stdlib.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <string>
 #include <vector>
 
 #include "sys/fd.h"
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
 
+using testutil::IgnoreSigpipe;
+using testutil::ReadFile;
+using testutil::ScratchDir;
+
 constexpr Nanos kSec = kNanosPerSecond;
 constexpr Nanos kMs = kNanosPerMilli;
-
-// A scratch directory removed with its contents at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "joblog_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-std::string Slurp(const std::string& path) {
-  std::string s;
-  EXPECT_TRUE(ReadSmallFile(path, &s)) << path;
-  return s;
-}
 
 std::vector<std::string> Split(const std::string& s, char sep) {
   std::vector<std::string> out;
@@ -144,31 +118,32 @@ TEST(JobLog, EscapesTabsNewlinesAndBackslashesInTheCommand) {
 }
 
 TEST(JobLog, WritesTheHeaderThenOnlyFinalAttempts) {
-  ScratchDir dir;
+  ScratchDir dir("joblog_test");
   std::string path = dir.path() + "/joblog";
   JobLog log;
   std::string err;
   ASSERT_TRUE(log.Open(path, -1, &err)) << err;
-  EXPECT_EQ(Slurp(path), JobLog::Header());
+  EXPECT_EQ(ReadFile(path), JobLog::Header());
   EXPECT_TRUE(log.WantsCommandLine());
 
   TaskRecord retried = Record(1, "try");
   retried.final = false;
   retried.outcome.exit_code = 1;
   log.OnTaskFinished(retried, RunTotals{});
-  EXPECT_EQ(Slurp(path), JobLog::Header());  // an attempt that will be retried: no line
+  EXPECT_EQ(ReadFile(path), JobLog::Header());  // an attempt that will be retried: no line
 
   TaskRecord last = Record(1, "try");
   last.attempt = 2;
   log.OnTaskFinished(last, RunTotals{});
   TaskRecord other = Record(2, "other");
   log.OnTaskFinished(other, RunTotals{});
-  EXPECT_EQ(Slurp(path), JobLog::Header() + JobLog::FormatLine(last) + JobLog::FormatLine(other));
+  EXPECT_EQ(ReadFile(path),
+            JobLog::Header() + JobLog::FormatLine(last) + JobLog::FormatLine(other));
   EXPECT_EQ(log.error(), 0);
 }
 
 TEST(JobLog, OpenTruncatesAnExistingFile) {
-  ScratchDir dir;
+  ScratchDir dir("joblog_test");
   std::string path = dir.path() + "/joblog";
   {
     UniqueFd fd(OpenForWriting(path));
@@ -177,7 +152,7 @@ TEST(JobLog, OpenTruncatesAnExistingFile) {
   JobLog log;
   std::string err;
   ASSERT_TRUE(log.Open(path, -1, &err)) << err;
-  EXPECT_EQ(Slurp(path), JobLog::Header());
+  EXPECT_EQ(ReadFile(path), JobLog::Header());
 }
 
 TEST(JobLog, DashWritesToTheGivenStdout) {
@@ -198,7 +173,7 @@ TEST(JobLog, DashWritesToTheGivenStdout) {
 }
 
 TEST(JobLog, OpenErrorsNameThePath) {
-  ScratchDir dir;
+  ScratchDir dir("joblog_test");
   std::string path = dir.path() + "/missing-dir/joblog";
   JobLog log;
   std::string err;
@@ -211,10 +186,7 @@ TEST(JobLog, OpenErrorsNameThePath) {
 }
 
 TEST(JobLog, WriteErrorsAreRememberedAndStopFurtherWrites) {
-  struct sigaction ignore {};
-  struct sigaction old {};
-  ignore.sa_handler = SIG_IGN;
-  sigaction(SIGPIPE, &ignore, &old);
+  IgnoreSigpipe ignore;
   UniqueFd r, w;
   ASSERT_EQ(MakePipe(&r, &w, true), 0);
   JobLog log;
@@ -230,7 +202,6 @@ TEST(JobLog, WriteErrorsAreRememberedAndStopFurtherWrites) {
   JobLog broken;
   EXPECT_FALSE(broken.Open("-", w.get(), &err));
   EXPECT_NE(err.find("'-'"), std::string::npos) << err;
-  sigaction(SIGPIPE, &old, nullptr);
 }
 
 }  // namespace

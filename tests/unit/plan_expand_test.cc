@@ -1,18 +1,17 @@
 #include "plan/expand.h"
 
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
+
+using testutil::RunProgram;
 
 using Argv = std::vector<std::string>;
 
@@ -145,41 +144,6 @@ TEST(ExpandCommandLineTest, QuotesValuesForDirectTemplatesToo) {
 
 TEST(ExpandCommandLineTest, InputsAreCommandsAreNotQuoted) {
   EXPECT_EQ(ExpandCommandLine(Template(""), Input({"ls -l 'x y'"}), 1), "ls -l 'x y'");
-}
-
-// Runs argv (argv[0] is looked up in PATH) and returns its stdout.
-std::string RunProgram(const Argv& args, int* status) {
-  int fds[2];
-  if (pipe(fds) != 0) return "";
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, fds[0]);
-  posix_spawn_file_actions_addclose(&actions, fds[1]);
-  std::vector<char*> argv;
-  for (const std::string& a : args) argv.push_back(const_cast<char*>(a.c_str()));
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int e = posix_spawnp(&pid, argv[0], &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(fds[1]);
-  std::string out;
-  if (e != 0) {
-    ADD_FAILURE() << "posix_spawn: " << e;
-    close(fds[0]);
-    return out;
-  }
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(fds[0]);
-  while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-  }
-  return out;
 }
 
 TEST(ExpandCommandTest, ShellAndDirectFormsRunTheSame) {

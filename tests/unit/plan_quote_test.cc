@@ -1,20 +1,19 @@
 #include "plan/quote.h"
 
 #include <gtest/gtest.h>
-#include <spawn.h>
 #include <sys/wait.h>
-#include <unistd.h>
 
-#include <cerrno>
-#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <vector>
 
-extern char** environ;
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
+
+using testutil::RunProgram;
+using testutil::ScratchDir;
 
 TEST(ShellQuoteTest, PlainWordsStayUnquoted) {
   EXPECT_EQ(ShellQuote("abc"), "abc");
@@ -129,66 +128,13 @@ std::vector<std::string> HostileValues() {
           "\r\n"};
 }
 
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "quote_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 // Runs /bin/sh -c `script` in `cwd` and returns its stdout; *status gets the wait status.
 std::string RunShell(const std::string& script, const std::string& cwd, int* status) {
-  int pipe_fds[2];
-  if (pipe(pipe_fds) != 0) {
-    ADD_FAILURE() << "pipe failed";
-    return "";
-  }
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], STDOUT_FILENO);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
-  posix_spawn_file_actions_addclose(&actions, pipe_fds[1]);
-  posix_spawn_file_actions_addchdir_np(&actions, cwd.c_str());
-  std::vector<std::string> args = {"/bin/sh", "-c", script};
-  std::vector<char*> argv;
-  for (std::string& a : args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = 0;
-  int e = posix_spawn(&pid, "/bin/sh", &actions, nullptr, argv.data(), environ);
-  posix_spawn_file_actions_destroy(&actions);
-  close(pipe_fds[1]);
-  std::string out;
-  if (e != 0) {
-    ADD_FAILURE() << "posix_spawn failed: " << e;
-    close(pipe_fds[0]);
-    return out;
-  }
-  char buf[4096];
-  for (;;) {
-    ssize_t n = read(pipe_fds[0], buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) break;
-    out.append(buf, static_cast<size_t>(n));
-  }
-  close(pipe_fds[0]);
-  while (waitpid(pid, status, 0) < 0 && errno == EINTR) {
-  }
-  return out;
+  return RunProgram({"/bin/sh", "-c", script}, status, cwd);
 }
 
 TEST(ShellQuoteTest, ShellPrintsEveryHostileValueByteForByte) {
-  ScratchDir dir;
+  ScratchDir dir("quote_test");
   ASSERT_FALSE(dir.path().empty());
   for (const std::string& v : HostileValues()) {
     int status = -1;
@@ -203,7 +149,7 @@ TEST(ShellQuoteTest, ShellPrintsEveryHostileValueByteForByte) {
 TEST(ShellQuoteTest, EachQuotedValueIsExactlyOneWord) {
   // All values on one command line: printf repeats its format once per argument, so the
   // output shows how the shell split the line.
-  ScratchDir dir;
+  ScratchDir dir("quote_test");
   ASSERT_FALSE(dir.path().empty());
   std::string script = "printf '<%s>'";
   std::string expected;

@@ -1,15 +1,15 @@
 #include "report/progress.h"
 
 #include <gtest/gtest.h>
-#include <sys/mman.h>
-#include <unistd.h>
 
 #include <string>
 
-#include "sys/fd.h"
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
+
+using testutil::MemFile;
 
 constexpr Nanos kMs = kNanosPerMilli;
 constexpr Nanos kSec = kNanosPerSecond;
@@ -32,27 +32,6 @@ TaskRecord FinalRecord() {
   r.final = true;
   return r;
 }
-
-// An in-memory stderr; Take() returns what was written since the last call.
-class Sink {
- public:
-  Sink() : fd_(memfd_create("progress_test", MFD_CLOEXEC)) { EXPECT_TRUE(fd_.valid()); }
-  int fd() const { return fd_.get(); }
-  std::string Take() {
-    std::string out;
-    char buffer[4096];
-    for (;;) {
-      ssize_t n = pread(fd_.get(), buffer, sizeof buffer, static_cast<off_t>(taken_));
-      if (n <= 0) return out;
-      out.append(buffer, static_cast<size_t>(n));
-      taken_ += static_cast<size_t>(n);
-    }
-  }
-
- private:
-  UniqueFd fd_;
-  size_t taken_ = 0;
-};
 
 // ---- Format ----
 
@@ -101,7 +80,7 @@ TEST(ProgressFormat, PercentRoundsDown) {
 // ---- Terminal mode ----
 
 TEST(ProgressTerminal, DrawsInPlaceWithCarriageReturnsAtMostTenTimesASecond) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), /*terminal=*/true, kStart);
   EXPECT_TRUE(p.WantsTotal());
   RunTotals t1 = Totals(1, 0, 2, 1 * kSec, 3, true);
@@ -118,7 +97,7 @@ TEST(ProgressTerminal, DrawsInPlaceWithCarriageReturnsAtMostTenTimesASecond) {
 }
 
 TEST(ProgressTerminal, AttemptsThatWillBeRetriedAreNotShown) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), true, kStart);
   TaskRecord retried;
   retried.final = false;
@@ -127,7 +106,7 @@ TEST(ProgressTerminal, AttemptsThatWillBeRetriedAreNotShown) {
 }
 
 TEST(ProgressTerminal, PadsOverALongerPreviousLine) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), true, kStart);
   RunTotals longer = Totals(1, 0, 100, 1 * kSec);
   RunTotals shorter = Totals(2, 0, 0, 2 * kSec);
@@ -144,7 +123,7 @@ TEST(ProgressTerminal, PadsOverALongerPreviousLine) {
 }
 
 TEST(ProgressTerminal, ClearsForOutputAndRedrawsAfter) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), true, kStart);
   p.OnOutputBegin();  // nothing drawn yet: nothing to clear
   p.OnOutputEnd();
@@ -168,7 +147,7 @@ TEST(ProgressTerminal, ClearsForOutputAndRedrawsAfter) {
 }
 
 TEST(ProgressTerminal, RunFinishedDrawsTheFinalLineWithANewline) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), true, kStart);
   p.OnTaskFinished(FinalRecord(), Totals(1, 0, 0, 1 * kSec, 1, true));
   sink.Take();
@@ -184,7 +163,7 @@ TEST(ProgressTerminal, RunFinishedDrawsTheFinalLineWithANewline) {
 }
 
 TEST(ProgressTerminal, RunFinishedAfterClearingDoesNotRedrawTwice) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), true, kStart);
   p.OnTaskFinished(FinalRecord(), Totals(1, 0, 0, 1 * kSec));
   p.OnOutputBegin();
@@ -198,7 +177,7 @@ TEST(ProgressTerminal, RunFinishedAfterClearingDoesNotRedrawTwice) {
 // ---- Plain (log) mode ----
 
 TEST(ProgressPlain, PrintsPlainLinesAtMostEveryFiveSeconds) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), /*terminal=*/false, kStart);
   RunTotals t1 = Totals(1, 0, 1, 500 * kMs);
   p.OnTaskFinished(FinalRecord(), t1);
@@ -216,7 +195,7 @@ TEST(ProgressPlain, PrintsPlainLinesAtMostEveryFiveSeconds) {
 }
 
 TEST(ProgressPlain, TheFinalLineIsNotPrintedTwice) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), false, kStart);
   RunTotals last = Totals(3, 0, 0, 2 * kSec, 3, true);
   p.OnTaskFinished(FinalRecord(), last);
@@ -226,7 +205,7 @@ TEST(ProgressPlain, TheFinalLineIsNotPrintedTwice) {
 }
 
 TEST(ProgressPlain, AFinalLineThatDiffersIsPrinted) {
-  Sink sink;
+  MemFile sink("progress_test");
   ProgressDisplay p(sink.fd(), false, kStart);
   p.OnTaskFinished(FinalRecord(), Totals(1, 0, 1, 1 * kSec, 2, true));
   sink.Take();

@@ -1,46 +1,20 @@
 #include "sys/cgroup.h"
 
 #include <gtest/gtest.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <vector>
+
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
 
-// A fake machine: /proc/self/mountinfo, /proc/self/cgroup and cgroup files under a temporary
+// A fake machine: /proc/self/mountinfo, /proc/self/cgroup and cgroup files under a scratch
 // directory that the functions under test take as their root.
-class FakeRoot {
+class FakeRoot : public testutil::ScratchDir {
  public:
-  FakeRoot() {
-    std::string tmpl = testing::TempDir() + "cgroup_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~FakeRoot() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
-  // Writes `contents` to root + `file`, creating directories on the way.
-  void Write(const std::string& file, const std::string& contents) {
-    std::filesystem::path p = path_ + file;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << contents;
-  }
-  void Mkdir(const std::string& dir) { std::filesystem::create_directories(path_ + dir); }
-
- private:
-  std::string path_;
+  FakeRoot() : ScratchDir("cgroup_test") {}
 };
 
 // The lines of a real mountinfo that are not cgroups: they must be skipped.
@@ -327,12 +301,17 @@ TEST(CgroupCpuQuotaTest, NamespacedV2Quota) {
 // ---- CgroupMemoryLimit ----
 
 constexpr int64_t kGiB = int64_t{1} << 30;
+constexpr const char* kV1NoLimit = "9223372036854771712";  // what v1 shows without a limit
+
+void SetV1MemoryLimit(FakeRoot* root, const std::string& dir, const std::string& limit) {
+  root->Write(std::string(kV1Memory) + dir + "/memory.limit_in_bytes", limit + "\n");
+}
 
 TEST(CgroupMemoryLimitTest, V1UnlimitedIsNoLimit) {
   FakeRoot root;
   SetUpHybrid(&root);
-  root.Write(std::string(kV1Memory) + kStep + "/memory.limit_in_bytes", "9223372036854771712\n");
-  root.Write(std::string(kV1Memory) + "/memory.limit_in_bytes", "9223372036854771712\n");
+  SetV1MemoryLimit(&root, kStep, kV1NoLimit);
+  SetV1MemoryLimit(&root, "", kV1NoLimit);
   std::string where = "untouched";
   EXPECT_EQ(CgroupMemoryLimit(root.path(), &where), 0);
   EXPECT_EQ(where, "untouched");
@@ -341,11 +320,9 @@ TEST(CgroupMemoryLimitTest, V1UnlimitedIsNoLimit) {
 TEST(CgroupMemoryLimitTest, V1NestedLimitsTakeTheSmallest) {
   FakeRoot root;
   SetUpHybrid(&root);
-  root.Write(std::string(kV1Memory) + kStep + "/memory.limit_in_bytes",
-             std::to_string(8 * kGiB) + "\n");
-  root.Write(std::string(kV1Memory) + kJob + "/memory.limit_in_bytes",
-             std::to_string(4 * kGiB) + "\n");
-  root.Write(std::string(kV1Memory) + "/memory.limit_in_bytes", "9223372036854771712\n");
+  SetV1MemoryLimit(&root, kStep, std::to_string(8 * kGiB));
+  SetV1MemoryLimit(&root, kJob, std::to_string(4 * kGiB));
+  SetV1MemoryLimit(&root, "", kV1NoLimit);
   std::string where;
   EXPECT_EQ(CgroupMemoryLimit(root.path(), &where), 4 * kGiB);
   EXPECT_EQ(where, root.path() + kV1Memory + kJob + "/memory.limit_in_bytes");

@@ -2,16 +2,17 @@
 
 #include <gtest/gtest.h>
 #include <sched.h>
-#include <stdlib.h>
 
-#include <filesystem>
-#include <fstream>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "test_util.h"
+
 namespace coreflow {
 namespace {
+
+using testutil::ScratchDir;
 
 constexpr const char* kQuotaFile = "/sys/fs/cgroup/job/cpu.max";
 
@@ -135,31 +136,8 @@ TEST(AffinityCpuCountTest, FollowsANarrowedMask) {
 
 // ---- DetectCpuBudget ----
 
-class FakeRoot {
- public:
-  FakeRoot() {
-    std::string tmpl = testing::TempDir() + "cpu_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) != nullptr) path_ = buf.data();
-  }
-  ~FakeRoot() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  void Write(const std::string& file, const std::string& contents) {
-    std::filesystem::path p = path_ + file;
-    std::filesystem::create_directories(p.parent_path());
-    std::ofstream(p) << contents;
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
 TEST(DetectCpuBudgetTest, ReadsTheQuotaUnderRoot) {
-  FakeRoot root;
+  ScratchDir root("cpu_test");
   ASSERT_FALSE(root.path().empty());
   root.Write("/proc/self/mountinfo",
              "25 24 0:24 / /sys/fs/cgroup rw shared:3 - cgroup2 cgroup2 rw,nsdelegate\n");
@@ -173,7 +151,7 @@ TEST(DetectCpuBudgetTest, ReadsTheQuotaUnderRoot) {
 }
 
 TEST(DetectCpuBudgetTest, NoCgroupMeansAffinity) {
-  FakeRoot root;
+  ScratchDir root("cpu_test");
   ASSERT_FALSE(root.path().empty());
   CpuBudget b = DetectCpuBudget(Environment({"COREFLOW_CORES=5"}), root.path());
   EXPECT_EQ(b.cgroup_quota, 0);

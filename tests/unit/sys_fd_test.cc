@@ -2,103 +2,25 @@
 
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <signal.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "test_util.h"
+
 namespace coreflow {
 namespace {
 
-// A scratch directory removed with its contents at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "fd_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
-  // Creates `name` holding `contents` and returns its path.
-  std::string Write(const std::string& name, const std::string& contents) {
-    std::string p = path_ + "/" + name;
-    UniqueFd fd(OpenForWriting(p));
-    EXPECT_TRUE(fd.valid()) << p;
-    EXPECT_EQ(WriteAll(fd.get(), contents), 0);
-    return p;
-  }
-
- private:
-  std::string path_;
-};
-
-// Everything readable from `fd` (from its current position) until end of file.
-std::string ReadToEnd(int fd) {
-  std::string out;
-  char buffer[65536];
-  for (;;) {
-    ssize_t n = ReadSome(fd, buffer, sizeof buffer);
-    if (n <= 0) {
-      EXPECT_EQ(n, 0) << ErrnoText(errno);
-      return out;
-    }
-    out.append(buffer, static_cast<size_t>(n));
-  }
-}
-
-// The contents of a file, read with pread so no file position matters.
-std::string FileContents(int fd) {
-  std::string out;
-  char buffer[65536];
-  off_t offset = 0;
-  for (;;) {
-    ssize_t n = pread(fd, buffer, sizeof buffer, offset);
-    if (n <= 0) return out;
-    out.append(buffer, static_cast<size_t>(n));
-    offset += n;
-  }
-}
-
-// A string of `size` bytes that is not periodic in any small power of two.
-std::string Pattern(size_t size) {
-  std::string s(size, '\0');
-  uint32_t x = 12345;
-  for (size_t i = 0; i < size; ++i) {
-    x = x * 1103515245u + 12345u;
-    s[i] = static_cast<char>('a' + (x >> 16) % 26);
-  }
-  return s;
-}
-
-// Ignores SIGPIPE for the lifetime of the object, so writes to a closed pipe fail with EPIPE.
-class IgnoreSigpipe {
- public:
-  IgnoreSigpipe() {
-    struct sigaction ignore {};
-    ignore.sa_handler = SIG_IGN;
-    sigaction(SIGPIPE, &ignore, &old_);
-  }
-  ~IgnoreSigpipe() { sigaction(SIGPIPE, &old_, nullptr); }
-
- private:
-  struct sigaction old_ {};
-};
+using testutil::FileContents;
+using testutil::IgnoreSigpipe;
+using testutil::Pattern;
+using testutil::ReadToEnd;
+using testutil::ScratchDir;
+using testutil::UmaskOverride;
 
 bool HasFdFlag(int fd, int flag) { return (fcntl(fd, F_GETFD) & flag) != 0; }
 bool HasStatusFlag(int fd, int flag) { return (fcntl(fd, F_GETFL) & flag) != 0; }
@@ -190,7 +112,7 @@ TEST(ReadSome, DistinguishesDataEndOfFileAndWouldBlock) {
 // ---- Files ----
 
 TEST(ReadSmallFile, ReadsWholeFileAndFailsOnMissingOne) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string contents = Pattern(10000);
   std::string path = dir.Write("f", contents);
   std::string out = "stale";
@@ -211,7 +133,7 @@ TEST(ReadSmallFile, ReadsProcFiles) {
 }
 
 TEST(ReadSmallFile, StopsAfterAboutOneMebibyte) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string contents = Pattern(3 << 20);
   std::string out;
   ASSERT_TRUE(ReadSmallFile(dir.Write("big", contents), &out));
@@ -221,16 +143,15 @@ TEST(ReadSmallFile, StopsAfterAboutOneMebibyte) {
 }
 
 TEST(OpenForWriting, CreatesTruncatesAppendsWithMode0644AndCloexec) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string path = dir.path() + "/f";
-  mode_t old_umask = umask(022);
   {
+    UmaskOverride mask(022);
     UniqueFd fd(OpenForWriting(path));
     ASSERT_TRUE(fd.valid());
     EXPECT_TRUE(HasFdFlag(fd.get(), FD_CLOEXEC));
     ASSERT_EQ(WriteAll(fd.get(), "hello world"), 0);
   }
-  umask(old_umask);
   struct stat st {};
   ASSERT_EQ(stat(path.c_str(), &st), 0);
   EXPECT_EQ(st.st_mode & 0777, 0644u);
@@ -255,7 +176,7 @@ TEST(OpenForWriting, CreatesTruncatesAppendsWithMode0644AndCloexec) {
 }
 
 TEST(OpenForReading, OpensWithCloexecOrFailsWithErrno) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   UniqueFd fd(OpenForReading(dir.Write("f", "x")));
   ASSERT_TRUE(fd.valid());
   EXPECT_TRUE(HasFdFlag(fd.get(), FD_CLOEXEC));
@@ -265,7 +186,7 @@ TEST(OpenForReading, OpensWithCloexecOrFailsWithErrno) {
 }
 
 TEST(IsRegularFile, TellsFilesFromPipesAndDevices) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   UniqueFd file(OpenForReading(dir.Write("f", "x")));
   UniqueFd r, w;
   ASSERT_EQ(MakePipe(&r, &w, false), 0);
@@ -342,7 +263,7 @@ TEST(MakePipe, ReplacesDescriptorsTheUniqueFdsHeld) {
 }
 
 TEST(SetNonBlocking, SetsTheFlagAndKeepsOthers) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   UniqueFd fd(OpenForWriting(dir.path() + "/f", /*append=*/true));
   ASSERT_TRUE(fd.valid());
   ASSERT_EQ(SetNonBlocking(fd.get()), 0);
@@ -412,7 +333,7 @@ int CountIn(ScratchDir& dir, const std::string& contents, char delimiter, uint64
 }
 
 TEST(CountRecords, CountsLinesWithAndWithoutTrailingDelimiter) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   uint64_t n = 99;
   ASSERT_EQ(CountIn(dir, "", '\n', &n), 0);
   EXPECT_EQ(n, 0u);
@@ -431,7 +352,7 @@ TEST(CountRecords, CountsLinesWithAndWithoutTrailingDelimiter) {
 }
 
 TEST(CountRecords, CountsAcrossBufferBoundaries) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string contents;
   for (int i = 0; i < 100000; ++i) contents += std::to_string(i) + "\n";
   ASSERT_GT(contents.size(), size_t{65536} * 5);
@@ -444,7 +365,7 @@ TEST(CountRecords, CountsAcrossBufferBoundaries) {
 }
 
 TEST(CountRecords, StartsAtTheCurrentOffsetAndLeavesItThere) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   UniqueFd fd(OpenForReading(dir.Write("f", "one\ntwo\nthree\nfour")));
   char buffer[4];
   ASSERT_EQ(ReadSome(fd.get(), buffer, 4), 4);  // "one\n" consumed
@@ -465,7 +386,7 @@ TEST(CountRecords, FailsOnAPipe) {
 // ---- TruncateFile / CopyFileToFd ----
 
 TEST(TruncateFile, CutsAndExtends) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string path = dir.Write("f", "0123456789");
   UniqueFd fd(open(path.c_str(), O_RDWR | O_CLOEXEC));
   ASSERT_TRUE(fd.valid());
@@ -479,7 +400,7 @@ TEST(TruncateFile, CutsAndExtends) {
 }
 
 TEST(CopyFileToFd, CopiesFromOffsetZeroToAFile) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string contents = Pattern((3 << 20) + 123);  // several sendfile chunks
   UniqueFd in(OpenForReading(dir.Write("in", contents)));
   ASSERT_EQ(lseek(in.get(), 0, SEEK_END), static_cast<off_t>(contents.size()));
@@ -492,7 +413,7 @@ TEST(CopyFileToFd, CopiesFromOffsetZeroToAFile) {
 }
 
 TEST(CopyFileToFd, FallsBackToReadWriteWhereSendfileRefuses) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string contents = Pattern(200000);
   UniqueFd in(OpenForReading(dir.Write("in", contents)));
   std::string out_path = dir.Write("out", "prefix:");
@@ -505,7 +426,7 @@ TEST(CopyFileToFd, FallsBackToReadWriteWhereSendfileRefuses) {
 }
 
 TEST(CopyFileToFd, CopiesIntoAPipe) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   std::string contents = Pattern(1 << 20);
   UniqueFd in(OpenForReading(dir.Write("in", contents)));
   UniqueFd r, w;
@@ -519,7 +440,7 @@ TEST(CopyFileToFd, CopiesIntoAPipe) {
 }
 
 TEST(CopyFileToFd, EmptyFileCopiesNothingAndErrorsAreReported) {
-  ScratchDir dir;
+  ScratchDir dir("fd_test");
   UniqueFd in(OpenForReading(dir.Write("in", "")));
   UniqueFd r, w;
   ASSERT_EQ(MakePipe(&r, &w, true), 0);

@@ -1,85 +1,25 @@
 #include "sys/fs.h"
 
-#include <dirent.h>
 #include <fcntl.h>
 #include <gtest/gtest.h>
-#include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <filesystem>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "sys/fd.h"
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
 
-// A scratch directory removed with its contents at the end of the test.
-class ScratchDir {
- public:
-  ScratchDir() {
-    std::string tmpl = testing::TempDir() + "fs_test.XXXXXX";
-    std::vector<char> buf(tmpl.begin(), tmpl.end());
-    buf.push_back('\0');
-    if (mkdtemp(buf.data()) == nullptr) {
-      ADD_FAILURE() << "mkdtemp failed";
-      return;
-    }
-    path_ = buf.data();
-  }
-  ~ScratchDir() {
-    std::error_code ec;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ec);
-  }
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-// Sets TMPDIR for the lifetime of the object.
-class TmpdirOverride {
- public:
-  explicit TmpdirOverride(const std::string& value) {
-    if (const char* old = getenv("TMPDIR")) old_ = old;
-    setenv("TMPDIR", value.c_str(), 1);
-  }
-  ~TmpdirOverride() {
-    if (old_) {
-      setenv("TMPDIR", old_->c_str(), 1);
-    } else {
-      unsetenv("TMPDIR");
-    }
-  }
-
- private:
-  std::optional<std::string> old_;
-};
-
-class UmaskOverride {
- public:
-  explicit UmaskOverride(mode_t mask) : old_(umask(mask)) {}
-  ~UmaskOverride() { umask(old_); }
-
- private:
-  mode_t old_;
-};
-
-std::vector<std::string> DirEntries(const std::string& path) {
-  std::vector<std::string> out;
-  DIR* dir = opendir(path.c_str());
-  if (dir == nullptr) return out;
-  while (dirent* e = readdir(dir)) {
-    std::string name = e->d_name;
-    if (name != "." && name != "..") out.push_back(name);
-  }
-  closedir(dir);
-  return out;
-}
+using testutil::DirEntries;
+using testutil::EnvOverride;
+using testutil::ScratchDir;
+using testutil::UmaskOverride;
 
 bool IsDir(const std::string& path) {
   struct stat st {};
@@ -94,7 +34,7 @@ void Touch(const std::string& path) {
 // ---- MakeDirs / PathExists ----
 
 TEST(MakeDirs, CreatesEveryMissingLevelWithMode0755) {
-  ScratchDir dir;
+  ScratchDir dir("fs_test");
   UmaskOverride mask(022);
   std::string deep = dir.path() + "/a/b/c/d";
   ASSERT_EQ(MakeDirs(deep), 0);
@@ -114,7 +54,7 @@ TEST(MakeDirs, CreatesEveryMissingLevelWithMode0755) {
 }
 
 TEST(MakeDirs, FailsWithEnotdirWhereAFileIsInTheWay) {
-  ScratchDir dir;
+  ScratchDir dir("fs_test");
   std::string file = dir.path() + "/file";
   Touch(file);
   EXPECT_EQ(MakeDirs(file), ENOTDIR);
@@ -124,7 +64,7 @@ TEST(MakeDirs, FailsWithEnotdirWhereAFileIsInTheWay) {
 
 TEST(MakeDirs, ReportsPermissionErrors) {
   if (geteuid() == 0) GTEST_SKIP() << "root may write anywhere";
-  ScratchDir dir;
+  ScratchDir dir("fs_test");
   std::string locked = dir.path() + "/locked";
   ASSERT_EQ(mkdir(locked.c_str(), 0500), 0);
   EXPECT_EQ(MakeDirs(locked + "/a/b"), EACCES);
@@ -132,7 +72,7 @@ TEST(MakeDirs, ReportsPermissionErrors) {
 }
 
 TEST(PathExists, FilesAndDirectoriesButNotMissingPaths) {
-  ScratchDir dir;
+  ScratchDir dir("fs_test");
   Touch(dir.path() + "/f");
   EXPECT_TRUE(PathExists(dir.path()));
   EXPECT_TRUE(PathExists(dir.path() + "/f"));
@@ -143,8 +83,8 @@ TEST(PathExists, FilesAndDirectoriesButNotMissingPaths) {
 // ---- PrivateTempDir ----
 
 TEST(PrivateTempDir, CreatesAPrivateDirectoryOnFirstUseAndRemovesIt) {
-  ScratchDir scratch;
-  TmpdirOverride tmpdir(scratch.path());
+  ScratchDir scratch("fs_test");
+  EnvOverride tmpdir("TMPDIR", scratch.path());
   std::string path;
   {
     PrivateTempDir temp;
@@ -165,8 +105,8 @@ TEST(PrivateTempDir, CreatesAPrivateDirectoryOnFirstUseAndRemovesIt) {
 }
 
 TEST(PrivateTempDir, AnonymousFilesAreUnlinkedReadWriteAndCloseOnExec) {
-  ScratchDir scratch;
-  TmpdirOverride tmpdir(scratch.path());
+  ScratchDir scratch("fs_test");
+  EnvOverride tmpdir("TMPDIR", scratch.path());
   PrivateTempDir temp;
   UniqueFd a(temp.CreateAnonymousFile());
   UniqueFd b(temp.CreateAnonymousFile());
@@ -192,8 +132,8 @@ TEST(PrivateTempDir, AnonymousFilesAreUnlinkedReadWriteAndCloseOnExec) {
 }
 
 TEST(PrivateTempDir, TheDirectoryIsRemovedEvenWhileFilesAreOpen) {
-  ScratchDir scratch;
-  TmpdirOverride tmpdir(scratch.path());
+  ScratchDir scratch("fs_test");
+  EnvOverride tmpdir("TMPDIR", scratch.path());
   UniqueFd fd;
   std::string path;
   {
@@ -207,10 +147,10 @@ TEST(PrivateTempDir, TheDirectoryIsRemovedEvenWhileFilesAreOpen) {
 }
 
 TEST(PrivateTempDir, FailsWithErrnoWhenTheDirectoryCannotBeCreated) {
-  ScratchDir scratch;
+  ScratchDir scratch("fs_test");
   std::string file = scratch.path() + "/file";
   Touch(file);
-  TmpdirOverride tmpdir(file + "/below");
+  EnvOverride tmpdir("TMPDIR", file + "/below");
   PrivateTempDir temp;
   errno = 0;
   EXPECT_EQ(temp.CreateAnonymousFile(), -1);
@@ -218,7 +158,7 @@ TEST(PrivateTempDir, FailsWithErrnoWhenTheDirectoryCannotBeCreated) {
   EXPECT_EQ(temp.path(), "");
 
   // Once TMPDIR is usable a later call succeeds.
-  TmpdirOverride fixed(scratch.path());
+  EnvOverride fixed("TMPDIR", scratch.path());
   UniqueFd fd(temp.CreateAnonymousFile());
   EXPECT_TRUE(fd.valid());
   EXPECT_EQ(temp.path().rfind(scratch.path() + "/coreflow.", 0), 0u);
@@ -226,24 +166,13 @@ TEST(PrivateTempDir, FailsWithErrnoWhenTheDirectoryCannotBeCreated) {
 
 TEST(PrivateTempDir, DefaultsToTmpWhenTmpdirIsUnsetOrEmpty) {
   for (bool empty : {false, true}) {
-    std::optional<std::string> old;
-    if (const char* v = getenv("TMPDIR")) old = v;
-    if (empty) {
-      setenv("TMPDIR", "", 1);
-    } else {
-      unsetenv("TMPDIR");
-    }
     std::string path;
     {
+      EnvOverride tmpdir("TMPDIR", empty ? std::optional<std::string>("") : std::nullopt);
       PrivateTempDir temp;
       UniqueFd fd(temp.CreateAnonymousFile());
       EXPECT_TRUE(fd.valid());
       path = temp.path();
-    }
-    if (old) {
-      setenv("TMPDIR", old->c_str(), 1);
-    } else {
-      unsetenv("TMPDIR");
     }
     EXPECT_EQ(path.rfind("/tmp/coreflow.", 0), 0u) << path;
     EXPECT_FALSE(PathExists(path));
@@ -251,8 +180,8 @@ TEST(PrivateTempDir, DefaultsToTmpWhenTmpdirIsUnsetOrEmpty) {
 }
 
 TEST(PrivateTempDir, DestroyingAnUnusedOneTouchesNothing) {
-  ScratchDir scratch;
-  TmpdirOverride tmpdir(scratch.path());
+  ScratchDir scratch("fs_test");
+  EnvOverride tmpdir("TMPDIR", scratch.path());
   { PrivateTempDir temp; }
   EXPECT_TRUE(DirEntries(scratch.path()).empty());
   EXPECT_TRUE(IsDir(scratch.path()));

@@ -5,41 +5,17 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include "test_util.h"
+
 namespace coreflow {
 namespace {
 
-bool IsBlocked(int sig) {
-  sigset_t current;
-  sigprocmask(SIG_BLOCK, nullptr, &current);
-  return sigismember(&current, sig) == 1;
-}
-
-sighandler_t Disposition(int sig) {
-  struct sigaction current {};
-  sigaction(sig, nullptr, &current);
-  return current.sa_handler;
-}
+using testutil::BlockSignals;
+using testutil::Disposition;
+using testutil::IsBlocked;
+using testutil::SignalStateGuard;
 
 void Handler(int) {}
-
-// Starts a test with no signal blocked; puts the mask and the SIGPIPE disposition back at its end.
-class SignalStateGuard {
- public:
-  SignalStateGuard() {
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, &mask_);
-    sigaction(SIGPIPE, nullptr, &pipe_);
-  }
-  ~SignalStateGuard() {
-    sigaction(SIGPIPE, &pipe_, nullptr);
-    sigprocmask(SIG_SETMASK, &mask_, nullptr);
-  }
-
- private:
-  sigset_t mask_{};
-  struct sigaction pipe_ {};
-};
 
 TEST(TerminationSignals, BlocksTerminationSignalsAndIgnoresSigpipe) {
   SignalStateGuard guard;
@@ -77,11 +53,7 @@ TEST(TerminationSignals, ARaisedSignalIsReadFromTheDescriptor) {
 TEST(TerminationSignals, RestorePutsTheMaskAndSigpipeBack) {
   SignalStateGuard guard;
   // A state of our own before Install: SIGUSR1 and SIGHUP blocked, a SIGPIPE handler.
-  sigset_t pre;
-  sigemptyset(&pre);
-  sigaddset(&pre, SIGUSR1);
-  sigaddset(&pre, SIGHUP);
-  sigprocmask(SIG_BLOCK, &pre, nullptr);
+  BlockSignals({SIGUSR1, SIGHUP});
   struct sigaction handler {};
   handler.sa_handler = Handler;
   sigaction(SIGPIPE, &handler, nullptr);
@@ -115,10 +87,7 @@ TEST(TerminationSignals, DestructorRestores) {
 
 TEST(TerminationSignals, RestoreWithoutInstallDoesNothing) {
   SignalStateGuard guard;
-  sigset_t pre;
-  sigemptyset(&pre);
-  sigaddset(&pre, SIGTERM);
-  sigprocmask(SIG_BLOCK, &pre, nullptr);
+  BlockSignals({SIGTERM});
   {
     TerminationSignals signals;
     signals.Restore();
