@@ -1,9 +1,10 @@
 # Thin wrapper over CMake presets. The two quick-start commands are `make demo` and `make check`.
 JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); echo $$n)
 CTEST_ARGS ?=
+FUZZ_SECONDS ?= 600
 
 .PHONY: all deps build release asan tsan check check-release check-asan check-tsan demo bench \
-        format clean
+        fuzz check-fuzz format clean
 
 all: build
 
@@ -27,7 +28,7 @@ tsan: deps
 	cmake --build --preset tsan -j $(JOBS)
 
 # Every test on the optimized build, then unit and end-to-end tests under ASan+UBSan.
-check: check-release check-asan
+check: check-release check-asan check-fuzz
 
 check-release: release
 	ctest --preset release -j $(JOBS) $(CTEST_ARGS)
@@ -38,6 +39,13 @@ check-asan: asan
 
 check-tsan: tsan
 	ctest --preset tsan -j $(JOBS) -L unit $(CTEST_ARGS)
+
+# libFuzzer targets under ASan+UBSan, FUZZ_SECONDS each (FUZZ_SEED picks the seed, default 1).
+fuzz: deps
+	JOBS=$(JOBS) ./scripts/fuzz.sh $(FUZZ_SECONDS)
+
+check-fuzz: deps
+	JOBS=$(JOBS) ./scripts/fuzz.sh 60
 
 demo: deps
 	cmake --preset release >/dev/null

@@ -17,5 +17,7 @@ inline uint64_t Fnv1a64(std::string_view data, uint64_t seed = 14695981039346656
 }
 
 std::string HexDigits(uint64_t value);  // 16 lowercase hex digits
+// Reads 1 to 16 lowercase hex digits back; false on anything else.
+bool ParseHexDigits(std::string_view text, uint64_t* out);
 
 }  // namespace coreflow

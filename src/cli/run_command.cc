@@ -4,14 +4,18 @@
 
 #include <fmt/format.h>
 
+#include "base/hash.h"
 #include "base/parse.h"
 #include "cli/argv_split.h"
 #include "engine/engine.h"
 #include "engine/resources.h"
 #include "exec/process_runner.h"
-#include "journal/joblog.h"
+#include "journal/resume.h"
+#include "journal/writer.h"
 #include "report/progress.h"
+#include "sys/clock.h"
 #include "sys/cpu.h"
+#include "sys/fault.h"
 #include "sys/fd.h"
 #include "sys/process.h"
 
@@ -84,12 +88,34 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   run->add_option("--retries", f->retries,
                   "Run a failing task up to N times in all (0: until it succeeds)")
       ->check(CLI::Range(0, 1'000'000));
+  run->add_option("--retry-delay", f->retry_delay,
+                  "Wait this long before retrying a failed task, twice as long before each "
+                  "further try: 1s, 500ms, 2m")
+      ->check(kNotEmpty);
+  run->add_flag("--no-retry-timeouts", f->no_retry_timeouts,
+                "Do not retry a task killed by --timeout (it would likely time out again)");
   run->add_option("--halt,--halt-on-error", f->halt,
                   "When to stop early: never, soon,fail=N, now,fail=N, soon,fail=N%, "
                   "now,success=N, soon,done=N (default never)");
-  run->add_option("--joblog", f->joblog,
-                  "Write GNU parallel's job log (9 tab-separated columns) to FILE; - for stdout")
+  run->add_option(
+         "--joblog", f->joblog,
+         "Record every task in the journal FILE: GNU parallel's 9 joblog columns, then key, "
+         "attempt, CPU, memory, slot and outcome (see docs/journal.md); - for stdout")
       ->check(kNotEmpty);
+  run->add_flag("--resume", f->resume,
+                "Skip the tasks the --joblog journal records as finished; run the rest");
+  run->add_flag("--resume-failed", f->resume_failed,
+                "Like --resume, but also run again the tasks that failed");
+  // One path per --outputs: a vector option would otherwise swallow the command words after it.
+  run->add_option("--outputs", f->outputs,
+                  "A file each task writes, e.g. 'out/{/.}.tsv' (repeat for more): a task whose "
+                  "outputs all exist is skipped, one that leaves one missing has failed, and a "
+                  "failed attempt's outputs are removed")
+      ->allow_extra_args(false)
+      ->check(kNotEmpty);
+  run->add_flag("--clobber", f->clobber, "Run tasks even when their --outputs exist");
+  run->add_flag("--keep-failed-outputs", f->keep_failed_outputs,
+                "Move a failed attempt's --outputs to NAME.failed instead of removing them");
   run->add_flag("--dry-run", f->dry_run, "Print the commands instead of running them");
   run->add_option("--results,--res", f->results,
                   "Save each task's stdout, stderr, seq and exit status under DIR/1/VALUE/... "
@@ -205,6 +231,19 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
     return false;
   }
   if (f.retries >= 0) s.max_attempts = f.retries;
+  if (!f.retry_delay.empty() && !ParseDuration(f.retry_delay, &s.retry_delay, err)) {
+    *err = "--retry-delay: " + *err;
+    return false;
+  }
+  s.retry_timeouts = !f.no_retry_timeouts;
+  if ((f.resume || f.resume_failed) && (f.joblog.empty() || f.joblog == "-")) {
+    *err = "--resume needs --joblog FILE: the journal of the run to resume";
+    return false;
+  }
+  config.outputs = f.outputs;
+  config.clobber = f.clobber;
+  config.keep_failed_outputs = f.keep_failed_outputs;
+  config.rerun_failed = f.resume_failed;
   if (!ParseHaltPolicy(f.halt, &s.halt, err)) return false;
   s.read_all_inputs = s.halt.percent > 0;
   s.keep_order = f.keep_order;
@@ -227,6 +266,25 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   return true;
 }
 
+// Starts the journal, or with --resume continues the one there after reading what it finished.
+bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
+                 ResumeIndex* resume, std::string* err) {
+  uint64_t template_hash = Fnv1a64(template_text);
+  if (f.resume || f.resume_failed) {
+    if (!resume->Load(f.joblog, err)) return false;
+    if (resume->exists()) {
+      if (resume->info().template_hash != template_hash) {
+        Warn(fmt::format(
+            "'{}' was written for the command '{}'; tasks are matched by command and inputs, so "
+            "tasks of that command are not skipped",
+            f.joblog, resume->info().template_text));
+      }
+      return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
+    }
+  }
+  return journal->Create(f.joblog, STDOUT_FILENO, template_hash, template_text, err);
+}
+
 void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
   SelfUsage self = GetSelfUsage();
   RunTotals t = engine.totals();
@@ -246,16 +304,23 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   RunPlan plan;
   if (!BuildRunPlan(f, rest, &plan, &err)) return UsageError(err);
 
+  if (const char* faults = getenv("COREFLOW_FAULTS"); faults != nullptr && *faults != '\0') {
+    if (!ConfigureFaults(faults, &err)) return UsageError("COREFLOW_FAULTS: " + err);
+  }
   ProcessRunner runner;
   Engine engine(std::move(plan.config), &runner);
   if (!engine.Prepare(&err)) return UsageError(err);
   std::string warning = OversubscriptionWarning(plan.resources, plan.cpus);
   if (!warning.empty() && !f.dry_run) Warn(warning);
 
-  JobLog joblog;
+  JournalWriter journal;
+  ResumeIndex resume;
   if (!f.joblog.empty() && !f.dry_run) {
-    if (!joblog.Open(f.joblog, STDOUT_FILENO, &err)) return UsageError(err);
-    engine.AddObserver(&joblog);
+    if (!OpenJournal(f, engine.command_template().text, &journal, &resume, &err)) {
+      return UsageError(err);
+    }
+    engine.SetJournal(&journal);
+    if (resume.exists()) engine.SetResume(&resume);
   }
   std::unique_ptr<ProgressDisplay> progress;
   if (f.progress && !f.no_progress && !f.dry_run) {
@@ -271,10 +336,14 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   int status = engine.Run(&err);
   if (!err.empty()) fmt::print(stderr, "coreflow: error: {}\n", err);
   if (f.stats) PrintStats(engine, f.dry_run, runner.Now() - started);
-  if (joblog.error() != 0) {
-    fmt::print(stderr, "coreflow: error: cannot write joblog '{}': {}\n", f.joblog,
-               ErrnoText(joblog.error()));
-    if (status == 0) status = 255;
+  if (engine.resumed() > 0) {
+    fmt::print(stderr, "coreflow: resumed: skipped {} task{} that '{}' records as finished\n",
+               engine.resumed(), engine.resumed() == 1 ? "" : "s", f.joblog);
+  }
+  uint64_t have_outputs = engine.totals().skipped - engine.resumed();
+  if (have_outputs > 0) {
+    fmt::print(stderr, "coreflow: skipped {} task{} whose outputs exist (--clobber runs them)\n",
+               have_outputs, have_outputs == 1 ? "" : "s");
   }
   return status;
 }

@@ -16,7 +16,14 @@ struct RunFlags {
   std::string term_grace = "2s";
   int retries = -1;  // -1: not given
   std::string halt = "never";
+  std::string retry_delay;
+  bool no_retry_timeouts = false;
   std::string joblog;
+  bool resume = false;
+  bool resume_failed = false;
+  std::vector<std::string> outputs;
+  bool clobber = false;
+  bool keep_failed_outputs = false;
   bool dry_run = false;
   std::string results;
   bool line_buffer = false;

@@ -56,6 +56,14 @@ Engine::~Engine() = default;
 bool Engine::Prepare(std::string* err) {
   int num_sources = static_cast<int>(config_.sources.size());
   if (!ParseTemplate(config_.command_text, num_sources, &template_, err)) return false;
+  for (const std::string& text : config_.outputs) {
+    std::vector<Piece> pieces;
+    if (!ParsePathTemplate(text, num_sources, &pieces, err)) {
+      *err = "--outputs: " + *err;
+      return false;
+    }
+    output_templates_.push_back(std::move(pieces));
+  }
   if (!inputs_.Open(config_.sources, config_.delimiter, err)) return false;
   Environment env = config_.environment;
   thread_variables_ =
@@ -69,6 +77,11 @@ void Engine::AddObserver(RunObserver* observer) {
   wants_command_line_ = wants_command_line_ || observer->WantsCommandLine();
 }
 
+void Engine::SetJournal(JournalWriter* journal) {
+  journal_ = journal;
+  wants_command_line_ = true;
+}
+
 RunTotals Engine::Totals() const {
   const SchedulerCounts& c = scheduler_.counts();
   RunTotals t;
@@ -80,6 +93,7 @@ RunTotals Engine::Totals() const {
   }
   t.succeeded = c.succeeded;
   t.failed = c.failed;
+  t.skipped = c.skipped;
   t.running = c.running;
   t.elapsed = now_ - start_;
   return t;
@@ -134,8 +148,16 @@ int Engine::Run(std::string* err) {
     now_ = runner_->Now();
     for (RunnerEvent& ev : events) OnRunnerEvent(ev);
     FeedInputs();
+    Tick();
   }
   runner_->EndStragglers(interrupts_ > 1 ? 0 : config_.schedule.term_grace);
+  if (journal_ != nullptr) {
+    runner_->ArmTick(0);
+    if (int e = journal_->Close(); e != 0 && error_.empty()) {
+      error_ = fmt::format("cannot write journal '{}': {}", journal_->path(), ErrnoText(e));
+      exit_status_ = 255;
+    }
+  }
   RunTotals totals = Totals();
   for (RunObserver* o : observers_) o->OnRunFinished(totals, exit_status_);
   if (!error_.empty()) {
@@ -156,7 +178,7 @@ void Engine::FeedInputs() {
         TaskState& t = tasks_[seq];
         t.input.seq = seq;
         t.input.items.push_back(std::move(tuple_));
-        Dispatch(ev::TaskQueued{seq});
+        if (Admit(seq, t)) Dispatch(ev::TaskQueued{seq});
         break;
       }
       case ReadStatus::kWouldBlock:
@@ -173,6 +195,112 @@ void Engine::FeedInputs() {
         Dispatch(ev::InputsEnded{});
         break;
     }
+  }
+}
+
+bool Engine::Admit(uint64_t seq, TaskState& t) {
+  if (journal_ == nullptr && resume_ == nullptr && output_templates_.empty()) return true;
+  t.key = TaskKey(template_.text, t.input);
+  if (resume_ != nullptr) {
+    switch (resume_->Decide(t.key, config_.rerun_failed)) {
+      case ResumeIndex::Decision::kSkip:
+        ++resumed_;
+        Dispatch(ev::TaskSkipped{seq});  // may release (and erase) the task: do not touch t
+        return false;
+      case ResumeIndex::Decision::kRunAfterCut:
+        t.cut_short = true;
+        break;
+      case ResumeIndex::Decision::kRun:
+        break;
+    }
+  }
+  if (output_templates_.empty()) return true;
+  for (const auto& pieces : output_templates_) t.outputs.push_back(ExpandPath(pieces, t.input));
+  // Outputs left by an attempt that was cut short may be partial: that task runs again.
+  if (config_.clobber || t.cut_short) return true;
+  for (const std::string& path : t.outputs) {
+    if (!output_index_.Exists(path)) return true;
+  }
+  RecordSkip(seq, t);
+  Dispatch(ev::TaskSkipped{seq});
+  return false;
+}
+
+void Engine::RecordSkip(uint64_t seq, TaskState& t) {
+  if (journal_ == nullptr) return;
+  JournalRecord r;
+  r.seq = seq;
+  r.start_wall = RealtimeNow();
+  r.command = ExpandCommandLine(template_, t.input, 0);
+  r.key = t.key;
+  r.attempt = 1;
+  r.outcome = AttemptOutcome::kSkipped;
+  if (int e = journal_->RecordAttempt(r, now_)) OnJournalError(e);
+}
+
+void Engine::DiscardOutputs(TaskState& t, bool only_changed) {
+  for (size_t i = 0; i < t.outputs.size(); ++i) {
+    const std::string& path = t.outputs[i];
+    FileIdentity now = StatFile(path);
+    if (!now.exists) continue;
+    // What was there before the attempt and is untouched is not the attempt's doing.
+    if (only_changed && i < t.before.size() && t.before[i] == now) continue;
+    int e = config_.keep_failed_outputs ? MovePath(path, path + ".failed") : RemoveFile(path);
+    if (e != 0) {
+      Say(fmt::format("coreflow: warning: cannot {} partial output '{}': {}\n",
+                      config_.keep_failed_outputs ? "move aside" : "remove", path, ErrnoText(e)));
+    }
+  }
+}
+
+void Engine::CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome) {
+  for (const std::string& path : t.outputs) {
+    if (StatFile(path).exists) continue;
+    outcome->missing_output = true;
+    t.error +=
+        fmt::format("coreflow: task {} exited 0 but did not write its output '{}'\n", seq, path);
+  }
+}
+
+void Engine::Journal(const TaskState& t, const act::TaskFinished& a,
+                     const std::string& command_line) {
+  JournalRecord r;
+  r.seq = a.seq;
+  r.start_wall = t.started_wall;
+  r.runtime = t.ended - t.started;
+  r.receive = t.out_bytes;
+  r.exitval = a.outcome.timed_out ? -1 : a.outcome.exit_code;
+  r.signal = a.outcome.signal;
+  r.command = command_line;
+  r.key = t.key;
+  r.attempt = a.attempt;
+  r.user_cpu = ToNanos(t.usage.ru_utime);
+  r.sys_cpu = ToNanos(t.usage.ru_stime);
+  r.max_rss_kib = t.usage.ru_maxrss;
+  r.slot = t.slot;
+  r.outcome = ClassifyOutcome(a.outcome, t.could_not_execute);
+  // A task coreflow stopped did not finish: a resumed run does it again.
+  r.final = a.final && r.outcome != AttemptOutcome::kInterrupted;
+  if (int e = journal_->RecordAttempt(r, now_)) OnJournalError(e);
+}
+
+void Engine::OnJournalError(int e) {
+  Drain(fmt::format(
+      "cannot write journal '{}': {}; no new tasks were started; when this is fixed, run the "
+      "same command with --resume to do the rest",
+      journal_->path(), ErrnoText(e)));
+}
+
+void Engine::Tick() {
+  if (journal_ == nullptr) return;
+  Nanos due = journal_->SyncDue();
+  if (due != 0 && now_ >= due) {
+    if (int e = journal_->Sync(now_)) OnJournalError(e);
+    due = journal_->SyncDue();
+  }
+  if (due != armed_tick_) {
+    armed_tick_ = due;
+    runner_->ArmTick(due);
   }
 }
 
@@ -219,6 +347,18 @@ void Engine::StartTask(const act::StartTask& a) {
   t.started_wall = RealtimeNow();
   ExpandCommand(template_, t.input, a.slot, &command_);
   task_env_->SetTask(a.seq, a.slot);
+  if (journal_ != nullptr) {
+    if (int e = journal_->RecordStart(StartMark{t.key, a.attempt, a.seq}, now_)) {
+      OnJournalError(e);
+      Dispatch(ev::StartDeferred{a.seq});
+      return;
+    }
+  }
+  if (!t.outputs.empty()) {
+    if (t.cut_short && a.attempt == 1) DiscardOutputs(t, /*only_changed=*/false);
+    t.before.clear();
+    for (const std::string& path : t.outputs) t.before.push_back(StatFile(path));
+  }
   LaunchSpec spec;
   spec.command = &command_;
   spec.envp = task_env_->envp();
@@ -234,6 +374,7 @@ void Engine::StartTask(const act::StartTask& a) {
   }
   // The command cannot be executed at all: the task fails as a shell would report it.
   t.error = SpawnErrorMessage(command_.argv[0], e);
+  t.could_not_execute = true;
   t.ended = t.started;
   Outcome o;
   o.exit_code = e == ENOENT ? 127 : 126;
@@ -253,13 +394,16 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
         OnOutput(t, 1, "", true);
         OnOutput(t, 2, "", true);
       }
-      if (t.output && t.output->spill_error != 0 && error_.empty()) {
-        Say(fmt::format(
-            "coreflow: warning: cannot spill task output to a temporary file ({}); keeping it "
-            "in memory\n",
+      if (t.output && t.output->spill_error != 0) {
+        // The output is kept whole in memory, but the disk is full: start nothing more.
+        Drain(fmt::format(
+            "cannot spill task output to a temporary file: {}; the output was kept in memory, "
+            "no new tasks were started (set TMPDIR to a file system with space)",
             ErrnoText(t.output->spill_error)));
       }
-      Dispatch(ev::TaskExited{ev.handle, OutcomeFromWaitStatus(ev.wait_status)});
+      Outcome outcome = OutcomeFromWaitStatus(ev.wait_status);
+      if (outcome.ok() && !t.outputs.empty()) CheckOutputs(ev.handle, t, &outcome);
+      Dispatch(ev::TaskExited{ev.handle, outcome});
       break;
     }
     case RunnerEvent::Kind::kOutput: {
@@ -280,6 +424,9 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
     }
     case RunnerEvent::Kind::kTimer:
       Dispatch(ev::TimerFired{});
+      break;
+    case RunnerEvent::Kind::kTick:
+      armed_tick_ = 0;
       break;
     case RunnerEvent::Kind::kInputReady:
       input_blocked_ = false;
@@ -351,12 +498,22 @@ void Engine::Fail(const std::string& message) {
   Dispatch(ev::Abort{});
 }
 
+void Engine::Drain(const std::string& message) {
+  if (!error_.empty()) return;
+  error_ = message;
+  Dispatch(ev::Drain{});
+}
+
 void Engine::FinishTask(const act::TaskFinished& a) {
   TaskState& t = tasks_.at(a.seq);
   if (t.output) {
     t.out_bytes = t.output->out.size();
     t.err_bytes = t.output->err.size();
   }
+  if (!t.outputs.empty() && !a.outcome.ok()) DiscardOutputs(t, /*only_changed=*/true);
+  std::string command_line;
+  if (wants_command_line_) command_line = ExpandCommandLine(template_, t.input, t.slot);
+  if (journal_ != nullptr) Journal(t, a, command_line);
   if (!observers_.empty()) {
     TaskRecord r;
     r.seq = a.seq;
@@ -373,7 +530,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     r.out_bytes = t.out_bytes;
     r.err_bytes = t.err_bytes;
     r.error = t.error;
-    if (wants_command_line_) r.command_line = ExpandCommandLine(template_, t.input, t.slot);
+    r.command_line = command_line;
     RunTotals totals = Totals();
     for (RunObserver* o : observers_) o->OnTaskFinished(r, totals);
   }
@@ -381,6 +538,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     // GNU parallel shows only the output of the attempt that counts.
     t.output.reset();
     t.error.clear();
+    t.could_not_execute = false;
     t.out_bytes = t.err_bytes = 0;
     t.usage = rusage{};
     return;

@@ -11,9 +11,12 @@
 #include "engine/thread_env.h"
 #include "exec/runner.h"
 #include "inputs/combine.h"
+#include "journal/resume.h"
+#include "journal/writer.h"
 #include "plan/template.h"
 #include "report/observer.h"
 #include "schedule/scheduler.h"
+#include "sys/file_state.h"
 
 namespace coreflow {
 
@@ -27,8 +30,12 @@ struct RunConfig {
   bool threads_explicit = false;  // -t given: override the user's exported thread variables
   OutputMode output = OutputMode::kGroup;
   bool dry_run = false;
-  std::string results_dir;  // --results: task output goes to files there instead of stdout
-  Environment environment;  // what tasks inherit; thread variables are added to it
+  std::string results_dir;           // --results: task output goes to files there instead of stdout
+  std::vector<std::string> outputs;  // --outputs: path templates of the files a task writes
+  bool clobber = false;              // run tasks even when their outputs exist
+  bool keep_failed_outputs = false;  // move a failed attempt's outputs aside, not delete them
+  bool rerun_failed = false;         // --resume-failed: a failed task in the journal runs again
+  Environment environment;           // what tasks inherit; thread variables are added to it
   int stdout_fd = 1;
   int stderr_fd = 2;
 };
@@ -43,12 +50,17 @@ class Engine {
   // Parses the template and opens the inputs. Usage errors surface here, before any task.
   bool Prepare(std::string* err);
   void AddObserver(RunObserver* observer);
+  // Every attempt is recorded there (and every start, so a crash shows what was cut short).
+  void SetJournal(JournalWriter* journal);
+  // What an earlier run finished: those tasks are skipped (--resume).
+  void SetResume(const ResumeIndex* index) { resume_ = index; }
   // Runs every task. Returns GNU parallel's exit status; *err holds a message for 255.
   int Run(std::string* err);
 
   const CommandTemplate& command_template() const { return template_; }
   RunTotals totals() const { return Totals(); }
   uint64_t dry_run_count() const { return dry_run_count_; }
+  uint64_t resumed() const { return resumed_; }  // tasks skipped as finished in the journal
   const std::vector<ThreadVariable>& thread_variables() const { return thread_variables_; }
 
  private:
@@ -65,11 +77,23 @@ class Engine {
     uint64_t err_bytes = 0;
     std::string partial[2];  // --line-buffer: an unfinished line of stdout, stderr
     std::string held[2];     // --line-buffer -k: whole lines waiting for earlier tasks
-    std::string error;       // why it could not be executed
+    std::string error;       // why it could not be executed, or lacks an output
+    bool could_not_execute = false;
+    uint64_t key = 0;                  // TaskKey, when a journal or outputs need it
+    bool cut_short = false;            // the journal shows an attempt that never finished
+    std::vector<std::string> outputs;  // declared output paths
+    std::vector<FileIdentity> before;  // what was at those paths when the attempt started
   };
 
   int DryRun(std::string* err);
   void FeedInputs();
+  bool Admit(uint64_t seq, TaskState& t);  // false when the task is skipped
+  void RecordSkip(uint64_t seq, TaskState& t);
+  void CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome);
+  void DiscardOutputs(TaskState& t, bool only_changed);
+  void Journal(const TaskState& t, const act::TaskFinished& a, const std::string& command_line);
+  void OnJournalError(int e);
+  void Tick();
   void Dispatch(const Event& event);
   void Execute(const Action& action);
   void StartTask(const act::StartTask& a);
@@ -84,6 +108,7 @@ class Engine {
   void OutputBegin();
   void OutputEnd();
   void Fail(const std::string& message);
+  void Drain(const std::string& message);  // no new tasks; running ones finish
   RunTotals Totals() const;
 
   RunConfig config_;
@@ -94,6 +119,12 @@ class Engine {
   std::vector<ThreadVariable> thread_variables_;
   std::unique_ptr<TaskEnvironment> task_env_;
   std::vector<RunObserver*> observers_;
+  JournalWriter* journal_ = nullptr;
+  const ResumeIndex* resume_ = nullptr;
+  std::vector<std::vector<Piece>> output_templates_;
+  DirectoryIndex output_index_;
+  uint64_t resumed_ = 0;
+  Nanos armed_tick_ = 0;
   bool wants_command_line_ = false;
 
   std::unordered_map<uint64_t, TaskState> tasks_;

@@ -4,7 +4,17 @@
 
 #include <cerrno>
 
+#include "sys/fault.h"
+
 namespace coreflow {
+namespace {
+
+int WriteSpill(int fd, std::string_view data) {
+  if (int e = InjectedFault(FaultSite::kSpillWrite)) return e;
+  return WriteAll(fd, data.data(), data.size());
+}
+
+}  // namespace
 
 int OutputBuffer::Append(std::string_view data) {
   size_ += data.size();
@@ -14,7 +24,7 @@ int OutputBuffer::Append(std::string_view data) {
   }
   if (!spill_.valid() && memory_.size() + data.size() > memory_limit_ && spill_dir_ != nullptr) {
     UniqueFd fd(spill_dir_->CreateAnonymousFile());
-    int e = fd.valid() ? WriteAll(fd.get(), memory_) : errno;
+    int e = fd.valid() ? WriteSpill(fd.get(), memory_) : errno;
     if (e != 0) {
       spill_failed_ = true;  // do not try again for every chunk
       memory_.append(data);
@@ -29,7 +39,7 @@ int OutputBuffer::Append(std::string_view data) {
     memory_.append(data);
     return 0;
   }
-  int e = WriteAll(spill_.get(), data.data(), data.size());
+  int e = WriteSpill(spill_.get(), data);
   if (e == 0) {
     spill_bytes_ += data.size();
     return 0;

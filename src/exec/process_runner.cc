@@ -11,6 +11,7 @@
 #include <fmt/format.h>
 
 #include "sys/clock.h"
+#include "sys/fault.h"
 #include "sys/process.h"
 
 namespace coreflow {
@@ -23,7 +24,8 @@ enum TokenKind : uint64_t {
   kStderr = 3,
   kSignals = 4,
   kTimer = 5,
-  kInput = 6
+  kInput = 6,
+  kTick = 7
 };
 constexpr int kKindShift = 56;
 constexpr uint64_t kHandleMask = (uint64_t{1} << kKindShift) - 1;
@@ -48,7 +50,9 @@ bool ProcessRunner::Init(std::string* err) {
   if (int e = poller_.Init()) return fail("epoll_create1", e);
   if (int e = timer_.Init()) return fail("timerfd_create", e);
   if (int e = signals_.Install()) return fail("signalfd", e);
+  if (int e = tick_.Init()) return fail("timerfd_create", e);
   if (int e = poller_.Add(timer_.fd(), EPOLLIN, Token(kTimer))) return fail("epoll_ctl", e);
+  if (int e = poller_.Add(tick_.fd(), EPOLLIN, Token(kTick))) return fail("epoll_ctl", e);
   if (int e = poller_.Add(signals_.fd(), EPOLLIN, Token(kSignals))) return fail("epoll_ctl", e);
   // With 0, 1 or 2 closed, a pipe could land there and be clobbered by the child's dup2s.
   if (int e = EnsureStandardFdsOpen()) return fail("/dev/null", e);
@@ -65,6 +69,7 @@ bool ProcessRunner::Init(std::string* err) {
 }
 
 int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
+  if (int e = InjectedFault(FaultSite::kSpawn)) return e;
   Proc p;
   p.mode = spec.output;
   if (spec.output != OutputMode::kUngroup) {
@@ -120,6 +125,8 @@ void ProcessRunner::Signal(uint64_t handle, int signal) {
 
 void ProcessRunner::ArmTimer(Nanos at) { timer_.ArmAt(at); }
 
+void ProcessRunner::ArmTick(Nanos at) { tick_.ArmAt(at); }
+
 void ProcessRunner::WatchInput(int fd) {
   // Re-arm a descriptor watched before (one-shot), else add it. Linked sources that are pipes
   // take turns here, so "before" is not just the last call; and a closed descriptor has left
@@ -171,6 +178,13 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
         timer_.Acknowledge();
         RunnerEvent ev;
         ev.kind = RunnerEvent::Kind::kTimer;
+        events->push_back(std::move(ev));
+        break;
+      }
+      case kTick: {
+        tick_.Acknowledge();
+        RunnerEvent ev;
+        ev.kind = RunnerEvent::Kind::kTick;
         events->push_back(std::move(ev));
         break;
       }

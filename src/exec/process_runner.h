@@ -33,6 +33,7 @@ class ProcessRunner : public Runner {
   int Start(uint64_t handle, const LaunchSpec& spec) override;
   void Signal(uint64_t handle, int signal) override;
   void ArmTimer(Nanos at) override;
+  void ArmTick(Nanos at) override;
   void WatchInput(int fd) override;
   bool Wait(std::vector<RunnerEvent>* events, std::string* err) override;
   Nanos Now() override;
@@ -63,6 +64,7 @@ class ProcessRunner : public Runner {
 
   Poller poller_;
   DeadlineTimer timer_;
+  DeadlineTimer tick_;
   TerminationSignals signals_;
   UniqueFd dev_null_;
   PrivateTempDir spill_dir_;

@@ -34,7 +34,7 @@ struct CapturedOutput {
 };
 
 struct RunnerEvent {
-  enum class Kind { kExited, kOutput, kSignal, kTimer, kInputReady };
+  enum class Kind { kExited, kOutput, kSignal, kTimer, kTick, kInputReady };
   Kind kind = Kind::kTimer;
   uint64_t handle = 0;                     // kExited, kOutput: the handle given to Start()
   int wait_status = 0;                     // kExited: as from wait(2)
@@ -58,6 +58,9 @@ class Runner {
   virtual void Signal(uint64_t handle, int signal) = 0;
   // Wakes Wait() with a kTimer event at monotonic time `at` (0 disarms).
   virtual void ArmTimer(Nanos at) = 0;
+  // Wakes Wait() with a kTick event at `at` (0 disarms): the engine's own housekeeping, such
+  // as syncing the journal, kept apart from the scheduler's timer.
+  virtual void ArmTick(Nanos at) = 0;
   // Wakes Wait() with kInputReady once `fd` is readable.
   virtual void WatchInput(int fd) = 0;
   // Blocks until something happens and appends what did. False with *err on a fatal error.

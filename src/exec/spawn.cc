@@ -2,7 +2,9 @@
 
 #include <fcntl.h>
 #include <sched.h>
+#include <signal.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -16,6 +18,7 @@ namespace {
 
 struct ChildContext {
   const SpawnRequest* request;
+  pid_t parent;
   const int* reset_signals;
   size_t num_reset_signals;
   volatile int exec_errno;  // written by the child, read by the parent once it resumes
@@ -41,6 +44,10 @@ int ChildMain(void* arg) {
   sigset_t empty;
   sigemptyset(&empty);
   if (r.nofile != nullptr) ::setrlimit(RLIMIT_NOFILE, r.nofile);
+  // If coreflow itself is killed (SIGKILL, OOM), its tasks die with it instead of running on
+  // unwatched and racing a resumed run.
+  // If it died before that, the signal will never come: end here.
+  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != ctx->parent) ::_exit(127);
   if (::setpgid(0, 0) != 0 || !RedirectInChild(r.stdin_fd, STDIN_FILENO) ||
       !RedirectInChild(r.stdout_fd, STDOUT_FILENO) ||
       !RedirectInChild(r.stderr_fd, STDERR_FILENO) ||
@@ -98,7 +105,7 @@ int Spawner::Spawn(const SpawnRequest& request, pid_t* pid, int* pidfd) {
   while (request.argv[argc] != nullptr) ++argc;
   if (int e = EnsureStack((argc + 16) * sizeof(char*) + 2 * PATH_MAX + 128 * 1024)) return e;
 
-  ChildContext ctx{&request, reset_signals_.data(), reset_signals_.size(), 0};
+  ChildContext ctx{&request, ::getpid(), reset_signals_.data(), reset_signals_.size(), 0};
   // No signal handler may run in the child while it shares our memory: block them all.
   sigset_t all, old;
   sigfillset(&all);

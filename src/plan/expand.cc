@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include "base/hash.h"
 #include "plan/quote.h"
 
 namespace coreflow {
@@ -89,6 +90,37 @@ void ExpandCommand(const CommandTemplate& t, const TaskInput& in, int slot, Comm
     }
     out->argv.push_back(std::move(current));
   }
+}
+
+std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in) {
+  std::string path;
+  for (const Piece& p : pieces) {
+    if (!p.is_field) {
+      path.append(p.text);
+      continue;
+    }
+    bool first = true;
+    ForEachFieldValue(p.field, in, 0, [&](const std::string& v) {
+      if (!first) path.push_back(' ');
+      first = false;
+      path.append(v);
+    });
+  }
+  return path;
+}
+
+uint64_t TaskKey(std::string_view template_text, const TaskInput& in) {
+  // Lengths go in with the values, so ("a b") and ("a", "b") never share a key.
+  uint64_t h = Fnv1a64(fmt::format_int(template_text.size()).str());
+  h = Fnv1a64(template_text, h ^ 0x1d);
+  for (const auto& item : in.items) {
+    for (const std::string& v : item) {
+      h = Fnv1a64(fmt::format_int(v.size()).str(), h ^ 0x1f);
+      h = Fnv1a64(v, h);
+    }
+    h = Fnv1a64("\x1e", h);
+  }
+  return h;
 }
 
 }  // namespace coreflow

@@ -1,6 +1,9 @@
 #pragma once
 
+#include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "plan/task.h"
 #include "plan/template.h"
@@ -14,6 +17,13 @@ void ExpandCommand(const CommandTemplate& t, const TaskInput& in, int slot, Comm
 // The command as a shell command line, with substituted values quoted: what --dry-run prints,
 // the joblog records and, for shell templates, what /bin/sh runs.
 std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int slot);
+
+// An output path (ParsePathTemplate) for one task: values inserted literally, no quoting.
+std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in);
+
+// A task's identity across runs: a hash of the command template and its input values, so
+// --resume finds finished tasks even when the inputs were reordered or grew.
+uint64_t TaskKey(std::string_view template_text, const TaskInput& in);
 
 // The path of the shell used for templates that need one.
 inline constexpr const char* kShellPath = "/bin/sh";

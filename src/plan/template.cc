@@ -181,6 +181,26 @@ bool NeedsShell(const std::vector<Piece>& pieces) {
   return first.find('=') != std::string::npos || IsShellOnlyWord(first);
 }
 
+bool ParsePieces(std::string_view line, int num_sources, std::vector<Piece>* pieces,
+                 bool* has_field, bool* uses_slot, std::string* err) {
+  size_t literal_begin = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (line[i] != '{') continue;
+    Field field;
+    int len = ParseField(line, i, num_sources, &field, err);
+    if (len < 0) return false;
+    if (len == 0) continue;
+    AddLiteral(pieces, line.substr(literal_begin, i - literal_begin));
+    pieces->push_back(Piece{true, {}, field});
+    *has_field = true;
+    *uses_slot = *uses_slot || field.kind == Field::Kind::kSlot;
+    i += static_cast<size_t>(len) - 1;
+    literal_begin = i + 1;
+  }
+  AddLiteral(pieces, line.substr(literal_begin));
+  return true;
+}
+
 }  // namespace
 
 bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err) {
@@ -198,27 +218,44 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
     return false;
   }
   bool has_field = false;
-  size_t literal_begin = 0;
-  for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] != '{') continue;
-    Field field;
-    int len = ParseField(line, i, num_sources, &field, err);
-    if (len < 0) return false;
-    if (len == 0) continue;
-    AddLiteral(&out->pieces, line.substr(literal_begin, i - literal_begin));
-    out->pieces.push_back(Piece{true, {}, field});
-    has_field = true;
-    out->uses_slot = out->uses_slot || field.kind == Field::Kind::kSlot;
-    i += static_cast<size_t>(len) - 1;
-    literal_begin = i + 1;
+  if (!ParsePieces(line, num_sources, &out->pieces, &has_field, &out->uses_slot, err)) {
+    return false;
   }
-  AddLiteral(&out->pieces, line.substr(literal_begin));
   if (!has_field) {  // as in GNU parallel, even {#} or {%} alone means "no input appended"
     AddLiteral(&out->pieces, " ");
     out->pieces.push_back(Piece{true, {}, Field{}});
   }
   out->use_shell = NeedsShell(out->pieces);
   if (!out->use_shell) SplitWords(out->pieces, &out->words);
+  return true;
+}
+
+bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+                       std::string* err) {
+  out->clear();
+  if (text.empty()) {
+    *err = "an output path template is empty";
+    return false;
+  }
+  bool has_field = false;
+  bool uses_slot = false;
+  if (!ParsePieces(text, num_sources, out, &has_field, &uses_slot, err)) {
+    // The field parser speaks of command templates; this is a path.
+    if (size_t at = err->find("the command template"); at != std::string::npos) {
+      err->replace(at, 20, "the output path");
+    }
+    if (size_t at = err->find("the template"); at != std::string::npos) {
+      err->replace(at, 12, "the output path");
+    }
+    return false;
+  }
+  if (uses_slot) {
+    *err = fmt::format(
+        "output path '{}' uses {{%}}, which differs between runs; use {{#}} or an "
+        "input",
+        text);
+    return false;
+  }
   return true;
 }
 

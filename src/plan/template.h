@@ -42,4 +42,9 @@ struct CommandTemplate {
 // {n} beyond the number of sources, a blank template.
 bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err);
 
+// Parses a path such as 'out/{/.}.tsv' (--outputs): the same replacement strings, expanded
+// without quoting and with nothing appended. {%} is refused: a path must not depend on the slot.
+bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+                       std::string* err);
+
 }  // namespace coreflow

@@ -32,6 +32,7 @@ struct RunTotals {
   bool total_known = false;
   uint64_t succeeded = 0;
   uint64_t failed = 0;
+  uint64_t skipped = 0;  // finished before: in the journal, or their outputs exist
   int running = 0;
   Nanos elapsed = 0;
 };

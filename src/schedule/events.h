@@ -9,15 +9,21 @@ namespace coreflow {
 
 // How one attempt of a task ended.
 struct Outcome {
-  int exit_code = 0;       // meaningful when signal == 0
-  int signal = 0;          // the signal that ended it, 0 if it exited
-  bool timed_out = false;  // set by the scheduler: it was killed for --timeout
-  bool ok() const { return signal == 0 && exit_code == 0; }
+  int exit_code = 0;            // meaningful when signal == 0
+  int signal = 0;               // the signal that ended it, 0 if it exited
+  bool timed_out = false;       // set by the scheduler: it was killed for --timeout
+  bool interrupted = false;     // set by the scheduler: stopped because the run is stopping
+  bool missing_output = false;  // set by the engine: exited 0 without its declared outputs
+  bool over_memory = false;     // set by the engine: killed for exceeding its memory limit
+  bool ok() const { return signal == 0 && exit_code == 0 && !missing_output && !over_memory; }
 };
 
 // What the engine tells the scheduler. All of them are plain data.
 namespace ev {
 struct TaskQueued {  // a task was read from the inputs and can be started
+  uint64_t seq;
+};
+struct TaskSkipped {  // a task that needs no run (finished before): counted, never started
   uint64_t seq;
 };
 struct InputsEnded {};
@@ -33,10 +39,12 @@ struct Interrupted {  // SIGINT/SIGTERM/SIGHUP to coreflow, or its stdout went a
   int signal;
 };
 struct Abort {};  // an error the run cannot go on with (output or input failed): exit 255
+struct Drain {};  // an error that forbids new tasks (disk full); running ones finish: exit 255
 }  // namespace ev
 
-using Event = std::variant<ev::TaskQueued, ev::InputsEnded, ev::TaskExited, ev::StartDeferred,
-                           ev::TimerFired, ev::Interrupted, ev::Abort>;
+using Event =
+    std::variant<ev::TaskQueued, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
+                 ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain>;
 
 // What the scheduler asks the engine to do, in order.
 namespace act {

@@ -23,6 +23,10 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
   if (const auto* e = std::get_if<ev::TaskQueued>(&event)) {
     ready_.push_back(e->seq);
     ++counts_.queued;
+  } else if (const auto* e = std::get_if<ev::TaskSkipped>(&event)) {
+    ++counts_.queued;
+    ++counts_.skipped;
+    Release(e->seq, out);
   } else if (std::get_if<ev::InputsEnded>(&event)) {
     counts_.inputs_ended = true;
     CheckHalt(nullptr, out, now);  // percentages can be judged once the total is known
@@ -34,11 +38,14 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
     OnInterrupted(*e, now, out);
   } else if (std::get_if<ev::Abort>(&event)) {
     aborted_ = true;
+    Stop(now, out);
+  } else if (std::get_if<ev::Drain>(&event)) {
+    aborted_ = true;
     stop_starting_ = true;
-    TerminateAll(now, out);
   }
   // Deadlines are checked on every event, so a late timer wake-up loses nothing.
   FireDeadlines(now, out);
+  WakeDelayed(now);
   StartReady(now, out);
   MaybeFinish(out);
   if (!finished_) UpdateTimer(now, out);
@@ -75,11 +82,19 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
 
   Outcome outcome = e.outcome;
   outcome.timed_out = r.timed_out;
+  outcome.interrupted = r.stopped && !r.timed_out;
   bool retry = !outcome.ok() && !stop_starting_ &&
-               (options_.max_attempts == 0 || r.attempt < options_.max_attempts);
+               (options_.max_attempts == 0 || r.attempt < options_.max_attempts) &&
+               (options_.retry_timeouts || !outcome.timed_out);
   if (retry) {
     attempts_[e.seq] = r.attempt;
-    ready_.push_front(e.seq);  // GNU parallel retries a task before starting new ones
+    if (options_.retry_delay > 0) {
+      Nanos delay = options_.retry_delay;
+      for (int i = 1; i < r.attempt && delay < kMaxRetryDelay; ++i) delay *= 2;
+      delayed_.emplace(now + std::min(delay, kMaxRetryDelay), e.seq);
+    } else {
+      ready_.push_front(e.seq);  // GNU parallel retries a task before starting new ones
+    }
     ++counts_.retried;
     out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false});
     return;
@@ -121,12 +136,29 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
   }
 }
 
+void Scheduler::WakeDelayed(Nanos now) {
+  // Due retries go first, earliest due first, as undelayed retries do.
+  auto end = delayed_.upper_bound(now);
+  std::vector<uint64_t> due;
+  for (auto it = delayed_.begin(); it != end; ++it) due.push_back(it->second);
+  delayed_.erase(delayed_.begin(), end);
+  for (auto it = due.rbegin(); it != due.rend(); ++it) ready_.push_front(*it);
+}
+
+void Scheduler::Stop(Nanos now, std::vector<Action>* out) {
+  stop_starting_ = true;
+  for (auto& [seq, r] : running_) {
+    if (r.phase == Phase::kRunning) r.stopped = true;
+  }
+  TerminateAll(now, out);
+}
+
 void Scheduler::OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out) {
   ++interrupts_;
   stop_starting_ = true;
   if (interrupt_signal_ == 0) interrupt_signal_ = e.signal;
   if (interrupts_ == 1) {
-    TerminateAll(now, out);
+    Stop(now, out);
     return;
   }
   // A second interrupt: no more grace.
@@ -208,7 +240,7 @@ void Scheduler::CheckHalt(const Outcome* last, std::vector<Action>* out, Nanos n
     halt_exit_ = static_cast<int>(std::min<uint64_t>(counts_.failed, 101));
   }
   stop_starting_ = true;
-  if (h.when == HaltPolicy::When::kNow) TerminateAll(now, out);
+  if (h.when == HaltPolicy::When::kNow) Stop(now, out);
 }
 
 void Scheduler::Release(uint64_t seq, std::vector<Action>* out) {
@@ -225,7 +257,8 @@ void Scheduler::Release(uint64_t seq, std::vector<Action>* out) {
 }
 
 void Scheduler::MaybeFinish(std::vector<Action>* out) {
-  bool no_more_work = stop_starting_ || (counts_.inputs_ended && ready_.empty());
+  bool no_more_work =
+      stop_starting_ || (counts_.inputs_ended && ready_.empty() && delayed_.empty());
   if (!no_more_work || !running_.empty()) return;
   // Tasks that never started leave gaps in the order; release what did finish.
   for (uint64_t seq : unreleased_) out->push_back(act::ReleaseOutput{seq});
@@ -248,6 +281,7 @@ void Scheduler::UpdateTimer(Nanos now, std::vector<Action>* out) {
   if (!timeouts_.empty()) consider(timeouts_.front().at);
   if (!kill_after_.empty()) consider(kill_after_.front().at);
   if (backoff_until_ > now && !ready_.empty() && !stop_starting_) consider(backoff_until_);
+  if (!delayed_.empty() && !stop_starting_) consider(delayed_.begin()->first);
   if (next != armed_at_) {
     armed_at_ = next;
     out->push_back(act::ArmTimer{next});

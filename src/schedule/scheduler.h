@@ -21,7 +21,9 @@ struct SchedulerOptions {
   int slots = 1;
   Nanos timeout = 0;  // per attempt; 0 = none
   Nanos term_grace = 2 * kNanosPerSecond;
-  int max_attempts = 1;  // GNU --retries N: N attempts in all; 0 = until it succeeds
+  int max_attempts = 1;        // GNU --retries N: N attempts in all; 0 = until it succeeds
+  Nanos retry_delay = 0;       // before the 2nd attempt; doubles for each later one
+  bool retry_timeouts = true;  // whether an attempt killed by --timeout is tried again
   HaltPolicy halt;
   bool keep_order = false;
   // Percentage halting needs the total number of tasks, so every input is read first.
@@ -33,6 +35,7 @@ struct SchedulerCounts {
   uint64_t started = 0;    // distinct tasks started at least once
   uint64_t succeeded = 0;  // final outcomes
   uint64_t failed = 0;
+  uint64_t skipped = 0;  // finished before (resume, outputs exist): never started
   uint64_t retried = 0;  // attempts that will be tried again
   int running = 0;
   bool inputs_ended = false;
@@ -59,6 +62,7 @@ class Scheduler {
   static constexpr Nanos kMinBackoff = 10 * kNanosPerMilli;
   static constexpr Nanos kMaxBackoff = kNanosPerSecond;
   static constexpr int kMaxFruitlessDeferrals = 60;
+  static constexpr Nanos kMaxRetryDelay = 3600 * kNanosPerSecond;
 
  private:
   enum class Phase { kRunning, kTerminating, kKilled };
@@ -67,6 +71,7 @@ class Scheduler {
     int attempt;
     Phase phase;
     bool timed_out;
+    bool stopped = false;  // terminated because the run stops, not for its own sake
   };
   struct Deadline {
     Nanos at;
@@ -81,6 +86,8 @@ class Scheduler {
   void StartReady(Nanos now, std::vector<Action>* out);
   void Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out);
   void TerminateAll(Nanos now, std::vector<Action>* out);
+  void Stop(Nanos now, std::vector<Action>* out);  // stop starting and terminate what runs
+  void WakeDelayed(Nanos now);
   void CheckHalt(const Outcome* last, std::vector<Action>* out, Nanos now);
   void Release(uint64_t seq, std::vector<Action>* out);
   void MaybeFinish(std::vector<Action>* out);
@@ -94,9 +101,10 @@ class Scheduler {
   std::map<uint64_t, Running> running_;         // ordered: deterministic signalling order
   std::unordered_map<uint64_t, int> attempts_;  // attempts made by tasks being retried
   std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
-  std::deque<Deadline> timeouts_;    // start + timeout, in start order
-  std::deque<Deadline> kill_after_;  // SIGTERM + grace, in signalling order
-  std::set<uint64_t> unreleased_;    // -k: finished, waiting for earlier tasks
+  std::deque<Deadline> timeouts_;           // start + timeout, in start order
+  std::deque<Deadline> kill_after_;         // SIGTERM + grace, in signalling order
+  std::set<uint64_t> unreleased_;           // -k: finished, waiting for earlier tasks
+  std::multimap<Nanos, uint64_t> delayed_;  // retries waiting for --retry-delay
   uint64_t next_release_ = 1;
   Nanos backoff_ = kMinBackoff;
   Nanos backoff_until_ = 0;

@@ -151,6 +151,14 @@ int TruncateFile(int fd, uint64_t size) {
   }
 }
 
+int SyncData(int fd) {
+  for (;;) {
+    if (::fdatasync(fd) == 0) return 0;
+    if (errno == EINTR) continue;
+    return errno == EINVAL || errno == EROFS ? 0 : errno;
+  }
+}
+
 int CopyFileToFd(int in, int out) {
   off_t offset = 0;
   // sendfile() copies in the kernel; fall back to read/write where the target refuses it.

@@ -80,6 +80,10 @@ int CountRecords(int fd, char delimiter, uint64_t* count);
 // Cuts a file to `size` bytes (ftruncate); returns 0 or errno.
 int TruncateFile(int fd, uint64_t size);
 
+// Flushes a file's data to stable storage (fdatasync); returns 0 or errno. Pipes, terminals
+// and other descriptors that cannot be synced count as done.
+int SyncData(int fd);
+
 // Copies everything from `in` (read from offset 0) to `out`. Returns 0 or errno.
 int CopyFileToFd(int in, int out);
 

@@ -215,10 +215,50 @@ def _reap(proc):
 
 
 def read_joblog(text):
-    """Parses a joblog: returns (header list, list of row lists)."""
-    lines = text.splitlines()
-    return lines[0].split("\t"), [line.split("\t") for line in lines[1:] if line]
+    """Parses a journal: returns (column names, list of record rows), '#' lines left out."""
+    lines = [line for line in text.splitlines() if line and not line.startswith("#")]
+    return lines[0].split("\t"), [line.split("\t") for line in lines[1:]]
 
 
-JOBLOG_HEADER = ["Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval",
-                 "Signal", "Command"]
+def journal_marks(text, kind):
+    """The '#kind' lines of a journal, split into columns."""
+    return [line.split("\t") for line in text.splitlines() if line.startswith("#" + kind + "\t")]
+
+
+# GNU parallel's nine joblog columns, then coreflow's own.
+GNU_JOBLOG_COLUMNS = ["Seq", "Host", "Starttime", "JobRuntime", "Send", "Receive", "Exitval",
+                      "Signal", "Command"]
+JOBLOG_HEADER = GNU_JOBLOG_COLUMNS + ["Key", "Attempt", "UserCPU", "SysCPU", "MaxRSSKiB", "Slot",
+                                      "Outcome", "Final"]
+
+
+class Journal:
+    """A journal read by the rules of docs/journal.md: strict, except that the last line may
+    be torn (no newline). Raises ValueError on anything else."""
+
+    def __init__(self, text):
+        self.torn = bool(text) and not text.endswith("\n")
+        lines = text.split("\n")[:-1]  # a torn last piece is left out
+        if not lines or not lines[0].startswith("#coreflow-journal\t1\t"):
+            raise ValueError("no version 1 header: %r" % lines[:1])
+        self.template = lines[0].split("\t", 3)[3] if lines[0].count("\t") >= 3 else ""
+        self.records, self.starts = [], []
+        for number, line in enumerate(lines[1:], start=2):
+            if line.startswith("#start\t"):
+                cols = line.split("\t")
+                if len(cols) != 4:
+                    raise ValueError("line %d: bad start mark %r" % (number, line))
+                self.starts.append((cols[1], int(cols[2]), int(cols[3])))
+            elif line.startswith("#") or line.startswith("Seq\t"):
+                continue
+            else:
+                cols = line.split("\t")
+                if len(cols) != 17 or cols[16] not in ("0", "1"):
+                    raise ValueError("line %d: bad record %r" % (number, line))
+                int(cols[0]), float(cols[2]), float(cols[3]), int(cols[6]), int(cols[10])
+                self.records.append(cols)
+
+    def final(self, outcome=None):
+        """Final records (those that finish a task), optionally of one outcome."""
+        return [r for r in self.records
+                if r[16] == "1" and (outcome is None or r[15] == outcome)]

@@ -79,15 +79,19 @@ ATTEMPT_TEMPLATE = ("echo x >> count.{1}; n=$(wc -l < count.{1}); echo attempt $
 
 
 class RetriesTest(CoreflowTestCase):
-    def test_retries_until_success_shows_only_the_last_attempt(self):
+    def test_retries_until_success_prints_only_the_last_attempt(self):
         r = self.cf("--retries", "3", "--joblog", "log", ATTEMPT_TEMPLATE,
                     ":::", "a", ":::+", "3")
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.out, "attempt 3 of a\n")
         self.assertEqual([l for l in r.err.splitlines() if l.startswith("err")], ["err 3"])
         self.assertEqual(self.read("count.a"), b"x\nx\nx\n")
+        # Every attempt is journalled; only the last one is final.
         rows = cfhelp.read_joblog(self.read("log").decode())[1]
-        self.assertEqual([(row[0], row[6]) for row in rows], [("1", "0")])
+        self.assertEqual([(row[0], row[6], row[10], row[15], row[16]) for row in rows],
+                         [("1", "1", "1", "failed", "0"), ("1", "1", "2", "failed", "0"),
+                          ("1", "0", "3", "ok", "1")])
+        self.assertEqual(len({row[9] for row in rows}), 1)  # one task, one key
 
     def test_retries_give_up_after_n_attempts(self):
         r = self.cf("--retries", "2", ATTEMPT_TEMPLATE, ":::", "a", ":::+", "99")
@@ -120,11 +124,19 @@ class JoblogTest(CoreflowTestCase):
         self.assertEqual(header, cfhelp.JOBLOG_HEADER)
         self.assertEqual(len(rows), 3)
         for row in sorted(rows, key=lambda row: int(row[0])):
-            self.assertEqual(len(row), 9, row)
+            self.assertEqual(len(row), 17, row)
         rows = sorted(rows, key=lambda row: int(row[0]))
         values = ["a", "bb", "'c d'"]
         for i, row in enumerate(rows):
-            seq, host, start, runtime, send, receive, exitval, sig, command = row
+            seq, host, start, runtime, send, receive, exitval, sig, command = row[:9]
+            key, attempt, user, sys_cpu, rss, slot, outcome, final = row[9:]
+            self.assertRegex(key, r"^[0-9a-f]{16}$")
+            self.assertEqual(attempt, "1")
+            self.assertRegex(user, r"^\d+\.\d{3}$")
+            self.assertRegex(sys_cpu, r"^\d+\.\d{3}$")
+            self.assertGreater(int(rss), 0)
+            self.assertIn(slot, ["1", "2", "3"])
+            self.assertEqual((outcome, final), ("failed", "1"))
             self.assertEqual(seq, str(i + 1))
             self.assertEqual(host, ":")
             self.assertRegex(start, r"^\d+\.\d{3}$")
@@ -147,9 +159,9 @@ class JoblogTest(CoreflowTestCase):
     def test_joblog_escapes_newlines_and_tabs(self):
         r = self.cf("--joblog", "log", "true", ":::", "x\ny", "t\tu")
         self.assertEqual(r.returncode, 0, r)
-        lines = self.read("log").decode().splitlines()
+        lines = [l for l in self.read("log").decode().splitlines() if not l.startswith("#")]
         self.assertEqual(len(lines), 3, lines)  # one line per task, whatever the values hold
-        self.assertTrue(all(len(l.split("\t")) == 9 for l in lines), lines)
+        self.assertTrue(all(len(l.split("\t")) == 17 for l in lines), lines)
 
     def test_joblog_is_replaced(self):
         self.write("log", "old content\n" * 10)
@@ -157,7 +169,7 @@ class JoblogTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 0, r)
         text = self.read("log").decode()
         self.assertNotIn("old content", text)
-        self.assertEqual(len(text.splitlines()), 2)
+        self.assertEqual(len(cfhelp.read_joblog(text)[1]), 1)
 
 
 class DryRunTest(CoreflowTestCase):

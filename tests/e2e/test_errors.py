@@ -113,7 +113,7 @@ class UsageErrorTest(CoreflowTestCase):
     def test_unwritable_joblog(self):
         r = self.check("--joblog", self.path("no", "such", "dir", "log"), "touch", "ran",
                        ":::", "x")
-        self.assertIn("joblog", r.err)
+        self.assertIn("cannot create journal '" + self.path("no", "such", "dir", "log"), r.err)
 
 
 class CannotExecuteTest(CoreflowTestCase):

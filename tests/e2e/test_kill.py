@@ -78,7 +78,17 @@ class TimeoutTest(CoreflowTestCase):
         self.assertEqual(r.stdout, b"out a\n")  # the last attempt's output only
         self.assertEqual(self.read("count"), b"x\nx\n")
         rows = cfhelp.read_joblog(self.read("log").decode())[1]
-        self.assertEqual([(row[6], row[7]) for row in rows], [("-1", "15")])
+        self.assertEqual([(row[6], row[7], row[10], row[15], row[16]) for row in rows],
+                         [("-1", "15", "1", "timeout", "0"), ("-1", "15", "2", "timeout", "1")])
+        self.assertNoLeftovers()
+
+    def test_timeouts_are_not_retried_when_asked(self):
+        r = self.cf("--timeout", "0.3", "--retries", "3", "--no-retry-timeouts", "--joblog", "log",
+                    "echo x >> count; sleep %s; : {}" % self.marker, ":::", "a")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(self.read("count"), b"x\n")
+        rows = cfhelp.read_joblog(self.read("log").decode())[1]
+        self.assertEqual([(row[15], row[16]) for row in rows], [("timeout", "1")])
         self.assertNoLeftovers()
 
     def test_fast_tasks_are_not_touched_by_the_timeout(self):

@@ -266,14 +266,15 @@ class LargeOutputTest(CoreflowTestCase):
         self.assertTrue(r.stdout == big_data(3, size) + big_data(4, size))
         self.assertEqual(os.listdir(self.path("tmp")), [])
 
-    def test_unusable_tmpdir_keeps_output_in_memory(self):
+    def test_unusable_tmpdir_keeps_output_in_memory_and_stops(self):
+        # Like a full disk: the output is kept whole, nothing new starts, the run fails.
         self.write("big.py", BIG_PROGRAM)
-        env = cfhelp.base_env({"TMPDIR": self.path("missing")})
+        env = cfhelp.base_env({"TMPDIR": self.path("missing"), "COREFLOW_CORES": "1"})
         size = 1024 * 1024
-        r = self.cf(PY, "big.py", "{}", str(size), ":::", "5", env=env)
-        self.assertEqual(r.returncode, 0, r.err)
+        r = self.cf("-j1", PY, "big.py", "{}", str(size), ":::", "5", "6", env=env)
+        self.assertEqual(r.returncode, 255, r.err)
         self.assertTrue(r.stdout == big_data(5, size), "output lost")
-        self.assertIn("coreflow: warning: cannot spill", r.err)
+        self.assertIn("coreflow: error: cannot spill task output to a temporary file", r.err)
 
     def test_output_to_a_closed_pipe_stops_quietly(self):
         # `coreflow run ... | head -1`: the reader goes away; coreflow must stop, not hang.

@@ -87,6 +87,8 @@ class FakeRunner : public Runner {
     armed = at;
   }
 
+  void ArmTick(Nanos at) override { ticks.push_back(at); }
+
   void WatchInput(int fd) override {
     watched.push_back(fd);
     watching = true;
@@ -200,6 +202,7 @@ class FakeRunner : public Runner {
   std::map<uint64_t, int> attempts;  // successful starts per task
   std::vector<std::pair<uint64_t, int>> signals;
   std::vector<Nanos> timers;
+  std::vector<Nanos> ticks;
   std::vector<int> watched;
   bool watching = false;
   std::vector<Nanos> stragglers;
@@ -530,19 +533,20 @@ TEST_F(EngineTest, LineBufferWithKeepOrderHoldsLaterTasksLines) {
   EXPECT_EQ(err_.Text(), "b-err\n");
 }
 
-TEST_F(EngineTest, SpillErrorsAreReportedAsAWarning) {
-  runner_.behavior = [](const FakeRunner::StartCall&, int) {
+TEST_F(EngineTest, ASpillErrorKeepsTheOutputAndStartsNothingMore) {
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
     TaskResult r;
     r.out = "kept\n";
-    r.spill_error = ENOSPC;
+    if (call.handle == 1) r.spill_error = ENOSPC;
     return r;
   };
-  EXPECT_EQ(Run(Config("echo", {"a"})), 0);
-  EXPECT_EQ(out_.Text(), "kept\n");
-  EXPECT_NE(err_.Text().find("cannot spill task output to a temporary file (No space left on "
-                             "device)"),
+  EXPECT_EQ(Run(Config("echo", {"a", "b", "c"})), 255);
+  EXPECT_EQ(out_.Text(), "kept\n");  // nothing lost of what ran
+  EXPECT_EQ(runner_.starts.size(), 1u);
+  EXPECT_NE(run_error_.find("cannot spill task output to a temporary file: No space left on "
+                            "device"),
             std::string::npos)
-      << err_.Text();
+      << run_error_;
 }
 
 TEST_F(EngineTest, ABrokenStdoutPipeStopsTheRunQuietly) {

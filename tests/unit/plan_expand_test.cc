@@ -164,5 +164,115 @@ TEST(ExpandCommandTest, ShellAndDirectFormsRunTheSame) {
   }
 }
 
+// ---- ExpandPath ----
+
+std::string Path(std::string_view text, const TaskInput& in, int num_sources = 1) {
+  std::vector<Piece> pieces;
+  std::string err;
+  EXPECT_TRUE(ParsePathTemplate(text, num_sources, &pieces, &err)) << text << ": " << err;
+  return ExpandPath(pieces, in);
+}
+
+TEST(PathTemplateExpandTest, TransformsApply) {
+  TaskInput in = Input({"data/sub/photo.tar.gz"}, 12);
+  EXPECT_EQ(Path("out/{/.}.tsv", in), "out/photo.tar.tsv");
+  EXPECT_EQ(Path("{}", in), "data/sub/photo.tar.gz");
+  EXPECT_EQ(Path("{.}.done", in), "data/sub/photo.tar.done");
+  EXPECT_EQ(Path("{/}", in), "photo.tar.gz");
+  EXPECT_EQ(Path("{//}/x", in), "data/sub/x");
+  EXPECT_EQ(Path("log/{#}.txt", in), "log/12.txt");
+}
+
+TEST(PathTemplateExpandTest, ValuesAreInsertedLiterally) {
+  // A path is never read by a shell: quoting would put the quotes into the file name.
+  for (const std::string& v :
+       {std::string("a b"), std::string("it's"), std::string("$(rm x)"), std::string("*?[]"),
+        std::string("\\"), std::string("\n"), std::string("-rf"), std::string("~")}) {
+    EXPECT_EQ(Path("out/{}.txt", Input({v})), "out/" + v + ".txt") << v;
+  }
+}
+
+TEST(PathTemplateExpandTest, NumberedSources) {
+  TaskInput in = Input({"x/a.csv", "y/b.json"});
+  EXPECT_EQ(Path("{1/.}-{2/.}.out", in, 2), "a-b.out");
+  EXPECT_EQ(Path("{2//}/{1/}", in, 2), "y/a.csv");
+  // {} stands for every source, joined with a space as on a command line.
+  EXPECT_EQ(Path("all/{/}", in, 2), "all/a.csv b.json");
+}
+
+TEST(PathTemplateExpandTest, FixedPathIgnoresTheInput) {
+  EXPECT_EQ(Path("summary.txt", Input({"anything"})), "summary.txt");
+}
+
+TEST(PathTemplateExpandTest, BatchesJoinTheirItems) {
+  TaskInput in;
+  in.seq = 1;
+  in.items = {{"a.txt"}, {"b.txt"}};
+  EXPECT_EQ(Path("{.}.out", in), "a b.out");
+}
+
+// ---- TaskKey ----
+
+TaskInput Items(std::vector<std::vector<std::string>> items, uint64_t seq = 1) {
+  TaskInput in;
+  in.seq = seq;
+  in.items = std::move(items);
+  return in;
+}
+
+TEST(TaskKeyTest, SameTemplateAndValuesSameKey) {
+  EXPECT_EQ(TaskKey("gzip {}", Input({"a.txt"})), TaskKey("gzip {}", Input({"a.txt"})));
+  EXPECT_EQ(TaskKey("cmp {1} {2}", Input({"x", "y"})), TaskKey("cmp {1} {2}", Input({"x", "y"})));
+}
+
+TEST(TaskKeyTest, StableAcrossCalls) {
+  TaskInput in = Input({"a b", ""});
+  uint64_t first = TaskKey("t {}", in);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(TaskKey("t {}", in), first);
+}
+
+TEST(TaskKeyTest, StableAcrossReleases) {
+  // Keys are stored in journals; if they changed, --resume would run everything again.
+  EXPECT_EQ(TaskKey("gzip -9 {}", Input({"data/a b.txt"})), 0x8420243c3cf2ab1full);
+  EXPECT_EQ(TaskKey("cmp {1} {2}", Input({"x", "y"})), 0x4565f7c5ca95c9b0ull);
+}
+
+TEST(TaskKeyTest, IndependentOfSeq) {
+  // Inputs may be reordered or grow between runs; a task keeps its key.
+  EXPECT_EQ(TaskKey("gzip {}", Input({"a.txt"}, 1)), TaskKey("gzip {}", Input({"a.txt"}, 999)));
+}
+
+TEST(TaskKeyTest, DiffersWhenTheTemplateDiffers) {
+  EXPECT_NE(TaskKey("gzip {}", Input({"a"})), TaskKey("gzip -9 {}", Input({"a"})));
+  EXPECT_NE(TaskKey("gzip {}", Input({"a"})), TaskKey("gzip  {}", Input({"a"})));
+  EXPECT_NE(TaskKey("", Input({"a"})), TaskKey(" ", Input({"a"})));
+}
+
+TEST(TaskKeyTest, DiffersWhenAValueDiffers) {
+  EXPECT_NE(TaskKey("t", Input({"a"})), TaskKey("t", Input({"b"})));
+  EXPECT_NE(TaskKey("t", Input({"a"})), TaskKey("t", Input({"a "})));
+  EXPECT_NE(TaskKey("t", Input({"x", "a"})), TaskKey("t", Input({"x", "b"})));
+  EXPECT_NE(TaskKey("t", Input({"a", "b"})), TaskKey("t", Input({"b", "a"}))) << "order matters";
+}
+
+TEST(TaskKeyTest, DiffersWhenValuesAreSplitDifferently) {
+  EXPECT_NE(TaskKey("t", Input({"a b"})), TaskKey("t", Input({"a", "b"})));
+  EXPECT_NE(TaskKey("t", Input({"ab", ""})), TaskKey("t", Input({"a", "b"})));
+  EXPECT_NE(TaskKey("t", Input({"ab"})), TaskKey("t", Input({"a", "b"})));
+  EXPECT_NE(TaskKey("t", Input({"", "ab"})), TaskKey("t", Input({"ab", ""})));
+  EXPECT_NE(TaskKey("t", Input({""})), TaskKey("t", Input({"", ""})));
+  // Lengths are hashed as digits: a value that looks like a length must not blur the line.
+  EXPECT_NE(TaskKey("t", Input({"1a"})), TaskKey("t", Input({"a", "a"})));
+  EXPECT_NE(TaskKey("t", Input({std::string(10, 'x')})), TaskKey("t", Input({"0xxxxxxxxxx"})));
+}
+
+TEST(TaskKeyTest, DiffersWhenItemsAreGroupedDifferently) {
+  // A batch of two items is another task than one item with two sources.
+  EXPECT_NE(TaskKey("t", Items({{"a"}, {"b"}})), TaskKey("t", Items({{"a", "b"}})));
+  EXPECT_NE(TaskKey("t", Items({{"a"}, {}})), TaskKey("t", Items({{"a"}})));
+  EXPECT_NE(TaskKey("t", Items({})), TaskKey("t", Items({{}})));
+  EXPECT_NE(TaskKey("t", Items({{"a", "b"}, {"c"}})), TaskKey("t", Items({{"a"}, {"b", "c"}})));
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -267,5 +267,81 @@ TEST(ParseTemplateTest, ShellTemplatesHaveNoWords) {
   EXPECT_TRUE(t.words.empty());
 }
 
+// ---- ParsePathTemplate ----
+
+std::vector<Piece> ParsePath(std::string_view text, int num_sources = 1) {
+  std::vector<Piece> pieces;
+  std::string err;
+  EXPECT_TRUE(ParsePathTemplate(text, num_sources, &pieces, &err)) << text << ": " << err;
+  EXPECT_EQ(err, "");
+  return pieces;
+}
+
+std::string ParsePathError(std::string_view text, int num_sources = 1) {
+  std::vector<Piece> pieces;
+  std::string err;
+  EXPECT_FALSE(ParsePathTemplate(text, num_sources, &pieces, &err)) << text;
+  EXPECT_NE(err, "") << text;
+  return err;
+}
+
+TEST(PathTemplateTest, FieldsExpand) {
+  EXPECT_EQ(Render(ParsePath("out/{/.}.tsv")), "out/[{/.}].tsv");
+  EXPECT_EQ(Render(ParsePath("{//}/{/}.gz")), "[{//}]/[{/}].gz");
+  EXPECT_EQ(Render(ParsePath("{.}.bak")), "[{.}].bak");
+  EXPECT_EQ(Render(ParsePath("res/{1}-{2/.}/{#}.txt", 2)), "res/[{1}]-[{2/.}]/[{#}].txt");
+  std::vector<Piece> pieces = ParsePath("out/{2/.}.tsv", 2);
+  ASSERT_EQ(pieces.size(), 3u);
+  ASSERT_TRUE(pieces[1].is_field);
+  EXPECT_EQ(pieces[1].field.kind, Field::Kind::kInput);
+  EXPECT_EQ(pieces[1].field.source, 2);
+  EXPECT_EQ(pieces[1].field.transform, Transform::kBasenameNoExtension);
+}
+
+TEST(PathTemplateTest, NothingIsAppendedWithoutAField) {
+  // Unlike a command, a path without a replacement string is one fixed path.
+  std::vector<Piece> pieces = ParsePath("summary.txt");
+  ASSERT_EQ(pieces.size(), 1u);
+  EXPECT_FALSE(pieces[0].is_field);
+  EXPECT_EQ(pieces[0].text, "summary.txt");
+}
+
+TEST(PathTemplateTest, ShellCharactersAndBlanksAreLiteral) {
+  // A path is never given to a shell: nothing in it is special but replacement strings.
+  EXPECT_EQ(Render(ParsePath("my dir/$HOME/*.{}|x")), "my dir/$HOME/*.[{}]|x");
+  EXPECT_EQ(Render(ParsePath("{a,b}/{}")), "{a,b}/[{}]");
+}
+
+TEST(PathTemplateTest, SlotIsRefused) {
+  // {%} differs between runs, so a resumed run would look for the wrong file.
+  EXPECT_EQ(ParsePathError("out/{%}.txt"),
+            "output path 'out/{%}.txt' uses {%}, which differs between runs; use {#} or an "
+            "input");
+  EXPECT_NE(ParsePathError("{}.{%}").find("{%}"), std::string::npos);
+}
+
+TEST(PathTemplateTest, SourceBeyondTheInputsIsRefused) {
+  EXPECT_EQ(ParsePathError("out/{3}.txt", 2),
+            "the output path uses {3} but there are 2 input sources");
+  EXPECT_EQ(ParsePathError("{2/.}", 1),
+            "the output path uses {2/.} but there is only 1 input source");
+  EXPECT_NE(ParsePathError("{0}"), "");
+}
+
+TEST(PathTemplateTest, EmptyIsRefused) {
+  EXPECT_EQ(ParsePathError(""), "an output path template is empty");
+}
+
+TEST(PathTemplateTest, UnclosedBraceIsRefused) { EXPECT_NE(ParsePathError("out/{1"), ""); }
+
+TEST(PathTemplateTest, ReplacesEarlierPieces) {
+  std::vector<Piece> pieces = ParsePath("old/{}");
+  std::string err;
+  ASSERT_TRUE(ParsePathTemplate("new.txt", 1, &pieces, &err)) << err;
+  EXPECT_EQ(Render(pieces), "new.txt");
+  EXPECT_FALSE(ParsePathTemplate("", 1, &pieces, &err));
+  EXPECT_TRUE(pieces.empty()) << "a refused template leaves no pieces behind";
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -1,0 +1,59 @@
+#include "journal/resume.h"
+
+#include <sys/stat.h>
+
+#include <cerrno>
+
+namespace coreflow {
+
+bool ResumeIndex::Load(const std::string& path, std::string* err) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return true;
+  JournalCallbacks callbacks;
+  callbacks.on_record = [this](const JournalRecord& r) { Add(r); };
+  callbacks.on_start = [this](const StartMark& m) { AddStart(m); };
+  if (!ReadJournal(path, callbacks, &info_, err)) return false;
+  exists_ = true;
+  return true;
+}
+
+void ResumeIndex::AddStart(const StartMark& mark) {
+  auto [it, inserted] = states_.try_emplace(mark.key, State::kStarted);
+  if (!inserted && it->second != State::kSucceeded) it->second = State::kStarted;
+}
+
+void ResumeIndex::Add(const JournalRecord& r) {
+  State& s = states_[r.key];
+  if (s == State::kSucceeded) return;  // a success stays one, whatever a later run wrote
+  if (!r.final) {
+    s = State::kRetrying;
+    return;
+  }
+  bool good = r.outcome == AttemptOutcome::kOk || r.outcome == AttemptOutcome::kSkipped;
+  s = good ? State::kSucceeded : State::kFailed;
+}
+
+uint64_t ResumeIndex::Finished(bool rerun_failed) const {
+  uint64_t n = 0;
+  for (const auto& [key, state] : states_) {
+    n += state == State::kSucceeded || (state == State::kFailed && !rerun_failed) ? 1 : 0;
+  }
+  return n;
+}
+
+ResumeIndex::Decision ResumeIndex::Decide(uint64_t key, bool rerun_failed) const {
+  auto it = states_.find(key);
+  if (it == states_.end()) return Decision::kRun;
+  switch (it->second) {
+    case State::kSucceeded:
+      return Decision::kSkip;
+    case State::kFailed:
+      return rerun_failed ? Decision::kRun : Decision::kSkip;
+    case State::kStarted:
+    case State::kRetrying:
+      return Decision::kRunAfterCut;
+  }
+  return Decision::kRun;
+}
+
+}  // namespace coreflow

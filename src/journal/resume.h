@@ -1,0 +1,39 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+
+#include "journal/reader.h"
+
+namespace coreflow {
+
+// What an earlier run's journal says about each task key, for --resume / --resume-failed.
+class ResumeIndex {
+ public:
+  enum class Decision {
+    kRun,          // never finished: run it
+    kRunAfterCut,  // an attempt was cut short (crash, kill): its outputs may be partial
+    kSkip,         // finished (or, with --resume-failed, finished well): do not run again
+  };
+
+  // Reads `path`. A missing file is an empty index (nothing to resume), as in GNU parallel.
+  bool Load(const std::string& path, std::string* err);
+  // For tests and fuzzing: records as a reader would deliver them.
+  void Add(const JournalRecord& record);
+  void AddStart(const StartMark& mark);
+
+  Decision Decide(uint64_t key, bool rerun_failed) const;
+  bool exists() const { return exists_; }
+  const JournalInfo& info() const { return info_; }
+  // Tasks Decide() skips.
+  uint64_t Finished(bool rerun_failed) const;
+
+ private:
+  enum class State : uint8_t { kStarted, kRetrying, kSucceeded, kFailed };
+  std::unordered_map<uint64_t, State> states_;
+  JournalInfo info_;
+  bool exists_ = false;
+};
+
+}  // namespace coreflow

@@ -1,0 +1,49 @@
+#pragma once
+
+#include <string>
+#include <string_view>
+
+#include "base/time.h"
+#include "journal/format.h"
+#include "journal/reader.h"
+#include "sys/fd.h"
+
+namespace coreflow {
+
+// Appends to the journal: every record goes out at once with write(), so it survives a crash of
+// coreflow, and is fdatasync'ed within kSyncInterval and at Close(), which bounds what a power
+// loss can take. After the first error nothing more is written (the journal stays parseable).
+class JournalWriter {
+ public:
+  static constexpr Nanos kSyncInterval = 100 * kNanosPerMilli;
+
+  // Starts a journal at `path`, replacing a file there; "-" writes to `stdout_fd` (no syncing).
+  bool Create(const std::string& path, int stdout_fd, uint64_t template_hash,
+              std::string_view template_text, std::string* err);
+  // Continues the journal a resumed run read (`info`): cuts a torn last line, notes the resume.
+  bool Continue(const std::string& path, const JournalInfo& info, Nanos wall, std::string* err);
+
+  // Both return 0 or the errno of the first failed write.
+  int RecordStart(const StartMark& mark, Nanos now);
+  int RecordAttempt(const JournalRecord& record, Nanos now);
+  // When unsynced records must be synced by; 0 when everything is synced.
+  Nanos SyncDue() const { return dirty_ ? dirty_since_ + kSyncInterval : 0; }
+  int Sync(Nanos now);
+  int Close();
+
+  int error() const { return error_; }
+  const std::string& path() const { return path_; }
+
+ private:
+  int Write(const std::string& text, Nanos now);
+
+  UniqueFd owned_;
+  int fd_ = -1;
+  bool syncable_ = false;
+  std::string path_;
+  bool dirty_ = false;
+  Nanos dirty_since_ = 0;
+  int error_ = 0;
+};
+
+}  // namespace coreflow

@@ -1,0 +1,40 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <unordered_map>
+#include <unordered_set>
+
+namespace coreflow {
+
+// Enough of stat(2) to tell whether a task wrote a file: absent, or which inode and when.
+struct FileIdentity {
+  bool exists = false;
+  dev_t dev = 0;
+  ino_t ino = 0;
+  int64_t mtime_ns = 0;
+  int64_t size = 0;
+  bool operator==(const FileIdentity&) const = default;
+};
+
+FileIdentity StatFile(const std::string& path);
+// unlink(2); a file already gone counts as removed. Returns 0 or errno.
+int RemoveFile(const std::string& path);
+// rename(2), replacing `to`. Returns 0 or errno.
+int MovePath(const std::string& from, const std::string& to);
+
+// Answers "does this path exist?" for many paths with one scan per directory, cached: 100,000
+// outputs in one directory cost one readdir pass, not 100,000 stat calls.
+class DirectoryIndex {
+ public:
+  bool Exists(const std::string& path);
+  size_t scans() const { return scans_; }
+
+ private:
+  std::unordered_map<std::string, std::unordered_set<std::string>> dirs_;
+  size_t scans_ = 0;
+};
+
+}  // namespace coreflow

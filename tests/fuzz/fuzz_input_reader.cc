@@ -1,0 +1,87 @@
+// Reads arbitrary bytes through DelimitedReader and checks that the records it yields are
+// exactly the input cut at each delimiter.
+//
+// Byte 0 picks the mode: bit 0 the delimiter ('\n' or '\0'), bit 1 a pipe instead of a regular
+// file (memfd), bit 2 repeats the rest past one 64 KiB read chunk so records straddle reads.
+// The digits '0'..'7' therefore name every mode.
+
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+
+#include "inputs/source.h"
+#include "sys/fd.h"
+
+namespace {
+
+constexpr size_t kRepeatTo = 64 * 1024 + 512;  // just past the reader's chunk size
+
+// A descriptor positioned at the start of `bytes`, or an invalid one if none could be made.
+coreflow::UniqueFd MakeSource(const std::string& bytes, bool use_pipe) {
+  if (use_pipe) {
+    coreflow::UniqueFd read_end, write_end;
+    // All of it must fit in the pipe, as nothing drains it while we write; growing the pipe past
+    // 64 KiB lets repeated inputs straddle reads here too. Otherwise use a memfd after all.
+    if (coreflow::MakePipe(&read_end, &write_end, /*nonblocking_read=*/true) == 0 &&
+        (::fcntl(write_end.get(), F_GETPIPE_SZ) >= static_cast<int>(bytes.size()) ||
+         ::fcntl(write_end.get(), F_SETPIPE_SZ, static_cast<int>(bytes.size())) >=
+             static_cast<int>(bytes.size())) &&
+        coreflow::WriteAll(write_end.get(), bytes) == 0) {
+      return read_end;  // write_end closes here, so the reader sees end of file
+    }
+  }
+  coreflow::UniqueFd fd(::memfd_create("fuzz_input", MFD_CLOEXEC));
+  if (!fd.valid() || coreflow::WriteAll(fd.get(), bytes) != 0 ||
+      ::lseek(fd.get(), 0, SEEK_SET) != 0) {
+    return coreflow::UniqueFd();
+  }
+  return fd;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  if (size == 0) return 0;
+  const char delimiter = (data[0] & 1) != 0 ? '\0' : '\n';
+  const bool use_pipe = (data[0] & 2) != 0;
+  const bool repeat = (data[0] & 4) != 0;
+  std::string input(reinterpret_cast<const char*>(data + 1), size - 1);
+  if (repeat && !input.empty()) {
+    const std::string once = input;
+    while (input.size() < kRepeatTo) input += once;
+  }
+
+  coreflow::UniqueFd fd = MakeSource(input, use_pipe);
+  if (!fd.valid()) return 0;  // out of descriptors or memory: not the reader's fault
+  coreflow::DelimitedReader reader(std::move(fd), delimiter, "fuzz");
+  uint64_t expected_count = 0;
+  const bool counted = reader.CountRemaining(&expected_count);
+
+  std::string joined, value, err;
+  uint64_t count = 0;
+  for (;;) {
+    coreflow::ReadStatus status = reader.Next(&value, &err);
+    if (status == coreflow::ReadStatus::kEnd) break;
+    // The writer is gone before the first read, so nothing may block or fail.
+    if (status != coreflow::ReadStatus::kValue) __builtin_trap();
+    if (value.find(delimiter) != std::string::npos) __builtin_trap();
+    if (count > 0) joined.push_back(delimiter);
+    joined += value;
+    ++count;
+  }
+  if (reader.Next(&value, &err) != coreflow::ReadStatus::kEnd) __builtin_trap();  // stays ended
+
+  // A trailing delimiter ends the last record; it does not start an empty one.
+  std::string_view expected = input;
+  if (!expected.empty() && expected.back() == delimiter) expected.remove_suffix(1);
+  if (joined != expected) __builtin_trap();
+  if (count == 0 && !input.empty()) __builtin_trap();
+  if (counted && expected_count != count) __builtin_trap();
+  return 0;
+}
