@@ -4,7 +4,7 @@ CTEST_ARGS ?=
 FUZZ_SECONDS ?= 600
 
 .PHONY: all deps build release asan tsan check check-release check-asan check-tsan demo bench \
-        fuzz check-fuzz format clean
+        fuzz check-fuzz torture format clean
 
 all: build
 
@@ -36,6 +36,11 @@ check-release: release
 check-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --preset asan -j $(JOBS) $(CTEST_ARGS)
+
+# The kill torture test with 100 kill points instead of CI's 20 (COREFLOW_TORTURE_SEED=N for another).
+torture: release
+	cd tests/e2e && COREFLOW_TORTURE_KILLS=100 COREFLOW_BIN=$(CURDIR)/build/release/coreflow \
+	  /usr/bin/python3 -m unittest -v test_torture
 
 check-tsan: tsan
 	ctest --preset tsan -j $(JOBS) -L unit $(CTEST_ARGS)

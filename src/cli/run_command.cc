@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <tuple>
+
 #include <fmt/format.h>
 
 #include "base/hash.h"
@@ -17,6 +19,7 @@
 #include "sys/cpu.h"
 #include "sys/fault.h"
 #include "sys/fd.h"
+#include "sys/memory.h"
 #include "sys/process.h"
 
 namespace coreflow {
@@ -94,6 +97,13 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
       ->check(kNotEmpty);
   run->add_flag("--no-retry-timeouts", f->no_retry_timeouts,
                 "Do not retry a task killed by --timeout (it would likely time out again)");
+  run->add_option("--mem-per-task", f->mem_per_task,
+                  "Memory one task may use, e.g. 4G: runs only as many at once as fit in the "
+                  "usable memory, and kills a task (its whole process group) that goes over")
+      ->check(kNotEmpty);
+  run->add_option("--memfree", f->memfree,
+                  "Start no task while less than this much memory is available, e.g. 2G")
+      ->check(kNotEmpty);
   run->add_option("--halt,--halt-on-error", f->halt,
                   "When to stop early: never, soon,fail=N, now,fail=N, soon,fail=N%, "
                   "now,success=N, soon,done=N (default never)");
@@ -257,6 +267,24 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
     jobs = spec;
   }
   plan->resources = PlanResources(jobs, f.threads, plan->cpus);
+  for (auto [flag, text, out] :
+       {std::tuple{"--mem-per-task", &f.mem_per_task, &config.mem_per_task},
+        std::tuple{"--memfree", &f.memfree, &config.memfree}}) {
+    if (text->empty()) continue;
+    int64_t bytes = 0;
+    if (!ParseSize(*text, &bytes, err) || bytes <= 0) {
+      *err = fmt::format("{}: {}", flag, err->empty() ? "must be more than 0" : *err);
+      return false;
+    }
+    *out = static_cast<uint64_t>(bytes);
+  }
+  if (config.mem_per_task > 0) {
+    MemoryBudget memory = DetectMemoryBudget(env);
+    if (!CapSlotsByMemory(config.mem_per_task, memory.usable_bytes, memory.source, &plan->resources,
+                          err)) {
+      return false;
+    }
+  }
   s.slots = plan->resources.slots;
   config.threads_per_task = plan->resources.threads;
   config.threads_explicit = f.threads > 0;

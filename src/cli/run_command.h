@@ -24,6 +24,8 @@ struct RunFlags {
   std::vector<std::string> outputs;
   bool clobber = false;
   bool keep_failed_outputs = false;
+  std::string mem_per_task;
+  std::string memfree;
   bool dry_run = false;
   std::string results;
   bool line_buffer = false;

@@ -13,6 +13,7 @@
 #include "plan/expand.h"
 #include "sys/clock.h"
 #include "sys/fd.h"
+#include "sys/memory.h"
 
 namespace coreflow {
 namespace {
@@ -69,6 +70,7 @@ bool Engine::Prepare(std::string* err) {
   thread_variables_ =
       ApplyThreadVariables(config_.threads_per_task, config_.threads_explicit, &env);
   task_env_ = std::make_unique<TaskEnvironment>(env);
+  if (config_.mem_per_task > 0) rss_ = std::make_unique<ProcessGroupRss>();
   return true;
 }
 
@@ -141,7 +143,9 @@ int Engine::Run(std::string* err) {
     }
   }
   std::vector<RunnerEvent> events;
+  if (config_.memfree > 0) WatchMemory();  // before the first start, not after it
   FeedInputs();
+  Tick();
   while (!scheduler_.finished()) {
     events.clear();
     if (!runner_->Wait(&events, err)) return 255;  // the runner kills its tasks when destroyed
@@ -292,15 +296,55 @@ void Engine::OnJournalError(int e) {
 }
 
 void Engine::Tick() {
-  if (journal_ == nullptr) return;
-  Nanos due = journal_->SyncDue();
-  if (due != 0 && now_ >= due) {
-    if (int e = journal_->Sync(now_)) OnJournalError(e);
+  Nanos due = 0;
+  if (journal_ != nullptr) {
     due = journal_->SyncDue();
+    if (due != 0 && now_ >= due) {
+      if (int e = journal_->Sync(now_)) OnJournalError(e);
+      due = journal_->SyncDue();
+    }
+  }
+  bool watch = (rss_ != nullptr && scheduler_.counts().running > 0) || config_.memfree > 0;
+  if (watch && !scheduler_.finished()) {
+    if (now_ >= next_memory_watch_) {
+      WatchMemory();
+      next_memory_watch_ = now_ + kMemoryWatchInterval;
+    }
+    if (due == 0 || next_memory_watch_ < due) due = next_memory_watch_;
   }
   if (due != armed_tick_) {
     armed_tick_ = due;
     runner_->ArmTick(due);
+  }
+}
+
+void Engine::WatchMemory() {
+  auto gib = [](uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
+  if (rss_ != nullptr && rss_->Sample(&rss_by_group_)) {
+    for (auto& [seq, t] : tasks_) {
+      if (t.pgid == 0 || t.over_memory) continue;
+      auto it = rss_by_group_.find(t.pgid);
+      if (it == rss_by_group_.end() || it->second <= config_.mem_per_task) continue;
+      t.over_memory = true;
+      t.error += fmt::format(
+          "coreflow: task {} was killed: over memory limit ({:.2f} GiB resident, "
+          "--mem-per-task {:.2f} GiB)\n",
+          seq, gib(it->second), gib(config_.mem_per_task));
+      runner_->Signal(seq, SIGKILL);
+    }
+  }
+  uint64_t available = 0;
+  if (config_.memfree > 0 && ReadMemAvailable("", &available)) {
+    bool low = available < config_.memfree;
+    if (low == memory_low_) return;
+    memory_low_ = low;
+    if (low) {
+      Say(
+          fmt::format("coreflow: waiting to start tasks: {:.2f} GiB available, --memfree {:.2f} "
+                      "GiB\n",
+                      gib(available), gib(config_.memfree)));
+    }
+    Dispatch(ev::MemoryLow{low});
   }
 }
 
@@ -365,6 +409,10 @@ void Engine::StartTask(const act::StartTask& a) {
   spec.output = config_.output;
   int e = runner_->Start(a.seq, spec);
   if (e == 0) {
+    if (rss_ != nullptr) {
+      t.pgid = runner_->ProcessGroup(a.seq);
+      rss_->Watch(t.pgid);
+    }
     for (RunObserver* o : observers_) o->OnTaskStarted(a.seq, a.slot, a.attempt, t.started);
     return;
   }
@@ -402,6 +450,11 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
             ErrnoText(t.output->spill_error)));
       }
       Outcome outcome = OutcomeFromWaitStatus(ev.wait_status);
+      if (t.pgid != 0) {
+        rss_->Unwatch(t.pgid);
+        t.pgid = 0;
+      }
+      outcome.over_memory = t.over_memory;
       if (outcome.ok() && !t.outputs.empty()) CheckOutputs(ev.handle, t, &outcome);
       Dispatch(ev::TaskExited{ev.handle, outcome});
       break;
@@ -539,6 +592,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     t.output.reset();
     t.error.clear();
     t.could_not_execute = false;
+    t.over_memory = false;
     t.out_bytes = t.err_bytes = 0;
     t.usage = rusage{};
     return;

@@ -17,6 +17,7 @@
 #include "report/observer.h"
 #include "schedule/scheduler.h"
 #include "sys/file_state.h"
+#include "sys/process_rss.h"
 
 namespace coreflow {
 
@@ -35,6 +36,8 @@ struct RunConfig {
   bool clobber = false;              // run tasks even when their outputs exist
   bool keep_failed_outputs = false;  // move a failed attempt's outputs aside, not delete them
   bool rerun_failed = false;         // --resume-failed: a failed task in the journal runs again
+  uint64_t mem_per_task = 0;         // bytes; a task whose process group holds more is killed
+  uint64_t memfree = 0;              // bytes; no task starts while less memory is available
   Environment environment;           // what tasks inherit; thread variables are added to it
   int stdout_fd = 1;
   int stderr_fd = 2;
@@ -83,6 +86,8 @@ class Engine {
     bool cut_short = false;            // the journal shows an attempt that never finished
     std::vector<std::string> outputs;  // declared output paths
     std::vector<FileIdentity> before;  // what was at those paths when the attempt started
+    int pgid = 0;                      // while running, when memory is watched
+    bool over_memory = false;          // killed by the memory watchdog
   };
 
   int DryRun(std::string* err);
@@ -94,6 +99,8 @@ class Engine {
   void Journal(const TaskState& t, const act::TaskFinished& a, const std::string& command_line);
   void OnJournalError(int e);
   void Tick();
+  void WatchMemory();
+  static constexpr Nanos kMemoryWatchInterval = 250 * kNanosPerMilli;
   void Dispatch(const Event& event);
   void Execute(const Action& action);
   void StartTask(const act::StartTask& a);
@@ -125,6 +132,10 @@ class Engine {
   DirectoryIndex output_index_;
   uint64_t resumed_ = 0;
   Nanos armed_tick_ = 0;
+  std::unique_ptr<ProcessGroupRss> rss_;  // --mem-per-task's watchdog
+  std::unordered_map<int, uint64_t> rss_by_group_;
+  Nanos next_memory_watch_ = 0;
+  bool memory_low_ = false;
   bool wants_command_line_ = false;
 
   std::unordered_map<uint64_t, TaskState> tasks_;

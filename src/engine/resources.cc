@@ -90,4 +90,24 @@ std::string OversubscriptionWarning(const ResourcePlan& plan, const CpuBudget& c
       cpus.limited_by);
 }
 
+bool CapSlotsByMemory(uint64_t per_task, uint64_t usable, const std::string& usable_source,
+                      ResourcePlan* plan, std::string* err) {
+  if (per_task == 0) return true;
+  uint64_t fit = usable / per_task;
+  auto gib = [](uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
+  if (fit == 0) {
+    *err = fmt::format(
+        "--mem-per-task {:.2f} GiB does not fit: only {:.2f} GiB is usable ({}); lower it or "
+        "ask for more memory",
+        gib(per_task), gib(usable), usable_source.empty() ? "unknown" : usable_source);
+    return false;
+  }
+  if (fit < static_cast<uint64_t>(plan->slots)) {
+    plan->slots = static_cast<int>(fit);
+    plan->slots_source = fmt::format("{} x --mem-per-task fit in {:.2f} GiB usable ({})", fit,
+                                     gib(usable), usable_source);
+  }
+  return true;
+}
+
 }  // namespace coreflow

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -34,6 +35,12 @@ inline constexpr int kMaxSlotsForJobsZero = 256;
 // neither gives one slot per usable core and one thread per task.
 ResourcePlan PlanResources(const std::optional<JobsSpec>& jobs, int threads_flag,
                            const CpuBudget& cpus);
+
+// --mem-per-task: at most floor(usable / per_task) tasks at once fit in memory. Lowers
+// plan->slots (saying so in slots_source) and returns true, or returns false with *err when not
+// even one task fits.
+bool CapSlotsByMemory(uint64_t per_task, uint64_t usable, const std::string& usable_source,
+                      ResourcePlan* plan, std::string* err);
 
 // The warning to print when the plan oversubscribes the cores, or "".
 std::string OversubscriptionWarning(const ResourcePlan& plan, const CpuBudget& cpus);

@@ -123,6 +123,11 @@ void ProcessRunner::Signal(uint64_t handle, int signal) {
   ::kill(-it->second.pid, signal);
 }
 
+int ProcessRunner::ProcessGroup(uint64_t handle) const {
+  auto it = procs_.find(handle);
+  return it == procs_.end() ? 0 : it->second.pid;
+}
+
 void ProcessRunner::ArmTimer(Nanos at) { timer_.ArmAt(at); }
 
 void ProcessRunner::ArmTick(Nanos at) { tick_.ArmAt(at); }

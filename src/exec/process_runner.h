@@ -31,6 +31,7 @@ class ProcessRunner : public Runner {
   bool Init(std::string* err);
 
   int Start(uint64_t handle, const LaunchSpec& spec) override;
+  int ProcessGroup(uint64_t handle) const override;
   void Signal(uint64_t handle, int signal) override;
   void ArmTimer(Nanos at) override;
   void ArmTick(Nanos at) override;

@@ -54,6 +54,8 @@ class Runner {
   // Starts a process for `handle`. Returns 0, or errno: ENOENT, EACCES, ENOEXEC, E2BIG mean the
   // command cannot be executed; EAGAIN, EMFILE, ENFILE, ENOMEM are transient.
   virtual int Start(uint64_t handle, const LaunchSpec& spec) = 0;
+  // The process group of a running task (its leader's pid), 0 if none.
+  virtual int ProcessGroup(uint64_t handle) const = 0;
   // Signals the process group of a started task.
   virtual void Signal(uint64_t handle, int signal) = 0;
   // Wakes Wait() with a kTimer event at monotonic time `at` (0 disarms).

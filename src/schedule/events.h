@@ -38,13 +38,16 @@ struct TimerFired {};
 struct Interrupted {  // SIGINT/SIGTERM/SIGHUP to coreflow, or its stdout went away (SIGPIPE)
   int signal;
 };
-struct Abort {};  // an error the run cannot go on with (output or input failed): exit 255
+struct Abort {};    // an error the run cannot go on with (output or input failed): exit 255
+struct MemoryLow {  // --memfree: free memory fell below (true) or came back above (false) it
+  bool low;
+};
 struct Drain {};  // an error that forbids new tasks (disk full); running ones finish: exit 255
 }  // namespace ev
 
-using Event =
-    std::variant<ev::TaskQueued, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
-                 ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain>;
+using Event = std::variant<ev::TaskQueued, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
+                           ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain,
+                           ev::MemoryLow>;
 
 // What the scheduler asks the engine to do, in order.
 namespace act {

@@ -39,6 +39,8 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
   } else if (std::get_if<ev::Abort>(&event)) {
     aborted_ = true;
     Stop(now, out);
+  } else if (const auto* e = std::get_if<ev::MemoryLow>(&event)) {
+    memory_low_ = e->low;
   } else if (std::get_if<ev::Drain>(&event)) {
     aborted_ = true;
     stop_starting_ = true;
@@ -52,7 +54,8 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
 }
 
 void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
-  while (!stop_starting_ && now >= backoff_until_ && !ready_.empty() && !free_slots_.empty()) {
+  while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !ready_.empty() &&
+         !free_slots_.empty()) {
     uint64_t seq = ready_.front();
     ready_.pop_front();
     int slot = free_slots_.top();

@@ -111,6 +111,7 @@ class Scheduler {
   int fruitless_deferrals_ = 0;
   Nanos armed_at_ = 0;
   bool stop_starting_ = false;
+  bool memory_low_ = false;  // --memfree: hold new starts until memory is free again
   bool halt_triggered_ = false;
   std::optional<int> halt_exit_;
   int interrupt_signal_ = 0;

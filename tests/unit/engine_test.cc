@@ -14,6 +14,8 @@
 #include <string>
 #include <vector>
 
+#include "base/hash.h"
+#include "plan/expand.h"
 #include "sys/fd.h"
 #include "test_util.h"
 
@@ -88,6 +90,10 @@ class FakeRunner : public Runner {
   }
 
   void ArmTick(Nanos at) override { ticks.push_back(at); }
+
+  int ProcessGroup(uint64_t handle) const override {
+    return std::count(running.begin(), running.end(), handle) ? static_cast<int>(handle) : 0;
+  }
 
   void WatchInput(int fd) override {
     watched.push_back(fd);
@@ -305,6 +311,8 @@ class EngineTest : public testing::Test {
     std::string err;
     EXPECT_TRUE(engine_->Prepare(&err)) << err;
     for (RunObserver* o : observers) engine_->AddObserver(o);
+    if (journal_ != nullptr) engine_->SetJournal(journal_);
+    if (resume_ != nullptr) engine_->SetResume(resume_);
     run_error_.clear();
     return engine_->Run(&run_error_);
   }
@@ -320,6 +328,8 @@ class EngineTest : public testing::Test {
   MemFile err_{"engine_test"};
   std::unique_ptr<Engine> engine_;
   std::string run_error_;
+  JournalWriter* journal_ = nullptr;
+  const ResumeIndex* resume_ = nullptr;
 };
 
 bool Has(const std::vector<std::string>& v, const std::string& s) {
@@ -570,6 +580,74 @@ TEST_F(EngineTest, AWriteErrorOtherThanEpipeEndsTheRunWith255) {
   EXPECT_EQ(Run(std::move(c)), 255);
   EXPECT_EQ(run_error_, "cannot write standard output: No space left on device");
   EXPECT_TRUE(runner_.StartsOf(3).empty());
+}
+
+// ---- Journal, resume and declared outputs ----
+
+std::vector<JournalRecord> ParseRecords(const std::string& text, size_t* starts) {
+  std::vector<JournalRecord> records;
+  JournalCallbacks callbacks;
+  callbacks.on_record = [&](const JournalRecord& r) { records.push_back(r); };
+  callbacks.on_start = [&](const StartMark&) { ++*starts; };
+  JournalParser parser(callbacks);
+  std::string err;
+  EXPECT_TRUE(parser.Feed(text, &err) && parser.Finish(&err)) << err;
+  return records;
+}
+
+TEST_F(EngineTest, TheJournalHasEveryAttemptUnderTheTasksKey) {
+  MemFile log{"engine_test_journal"};
+  JournalWriter journal;
+  std::string err;
+  ASSERT_TRUE(journal.Create("-", log.fd(), Fnv1a64("echo"), "echo", &err)) << err;
+  journal_ = &journal;
+  runner_.behavior = [](const FakeRunner::StartCall&, int attempt) {
+    TaskResult r;
+    r.wait_status = attempt == 1 ? 1 << 8 : 0;  // fails once, then succeeds
+    return r;
+  };
+  RunConfig c = Config("echo", {"a"});
+  c.schedule.max_attempts = 2;
+  EXPECT_EQ(Run(std::move(c)), 0);
+  size_t starts = 0;
+  std::vector<JournalRecord> records = ParseRecords(log.Text(), &starts);
+  EXPECT_EQ(starts, 2u);
+  ASSERT_EQ(records.size(), 2u);
+  TaskInput in{1, {{"a"}}};
+  for (const JournalRecord& r : records) EXPECT_EQ(r.key, TaskKey("echo", in));
+  EXPECT_EQ(records[0].attempt, 1);
+  EXPECT_EQ(records[0].outcome, AttemptOutcome::kFailed);
+  EXPECT_FALSE(records[0].final);
+  EXPECT_EQ(records[1].attempt, 2);
+  EXPECT_EQ(records[1].outcome, AttemptOutcome::kOk);
+  EXPECT_TRUE(records[1].final);
+  EXPECT_EQ(records[1].command, "echo a");
+}
+
+TEST_F(EngineTest, ResumeSkipsWhatTheJournalFinished) {
+  ResumeIndex index;
+  JournalRecord done;
+  done.key = TaskKey("echo", TaskInput{7, {{"b"}}});  // the key ignores the position
+  index.Add(done);
+  resume_ = &index;
+  RecordingObserver observer;
+  EXPECT_EQ(Run(Config("echo", {"a", "b", "c"}), {&observer}), 0);
+  EXPECT_EQ(Argvs(), (std::vector<std::vector<std::string>>{{"echo", "a"}, {"echo", "c"}}));
+  EXPECT_EQ(engine_->resumed(), 1u);
+  EXPECT_EQ(observer.final_totals.skipped, 1u);
+  EXPECT_EQ(observer.final_totals.succeeded, 2u);
+}
+
+TEST_F(EngineTest, ExistingOutputsSkipAndMissingOnesFail) {
+  ScratchDir dir("engine_outputs");
+  { UniqueFd fd(OpenForWriting(dir.path() + "/a.out")); }
+  RunConfig c = Config("echo", {"a", "b"});
+  c.outputs = {dir.path() + "/{}.out"};
+  EXPECT_EQ(Run(std::move(c)), 1);
+  EXPECT_EQ(Argvs(), (std::vector<std::vector<std::string>>{{"echo", "b"}}));
+  EXPECT_NE(err_.Text().find("did not write its output '" + dir.path() + "/b.out'"),
+            std::string::npos)
+      << err_.Text();
 }
 
 // ---- Failures ----

@@ -449,6 +449,128 @@ TEST(Scheduler, StaleAndDuplicateExitsAreIgnored) {
 }
 
 // The same scheduler, simulated at the scale of a large allocation.
+Outcome Failed(int code) {
+  Outcome o;
+  o.exit_code = code;
+  return o;
+}
+
+TEST(Scheduler, SkippedTasksCountAndKeepTheOrder) {
+  SchedulerOptions o = Slots(1);
+  o.keep_order = true;
+  Scheduler s(o);
+  Feed(s, ev::TaskQueued{1}, 0);
+  auto skip = Feed(s, ev::TaskSkipped{2}, 0);
+  EXPECT_TRUE(Only<act::ReleaseOutput>(skip).empty());  // -k: waits for task 1
+  EXPECT_TRUE(Only<act::StartTask>(skip).empty());
+  Feed(s, ev::InputsEnded{}, 0);
+  auto out = Feed(s, ev::TaskExited{1, Outcome{}}, 1);
+  auto released = Only<act::ReleaseOutput>(out);
+  ASSERT_EQ(released.size(), 2u);
+  EXPECT_EQ(released[0].seq, 1u);
+  EXPECT_EQ(released[1].seq, 2u);
+  EXPECT_EQ(s.counts().skipped, 1u);
+  EXPECT_EQ(s.counts().queued, 2u);
+  ASSERT_EQ(Only<act::RunFinished>(out).size(), 1u);
+  EXPECT_EQ(Only<act::RunFinished>(out)[0].exit_status, 0);  // skipped is not failed
+}
+
+TEST(Scheduler, DrainLetsRunningTasksFinishAndStartsNothing) {
+  Scheduler s(Slots(1));
+  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{2}, 0);
+  auto drain = Feed(s, ev::Drain{}, 1);
+  EXPECT_TRUE(Only<act::SignalTask>(drain).empty());  // no one is killed
+  EXPECT_FALSE(s.WantsTasks());
+  auto out = Feed(s, ev::TaskExited{1, Outcome{}}, 2);
+  EXPECT_TRUE(Only<act::StartTask>(out).empty());
+  ASSERT_EQ(Only<act::RunFinished>(out).size(), 1u);
+  EXPECT_EQ(Only<act::RunFinished>(out)[0].exit_status, 255);
+  EXPECT_EQ(s.counts().succeeded, 1u);
+}
+
+TEST(Scheduler, RetryDelayDoublesAndOtherTasksRunMeanwhile) {
+  SchedulerOptions o = Slots(1);
+  o.max_attempts = 3;
+  o.retry_delay = 100 * kMs;
+  Scheduler s(o);
+  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{2}, 0);
+  auto fail1 = Feed(s, ev::TaskExited{1, Failed(1)}, 10 * kMs);
+  auto starts = Only<act::StartTask>(fail1);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].seq, 2u);  // the retry waits; task 2 takes the slot
+  auto timers = Only<act::ArmTimer>(fail1);
+  ASSERT_FALSE(timers.empty());
+  EXPECT_EQ(timers.back().at, 110 * kMs);
+  Feed(s, ev::TaskExited{2, Outcome{}}, 20 * kMs);
+  EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TimerFired{}, 109 * kMs)).empty());
+  starts = Only<act::StartTask>(Feed(s, ev::TimerFired{}, 110 * kMs));
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].seq, 1u);
+  EXPECT_EQ(starts[0].attempt, 2);
+  auto fail2 = Feed(s, ev::TaskExited{1, Failed(1)}, 120 * kMs);
+  timers = Only<act::ArmTimer>(fail2);
+  ASSERT_FALSE(timers.empty());
+  EXPECT_EQ(timers.back().at, 320 * kMs);  // twice the first delay
+}
+
+TEST(Scheduler, TimeoutsAreNotRetriedWhenSoConfigured) {
+  SchedulerOptions o = Slots(1);
+  o.max_attempts = 3;
+  o.timeout = kSec;
+  o.retry_timeouts = false;
+  Scheduler s(o);
+  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::InputsEnded{}, 0);
+  Feed(s, ev::TimerFired{}, kSec);  // SIGTERM
+  Outcome killed;
+  killed.signal = SIGTERM;
+  auto out = Feed(s, ev::TaskExited{1, killed}, kSec + kMs);
+  auto finished = Only<act::TaskFinished>(out);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_TRUE(finished[0].final);
+  EXPECT_TRUE(finished[0].outcome.timed_out);
+  EXPECT_EQ(Only<act::RunFinished>(out).size(), 1u);
+}
+
+TEST(Scheduler, TasksStoppedByAnInterruptAreMarkedInterrupted) {
+  Scheduler s(Slots(2));
+  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{2}, 0);
+  Feed(s, ev::Interrupted{SIGTERM}, kMs);
+  Outcome term;
+  term.signal = SIGTERM;
+  auto f1 = Only<act::TaskFinished>(Feed(s, ev::TaskExited{1, term}, 2 * kMs));
+  ASSERT_EQ(f1.size(), 1u);
+  EXPECT_TRUE(f1[0].outcome.interrupted);
+  EXPECT_FALSE(f1[0].outcome.timed_out);
+  // A task that exits on its own before the signal reaches it is still one the run stopped.
+  auto f2 = Only<act::TaskFinished>(Feed(s, ev::TaskExited{2, Outcome{}}, 3 * kMs));
+  ASSERT_EQ(f2.size(), 1u);
+  EXPECT_TRUE(f2[0].outcome.interrupted);
+}
+
+TEST(Scheduler, MemoryLowHoldsStartsUntilMemoryReturns) {
+  Scheduler s(Slots(2));
+  Feed(s, ev::MemoryLow{true}, 0);
+  EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskQueued{1}, 0)).empty());
+  Feed(s, ev::InputsEnded{}, 0);
+  EXPECT_FALSE(s.finished());  // waiting, not done
+  auto out = Feed(s, ev::MemoryLow{false}, kSec);
+  ASSERT_EQ(Only<act::StartTask>(out).size(), 1u);
+}
+
+TEST(Scheduler, MissingOutputOrOverMemoryIsAFailure) {
+  Outcome o;
+  EXPECT_TRUE(o.ok());
+  o.missing_output = true;
+  EXPECT_FALSE(o.ok());
+  o.missing_output = false;
+  o.over_memory = true;
+  EXPECT_FALSE(o.ok());
+}
+
 TEST(SchedulerSimulation, TenThousandWorkers) {
   SchedulerOptions o = Slots(10'000);
   o.timeout = 50 * kSec;
