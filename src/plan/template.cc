@@ -56,7 +56,9 @@ bool IsShellOnlyWord(std::string_view w) {
 
 // Tries to read a replacement string at text[i] == '{'. Returns its length, 0 if the brace is
 // literal text, or -1 with *err set for a malformed one.
-int ParseField(std::string_view text, size_t i, int num_sources, Field* field, std::string* err) {
+// `what` names the text in errors: "the command template" or "the output path".
+int ParseField(std::string_view text, size_t i, int num_sources, std::string_view what,
+               Field* field, std::string* err) {
   size_t j = i + 1;
   auto at_word_end = [&](size_t k) { return k >= text.size() || IsBlank(text[k]); };
   if (j < text.size() && (text[j] == '#' || text[j] == '%')) {
@@ -65,7 +67,7 @@ int ParseField(std::string_view text, size_t i, int num_sources, Field* field, s
       return 3;
     }
     if (at_word_end(j + 1)) {
-      *err = fmt::format("unclosed '{{' at column {} of the command template '{}'", i + 1, text);
+      *err = fmt::format("unclosed '{{' at column {} of {} '{}'", i + 1, what, text);
       return -1;
     }
     return 0;
@@ -80,7 +82,7 @@ int ParseField(std::string_view text, size_t i, int num_sources, Field* field, s
   // string. A "{" before a blank is shell grouping ("{ cmd; }") and stays literal.
   bool started = !digits.empty() || !suffix.empty() || j >= text.size();
   if (at_word_end(j) && started && suffix.size() <= 2) {
-    *err = fmt::format("unclosed '{{' at column {} of the command template '{}'", i + 1, text);
+    *err = fmt::format("unclosed '{{' at column {} of {} '{}'", i + 1, what, text);
     return -1;
   }
   if (j >= text.size()) return 0;
@@ -104,16 +106,15 @@ int ParseField(std::string_view text, size_t i, int num_sources, Field* field, s
     if (digits.size() > 6) return 0;
     source = std::stoi(std::string(digits));
     if (source < 1) {
-      *err = fmt::format("the template uses {{{}{}}} but input sources are numbered from 1", digits,
+      *err = fmt::format("{} uses {{{}{}}} but input sources are numbered from 1", what, digits,
                          suffix);
       return -1;
     }
     if (source > num_sources) {
-      *err = num_sources == 1
-                 ? fmt::format("the template uses {{{}{}}} but there is only 1 input source",
-                               digits, suffix)
-                 : fmt::format("the template uses {{{}{}}} but there are {} input sources", digits,
-                               suffix, num_sources);
+      *err = num_sources == 1 ? fmt::format("{} uses {{{}{}}} but there is only 1 input source",
+                                            what, digits, suffix)
+                              : fmt::format("{} uses {{{}{}}} but there are {} input sources", what,
+                                            digits, suffix, num_sources);
       return -1;
     }
   }
@@ -181,13 +182,13 @@ bool NeedsShell(const std::vector<Piece>& pieces) {
   return first.find('=') != std::string::npos || IsShellOnlyWord(first);
 }
 
-bool ParsePieces(std::string_view line, int num_sources, std::vector<Piece>* pieces,
-                 bool* has_field, bool* uses_slot, std::string* err) {
+bool ParsePieces(std::string_view line, int num_sources, std::string_view what,
+                 std::vector<Piece>* pieces, bool* has_field, bool* uses_slot, std::string* err) {
   size_t literal_begin = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     if (line[i] != '{') continue;
     Field field;
-    int len = ParseField(line, i, num_sources, &field, err);
+    int len = ParseField(line, i, num_sources, what, &field, err);
     if (len < 0) return false;
     if (len == 0) continue;
     AddLiteral(pieces, line.substr(literal_begin, i - literal_begin));
@@ -218,7 +219,8 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
     return false;
   }
   bool has_field = false;
-  if (!ParsePieces(line, num_sources, &out->pieces, &has_field, &out->uses_slot, err)) {
+  if (!ParsePieces(line, num_sources, "the template", &out->pieces, &has_field, &out->uses_slot,
+                   err)) {
     return false;
   }
   if (!has_field) {  // as in GNU parallel, even {#} or {%} alone means "no input appended"
@@ -239,14 +241,7 @@ bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece
   }
   bool has_field = false;
   bool uses_slot = false;
-  if (!ParsePieces(text, num_sources, out, &has_field, &uses_slot, err)) {
-    // The field parser speaks of command templates; this is a path.
-    if (size_t at = err->find("the command template"); at != std::string::npos) {
-      err->replace(at, 20, "the output path");
-    }
-    if (size_t at = err->find("the template"); at != std::string::npos) {
-      err->replace(at, 12, "the output path");
-    }
+  if (!ParsePieces(text, num_sources, "the output path", out, &has_field, &uses_slot, err)) {
     return false;
   }
   if (uses_slot) {
