@@ -290,6 +290,8 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   config.threads_explicit = f.threads > 0;
   config.dry_run = f.dry_run;
   config.results_dir = f.results;
+  // Tests stand a directory with a proc/meminfo of their own in for the machine's.
+  if (const char* root = getenv("COREFLOW_MEMINFO_ROOT")) config.meminfo_root = root;
   config.environment = std::move(env);
   return true;
 }
@@ -311,6 +313,12 @@ bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWri
     }
   }
   return journal->Create(f.joblog, STDOUT_FILENO, template_hash, template_text, err);
+}
+
+// COREFLOW_MEM_CGROUP=0 keeps --mem-per-task to the RSS watchdog (no cgroups are created).
+bool MemoryCgroupsWanted() {
+  const char* v = getenv("COREFLOW_MEM_CGROUP");
+  return v == nullptr || std::string_view(v) != "0";
 }
 
 void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
@@ -336,11 +344,18 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
     if (!ConfigureFaults(faults, &err)) return UsageError("COREFLOW_FAULTS: " + err);
   }
   ProcessRunner runner;
+  uint64_t mem_per_task = plan.config.mem_per_task;
   Engine engine(std::move(plan.config), &runner);
   if (!engine.Prepare(&err)) return UsageError(err);
   std::string warning = OversubscriptionWarning(plan.resources, plan.cpus);
   if (!warning.empty() && !f.dry_run) Warn(warning);
 
+  std::unique_ptr<SlotCgroups> cgroups;
+  if (mem_per_task > 0 && !f.dry_run && MemoryCgroupsWanted()) {
+    std::string why;  // without them the RSS watchdog enforces the limit
+    cgroups = SlotCgroups::Create("", plan.resources.slots, mem_per_task, &why);
+    engine.SetSlotCgroups(cgroups.get());
+  }
   JournalWriter journal;
   ResumeIndex resume;
   if (!f.joblog.empty() && !f.dry_run) {

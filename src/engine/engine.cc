@@ -79,6 +79,11 @@ void Engine::AddObserver(RunObserver* observer) {
   wants_command_line_ = wants_command_line_ || observer->WantsCommandLine();
 }
 
+void Engine::SetSlotCgroups(SlotCgroups* cgroups) {
+  cgroups_ = cgroups;
+  if (cgroups_ != nullptr) rss_.reset();
+}
+
 void Engine::SetJournal(JournalWriter* journal) {
   journal_ = journal;
   wants_command_line_ = true;
@@ -334,7 +339,9 @@ void Engine::WatchMemory() {
     }
   }
   uint64_t available = 0;
-  if (config_.memfree > 0 && ReadMemAvailable("", &available)) {
+  if (config_.memfree > 0 && ReadMemAvailable(config_.meminfo_root, &available)) {
+    // GNU parallel's rule: below half of --memfree, the youngest task makes room.
+    if (available < config_.memfree / 2) Dispatch(ev::MemoryCritical{});
     bool low = available < config_.memfree;
     if (low == memory_low_) return;
     memory_low_ = low;
@@ -346,6 +353,18 @@ void Engine::WatchMemory() {
     }
     Dispatch(ev::MemoryLow{low});
   }
+}
+
+void Engine::CheckCgroupOom(uint64_t seq, TaskState& t) {
+  // The kernel may end any process of the task, so a shell may still exit normally: the
+  // slot's kill count says what happened.
+  if (cgroups_->OomKills(t.slot) <= t.oom_kills) return;
+  t.over_memory = true;
+  t.error += fmt::format(
+      "coreflow: task {} was killed: over memory limit (--mem-per-task {:.2f} GiB, enforced by "
+      "the kernel in cgroup {}/slot-{})\n",
+      seq, static_cast<double>(config_.mem_per_task) / (1024.0 * 1024 * 1024), cgroups_->path(),
+      t.slot);
 }
 
 void Engine::Dispatch(const Event& event) {
@@ -407,6 +426,10 @@ void Engine::StartTask(const act::StartTask& a) {
   spec.command = &command_;
   spec.envp = task_env_->envp();
   spec.output = config_.output;
+  if (cgroups_ != nullptr) {
+    spec.cgroup_procs_fd = cgroups_->ProcsFd(a.slot);
+    t.oom_kills = cgroups_->OomKills(a.slot);
+  }
   int e = runner_->Start(a.seq, spec);
   if (e == 0) {
     if (rss_ != nullptr) {
@@ -454,6 +477,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
         rss_->Unwatch(t.pgid);
         t.pgid = 0;
       }
+      if (cgroups_ != nullptr) CheckCgroupOom(ev.handle, t);
       outcome.over_memory = t.over_memory;
       if (outcome.ok() && !t.outputs.empty()) CheckOutputs(ev.handle, t, &outcome);
       Dispatch(ev::TaskExited{ev.handle, outcome});
@@ -586,6 +610,10 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     r.command_line = command_line;
     RunTotals totals = Totals();
     for (RunObserver* o : observers_) o->OnTaskFinished(r, totals);
+  }
+  if (!a.final && a.outcome.interrupted) {
+    Say(fmt::format("coreflow: task {} was stopped to free memory (--memfree) and will run again\n",
+                    a.seq));
   }
   if (!a.final) {
     // GNU parallel shows only the output of the attempt that counts.

@@ -18,6 +18,7 @@
 #include "schedule/scheduler.h"
 #include "sys/file_state.h"
 #include "sys/process_rss.h"
+#include "sys/slot_cgroups.h"
 
 namespace coreflow {
 
@@ -38,6 +39,7 @@ struct RunConfig {
   bool rerun_failed = false;         // --resume-failed: a failed task in the journal runs again
   uint64_t mem_per_task = 0;         // bytes; a task whose process group holds more is killed
   uint64_t memfree = 0;              // bytes; no task starts while less memory is available
+  std::string meminfo_root;          // --memfree reads <this>/proc/meminfo ("": the real one)
   Environment environment;           // what tasks inherit; thread variables are added to it
   int stdout_fd = 1;
   int stderr_fd = 2;
@@ -57,6 +59,9 @@ class Engine {
   void SetJournal(JournalWriter* journal);
   // What an earlier run finished: those tasks are skipped (--resume).
   void SetResume(const ResumeIndex* index) { resume_ = index; }
+  // --mem-per-task through per-slot cgroups: the kernel enforces the limit, so the RSS
+  // watchdog is not needed.
+  void SetSlotCgroups(SlotCgroups* cgroups);
   // Runs every task. Returns GNU parallel's exit status; *err holds a message for 255.
   int Run(std::string* err);
 
@@ -88,6 +93,7 @@ class Engine {
     std::vector<FileIdentity> before;  // what was at those paths when the attempt started
     int pgid = 0;                      // while running, when memory is watched
     bool over_memory = false;          // killed by the memory watchdog
+    uint64_t oom_kills = 0;            // the slot cgroup's OOM kill count at the start
   };
 
   int DryRun(std::string* err);
@@ -100,6 +106,7 @@ class Engine {
   void OnJournalError(int e);
   void Tick();
   void WatchMemory();
+  void CheckCgroupOom(uint64_t seq, TaskState& t);
   static constexpr Nanos kMemoryWatchInterval = 250 * kNanosPerMilli;
   void Dispatch(const Event& event);
   void Execute(const Action& action);
@@ -133,6 +140,7 @@ class Engine {
   uint64_t resumed_ = 0;
   Nanos armed_tick_ = 0;
   std::unique_ptr<ProcessGroupRss> rss_;  // --mem-per-task's watchdog
+  SlotCgroups* cgroups_ = nullptr;        // or the kernel's limit, where cgroups allow
   std::unordered_map<int, uint64_t> rss_by_group_;
   Nanos next_memory_watch_ = 0;
   bool memory_low_ = false;

@@ -88,6 +88,7 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   request.stdout_fd = p.out_writer.get();
   request.stderr_fd = p.err_writer.get();
   request.nofile = raised_nofile_ ? &original_nofile_ : nullptr;
+  request.cgroup_procs_fd = spec.cgroup_procs_fd;
   pid_t pid = 0;
   int pidfd = -1;
   if (int e = spawner_.Spawn(request, &pid, &pidfd)) return e;

@@ -23,6 +23,7 @@ struct LaunchSpec {
   const Command* command = nullptr;
   char* const* envp = nullptr;
   OutputMode output = OutputMode::kGroup;
+  int cgroup_procs_fd = -1;  // the task's cgroup (a per-slot memory limit), if any
 };
 
 // What a task printed, once it ended (kGroup).

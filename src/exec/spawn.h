@@ -17,6 +17,7 @@ struct SpawnRequest {
   int stdout_fd = -1;
   int stderr_fd = -1;
   const rlimit* nofile = nullptr;  // when set, the child's RLIMIT_NOFILE
+  int cgroup_procs_fd = -1;        // when set, the child joins that cgroup before exec
 };
 
 // Starts processes the way posix_spawn does — clone(CLONE_VM | CLONE_VFORK), so nothing of the

@@ -43,11 +43,14 @@ struct MemoryLow {  // --memfree: free memory fell below (true) or came back abo
   bool low;
 };
 struct Drain {};  // an error that forbids new tasks (disk full); running ones finish: exit 255
+// --memfree: memory is critically short. The youngest running task is terminated and queued
+// again; that attempt does not count against --retries.
+struct MemoryCritical {};
 }  // namespace ev
 
 using Event = std::variant<ev::TaskQueued, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
                            ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain,
-                           ev::MemoryLow>;
+                           ev::MemoryLow, ev::MemoryCritical>;
 
 // What the scheduler asks the engine to do, in order.
 namespace act {

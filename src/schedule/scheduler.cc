@@ -41,6 +41,8 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
     Stop(now, out);
   } else if (const auto* e = std::get_if<ev::MemoryLow>(&event)) {
     memory_low_ = e->low;
+  } else if (std::get_if<ev::MemoryCritical>(&event)) {
+    OnMemoryCritical(now, out);
   } else if (std::get_if<ev::Drain>(&event)) {
     aborted_ = true;
     stop_starting_ = true;
@@ -66,7 +68,7 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
     } else {
       ++counts_.started;
     }
-    running_.emplace(seq, Running{slot, attempt, Phase::kRunning, false});
+    running_.emplace(seq, Running{slot, attempt, Phase::kRunning, false, false, false, ++starts_});
     ++counts_.running;
     if (options_.timeout > 0) timeouts_.push_back({now + options_.timeout, seq, attempt});
     out->push_back(act::StartTask{seq, slot, attempt});
@@ -85,9 +87,21 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
 
   Outcome outcome = e.outcome;
   outcome.timed_out = r.timed_out;
-  outcome.interrupted = r.stopped && !r.timed_out;
+  outcome.interrupted = (r.stopped || r.requeue) && !r.timed_out;
+  if (r.requeue && !outcome.ok() && !stop_starting_) {
+    // Ended to free memory, not for its own sake: it runs again, and the attempt is not held
+    // against it. It waits behind the queue, so the memory it held can go to others first.
+    attempts_[e.seq] = r.attempt;
+    ++requeues_[e.seq];
+    ready_.push_back(e.seq);
+    ++counts_.requeued;
+    out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false});
+    return;
+  }
+  int counted = r.attempt;
+  if (auto q = requeues_.find(e.seq); q != requeues_.end()) counted -= q->second;
   bool retry = !outcome.ok() && !stop_starting_ &&
-               (options_.max_attempts == 0 || r.attempt < options_.max_attempts) &&
+               (options_.max_attempts == 0 || counted < options_.max_attempts) &&
                (options_.retry_timeouts || !outcome.timed_out);
   if (retry) {
     attempts_[e.seq] = r.attempt;
@@ -103,6 +117,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
     return;
   }
   attempts_.erase(e.seq);
+  requeues_.erase(e.seq);
   if (outcome.ok()) {
     ++counts_.succeeded;
   } else {
@@ -171,6 +186,25 @@ void Scheduler::OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<A
       out->push_back(act::SignalTask{seq, SIGKILL});
     }
   }
+}
+
+void Scheduler::OnMemoryCritical(Nanos now, std::vector<Action>* out) {
+  // One at a time: the memory of the last one ended must show before judging again. A lone
+  // task is left alone, as ending it could only start it again.
+  if (stop_starting_ || running_.size() < 2) return;
+  Running* youngest = nullptr;
+  uint64_t youngest_seq = 0;
+  for (auto& [seq, r] : running_) {
+    if (r.requeue) return;
+    if (r.phase != Phase::kRunning) continue;
+    if (youngest == nullptr || r.start_order > youngest->start_order) {
+      youngest = &r;
+      youngest_seq = seq;
+    }
+  }
+  if (youngest == nullptr) return;
+  youngest->requeue = true;
+  Terminate(youngest_seq, *youngest, now, out);
 }
 
 void Scheduler::Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out) {

@@ -35,8 +35,9 @@ struct SchedulerCounts {
   uint64_t started = 0;    // distinct tasks started at least once
   uint64_t succeeded = 0;  // final outcomes
   uint64_t failed = 0;
-  uint64_t skipped = 0;  // finished before (resume, outputs exist): never started
-  uint64_t retried = 0;  // attempts that will be tried again
+  uint64_t skipped = 0;   // finished before (resume, outputs exist): never started
+  uint64_t retried = 0;   // attempts that will be tried again
+  uint64_t requeued = 0;  // attempts ended by --memfree and queued again
   int running = 0;
   bool inputs_ended = false;
 };
@@ -72,6 +73,8 @@ class Scheduler {
     Phase phase;
     bool timed_out;
     bool stopped = false;  // terminated because the run stops, not for its own sake
+    bool requeue = false;  // terminated for --memfree: it runs again later
+    uint64_t start_order;  // larger is younger
   };
   struct Deadline {
     Nanos at;
@@ -82,6 +85,7 @@ class Scheduler {
   void OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out);
   void OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
   void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
+  void OnMemoryCritical(Nanos now, std::vector<Action>* out);
   void FireDeadlines(Nanos now, std::vector<Action>* out);
   void StartReady(Nanos now, std::vector<Action>* out);
   void Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out);
@@ -100,6 +104,8 @@ class Scheduler {
   std::deque<uint64_t> ready_;
   std::map<uint64_t, Running> running_;         // ordered: deterministic signalling order
   std::unordered_map<uint64_t, int> attempts_;  // attempts made by tasks being retried
+  std::unordered_map<uint64_t, int> requeues_;  // of those, attempts --memfree ended
+  uint64_t starts_ = 0;
   std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
   std::deque<Deadline> timeouts_;           // start + timeout, in start order
   std::deque<Deadline> kill_after_;         // SIGTERM + grace, in signalling order

@@ -34,6 +34,30 @@ class MemoryTest(CoreflowTestCase):
         self.assertEqual(outcomes, [("1", "over-memory"), ("2", "ok")])
         self.assertNoLeftovers()
 
+    def test_the_watchdog_enforces_the_limit_without_cgroups(self):
+        self.write("hog.py", HOG)
+        env = cfhelp.base_env({"COREFLOW_MEM_CGROUP": "0"})
+        r = self.cf("--mem-per-task", "64M", "%s hog.py 300 5" % PY, ":::", "a", env=env)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertRegex(r.err, r"task 1 was killed: over memory limit \([0-9.]+ GiB resident")
+
+    def test_the_kernel_enforces_the_limit_where_cgroups_allow(self):
+        # A task that starts a child which goes over: the kernel ends it at once, and the task
+        # counts as over memory however its shell exits.
+        self.write("hog.py", HOG)
+        r = self.cf("--joblog", "log", "--mem-per-task", "64M",
+                    "%s hog.py 300 30; echo after" % PY, ":::", "a")
+        if "enforced by the kernel" not in r.err:
+            self.skipTest("no memory cgroup can be created here: " + r.err.strip())
+        self.assertEqual(r.returncode, 1, r)
+        self.assertLess(r.elapsed, 10)
+        self.assertIn("coreflow: task 1 was killed: over memory limit (--mem-per-task 0.06 GiB",
+                      r.err)
+        j = cfhelp.Journal(self.read("log").decode())
+        self.assertEqual([rec[15] for rec in j.final()], ["over-memory"])
+        cgroup = r.err.split("in cgroup ")[1].split("/slot-")[0]
+        self.assertFalse(os.path.exists(cgroup), "coreflow left its cgroup behind")
+
     def test_tasks_at_once_are_cut_to_what_fits(self):
         per_task = mem_available() // 5 * 2  # two fit, three do not
         r = self.cf("-j8", "--mem-per-task", str(per_task), "echo {%}; : {}",
@@ -60,6 +84,48 @@ class MemoryTest(CoreflowTestCase):
         self.assertEqual(p.returncode, 143)
         self.assertIn(b"coreflow: waiting to start tasks", err)
         self.assertFalse(os.path.exists(self.path("ran")))
+
+    def test_memfree_stops_the_youngest_task_when_memory_runs_short(self):
+        # Free memory comes from a meminfo file the test controls: plenty, then below half of
+        # --memfree (the youngest task is stopped and queued again), then below --memfree
+        # (nothing starts), then plenty again (it runs, as another attempt that is not
+        # held against --retries).
+        def set_available(gib):
+            self.write("proc/meminfo.new", "MemTotal: 99999999 kB\nMemAvailable: %d kB\n"
+                       % (gib * 1024 * 1024))
+            os.rename(self.path("proc/meminfo.new"), self.path("proc/meminfo"))
+
+        os.mkdir(self.path("proc"))
+        set_available(10)
+        env = cfhelp.base_env({"COREFLOW_MEMINFO_ROOT": self.tmp})
+        task = ("echo x >> started.{}; while [ ! -e go ]; do sleep 0.02; done; echo done {}; "
+                ": %s" % self.marker)
+        p = self.start("-j3", "--retries", "1", "--joblog", "log", "--memfree", "4G", task,
+                       ":::", "a", "b", "c", env=env)
+        self.wait_files(["started.a", "started.b", "started.c"])
+        youngest = max("abc", key=lambda n: os.stat(self.path("started." + n)).st_mtime_ns)
+        set_available(1)
+        self.assertTrue(cfhelp.wait_until(
+            lambda: not any("started.%s;" % youngest in cmd
+                            for _, cmd in cfhelp.processes_with(self.marker)), 10),
+            "the youngest task was not stopped")
+        set_available(3)  # low, not critical: it must wait
+        time.sleep(0.8)
+        self.assertEqual(self.read("started." + youngest), b"x\n")
+        set_available(10)
+        self.assertTrue(cfhelp.wait_until(
+            lambda: self.read("started." + youngest) == b"x\nx\n", 10), "it did not run again")
+        self.write("go", "")
+        out, err = p.communicate(timeout=30)
+        self.assertEqual(p.returncode, 0, err)
+        self.assertEqual(sorted(out.decode().splitlines()), ["done a", "done b", "done c"])
+        self.assertIn(b"was stopped to free memory (--memfree) and will run again", err)
+        j = cfhelp.Journal(self.read("log").decode())
+        mine = [(rec[10], rec[15], rec[16]) for rec in j.records if rec[8].endswith(
+            "started.%s; while [ ! -e go ]; do sleep 0.02; done; echo done %s; : %s"
+            % (youngest, youngest, self.marker))]
+        self.assertEqual(mine, [("1", "interrupted", "0"), ("2", "ok", "1")])
+        self.assertEqual(len(j.final("ok")), 3)
 
 
 if __name__ == "__main__":

@@ -561,6 +561,61 @@ TEST(Scheduler, MemoryLowHoldsStartsUntilMemoryReturns) {
   ASSERT_EQ(Only<act::StartTask>(out).size(), 1u);
 }
 
+TEST(Scheduler, MemoryCriticalRequeuesTheYoungestWithoutSpendingAnAttempt) {
+  SchedulerOptions o = Slots(3);
+  o.max_attempts = 1;
+  Scheduler s(o);
+  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{2}, kMs);
+  Feed(s, ev::TaskQueued{3}, 2 * kMs);
+  auto out = Feed(s, ev::MemoryCritical{}, kSec);
+  auto signals = Only<act::SignalTask>(out);
+  ASSERT_EQ(signals.size(), 1u);
+  EXPECT_EQ(signals[0].seq, 3u);  // started last
+  EXPECT_EQ(signals[0].signal, SIGTERM);
+  // One at a time: nothing more until that one is gone.
+  EXPECT_TRUE(Only<act::SignalTask>(Feed(s, ev::MemoryCritical{}, kSec)).empty());
+  Outcome killed;
+  killed.signal = SIGTERM;
+  out = Feed(s, ev::TaskExited{3, killed}, kSec + kMs);
+  auto finished = Only<act::TaskFinished>(out);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_FALSE(finished[0].final);
+  EXPECT_TRUE(finished[0].outcome.interrupted);
+  EXPECT_EQ(s.counts().requeued, 1u);
+  // It runs again (attempt 2) although --retries allows one attempt, and may still fail once.
+  auto starts = Only<act::StartTask>(out);
+  ASSERT_EQ(starts.size(), 1u);
+  EXPECT_EQ(starts[0].seq, 3u);
+  EXPECT_EQ(starts[0].attempt, 2);
+  Outcome failed;
+  failed.exit_code = 1;
+  finished = Only<act::TaskFinished>(Feed(s, ev::TaskExited{3, failed}, 2 * kSec));
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_TRUE(finished[0].final);
+  EXPECT_EQ(s.counts().failed, 1u);
+  EXPECT_EQ(s.counts().started, 3u);
+}
+
+TEST(Scheduler, MemoryCriticalLeavesALoneTaskAlone) {
+  Scheduler s(Slots(2));
+  Feed(s, ev::TaskQueued{1}, 0);
+  EXPECT_TRUE(Only<act::SignalTask>(Feed(s, ev::MemoryCritical{}, kSec)).empty());
+}
+
+TEST(Scheduler, RequeuedTaskThatFinishedAnywayCounts) {
+  Scheduler s(Slots(2));
+  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{2}, 0);
+  Feed(s, ev::InputsEnded{}, 0);
+  Feed(s, ev::MemoryCritical{}, kSec);
+  auto out = Feed(s, ev::TaskExited{2, Outcome{}}, kSec);  // exited 0 before the signal
+  ASSERT_EQ(Only<act::TaskFinished>(out).size(), 1u);
+  EXPECT_TRUE(Only<act::TaskFinished>(out)[0].final);
+  EXPECT_TRUE(Only<act::StartTask>(out).empty());
+  EXPECT_EQ(s.counts().succeeded, 1u);
+}
+
 TEST(Scheduler, MissingOutputOrOverMemoryIsAFailure) {
   Outcome o;
   EXPECT_TRUE(o.ok());
