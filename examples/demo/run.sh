@@ -2,7 +2,8 @@
 # The coreflow example pipeline (what `make demo` runs):
 #   1. write synthetic sensor records (work/in/*.csv),
 #   2. analyse each one with numpy on T threads, as many at once as the cores allow,
-#      through `coreflow run -t T --progress --joblog ...` (work/out/*.json),
+#      through `coreflow run -t T --progress --joblog ... --html ...` (work/out/*.json,
+#      work/report.html),
 #   3. check and summarise the results (work/summary.tsv).
 #
 # Usage: examples/demo/run.sh PATH/TO/coreflow
@@ -62,7 +63,8 @@ started=$(now_ms)
 
 # Start clean, removing only what this script writes.
 rm -rf "$work/in" "$work/out"
-rm -f "$work/inputs.txt" "$work/truth.tsv" "$work/joblog.tsv" "$work/summary.tsv"
+rm -f "$work/inputs.txt" "$work/truth.tsv" "$work/joblog.tsv" "$work/summary.tsv" \
+  "$work/report.html"
 mkdir -p "$work/in" "$work/out"
 shown=$(cd "$work" && pwd)
 echo "== coreflow demo: work folder $shown"
@@ -72,10 +74,10 @@ echo "== 1. writing $files synthetic sensor records"
   --truth "$work/truth.tsv"
 
 echo "== 2. analysing them with coreflow, threads per task: $threads"
-echo "coreflow run -t $threads --progress --joblog $work/joblog.tsv \\"
+echo "coreflow run -t $threads --progress --joblog $work/joblog.tsv --html $work/report.html \\"
 echo "    $python analyze.py {} $work/out/{/.}.json :::: $work/inputs.txt"
 status=0
-"$coreflow" run -t "$threads" --progress --joblog "$work/joblog.tsv" \
+"$coreflow" run -t "$threads" --progress --joblog "$work/joblog.tsv" --html "$work/report.html" \
   "$python" analyze.py {} "$work/out/{/.}.json" :::: "$work/inputs.txt" || status=$?
 if [ "$status" -ne 0 ]; then
   echo "run.sh: coreflow run exited with status $status" >&2
@@ -88,8 +90,9 @@ echo "== 3. checking the results"
 
 elapsed=$(($(now_ms) - started))
 if [ "$status" -eq 0 ]; then
-  printf '== demo passed in %d.%01d s; look at %s/summary.tsv and %s/out/*.json\n' \
+  printf '== demo passed in %d.%01d s; look at %s/summary.tsv, %s/out/*.json and the\n' \
     $((elapsed / 1000)) $((elapsed % 1000 / 100)) "$shown" "$shown"
+  printf '   timeline of the run in %s/report.html\n' "$shown"
 else
   printf '== demo FAILED after %d.%01d s (details above)\n' \
     $((elapsed / 1000)) $((elapsed % 1000 / 100)) >&2

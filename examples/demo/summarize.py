@@ -28,12 +28,15 @@ def read_truth(path):
 
 
 def read_joblog(path):
-    """Rows of GNU parallel's joblog as (start, runtime, exitval, signal)."""
+    """Rows of the journal (GNU parallel's joblog columns first) as (start, runtime, exitval,
+    signal). Lines starting with '#' are coreflow's notes; the first other line names the
+    columns."""
     rows = []
     with open(path) as f:
-        header = next(f, "").rstrip("\n").split("\t")
+        lines = (line for line in f if not line.startswith("#"))
+        header = next(lines, "").rstrip("\n").split("\t")
         col = {name: i for i, name in enumerate(header)}
-        for line in f:
+        for line in lines:
             fields = line.rstrip("\n").split("\t")
             if len(fields) < len(header):
                 continue

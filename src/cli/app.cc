@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/version.h"
+#include "cli/report_command.h"
 #include "cli/run_command.h"
 
 namespace coreflow {
@@ -19,6 +20,8 @@ int Main(int argc, char** argv) {
   app.require_subcommand(0, 1);
   RunFlags run_flags;
   CLI::App* run = AddRunCommand(app, &run_flags);
+  ReportFlags report_flags;
+  CLI::App* report = AddReportCommand(app, &report_flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -36,6 +39,7 @@ int Main(int argc, char** argv) {
     return 0;
   }
   if (run->parsed()) return RunMain(run_flags, run->remaining());
+  if (report->parsed()) return ReportMain(report_flags);
   fmt::print(stderr, "{}", app.help());
   return 255;
 }

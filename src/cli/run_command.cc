@@ -9,12 +9,17 @@
 #include "base/hash.h"
 #include "base/parse.h"
 #include "cli/argv_split.h"
+#include "cli/report_output.h"
 #include "engine/engine.h"
 #include "engine/resources.h"
 #include "exec/process_runner.h"
 #include "journal/resume.h"
 #include "journal/writer.h"
+#include "report/collector.h"
+#include "report/journal_data.h"
 #include "report/progress.h"
+#include "report/stats.h"
+#include "report/summary.h"
 #include "sys/clock.h"
 #include "sys/cpu.h"
 #include "sys/fault.h"
@@ -144,6 +149,16 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   run->add_flag("--bar,--progress,--eta", f->progress,
                 "Show progress on stderr: done/total, running, failed, rate, ETA");
   run->add_flag("--no-progress", f->no_progress, "Never show progress");
+  run->add_option("--report", f->report,
+                  "At the end, write a JSON report to FILE: counts, time, speed-up, "
+                  "utilization, runtime and memory spread, slowest tasks, failures")
+      ->check(kNotEmpty);
+  run->add_option("--html", f->html,
+                  "At the end, write a self-contained HTML page to FILE: a timeline of every "
+                  "task, utilization over time, runtime and memory histograms")
+      ->check(kNotEmpty);
+  run->add_flag("--no-summary", f->no_summary,
+                "Do not print the few lines of summary on stderr at the end");
   run->add_flag("--stats", f->stats,
                 "At the end, print coreflow's own CPU time per task and peak memory on stderr");
   run->footer(
@@ -315,6 +330,18 @@ bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWri
   return journal->Create(f.joblog, STDOUT_FILENO, template_hash, template_text, err);
 }
 
+// What the run uses and why, for the journal's '#config' note and the reports.
+RunSettings DescribeSettings(const RunPlan& plan) {
+  RunSettings s;
+  s.slots = {plan.resources.slots, plan.resources.slots_source};
+  s.threads_per_task = {plan.resources.threads, plan.resources.threads_source};
+  s.inputs_per_invocation = {1, "default"};
+  s.usable_cpus = {plan.cpus.usable, plan.cpus.limited_by};
+  s.mem_per_task = static_cast<int64_t>(plan.config.mem_per_task);
+  s.known = true;
+  return s;
+}
+
 // COREFLOW_MEM_CGROUP=0 keeps --mem-per-task to the RSS watchdog (no cgroups are created).
 bool MemoryCgroupsWanted() {
   const char* v = getenv("COREFLOW_MEM_CGROUP");
@@ -343,10 +370,14 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   if (const char* faults = getenv("COREFLOW_FAULTS"); faults != nullptr && *faults != '\0') {
     if (!ConfigureFaults(faults, &err)) return UsageError("COREFLOW_FAULTS: " + err);
   }
+  ReportPaths report_paths{f.report, f.html};
+  if (!f.dry_run && !CheckReportPaths(report_paths, &err)) return UsageError(err);
   ProcessRunner runner;
   uint64_t mem_per_task = plan.config.mem_per_task;
+  RunSettings settings = DescribeSettings(plan);
   Engine engine(std::move(plan.config), &runner);
   if (!engine.Prepare(&err)) return UsageError(err);
+  settings.command_template = engine.command_template().text;
   std::string warning = OversubscriptionWarning(plan.resources, plan.cpus);
   if (!warning.empty() && !f.dry_run) Warn(warning);
 
@@ -364,11 +395,19 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
     }
     engine.SetJournal(&journal);
     if (resume.exists()) engine.SetResume(&resume);
+    journal.RecordNote("config", SettingsNote(settings), runner.Now());  // for `coreflow report`
+  }
+  bool wants_report = !report_paths.json.empty() || !report_paths.html.empty();
+  std::unique_ptr<ReportCollector> collector;
+  if ((wants_report || !f.no_summary) && !f.dry_run) {
+    collector = std::make_unique<ReportCollector>(/*keep_commands=*/wants_report);
+    engine.AddObserver(collector.get());
   }
   std::unique_ptr<ProgressDisplay> progress;
-  if (f.progress && !f.no_progress && !f.dry_run) {
-    progress =
-        std::make_unique<ProgressDisplay>(STDERR_FILENO, IsTerminal(STDERR_FILENO), runner.Now());
+  // On by default where someone watches; --bar asks for it in logs too.
+  bool show_progress = f.progress || IsTerminal(STDERR_FILENO);
+  if (show_progress && !f.no_progress && !f.dry_run) {
+    progress = std::make_unique<ProgressDisplay>(STDERR_FILENO, IsTerminal(STDERR_FILENO));
     engine.AddObserver(progress.get());
   }
   if (!f.dry_run && !runner.Init(&err)) {
@@ -387,6 +426,16 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   if (have_outputs > 0) {
     fmt::print(stderr, "coreflow: skipped {} task{} whose outputs exist (--clobber runs them)\n",
                have_outputs, have_outputs == 1 ? "" : "s");
+  }
+  if (collector != nullptr) {
+    RunData& data = collector->data();
+    data.settings = settings;
+    RunStats stats = ComputeStats(data);
+    if (!f.no_summary) fmt::print(stderr, "{}", FormatSummary(data, stats));
+    if (!WriteReports(report_paths, data, stats, &err)) {
+      fmt::print(stderr, "coreflow: error: {}\n", err);
+      return 255;
+    }
   }
   return status;
 }

@@ -37,6 +37,9 @@ struct RunFlags {
   bool progress = false;
   bool no_progress = false;
   bool stats = false;
+  std::string report;  // --report FILE.json
+  std::string html;    // --html FILE
+  bool no_summary = false;
 };
 
 // Declares `coreflow run` and its options on `app`.

@@ -70,18 +70,22 @@ bool Engine::Prepare(std::string* err) {
   thread_variables_ =
       ApplyThreadVariables(config_.threads_per_task, config_.threads_explicit, &env);
   task_env_ = std::make_unique<TaskEnvironment>(env);
-  if (config_.mem_per_task > 0) rss_ = std::make_unique<ProcessGroupRss>();
+  enforce_rss_ = config_.mem_per_task > 0;
+  if (enforce_rss_) rss_ = std::make_unique<ProcessGroupRss>();
   return true;
 }
 
 void Engine::AddObserver(RunObserver* observer) {
   observers_.push_back(observer);
   wants_command_line_ = wants_command_line_ || observer->WantsCommandLine();
+  if (observer->WantsMemory() && rss_ == nullptr) rss_ = std::make_unique<ProcessGroupRss>();
+  Nanos every = observer->TickInterval();
+  if (every > 0 && (observer_tick_ == 0 || every < observer_tick_)) observer_tick_ = every;
 }
 
 void Engine::SetSlotCgroups(SlotCgroups* cgroups) {
   cgroups_ = cgroups;
-  if (cgroups_ != nullptr) rss_.reset();
+  if (cgroups_ != nullptr) enforce_rss_ = false;
 }
 
 void Engine::SetJournal(JournalWriter* journal) {
@@ -103,6 +107,8 @@ RunTotals Engine::Totals() const {
   t.skipped = c.skipped;
   t.running = c.running;
   t.elapsed = now_ - start_;
+  t.running_rss_bytes = running_rss_;
+  t.rss_known = rss_known_;
   return t;
 }
 
@@ -142,6 +148,7 @@ int Engine::DryRun(std::string* err) {
 int Engine::Run(std::string* err) {
   if (config_.dry_run) return DryRun(err);
   start_ = now_ = runner_->Now();
+  for (RunObserver* o : observers_) o->OnRunStarted(start_);
   for (RunObserver* o : observers_) {
     if (o->WantsTotal() && !precount_known_) {
       precount_known_ = inputs_.CountRemaining(&precounted_);
@@ -162,6 +169,7 @@ int Engine::Run(std::string* err) {
   runner_->EndStragglers(interrupts_ > 1 ? 0 : config_.schedule.term_grace);
   if (journal_ != nullptr) {
     runner_->ArmTick(0);
+    journal_->RecordNote("end", std::to_string(exit_status_), now_);  // the run ended whole
     if (int e = journal_->Close(); e != 0 && error_.empty()) {
       error_ = fmt::format("cannot write journal '{}': {}", journal_->path(), ErrnoText(e));
       exit_status_ = 255;
@@ -309,7 +317,7 @@ void Engine::Tick() {
       due = journal_->SyncDue();
     }
   }
-  bool watch = (rss_ != nullptr && scheduler_.counts().running > 0) || config_.memfree > 0;
+  bool watch = (enforce_rss_ && scheduler_.counts().running > 0) || config_.memfree > 0;
   if (watch && !scheduler_.finished()) {
     if (now_ >= next_memory_watch_) {
       WatchMemory();
@@ -317,15 +325,34 @@ void Engine::Tick() {
     }
     if (due == 0 || next_memory_watch_ < due) due = next_memory_watch_;
   }
+  if (observer_tick_ > 0 && !scheduler_.finished()) {
+    if (now_ >= next_observer_tick_) {
+      if (rss_ != nullptr && !enforce_rss_) SampleRunningMemory();  // else WatchMemory did
+      RunTotals totals = Totals();
+      for (RunObserver* o : observers_) {
+        if (o->TickInterval() > 0) o->OnTick(totals);
+      }
+      next_observer_tick_ = now_ + observer_tick_;
+    }
+    if (due == 0 || next_observer_tick_ < due) due = next_observer_tick_;
+  }
   if (due != armed_tick_) {
     armed_tick_ = due;
     runner_->ArmTick(due);
   }
 }
 
+bool Engine::SampleRunningMemory() {
+  if (!rss_->Sample(&rss_by_group_)) return false;
+  running_rss_ = 0;
+  for (const auto& [pgid, bytes] : rss_by_group_) running_rss_ += bytes;
+  rss_known_ = true;
+  return true;
+}
+
 void Engine::WatchMemory() {
   auto gib = [](uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
-  if (rss_ != nullptr && rss_->Sample(&rss_by_group_)) {
+  if (enforce_rss_ && SampleRunningMemory()) {
     for (auto& [seq, t] : tasks_) {
       if (t.pgid == 0 || t.over_memory) continue;
       auto it = rss_by_group_.find(t.pgid);
@@ -607,6 +634,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     r.out_bytes = t.out_bytes;
     r.err_bytes = t.err_bytes;
     r.error = t.error;
+    r.could_not_execute = t.could_not_execute;
     r.command_line = command_line;
     RunTotals totals = Totals();
     for (RunObserver* o : observers_) o->OnTaskFinished(r, totals);

@@ -106,6 +106,7 @@ class Engine {
   void OnJournalError(int e);
   void Tick();
   void WatchMemory();
+  bool SampleRunningMemory();  // false when /proc could not be read
   void CheckCgroupOom(uint64_t seq, TaskState& t);
   static constexpr Nanos kMemoryWatchInterval = 250 * kNanosPerMilli;
   void Dispatch(const Event& event);
@@ -139,7 +140,12 @@ class Engine {
   DirectoryIndex output_index_;
   uint64_t resumed_ = 0;
   Nanos armed_tick_ = 0;
-  std::unique_ptr<ProcessGroupRss> rss_;  // --mem-per-task's watchdog
+  bool enforce_rss_ = false;  // --mem-per-task without cgroups: the watchdog kills
+  Nanos observer_tick_ = 0;   // the shortest TickInterval() asked for
+  Nanos next_observer_tick_ = 0;
+  uint64_t running_rss_ = 0;
+  bool rss_known_ = false;
+  std::unique_ptr<ProcessGroupRss> rss_;  // samples running tasks: the watchdog, observers
   SlotCgroups* cgroups_ = nullptr;        // or the kernel's limit, where cgroups allow
   std::unordered_map<int, uint64_t> rss_by_group_;
   Nanos next_memory_watch_ = 0;

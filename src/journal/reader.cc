@@ -101,8 +101,12 @@ bool JournalParser::ParseLine(std::string_view line, std::string* err) {
         return false;
       }
       if (callbacks_.on_start) callbacks_.on_start(m);
+    } else if (callbacks_.on_note) {
+      size_t tab = line.find('\t');
+      std::string text = tab == std::string_view::npos ? "" : UnescapeField(line.substr(tab + 1));
+      callbacks_.on_note(line.substr(1, tab == std::string_view::npos ? tab : tab - 1), text);
     }
-    return true;  // other notes are for readers that know them
+    return true;  // notes are for readers that know them
   }
   JournalRecord r;
   std::string why;

@@ -22,6 +22,9 @@ struct JournalInfo {
 struct JournalCallbacks {
   std::function<void(const JournalRecord&)> on_record;
   std::function<void(const StartMark&)> on_start;
+  // Other '#' lines: `kind` is the word after '#' ("resume", "config", "end"), `text` the
+  // rest of the line after the tab, unescaped.
+  std::function<void(std::string_view kind, const std::string& text)> on_note;
 };
 
 // Reads a journal as any kind of stop may have left it: the last line may be torn and is then

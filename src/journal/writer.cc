@@ -86,6 +86,10 @@ int JournalWriter::RecordAttempt(const JournalRecord& record, Nanos now) {
   return Write(FormatRecord(record), now);
 }
 
+int JournalWriter::RecordNote(std::string_view kind, std::string_view text, Nanos now) {
+  return Write(fmt::format("#{}\t{}\n", kind, EscapeField(text)), now);
+}
+
 int JournalWriter::Sync(Nanos /*now*/) {
   if (!dirty_ || fd_ < 0) return error_;
   dirty_ = false;

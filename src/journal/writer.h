@@ -26,6 +26,8 @@ class JournalWriter {
   // Both return 0 or the errno of the first failed write.
   int RecordStart(const StartMark& mark, Nanos now);
   int RecordAttempt(const JournalRecord& record, Nanos now);
+  // A '#kind<TAB>text' note (text escaped as a field), such as the run's configuration.
+  int RecordNote(std::string_view kind, std::string_view text, Nanos now);
   // When unsynced records must be synced by; 0 when everything is synced.
   Nanos SyncDue() const { return dirty_ ? dirty_since_ + kSyncInterval : 0; }
   int Sync(Nanos now);

@@ -25,6 +25,7 @@ struct TaskRecord {
   uint64_t err_bytes = 0;
   std::string command_line;  // filled when an observer WantsCommandLine()
   std::string error;         // why it could not be executed, if it could not
+  bool could_not_execute = false;
 };
 
 struct RunTotals {
@@ -35,6 +36,8 @@ struct RunTotals {
   uint64_t skipped = 0;  // finished before: in the journal, or their outputs exist
   int running = 0;
   Nanos elapsed = 0;
+  uint64_t running_rss_bytes = 0;  // resident memory of the running tasks' process groups
+  bool rss_known = false;          // running_rss_bytes was sampled (an observer asked)
 };
 
 // Telemetry goes through observers: progress displays, logs and reports subscribe to a run.
@@ -45,10 +48,17 @@ class RunObserver {
   // Asks the engine to count the inputs up front where that is cheap (values on the command
   // line, regular files), so `total` is known from the start.
   virtual bool WantsTotal() const { return false; }
+  // Asks the engine to sample the resident memory of running tasks about once a second.
+  virtual bool WantsMemory() const { return false; }
+  // How often OnTick should come while the run goes on (0: never), so a display can move
+  // while no task ends.
+  virtual Nanos TickInterval() const { return 0; }
+  virtual void OnTick(const RunTotals& /*totals*/) {}
   // Around every write of task output or of a message to stdout/stderr: a display that draws
   // on the terminal clears its line first and redraws it after.
   virtual void OnOutputBegin() {}
   virtual void OnOutputEnd() {}
+  virtual void OnRunStarted(Nanos /*now*/) {}  // monotonic; task times are relative to it
   virtual void OnTaskStarted(uint64_t /*seq*/, int /*slot*/, int /*attempt*/, Nanos /*now*/) {}
   virtual void OnTaskFinished(const TaskRecord& /*record*/, const RunTotals& /*totals*/) {}
   virtual void OnRunFinished(const RunTotals& /*totals*/, int /*exit_status*/) {}

@@ -9,6 +9,8 @@
 #include <cstdlib>
 #include <vector>
 
+#include "sys/fd.h"
+
 namespace coreflow {
 
 int MakeDirs(const std::string& path) {
@@ -27,6 +29,40 @@ int MakeDirs(const std::string& path) {
 bool PathExists(const std::string& path) {
   struct stat st {};
   return ::stat(path.c_str(), &st) == 0;
+}
+
+namespace {
+
+std::string TempNameBeside(const std::string& path) {
+  return path + ".tmp." + std::to_string(::getpid());
+}
+
+}  // namespace
+
+int WriteFileAtomically(const std::string& path, std::string_view contents) {
+  std::string temp = TempNameBeside(path);
+  // O_EXCL: never write through a link planted under the temporary name; a stale file of an
+  // earlier run with this pid is removed first.
+  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  if (!fd.valid() && errno == EEXIST && ::unlink(temp.c_str()) == 0) {
+    fd = UniqueFd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  }
+  if (!fd.valid()) return errno;
+  int e = WriteAll(fd.get(), contents.data(), contents.size());
+  if (e == 0 && ::fsync(fd.get()) != 0) e = errno;
+  if (e == 0 && ::close(fd.Release()) != 0 && errno != EINTR) e = errno;
+  if (e == 0 && ::rename(temp.c_str(), path.c_str()) != 0) e = errno;
+  if (e != 0) ::unlink(temp.c_str());
+  return e;
+}
+
+int CheckCanCreate(const std::string& path) {
+  std::string temp = TempNameBeside(path);
+  int fd = ::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd < 0) return errno;
+  ::close(fd);
+  ::unlink(temp.c_str());
+  return 0;
 }
 
 PrivateTempDir::~PrivateTempDir() {

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <string_view>
 
 namespace coreflow {
 
@@ -9,6 +10,14 @@ int MakeDirs(const std::string& path);
 
 // True when `path` names an existing regular file or directory.
 bool PathExists(const std::string& path);
+
+// Replaces `path` with `contents` all at once: readers see the old file or the new one, never
+// part of it (a temporary file beside it, fsync, rename). Returns 0 or errno.
+int WriteFileAtomically(const std::string& path, std::string_view contents);
+
+// Whether a file can be created at `path` (its directory exists and is writable), without
+// leaving anything there. Returns 0 or errno.
+int CheckCanCreate(const std::string& path);
 
 // A private (0700) directory for this run's temporary files, created on first use and
 // removed with its contents' names when the object dies. Files in it are unlinked at once.

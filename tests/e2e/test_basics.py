@@ -36,6 +36,9 @@ class RunTest(CoreflowTestCase):
         r = self.cf("echo", "hello", ":::", "a", "b", "c")
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(sorted(r.out.splitlines()), ["hello a", "hello b", "hello c"])
+        # stderr holds only the summary; --no-summary leaves it empty, as GNU parallel does.
+        self.assertRegex(r.err, r"^coreflow: 3 tasks in [0-9.]+ s: 3 ok\ncoreflow: [^\n]+\n$")
+        r = self.cf("--no-summary", "echo", "hello", ":::", "a")
         self.assertEqual(r.stderr, b"")
 
     def test_jobs_run_at_the_same_time(self):
@@ -129,7 +132,7 @@ class RunTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.out, "a\nb\nc\n")
         self.assertIn("3/3 done (100%)", r.err)
-        r = self.cf("--bar", "--no-progress", "echo", ":::", "a",
+        r = self.cf("--bar", "--no-progress", "--no-summary", "echo", ":::", "a",
                     env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
         self.assertEqual(r.stderr, b"")
 

@@ -240,7 +240,7 @@ class LargeOutputTest(CoreflowTestCase):
     def test_large_output_on_both_streams_in_order(self):
         self.write("big.py", BIG_PROGRAM)
         size = 4 * 1024 * 1024
-        r = self.cf("-k", "-j2", PY, "big.py", "{}", str(size), "both",
+        r = self.cf("--no-summary", "-k", "-j2", PY, "big.py", "{}", str(size), "both",
                     ":::", "1", "2", timeout=120)
         self.assertEqual(r.returncode, 0, r.err[:500])
         one, two = big_data(1, size), big_data(2, size)

@@ -92,7 +92,7 @@ class ParallelVariablesTest(CoreflowTestCase):
 
 class OversubscriptionTest(CoreflowTestCase):
     def test_warning_when_threads_exceed_cores(self):
-        r = self.cf("-j2", "-t", "2", "true", ":::", "a",
+        r = self.cf("--no-summary", "-j2", "-t", "2", "true", ":::", "a",
                     env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
         self.assertEqual(r.returncode, 0, r)  # a warning, not a failure
         lines = r.err.splitlines()
@@ -107,7 +107,7 @@ class OversubscriptionTest(CoreflowTestCase):
         self.assertIn("coreflow: warning: ", r.err)
 
     def test_no_warning_when_it_fits(self):
-        r = self.cf("-j2", "-t", "2", "true", ":::", "a",
+        r = self.cf("--no-summary", "-j2", "-t", "2", "true", ":::", "a",
                     env=cfhelp.base_env({"COREFLOW_CORES": "4"}))
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.stderr, b"")
@@ -121,7 +121,8 @@ class OversubscriptionTest(CoreflowTestCase):
         self.assertEqual(r.stderr, b"")
 
     def test_no_warning_for_jobs_zero(self):
-        r = self.cf("-j0", "true", ":::", "a", env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
+        r = self.cf("--no-summary", "-j0", "true", ":::", "a",
+                    env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.stderr, b"")
 

@@ -1,0 +1,37 @@
+#include "report/collector.h"
+
+#include "journal/format.h"
+
+namespace coreflow {
+
+AttemptData ToAttemptData(const TaskRecord& r, Nanos run_start) {
+  AttemptData a;
+  a.seq = r.seq;
+  a.attempt = r.attempt;
+  a.slot = r.slot;
+  a.final = r.final;
+  a.outcome = OutcomeName(ClassifyOutcome(r.outcome, r.could_not_execute));
+  a.exit_code = r.outcome.timed_out ? -1 : r.outcome.exit_code;
+  a.signal = r.outcome.signal;
+  a.start_s = ToSeconds(r.started - run_start);
+  a.wall_s = ToSeconds(r.ended - r.started);
+  a.cpu_s = ToSeconds(r.user_cpu + r.sys_cpu);
+  a.max_rss_kib = r.max_rss_kib;
+  a.command = r.command_line.substr(0, kMaxReportedCommand);  // empty unless kept
+  a.error = r.error;
+  return a;
+}
+
+void ReportCollector::OnTaskFinished(const TaskRecord& record, const RunTotals&) {
+  data_.attempts.push_back(ToAttemptData(record, run_start_));
+}
+
+void ReportCollector::OnRunFinished(const RunTotals& totals, int exit_status) {
+  data_.makespan_s = ToSeconds(totals.elapsed);
+  data_.skipped = totals.skipped;
+  data_.total_tasks = totals.total_known ? totals.total : 0;
+  data_.complete = true;
+  data_.exit_status = exit_status;
+}
+
+}  // namespace coreflow

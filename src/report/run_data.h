@@ -1,0 +1,59 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace coreflow {
+
+// One attempt of a task as reports see it, from a live run or read back from a journal.
+struct AttemptData {
+  uint64_t seq = 0;
+  int attempt = 1;
+  int slot = 0;
+  bool final = true;    // false when the task was tried again
+  std::string outcome;  // the journal's names: ok, failed, signal, timeout, noexec, ...
+  int exit_code = 0;    // -1 for a time-out, as in the journal
+  int signal = 0;
+  double start_s = 0;  // seconds since the run began (the journal's first start)
+  double wall_s = 0;
+  double cpu_s = 0;  // user + system
+  int64_t max_rss_kib = 0;
+  std::string command;  // cut to kMaxReportedCommand bytes
+  std::string error;    // coreflow's own message about it, if any
+};
+
+inline constexpr size_t kMaxReportedCommand = 512;
+
+// A setting of the run and where its value came from ("-j", "default", "--mem-per-task",
+// "journal"...).
+struct SettingValue {
+  int64_t value = 0;
+  std::string source;
+};
+
+struct RunSettings {
+  std::string command_template;
+  SettingValue slots;
+  SettingValue threads_per_task;
+  SettingValue inputs_per_invocation;
+  SettingValue usable_cpus;
+  int64_t mem_per_task = 0;  // bytes; 0 when unset
+  bool known = false;        // false for a journal written without a #config line
+};
+
+// What reports are made from.
+struct RunData {
+  RunSettings settings;
+  std::vector<AttemptData> attempts;  // in the order they ended
+  uint64_t skipped = 0;               // tasks never started: finished before (journal, outputs)
+  uint64_t cut_short = 0;             // attempts started but never ended (a crash), per journal
+  uint64_t total_tasks = 0;           // tasks known to the run, when known (0: unknown)
+  double makespan_s = 0;              // wall time the run(s) took; sessions summed
+  int sessions = 1;                   // a resumed journal holds several
+  bool complete = true;               // false for the journal of a crashed or running run
+  std::optional<int> exit_status;
+};
+
+}  // namespace coreflow

@@ -1,0 +1,154 @@
+#include "report/stats.h"
+
+#include <gtest/gtest.h>
+
+#include "report/summary.h"
+
+namespace coreflow {
+namespace {
+
+AttemptData Attempt(uint64_t seq, const char* outcome, double start, double wall, double cpu,
+                    int64_t rss_kib, int slot = 1, bool final = true) {
+  AttemptData a;
+  a.seq = seq;
+  a.outcome = outcome;
+  a.start_s = start;
+  a.wall_s = wall;
+  a.cpu_s = cpu;
+  a.max_rss_kib = rss_kib;
+  a.slot = slot;
+  a.final = final;
+  a.exit_code = std::string(outcome) == "failed" ? 3 : 0;
+  a.command = "work " + std::to_string(seq);
+  return a;
+}
+
+RunData FourTasksOnTwoSlots() {
+  RunData d;
+  d.settings.usable_cpus = {2, "CPU affinity"};
+  d.settings.slots = {2, "-j"};
+  d.settings.known = true;
+  d.makespan_s = 10;
+  d.attempts = {
+      Attempt(1, "ok", 0, 4, 4, 1000, 1),       Attempt(2, "failed", 0, 2, 1, 3000, 2, false),
+      Attempt(2, "ok", 2, 6, 6, 2000, 2),       Attempt(3, "ok", 4, 5, 5, 500, 1),
+      Attempt(4, "timeout", 8, 2, 0.5, 100, 2), Attempt(5, "skipped", 0, 0, 0, 0, 0)};
+  return d;
+}
+
+TEST(ReportStats, CountsTimeAndSpeedup) {
+  RunStats s = ComputeStats(FourTasksOnTwoSlots());
+  EXPECT_EQ(s.tasks, 4u);
+  EXPECT_EQ(s.succeeded, 3u);
+  EXPECT_EQ(s.failed, 1u);
+  EXPECT_EQ(s.skipped, 1u);
+  EXPECT_EQ(s.attempts, 5u);
+  EXPECT_EQ(s.retried, 1u);
+  EXPECT_EQ(s.final_outcomes.at("ok"), 3u);
+  EXPECT_EQ(s.final_outcomes.at("timeout"), 1u);
+  EXPECT_EQ(s.final_outcomes.count("failed"), 0u) << "the failed attempt was retried";
+  EXPECT_DOUBLE_EQ(s.task_wall_s, 19);  // 4 + 2 + 6 + 5 + 2: every attempt took its time
+  EXPECT_DOUBLE_EQ(s.speedup, 1.9);
+  EXPECT_DOUBLE_EQ(s.cpu_used_s, 16.5);
+  EXPECT_DOUBLE_EQ(s.cpu_available_s, 20);
+  EXPECT_DOUBLE_EQ(s.utilization, 16.5 / 20);
+}
+
+TEST(ReportStats, DistributionsAreOfFinalAttempts) {
+  RunStats s = ComputeStats(FourTasksOnTwoSlots());
+  EXPECT_EQ(s.runtime_s.count, 4u);
+  EXPECT_DOUBLE_EQ(s.runtime_s.p50, 4);  // of 2, 4, 5, 6
+  EXPECT_DOUBLE_EQ(s.runtime_s.max, 6);
+  EXPECT_DOUBLE_EQ(s.runtime_s.mean, 17.0 / 4);
+  EXPECT_DOUBLE_EQ(s.rss_kib.max, 2000);
+}
+
+TEST(ReportStats, SlowestAndFailures) {
+  RunData d = FourTasksOnTwoSlots();
+  RunStats s = ComputeStats(d, /*slowest=*/2);
+  ASSERT_EQ(s.slowest.size(), 2u);
+  EXPECT_EQ(d.attempts[s.slowest[0]].seq, 2u);
+  EXPECT_EQ(d.attempts[s.slowest[1]].seq, 3u);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_EQ(d.attempts[s.failures[0]].seq, 4u);
+  RunStats capped = ComputeStats(d, 10, /*max_failures=*/0);
+  EXPECT_TRUE(capped.failures.empty());
+  EXPECT_EQ(capped.failures_left_out, 1u);
+}
+
+TEST(ReportStats, UnknownCpusFallBackToTheSlotsSeen) {
+  RunData d = FourTasksOnTwoSlots();
+  d.settings = RunSettings{};
+  EXPECT_DOUBLE_EQ(ComputeStats(d).cpu_available_s, 20);  // slots 1 and 2 seen
+}
+
+TEST(ReportStats, EmptyRun) {
+  RunStats s = ComputeStats(RunData{});
+  EXPECT_EQ(s.tasks, 0u);
+  EXPECT_EQ(s.speedup, 0);
+  EXPECT_EQ(s.runtime_s.count, 0u);
+  EXPECT_EQ(FormatSummary(RunData{}, s), "coreflow: 0 tasks in 0.00 s: 0 ok\n");
+}
+
+TEST(ReportStats, PercentileIsNearestRank) {
+  std::vector<double> v;
+  for (int i = 1; i <= 100; ++i) v.push_back(i);
+  EXPECT_EQ(Percentile(v, 50), 50);
+  EXPECT_EQ(Percentile(v, 99), 99);
+  EXPECT_EQ(Percentile(v, 100), 100);
+  EXPECT_EQ(Percentile({7}, 99), 7);
+  EXPECT_EQ(Percentile({}, 50), 0);
+}
+
+TEST(ReportSummary, SaysWhatHappenedInAFewLines) {
+  RunData d = FourTasksOnTwoSlots();
+  std::string text = FormatSummary(d, ComputeStats(d));
+  EXPECT_EQ(text,
+            "coreflow: 4 tasks in 10.0 s: 3 ok, 1 timeout; 1 skipped; 1 attempt retried\n"
+            "coreflow: 1.9x faster than one at a time, CPUs 82% busy; runtime p50 4.00 s, p99 "
+            "6.00 s, max 6.00 s; peak memory p50 500 KiB, max 2.0 MiB\n"
+            "coreflow: failed: task 4 (timeout)\n");
+}
+
+TEST(ReportSummary, AnUnfinishedRunSaysSo) {
+  RunData d = FourTasksOnTwoSlots();
+  d.complete = false;
+  d.cut_short = 2;
+  std::string first = FormatSummary(d, ComputeStats(d));
+  first = first.substr(0, first.find('\n'));
+  EXPECT_NE(first.find("; 2 cut short (the run did not finish)"), std::string::npos) << first;
+}
+
+TEST(ReportSummary, ManyFailuresAreCountedNotListed) {
+  RunData d;
+  d.makespan_s = 1;
+  for (uint64_t i = 1; i <= 7; ++i) d.attempts.push_back(Attempt(i, "failed", 0, 1, 1, 1));
+  std::string text = FormatSummary(d, ComputeStats(d));
+  EXPECT_NE(text.find("coreflow: failed: task 1 (exit 3), task 2 (exit 3), task 3 (exit 3) and "
+                      "4 more\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(ReportJson, HoldsTheDocumentedFields) {
+  RunData d = FourTasksOnTwoSlots();
+  d.exit_status = 1;
+  d.settings.command_template = "work {}";
+  nlohmann::json j = ReportJson(d, ComputeStats(d));
+  EXPECT_EQ(j["coreflow_report"], 1);
+  EXPECT_EQ(j["exit_status"], 1);
+  EXPECT_EQ(j["command_template"], "work {}");
+  EXPECT_EQ(j["counts"]["tasks"], 4);
+  EXPECT_EQ(j["counts"]["by_outcome"]["timeout"], 1);
+  EXPECT_DOUBLE_EQ(j["time"]["speedup"].get<double>(), 1.9);
+  EXPECT_DOUBLE_EQ(j["runtime_s"]["p90"].get<double>(), 6);
+  EXPECT_EQ(j["slowest"].size(), 4u);
+  EXPECT_EQ(j["slowest"][0]["command"], "work 2");
+  EXPECT_EQ(j["failures"][0]["outcome"], "timeout");
+  EXPECT_EQ(j["configuration"]["slots"]["source"], "-j");
+  d.settings.known = false;
+  EXPECT_TRUE(ReportJson(d, ComputeStats(d))["configuration"].is_null());
+}
+
+}  // namespace
+}  // namespace coreflow
