@@ -4,8 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdlib>
-#include <fstream>
 #include <random>
 #include <string>
 #include <vector>
@@ -271,25 +269,6 @@ TEST(ReportHtml, HundredThousandAttemptsStayCompact) {
   EXPECT_NE(page.find(fmt::format(R"(<span id="attempt-count">{}</span>)", data.attempts.size())),
             std::string::npos);
   EXPECT_EQ(EmbeddedData(page)["seq"].size(), data.attempts.size());
-}
-
-// Writes a sample page for looking at in a browser: REPORT_HTML_OUT=/tmp/x.html, and
-// REPORT_HTML_TASKS (default 200) tasks on REPORT_HTML_SLOTS (default 8) slots, with hostile
-// commands when REPORT_HTML_HOSTILE is set.
-TEST(ReportHtml, WritesSamplePageWhenAsked) {
-  const char* path = std::getenv("REPORT_HTML_OUT");
-  if (path == nullptr) GTEST_SKIP() << "set REPORT_HTML_OUT to write a sample page";
-  const char* tasks = std::getenv("REPORT_HTML_TASKS");
-  const char* slots = std::getenv("REPORT_HTML_SLOTS");
-  size_t n = tasks ? std::strtoull(tasks, nullptr, 10) : 200;
-  int s = slots ? std::atoi(slots) : 8;
-  RunData data = SyntheticRun(n, s, n > 1000 ? 1 : 20, 11);
-  if (std::getenv("REPORT_HTML_HOSTILE") != nullptr) {  // to see escaping at work in a browser
-    data.settings.command_template = kHostile;
-    for (AttemptData& a : data.attempts) a.command = kHostile + std::to_string(a.seq);
-    for (AttemptData& a : data.attempts) a.error = a.outcome == "ok" ? "" : kHostile;
-  }
-  std::ofstream(path) << RenderHtml(data, ComputeStats(data));
 }
 
 }  // namespace
