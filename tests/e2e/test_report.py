@@ -144,6 +144,33 @@ class ReportTest(CoreflowTestCase):
             self.assertEqual(f.read(8), b"\x89PNG\r\n\x1a\n")
         self.assertGreater(os.path.getsize(shot), 10000)  # something was drawn
 
+    @unittest.skipUnless(CHROMIUM, "chromium is not installed (scripts/install-deps.sh)")
+    def test_a_page_of_100000_attempts_is_drawn(self):
+        # A journal of 100,000 attempts on 16 slots, written here rather than run.
+        cols = "Seq Host Starttime JobRuntime Send Receive Exitval Signal Command Key Attempt " \
+               "UserCPU SysCPU MaxRSSKiB Slot Outcome Final"
+        lines = ["#coreflow-journal\t1\t00000000000000aa\t./score {}", "\t".join(cols.split())]
+        clock = [1.7e9] * 16
+        for i in range(1, 100001):
+            slot, runtime = i % 16, 0.5 + (i * 7919 % 1000) / 400
+            ok = i % 97 != 0
+            lines.append("\t".join(str(v) for v in (
+                i, ":", "%.3f" % clock[slot], "%.3f" % runtime, 0, 0, 0 if ok else 1, 0,
+                "./score sample_%06d.fastq" % i, "%016x" % i, 1, "%.3f" % (runtime * 0.9),
+                "0.010", 100000 + i % 5000, slot + 1, "ok" if ok else "failed", 1)))
+            clock[slot] += runtime + 0.001
+        lines.append("#end\t1")
+        self.write("big.log", "\n".join(lines) + "\n")
+        r = cfhelp.run([cfhelp.BIN, "report", "big.log", "--html", "big.html"], cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("coreflow: 100000 tasks in", r.out)
+        dom = subprocess.run([CHROMIUM, *CHROMIUM_FLAGS, "--dump-dom",
+                              "file://" + self.path("big.html")],
+                             capture_output=True, timeout=120).stdout.decode()
+        self.assertIn('data-ready="1"', dom)
+        self.assertIn('data-tasks="100000"', dom)
+        self.assertNotRegex(dom, r'id="script-error"[^>]*>[^<]')
+
 
 if __name__ == "__main__":
     unittest.main()
