@@ -88,6 +88,18 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
                   "and the rest for every task (default: cores / slots, or what you exported)")
       ->check(CLI::Range(1, 1'000'000));
   run->add_flag("-k,--keep-order", f->keep_order, "Print output in input order");
+  run->add_option("-N,--max-args", f->max_args,
+                  "Put up to N inputs in one command; {} stands for all of them, {n} for the "
+                  "n-th (with one input source)")
+      ->check(CLI::Range(1, 1'000'000));
+  run->add_flag("-X", f->context_replace,
+                "Put as many inputs in one command as fit the command line (spread over the "
+                "slots), repeating each word that holds {} once per input: pre{}post");
+  run->add_flag("-m", f->multiple,
+                "Like -X, but {} stands for all the inputs side by side, as with -N");
+  run->add_flag("--split-failed-batches", f->split_failed_batches,
+                "When a command of several inputs fails, run its inputs again one by one "
+                "instead of retrying them together");
   run->add_option("--timeout", f->timeout,
                   "Kill a task (its whole process group) after this long: 30, 2.5s, 10m, 1h")
       ->check(kNotEmpty);
@@ -272,6 +284,22 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   if (!ParseHaltPolicy(f.halt, &s.halt, err)) return false;
   s.read_all_inputs = s.halt.percent > 0;
   s.keep_order = f.keep_order;
+  if ((f.max_args > 0) + f.context_replace + f.multiple > 1) {
+    *err = "-N, -X and -m each say how to batch inputs: give one of them";
+    return false;
+  }
+  BatchOptions& b = config.batch;
+  if (f.max_args > 0) {
+    b.mode = BatchOptions::Mode::kCount;
+    b.max_inputs = static_cast<size_t>(f.max_args);
+  } else if (f.context_replace || f.multiple) {
+    b.mode = f.context_replace ? BatchOptions::Mode::kContext : BatchOptions::Mode::kMultiple;
+  }
+  if (f.split_failed_batches && b.mode == BatchOptions::Mode::kNone) {
+    *err = "--split-failed-batches needs a batch: give -N, -X or -m too";
+    return false;
+  }
+  s.split_failed_batches = f.split_failed_batches;
 
   Environment env = ProcessEnvironment();
   plan->cpus = DetectCpuBudget(env);
@@ -335,7 +363,19 @@ RunSettings DescribeSettings(const RunPlan& plan) {
   RunSettings s;
   s.slots = {plan.resources.slots, plan.resources.slots_source};
   s.threads_per_task = {plan.resources.threads, plan.resources.threads_source};
-  s.inputs_per_invocation = {1, "default"};
+  const BatchOptions& b = plan.config.batch;
+  switch (b.mode) {
+    case BatchOptions::Mode::kNone:
+      s.inputs_per_invocation = {1, "default"};
+      break;
+    case BatchOptions::Mode::kCount:
+      s.inputs_per_invocation = {static_cast<int64_t>(b.max_inputs), "-N"};
+      break;
+    case BatchOptions::Mode::kMultiple:
+    case BatchOptions::Mode::kContext:  // 0: as many as fit the command line
+      s.inputs_per_invocation = {0, b.mode == BatchOptions::Mode::kContext ? "-X" : "-m"};
+      break;
+  }
   s.usable_cpus = {plan.cpus.usable, plan.cpus.limited_by};
   s.mem_per_task = static_cast<int64_t>(plan.config.mem_per_task);
   s.known = true;

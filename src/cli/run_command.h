@@ -40,6 +40,10 @@ struct RunFlags {
   std::string report;  // --report FILE.json
   std::string html;    // --html FILE
   bool no_summary = false;
+  int max_args = 0;             // -N
+  bool context_replace = false;  // -X
+  bool multiple = false;         // -m
+  bool split_failed_batches = false;
 };
 
 // Declares `coreflow run` and its options on `app`.

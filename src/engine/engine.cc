@@ -56,7 +56,13 @@ Engine::~Engine() = default;
 
 bool Engine::Prepare(std::string* err) {
   int num_sources = static_cast<int>(config_.sources.size());
-  if (!ParseTemplate(config_.command_text, num_sources, &template_, err)) return false;
+  // GNU parallel's -N: with one source, {n} is the n-th input of the batch.
+  bool positional = config_.batch.mode == BatchOptions::Mode::kCount && num_sources == 1;
+  int positions = positional ? static_cast<int>(config_.batch.max_inputs) : num_sources;
+  if (!ParseTemplate(config_.command_text, positions, &template_, err)) return false;
+  template_.positional_inputs = positional;
+  if (config_.batch.mode == BatchOptions::Mode::kContext) UseContextReplace(&template_);
+  sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
   for (const std::string& text : config_.outputs) {
     std::vector<Piece> pieces;
     if (!ParsePathTemplate(text, num_sources, &pieces, err)) {
@@ -95,15 +101,15 @@ void Engine::SetJournal(JournalWriter* journal) {
 
 RunTotals Engine::Totals() const {
   const SchedulerCounts& c = scheduler_.counts();
-  RunTotals t;
-  t.total = c.queued;
+  RunTotals t;  // in inputs: a batch of k inputs counts k
+  t.total = items_queued_ + batch_.input.items.size();
   t.total_known = c.inputs_ended;
   if (precount_known_ && !c.inputs_ended) {
-    t.total = std::max<uint64_t>(precounted_, c.queued);
+    t.total = std::max<uint64_t>(precounted_, t.total);
     t.total_known = true;
   }
-  t.succeeded = c.succeeded;
-  t.failed = c.failed;
+  t.succeeded = items_succeeded_;
+  t.failed = items_failed_;
   t.skipped = c.skipped;
   t.running = c.running;
   t.elapsed = now_ - start_;
@@ -112,42 +118,10 @@ RunTotals Engine::Totals() const {
   return t;
 }
 
-int Engine::DryRun(std::string* err) {
-  std::string buffer;
-  uint64_t seq = 0;
-  int slots = scheduler_.slots();
-  for (;;) {
-    ReadStatus s = inputs_.Next(&tuple_, err);
-    if (s == ReadStatus::kWouldBlock) {
-      WaitReadable(inputs_.fd());
-      continue;
-    }
-    if (s == ReadStatus::kError) return 255;
-    if (s == ReadStatus::kEnd) break;
-    TaskInput in{++seq, {std::move(tuple_)}};
-    buffer += ExpandCommandLine(template_, in, static_cast<int>((seq - 1) % slots) + 1);
-    buffer.push_back('\n');
-    dry_run_count_ = seq;
-    if (buffer.size() >= 64 * 1024) {
-      if (int e = WriteAll(config_.stdout_fd, buffer)) {
-        if (e == EPIPE) return 128 + SIGPIPE;
-        *err = fmt::format("cannot write to standard output: {}", ErrnoText(e));
-        return 255;
-      }
-      buffer.clear();
-    }
-  }
-  if (int e = WriteAll(config_.stdout_fd, buffer)) {
-    if (e == EPIPE) return 128 + SIGPIPE;
-    *err = fmt::format("cannot write to standard output: {}", ErrnoText(e));
-    return 255;
-  }
-  return 0;
-}
-
 int Engine::Run(std::string* err) {
   if (config_.dry_run) return DryRun(err);
   start_ = now_ = runner_->Now();
+  SpreadBatches();
   for (RunObserver* o : observers_) o->OnRunStarted(start_);
   for (RunObserver* o : observers_) {
     if (o->WantsTotal() && !precount_known_) {
@@ -185,76 +159,6 @@ int Engine::Run(std::string* err) {
   return exit_status_;
 }
 
-void Engine::FeedInputs() {
-  while (!input_blocked_ && !inputs_done_ && scheduler_.WantsTasks()) {
-    std::string read_error;
-    ReadStatus s = inputs_.Next(&tuple_, &read_error);
-    switch (s) {
-      case ReadStatus::kValue: {
-        uint64_t seq = ++next_seq_;
-        TaskState& t = tasks_[seq];
-        t.input.seq = seq;
-        t.input.items.push_back(std::move(tuple_));
-        if (Admit(seq, t)) Dispatch(ev::TaskQueued{seq});
-        break;
-      }
-      case ReadStatus::kWouldBlock:
-        input_blocked_ = true;
-        runner_->WatchInput(inputs_.fd());
-        break;
-      case ReadStatus::kError:
-        inputs_done_ = true;
-        Fail(read_error);
-        Dispatch(ev::InputsEnded{});
-        break;
-      case ReadStatus::kEnd:
-        inputs_done_ = true;
-        Dispatch(ev::InputsEnded{});
-        break;
-    }
-  }
-}
-
-bool Engine::Admit(uint64_t seq, TaskState& t) {
-  if (journal_ == nullptr && resume_ == nullptr && output_templates_.empty()) return true;
-  t.key = TaskKey(template_.text, t.input);
-  if (resume_ != nullptr) {
-    switch (resume_->Decide(t.key, config_.rerun_failed)) {
-      case ResumeIndex::Decision::kSkip:
-        ++resumed_;
-        Dispatch(ev::TaskSkipped{seq});  // may release (and erase) the task: do not touch t
-        return false;
-      case ResumeIndex::Decision::kRunAfterCut:
-        t.cut_short = true;
-        break;
-      case ResumeIndex::Decision::kRun:
-        break;
-    }
-  }
-  if (output_templates_.empty()) return true;
-  for (const auto& pieces : output_templates_) t.outputs.push_back(ExpandPath(pieces, t.input));
-  // Outputs left by an attempt that was cut short may be partial: that task runs again.
-  if (config_.clobber || t.cut_short) return true;
-  for (const std::string& path : t.outputs) {
-    if (!output_index_.Exists(path)) return true;
-  }
-  RecordSkip(seq, t);
-  Dispatch(ev::TaskSkipped{seq});
-  return false;
-}
-
-void Engine::RecordSkip(uint64_t seq, TaskState& t) {
-  if (journal_ == nullptr) return;
-  JournalRecord r;
-  r.seq = seq;
-  r.start_wall = RealtimeNow();
-  r.command = ExpandCommandLine(template_, t.input, 0);
-  r.key = t.key;
-  r.attempt = 1;
-  r.outcome = AttemptOutcome::kSkipped;
-  if (int e = journal_->RecordAttempt(r, now_)) OnJournalError(e);
-}
-
 void Engine::DiscardOutputs(TaskState& t, bool only_changed) {
   for (size_t i = 0; i < t.outputs.size(); ++i) {
     const std::string& path = t.outputs[i];
@@ -289,7 +193,6 @@ void Engine::Journal(const TaskState& t, const act::TaskFinished& a,
   r.exitval = a.outcome.timed_out ? -1 : a.outcome.exit_code;
   r.signal = a.outcome.signal;
   r.command = command_line;
-  r.key = t.key;
   r.attempt = a.attempt;
   r.user_cpu = ToNanos(t.usage.ru_utime);
   r.sys_cpu = ToNanos(t.usage.ru_stime);
@@ -298,7 +201,14 @@ void Engine::Journal(const TaskState& t, const act::TaskFinished& a,
   r.outcome = ClassifyOutcome(a.outcome, t.could_not_execute);
   // A task coreflow stopped did not finish: a resumed run does it again.
   r.final = a.final && r.outcome != AttemptOutcome::kInterrupted;
-  if (int e = journal_->RecordAttempt(r, now_)) OnJournalError(e);
+  // One record per input, so resume and reports stay per input; a batch's share its times.
+  for (uint64_t key : t.keys) {
+    r.key = key;
+    if (int e = journal_->RecordAttempt(r, now_)) {
+      OnJournalError(e);
+      return;
+    }
+  }
 }
 
 void Engine::OnJournalError(int e) {
@@ -438,10 +348,12 @@ void Engine::StartTask(const act::StartTask& a) {
   ExpandCommand(template_, t.input, a.slot, &command_);
   task_env_->SetTask(a.seq, a.slot);
   if (journal_ != nullptr) {
-    if (int e = journal_->RecordStart(StartMark{t.key, a.attempt, a.seq}, now_)) {
-      OnJournalError(e);
-      Dispatch(ev::StartDeferred{a.seq});
-      return;
+    for (uint64_t key : t.keys) {  // one mark per input, so a crash shows each cut short
+      if (int e = journal_->RecordStart(StartMark{key, a.attempt, a.seq}, now_)) {
+        OnJournalError(e);
+        Dispatch(ev::StartDeferred{a.seq});
+        return;
+      }
     }
   }
   if (!t.outputs.empty()) {
@@ -618,6 +530,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   std::string command_line;
   if (wants_command_line_) command_line = ExpandCommandLine(template_, t.input, t.slot);
   if (journal_ != nullptr) Journal(t, a, command_line);
+  if (a.final) (a.outcome.ok() ? items_succeeded_ : items_failed_) += t.input.items.size();
   if (!observers_.empty()) {
     TaskRecord r;
     r.seq = a.seq;
@@ -636,6 +549,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     r.error = t.error;
     r.could_not_execute = t.could_not_execute;
     r.command_line = command_line;
+    r.inputs = static_cast<int>(t.input.items.size());
     RunTotals totals = Totals();
     for (RunObserver* o : observers_) o->OnTaskFinished(r, totals);
   }
@@ -643,6 +557,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     Say(fmt::format("coreflow: task {} was stopped to free memory (--memfree) and will run again\n",
                     a.seq));
   }
+  if (a.split) SplitBatch(t);
   if (!a.final) {
     // GNU parallel shows only the output of the attempt that counts.
     t.output.reset();

@@ -13,6 +13,7 @@
 #include "inputs/combine.h"
 #include "journal/resume.h"
 #include "journal/writer.h"
+#include "plan/batch.h"
 #include "plan/template.h"
 #include "report/observer.h"
 #include "schedule/scheduler.h"
@@ -28,6 +29,7 @@ struct RunConfig {
   std::vector<SourceSpec> sources;
   char delimiter = '\n';
   SchedulerOptions schedule;
+  BatchOptions batch;  // -N, -m, -X: several inputs per command
   int threads_per_task = 1;
   bool threads_explicit = false;  // -t given: override the user's exported thread variables
   OutputMode output = OutputMode::kGroup;
@@ -87,7 +89,7 @@ class Engine {
     std::string held[2];     // --line-buffer -k: whole lines waiting for earlier tasks
     std::string error;       // why it could not be executed, or lacks an output
     bool could_not_execute = false;
-    uint64_t key = 0;                  // TaskKey, when a journal or outputs need it
+    std::vector<uint64_t> keys;        // TaskKey of each input, when a journal or outputs need it
     bool cut_short = false;            // the journal shows an attempt that never finished
     std::vector<std::string> outputs;  // declared output paths
     std::vector<FileIdentity> before;  // what was at those paths when the attempt started
@@ -97,9 +99,14 @@ class Engine {
   };
 
   int DryRun(std::string* err);
+  void SpreadBatches();  // -m, -X: no more inputs per command than fill every slot
   void FeedInputs();
-  bool Admit(uint64_t seq, TaskState& t);  // false when the task is skipped
+  void AddInput(std::vector<std::string> values);
+  void QueueBatch();                  // the batch being formed goes to the scheduler
+  bool Admit(TaskState& item);        // false when the input is skipped
+  void Skip(TaskState item, bool record);
   void RecordSkip(uint64_t seq, TaskState& t);
+  void SplitBatch(const TaskState& batch);  // --split-failed-batches
   void CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome);
   void DiscardOutputs(TaskState& t, bool only_changed);
   void Journal(const TaskState& t, const act::TaskFinished& a, const std::string& command_line);
@@ -153,6 +160,11 @@ class Engine {
   bool wants_command_line_ = false;
 
   std::unordered_map<uint64_t, TaskState> tasks_;
+  std::unique_ptr<BatchSizer> sizer_;
+  TaskState batch_;  // inputs gathered for the next task
+  uint64_t items_queued_ = 0;  // inputs, where tasks_ counts commands (they differ in batches)
+  uint64_t items_succeeded_ = 0;
+  uint64_t items_failed_ = 0;
   uint64_t next_seq_ = 0;
   bool inputs_done_ = false;
   bool input_blocked_ = false;

@@ -8,9 +8,17 @@
 namespace coreflow {
 namespace {
 
-// Calls `emit` with each value a replacement string stands for in this task.
+// Whether a field stands for values of the batch's inputs, one per input, rather than for
+// one value of the whole task: with -X the word around it repeats once per input.
+bool RepeatsPerInput(const CommandTemplate& t, const Field& f) {
+  return f.kind == Field::Kind::kInput && !(t.positional_inputs && f.source > 0);
+}
+
+// Calls `emit` with each value a replacement string stands for in this task, taking the
+// inputs in [first, last) of the batch.
 template <typename Emit>
-void ForEachFieldValue(const Field& f, const TaskInput& in, int slot, Emit&& emit) {
+void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput& in,
+                       size_t first, size_t last, int slot, Emit&& emit) {
   switch (f.kind) {
     case Field::Kind::kSeq:
       emit(fmt::format_int(in.seq).str());
@@ -19,7 +27,13 @@ void ForEachFieldValue(const Field& f, const TaskInput& in, int slot, Emit&& emi
       emit(fmt::format_int(slot).str());
       return;
     case Field::Kind::kInput:
-      for (const auto& item : in.items) {
+      if (t.positional_inputs && f.source > 0) {  // -N: {n} is the n-th input, "" past the end
+        auto n = static_cast<size_t>(f.source - 1);
+        emit(n < in.items.size() ? ApplyTransform(f.transform, in.items[n][0]) : std::string());
+        return;
+      }
+      for (size_t i = first; i < last; ++i) {
+        const auto& item = in.items[i];
         if (f.source > 0) {
           emit(ApplyTransform(f.transform, item[static_cast<size_t>(f.source - 1)]));
         } else {
@@ -28,6 +42,55 @@ void ForEachFieldValue(const Field& f, const TaskInput& in, int slot, Emit&& emi
       }
       return;
   }
+}
+
+bool WordRepeats(const CommandTemplate& t, const std::vector<Piece>& word) {
+  for (const Piece& p : word) {
+    if (p.is_field && RepeatsPerInput(t, p.field)) return true;
+  }
+  return false;
+}
+
+// Appends the pieces with the inputs in [first, last), values shell-quoted and several values
+// of one field separated by blanks.
+void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, const TaskInput& in,
+                  size_t first, size_t last, int slot, std::string* line) {
+  for (const Piece& p : pieces) {
+    if (!p.is_field) {
+      line->append(p.text);
+      continue;
+    }
+    bool first_value = true;
+    ForEachFieldValue(t, p.field, in, first, last, slot, [&](const std::string& v) {
+      if (!first_value) line->push_back(' ');
+      first_value = false;
+      AppendShellQuoted(v, line);
+    });
+  }
+}
+
+// Appends argv words made of `word` with the inputs in [first, last). A field with several
+// values (several sources, or a batch) splits its word, exactly as the shell would split the
+// quoted values GNU parallel writes there.
+void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const TaskInput& in,
+                 size_t first, size_t last, int slot, std::vector<std::string>* argv) {
+  std::string current;
+  for (const Piece& p : word) {
+    if (!p.is_field) {
+      current.append(p.text);
+      continue;
+    }
+    bool first_value = true;
+    ForEachFieldValue(t, p.field, in, first, last, slot, [&](const std::string& v) {
+      if (!first_value) {
+        argv->push_back(std::move(current));
+        current.clear();
+      }
+      first_value = false;
+      current.append(v);
+    });
+  }
+  argv->push_back(std::move(current));
 }
 
 std::string RawInputLine(const TaskInput& in) {
@@ -46,17 +109,21 @@ std::string RawInputLine(const TaskInput& in) {
 std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int slot) {
   if (t.inputs_are_commands) return RawInputLine(in);
   std::string line;
-  for (const Piece& p : t.pieces) {
-    if (!p.is_field) {
-      line.append(p.text);
+  size_t n = in.items.size();
+  if (!t.context_replace) {
+    AppendQuoted(t, t.pieces, in, 0, n, slot, &line);
+    return line;
+  }
+  for (const auto& word : t.blank_words) {
+    if (!line.empty()) line.push_back(' ');
+    if (!WordRepeats(t, word)) {
+      AppendQuoted(t, word, in, 0, n, slot, &line);
       continue;
     }
-    bool first = true;
-    ForEachFieldValue(p.field, in, slot, [&](const std::string& v) {
-      if (!first) line.push_back(' ');
-      first = false;
-      AppendShellQuoted(v, &line);
-    });
+    for (size_t i = 0; i < n; ++i) {
+      if (i > 0) line.push_back(' ');
+      AppendQuoted(t, word, in, i, i + 1, slot, &line);
+    }
   }
   return line;
 }
@@ -69,30 +136,18 @@ void ExpandCommand(const CommandTemplate& t, const TaskInput& in, int slot, Comm
     out->argv.push_back(ExpandCommandLine(t, in, slot));
     return;
   }
-  // A field with several values (several sources, or a batch) splits its word, exactly as the
-  // shell would split the quoted values GNU parallel writes there.
+  size_t n = in.items.size();
   for (const auto& word : t.words) {
-    std::string current;
-    for (const Piece& p : word) {
-      if (!p.is_field) {
-        current.append(p.text);
-        continue;
-      }
-      bool first = true;
-      ForEachFieldValue(p.field, in, slot, [&](const std::string& v) {
-        if (!first) {
-          out->argv.push_back(std::move(current));
-          current.clear();
-        }
-        first = false;
-        current.append(v);
-      });
+    if (!t.context_replace || !WordRepeats(t, word)) {
+      AppendWords(t, word, in, 0, n, slot, &out->argv);
+      continue;
     }
-    out->argv.push_back(std::move(current));
+    for (size_t i = 0; i < n; ++i) AppendWords(t, word, in, i, i + 1, slot, &out->argv);
   }
 }
 
 std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in) {
+  static const CommandTemplate kPlain;  // paths are per input: no batch positions
   std::string path;
   for (const Piece& p : pieces) {
     if (!p.is_field) {
@@ -100,7 +155,7 @@ std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in) {
       continue;
     }
     bool first = true;
-    ForEachFieldValue(p.field, in, 0, [&](const std::string& v) {
+    ForEachFieldValue(kPlain, p.field, in, 0, in.items.size(), 0, [&](const std::string& v) {
       if (!first) path.push_back(' ');
       first = false;
       path.append(v);

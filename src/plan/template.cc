@@ -232,6 +232,12 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
   return true;
 }
 
+void UseContextReplace(CommandTemplate* t) {
+  t->context_replace = true;
+  t->blank_words.clear();
+  SplitWords(t->pieces, &t->blank_words);
+}
+
 bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
                        std::string* err) {
   out->clear();

@@ -34,7 +34,15 @@ struct CommandTemplate {
   bool inputs_are_commands = false;  // no template given: each input is a command line
   bool uses_slot = false;            // has {%}
   std::string text;                  // the command line as written
+  // Batches (-N, -m, -X) put several inputs in one command.
+  bool positional_inputs = false;  // -N with one source: {n} is the batch's n-th input
+  bool context_replace = false;    // -X: each word holding an input repeats once per input
+  std::vector<std::vector<Piece>> blank_words;  // -X: the line split on blanks, shell or not
 };
+
+// -X (GNU parallel's context replace): `pre{}post` becomes `pre1post pre2post`, one word per
+// input of the batch, instead of -m's `pre1 2post`.
+void UseContextReplace(CommandTemplate* t);
 
 // Parses `line` (the command words joined by spaces) for `num_sources` input sources.
 // A line without any replacement string gets " {}" appended, as in GNU parallel.

@@ -17,6 +17,7 @@ AttemptData ToAttemptData(const TaskRecord& r, Nanos run_start) {
   a.wall_s = ToSeconds(r.ended - r.started);
   a.cpu_s = ToSeconds(r.user_cpu + r.sys_cpu);
   a.max_rss_kib = r.max_rss_kib;
+  a.inputs = r.inputs;
   a.command = r.command_line.substr(0, kMaxReportedCommand);  // empty unless kept
   a.error = r.error;
   return a;

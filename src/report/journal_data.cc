@@ -117,8 +117,19 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
     have_origin = true;
   }
   out.sessions = std::max(out.sessions, 1);
+  size_t last_session = 0;
   for (const Raw& raw : records) {
     const JournalRecord& r = raw.record;
+    if (!out.attempts.empty() && r.outcome != AttemptOutcome::kSkipped &&
+        raw.session == last_session) {
+      // A batch is journalled as one record per input: here it is one attempt again.
+      AttemptData& prev = out.attempts.back();
+      if (prev.seq == r.seq && prev.attempt == r.attempt && prev.outcome != "skipped") {
+        ++prev.inputs;
+        continue;
+      }
+    }
+    last_session = raw.session;
     AttemptData a;
     a.seq = r.seq;
     a.attempt = r.attempt;

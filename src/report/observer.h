@@ -26,6 +26,7 @@ struct TaskRecord {
   std::string command_line;  // filled when an observer WantsCommandLine()
   std::string error;         // why it could not be executed, if it could not
   bool could_not_execute = false;
+  int inputs = 1;  // inputs in the command (-N, -m, -X batch several)
 };
 
 struct RunTotals {

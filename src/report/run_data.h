@@ -20,6 +20,7 @@ struct AttemptData {
   double wall_s = 0;
   double cpu_s = 0;  // user + system
   int64_t max_rss_kib = 0;
+  int inputs = 1;       // inputs in the command (-N, -m, -X batch several)
   std::string command;  // cut to kMaxReportedCommand bytes
   std::string error;    // coreflow's own message about it, if any
 };

@@ -51,6 +51,7 @@ RunStats ComputeStats(const RunData& data, size_t slowest, size_t max_failures) 
       continue;
     }
     ++s.tasks;
+    s.inputs += static_cast<uint64_t>(std::max(a.inputs, 1));
     ++s.final_outcomes[a.outcome];
     if (a.outcome == "ok") {
       ++s.succeeded;

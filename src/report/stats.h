@@ -18,6 +18,7 @@ struct Distribution {
 struct RunStats {
   std::map<std::string, uint64_t> final_outcomes;  // outcome -> tasks whose last attempt it was
   uint64_t tasks = 0;                              // tasks that ran (a final attempt)
+  uint64_t inputs = 0;                             // the inputs of those tasks
   uint64_t succeeded = 0;
   uint64_t failed = 0;
   uint64_t skipped = 0;

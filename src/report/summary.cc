@@ -60,8 +60,10 @@ nlohmann::json AttemptJson(const AttemptData& a) {
 }  // namespace
 
 std::string FormatSummary(const RunData& data, const RunStats& s) {
-  std::string first = fmt::format("coreflow: {} in {}: {}", Plural(s.tasks, "task"),
-                                  FormatDuration(s.makespan_s), OutcomeCounts(s));
+  std::string tasks = Plural(s.tasks, "task");
+  if (s.inputs != s.tasks) tasks += fmt::format(" ({})", Plural(s.inputs, "input"));
+  std::string first = fmt::format("coreflow: {} in {}: {}", tasks, FormatDuration(s.makespan_s),
+                                  OutcomeCounts(s));
   if (s.skipped > 0) first += fmt::format("; {} skipped", s.skipped);
   if (s.retried > 0) first += fmt::format("; {} retried", Plural(s.retried, "attempt"));
   if (data.cut_short > 0) first += fmt::format("; {} cut short", data.cut_short);
@@ -102,6 +104,7 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
   nlohmann::json by_outcome = nlohmann::json::object();
   for (const auto& [outcome, n] : s.final_outcomes) by_outcome[outcome] = n;
   j["counts"] = {{"tasks", s.tasks},
+                 {"inputs", s.inputs},
                  {"succeeded", s.succeeded},
                  {"failed", s.failed},
                  {"skipped", s.skipped},

@@ -22,6 +22,10 @@ struct Outcome {
 namespace ev {
 struct TaskQueued {  // a task was read from the inputs and can be started
   uint64_t seq;
+  int inputs = 1;  // a batch (-N, -m, -X) holds several
+};
+struct BatchSplit {  // the inputs of a split batch were queued (TaskQueued) as tasks of their own
+  uint64_t seq;
 };
 struct TaskSkipped {  // a task that needs no run (finished before): counted, never started
   uint64_t seq;
@@ -48,7 +52,7 @@ struct Drain {};  // an error that forbids new tasks (disk full); running ones f
 struct MemoryCritical {};
 }  // namespace ev
 
-using Event = std::variant<ev::TaskQueued, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
+using Event = std::variant<ev::TaskQueued, ev::BatchSplit, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
                            ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain,
                            ev::MemoryLow, ev::MemoryCritical>;
 
@@ -71,6 +75,7 @@ struct TaskFinished {  // one attempt ended; `final` unless it will be retried
   int attempt;
   Outcome outcome;
   bool final;
+  bool split = false;  // a failed batch whose inputs the engine queues again one by one
 };
 struct ReleaseOutput {  // the task's output may be written now (input order with -k)
   uint64_t seq;

@@ -23,6 +23,9 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
   if (const auto* e = std::get_if<ev::TaskQueued>(&event)) {
     ready_.push_back(e->seq);
     ++counts_.queued;
+    if (options_.split_failed_batches && e->inputs > 1) batches_.insert(e->seq);
+  } else if (std::get_if<ev::BatchSplit>(&event)) {
+    if (splits_pending_ > 0) --splits_pending_;
   } else if (const auto* e = std::get_if<ev::TaskSkipped>(&event)) {
     ++counts_.queued;
     ++counts_.skipped;
@@ -98,6 +101,17 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
     out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false});
     return;
   }
+  if (!outcome.ok() && !stop_starting_ && !outcome.interrupted && batches_.erase(e.seq) > 0) {
+    // Its inputs come back as tasks of their own: this task is done, neither ok nor failed.
+    attempts_.erase(e.seq);
+    requeues_.erase(e.seq);
+    ++counts_.split;
+    ++splits_pending_;  // the run is not over until the engine has queued its inputs
+    out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false, true});
+    Release(e.seq, out);
+    return;
+  }
+  batches_.erase(e.seq);
   int counted = r.attempt;
   if (auto q = requeues_.find(e.seq); q != requeues_.end()) counted -= q->second;
   bool retry = !outcome.ok() && !stop_starting_ &&
@@ -294,8 +308,8 @@ void Scheduler::Release(uint64_t seq, std::vector<Action>* out) {
 }
 
 void Scheduler::MaybeFinish(std::vector<Action>* out) {
-  bool no_more_work =
-      stop_starting_ || (counts_.inputs_ended && ready_.empty() && delayed_.empty());
+  bool no_more_work = stop_starting_ || (counts_.inputs_ended && ready_.empty() &&
+                                         delayed_.empty() && splits_pending_ == 0);
   if (!no_more_work || !running_.empty()) return;
   // Tasks that never started leave gaps in the order; release what did finish.
   for (uint64_t seq : unreleased_) out->push_back(act::ReleaseOutput{seq});

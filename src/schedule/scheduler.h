@@ -26,6 +26,9 @@ struct SchedulerOptions {
   bool retry_timeouts = true;  // whether an attempt killed by --timeout is tried again
   HaltPolicy halt;
   bool keep_order = false;
+  // A batch (a task of several inputs) that fails is not retried whole: the engine queues its
+  // inputs again one by one, each with its own --retries.
+  bool split_failed_batches = false;
   // Percentage halting needs the total number of tasks, so every input is read first.
   bool read_all_inputs = false;
 };
@@ -38,6 +41,7 @@ struct SchedulerCounts {
   uint64_t skipped = 0;   // finished before (resume, outputs exist): never started
   uint64_t retried = 0;   // attempts that will be tried again
   uint64_t requeued = 0;  // attempts ended by --memfree and queued again
+  uint64_t split = 0;     // failed batches whose inputs were queued again one by one
   int running = 0;
   bool inputs_ended = false;
 };
@@ -105,6 +109,8 @@ class Scheduler {
   std::map<uint64_t, Running> running_;         // ordered: deterministic signalling order
   std::unordered_map<uint64_t, int> attempts_;  // attempts made by tasks being retried
   std::unordered_map<uint64_t, int> requeues_;  // of those, attempts --memfree ended
+  std::set<uint64_t> batches_;  // tasks of several inputs, with split_failed_batches
+  int splits_pending_ = 0;      // split batches whose inputs are not queued yet
   uint64_t starts_ = 0;
   std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
   std::deque<Deadline> timeouts_;           // start + timeout, in start order

@@ -1,0 +1,197 @@
+// The engine's input side: inputs are read, checked against the journal and declared outputs
+// one by one, and gathered into batches (-N, -m, -X) before the scheduler sees them.
+#include <signal.h>
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "engine/engine.h"
+#include "plan/expand.h"
+#include "sys/clock.h"
+#include "sys/fd.h"
+
+namespace coreflow {
+
+void Engine::SpreadBatches() {
+  BatchOptions::Mode mode = config_.batch.mode;
+  if (mode != BatchOptions::Mode::kMultiple && mode != BatchOptions::Mode::kContext) return;
+  // As GNU parallel does: 7 inputs at -j2 make commands of 4 and 3, not one of 7.
+  uint64_t n = 0;
+  if (!inputs_.CountRemaining(&n)) return;
+  if (!precount_known_) {
+    precounted_ = n;
+    precount_known_ = true;
+  }
+  auto slots = static_cast<uint64_t>(scheduler_.slots());
+  sizer_->LimitInputs(static_cast<size_t>(std::max<uint64_t>(1, (n + slots - 1) / slots)));
+}
+
+void Engine::FeedInputs() {
+  while (!input_blocked_ && !inputs_done_ && scheduler_.WantsTasks()) {
+    std::string read_error;
+    ReadStatus s = inputs_.Next(&tuple_, &read_error);
+    switch (s) {
+      case ReadStatus::kValue:
+        AddInput(std::move(tuple_));
+        break;
+      case ReadStatus::kWouldBlock:
+        input_blocked_ = true;
+        runner_->WatchInput(inputs_.fd());
+        break;
+      case ReadStatus::kError:
+        inputs_done_ = true;
+        QueueBatch();
+        Fail(read_error);
+        Dispatch(ev::InputsEnded{});
+        break;
+      case ReadStatus::kEnd:
+        inputs_done_ = true;
+        QueueBatch();
+        Dispatch(ev::InputsEnded{});
+        break;
+    }
+  }
+  // Streamed input is slow to come: a partial batch goes now rather than leave a slot idle.
+  if (input_blocked_ && scheduler_.counts().running < scheduler_.slots() &&
+      scheduler_.WantsTasks()) {
+    QueueBatch();
+  }
+}
+
+void Engine::AddInput(std::vector<std::string> values) {
+  TaskState item;
+  item.input.items.push_back(std::move(values));
+  if (!Admit(item)) return;
+  if (!sizer_->Fits(item.input.items[0])) QueueBatch();
+  TaskState& b = batch_;
+  b.input.items.push_back(std::move(item.input.items[0]));
+  if (!item.keys.empty()) b.keys.push_back(item.keys[0]);
+  for (std::string& path : item.outputs) b.outputs.push_back(std::move(path));
+  b.cut_short = b.cut_short || item.cut_short;
+  if (sizer_->Add()) QueueBatch();
+}
+
+void Engine::QueueBatch() {
+  if (batch_.input.items.empty()) return;
+  uint64_t seq = ++next_seq_;
+  TaskState& t = tasks_[seq];
+  t = std::move(batch_);
+  t.input.seq = seq;
+  batch_ = TaskState{};
+  sizer_->Reset();
+  items_queued_ += t.input.items.size();
+  Dispatch(ev::TaskQueued{seq, static_cast<int>(t.input.items.size())});
+}
+
+bool Engine::Admit(TaskState& item) {
+  if (journal_ == nullptr && resume_ == nullptr && output_templates_.empty()) return true;
+  uint64_t key = TaskKey(template_.text, item.input);
+  item.keys.push_back(key);
+  if (resume_ != nullptr) {
+    switch (resume_->Decide(key, config_.rerun_failed)) {
+      case ResumeIndex::Decision::kSkip:
+        ++resumed_;
+        Skip(std::move(item), /*record=*/false);
+        return false;
+      case ResumeIndex::Decision::kRunAfterCut:
+        item.cut_short = true;
+        break;
+      case ResumeIndex::Decision::kRun:
+        break;
+    }
+  }
+  if (output_templates_.empty()) return true;
+  for (const auto& pieces : output_templates_) {
+    item.outputs.push_back(ExpandPath(pieces, item.input));
+  }
+  // Outputs left by an attempt that was cut short may be partial: that input runs again.
+  if (config_.clobber || item.cut_short) return true;
+  for (const std::string& path : item.outputs) {
+    if (!output_index_.Exists(path)) return true;
+  }
+  Skip(std::move(item), /*record=*/true);
+  return false;
+}
+
+void Engine::Skip(TaskState item, bool record) {
+  uint64_t seq = ++next_seq_;
+  TaskState& t = tasks_[seq];
+  t = std::move(item);
+  t.input.seq = seq;
+  ++items_queued_;
+  if (record) RecordSkip(seq, t);
+  Dispatch(ev::TaskSkipped{seq});  // may release (and erase) the task: do not touch t
+}
+
+void Engine::RecordSkip(uint64_t seq, TaskState& t) {
+  if (journal_ == nullptr) return;
+  JournalRecord r;
+  r.seq = seq;
+  r.start_wall = RealtimeNow();
+  r.command = ExpandCommandLine(template_, t.input, 0);
+  r.key = t.keys.empty() ? 0 : t.keys[0];
+  r.attempt = 1;
+  r.outcome = AttemptOutcome::kSkipped;
+  if (int e = journal_->RecordAttempt(r, now_)) OnJournalError(e);
+}
+
+void Engine::SplitBatch(const TaskState& batch) {
+  Say(fmt::format("coreflow: task {} failed; its {} inputs run again one by one "
+                  "(--split-failed-batches)\n",
+                  batch.input.seq, batch.input.items.size()));
+  for (size_t i = 0; i < batch.input.items.size(); ++i) {
+    uint64_t seq = ++next_seq_;
+    TaskState& t = tasks_[seq];  // references into tasks_ survive a rehash
+    t.input.seq = seq;
+    t.input.items.push_back(batch.input.items[i]);
+    if (i < batch.keys.size()) t.keys.push_back(batch.keys[i]);
+    for (const auto& pieces : output_templates_) t.outputs.push_back(ExpandPath(pieces, t.input));
+    Dispatch(ev::TaskQueued{seq, 1});
+  }
+  Dispatch(ev::BatchSplit{batch.input.seq});
+}
+
+int Engine::DryRun(std::string* err) {
+  SpreadBatches();
+  std::string buffer;
+  int slots = scheduler_.slots();
+  TaskInput batch;
+  uint64_t seq = 0;
+  auto emit = [&] {
+    if (batch.items.empty()) return;
+    batch.seq = ++seq;
+    buffer += ExpandCommandLine(template_, batch, static_cast<int>((seq - 1) % slots) + 1);
+    buffer.push_back('\n');
+    batch.items.clear();
+    sizer_->Reset();
+  };
+  auto write = [&](std::string* why) {
+    int e = WriteAll(config_.stdout_fd, buffer);
+    buffer.clear();
+    if (e == 0) return 0;
+    if (e == EPIPE) return 128 + SIGPIPE;
+    *why = fmt::format("cannot write to standard output: {}", ErrnoText(e));
+    return 255;
+  };
+  for (;;) {
+    ReadStatus s = inputs_.Next(&tuple_, err);
+    if (s == ReadStatus::kWouldBlock) {
+      WaitReadable(inputs_.fd());
+      continue;
+    }
+    if (s == ReadStatus::kError) return 255;
+    if (s == ReadStatus::kEnd) break;
+    if (!sizer_->Fits(tuple_)) emit();
+    batch.items.push_back(std::move(tuple_));
+    if (sizer_->Add()) emit();
+    dry_run_count_ += 1;
+    if (buffer.size() >= 64 * 1024) {
+      if (int status = write(err)) return status;
+    }
+  }
+  emit();
+  return write(err);
+}
+
+}  // namespace coreflow
