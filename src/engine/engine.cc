@@ -61,7 +61,11 @@ bool Engine::Prepare(std::string* err) {
   int positions = positional ? static_cast<int>(config_.batch.max_inputs) : num_sources;
   if (!ParseTemplate(config_.command_text, positions, &template_, err)) return false;
   template_.positional_inputs = positional;
-  if (config_.batch.mode == BatchOptions::Mode::kContext) UseContextReplace(&template_);
+  // GNU parallel repeats a word around {} once per input with -N as with -X; -m does not.
+  if (config_.batch.mode == BatchOptions::Mode::kContext ||
+      config_.batch.mode == BatchOptions::Mode::kCount) {
+    UseContextReplace(&template_);
+  }
   sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
   for (const std::string& text : config_.outputs) {
     std::vector<Piece> pieces;

@@ -27,9 +27,9 @@ void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput
       emit(fmt::format_int(slot).str());
       return;
     case Field::Kind::kInput:
-      if (t.positional_inputs && f.source > 0) {  // -N: {n} is the n-th input, "" past the end
+      if (t.positional_inputs && f.source > 0) {  // -N: {n} is the n-th input, none past the end
         auto n = static_cast<size_t>(f.source - 1);
-        emit(n < in.items.size() ? ApplyTransform(f.transform, in.items[n][0]) : std::string());
+        if (n < in.items.size()) emit(ApplyTransform(f.transform, in.items[n][0]));
         return;
       }
       for (size_t i = first; i < last; ++i) {
@@ -75,9 +75,12 @@ void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, co
 void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const TaskInput& in,
                  size_t first, size_t last, int slot, std::vector<std::string>* argv) {
   std::string current;
+  bool something = false;  // a word of fields that stand for nothing (-N's {2} of a batch of
+                           // one) is left out, as GNU parallel does
   for (const Piece& p : word) {
     if (!p.is_field) {
       current.append(p.text);
+      something = true;
       continue;
     }
     bool first_value = true;
@@ -87,10 +90,11 @@ void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const
         current.clear();
       }
       first_value = false;
+      something = true;
       current.append(v);
     });
   }
-  argv->push_back(std::move(current));
+  if (something) argv->push_back(std::move(current));
 }
 
 std::string RawInputLine(const TaskInput& in) {

@@ -102,6 +102,17 @@ CASES = [
     ("no_values", ["echo", "x"], b"", None),
     ("seq_only_field", ["echo", "{#}", ":::", "a", "b"], None, None),
     ("slot_only_field", ["-j1", "echo", "{%}", ":::", "a", "b"], None, None),
+    ("batch_count", ["-N3", "echo", "[{}]", "{#}", ":::", *"abcdefg"], None, None),
+    ("batch_positions", ["-N2", "echo", "{1}-{2}", "{2.}", ":::", "a.x", "b.y", "c.z"],
+     None, None),
+    ("batch_hostile", ["-N4", "printf", "[%s]", "{}", ":::", *HOSTILE], None, None),
+    ("batch_hostile_shell", ["-N5", "printf '[%s]\\n' {} | cat", ":::", *HOSTILE], None, None),
+    ("batch_context_spread", ["-X", "-j2", "echo", "pre{}post", "{#}", ":::", *"1234567"],
+     None, None),
+    ("batch_multiple_spread", ["-m", "-j3", "echo", "pre{}post", ":::", *"12345"], None, None),
+    ("batch_context_dry_run", ["--dry-run", "-X", "-j1", "cp", "{}", "{.}.bak", "dir/",
+                               ":::", "a b.txt", "c'd"], None, None),
+    ("batch_stdin", ["-N2", "echo", "[{}]"], b"l1\nl2\nl3\n", None),
 ]
 
 

@@ -274,5 +274,57 @@ TEST(TaskKeyTest, DiffersWhenItemsAreGroupedDifferently) {
   EXPECT_NE(TaskKey("t", Items({{"a", "b"}, {"c"}})), TaskKey("t", Items({{"a"}, {"b", "c"}})));
 }
 
+// ---- batches ----
+
+TaskInput Batch(std::vector<std::string> values, uint64_t seq = 1) {
+  TaskInput in;
+  in.seq = seq;
+  for (std::string& v : values) in.items.push_back({std::move(v)});
+  return in;
+}
+
+TEST(ExpandBatchTest, MultipleValuesSitSideBySide) {  // -m
+  Command c;
+  ExpandCommand(Template("echo pre{}post"), Batch({"1", "2", "3"}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"echo", "pre1", "2", "3post"}));
+}
+
+TEST(ExpandBatchTest, ContextReplaceRepeatsTheWord) {  // -X, -N
+  CommandTemplate t = Template("cp {} x{.}y {#} dir/");
+  UseContextReplace(&t);
+  Command c;
+  ExpandCommand(t, Batch({"a b.txt", "c"}, 7), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"cp", "a b.txt", "c", "xa by", "xcy", "7", "dir/"}));
+  EXPECT_EQ(ExpandCommandLine(t, Batch({"a b.txt", "c"}, 7), 1),
+            "cp 'a b.txt' c x'a b'y xcy 7 dir/");
+}
+
+TEST(ExpandBatchTest, ContextReplaceInAShellTemplate) {
+  CommandTemplate t = Template("echo [{}] | cat");
+  ASSERT_TRUE(t.use_shell);
+  UseContextReplace(&t);
+  Command c;
+  ExpandCommand(t, Batch({"it's", "b"}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"/bin/sh", "-c", "echo ['it'\"'\"'s'] [b] | cat"}));
+}
+
+TEST(ExpandBatchTest, PositionsPickTheNthInputAndVanishPastTheEnd) {  // -N with one source
+  CommandTemplate t = Template("echo {1}-{2} {2.}", 2);
+  t.positional_inputs = true;
+  Command c;
+  ExpandCommand(t, Batch({"a.x", "b.y"}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"echo", "a.x-b.y", "b"}));
+  ExpandCommand(t, Batch({"c.z"}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"echo", "c.z-"}));  // as GNU parallel: the lone {2.} word goes
+}
+
+TEST(ExpandBatchTest, AnEmptyValueIsStillAWord) {
+  CommandTemplate t = Template("printf %s, {}");
+  UseContextReplace(&t);
+  Command c;
+  ExpandCommand(t, Batch({"a", ""}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"printf", "%s,", "a", ""}));
+}
+
 }  // namespace
 }  // namespace coreflow

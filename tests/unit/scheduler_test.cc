@@ -642,5 +642,50 @@ TEST(SchedulerSimulation, TenThousandWorkers) {
   EXPECT_GT(sim.now(), 600 * kSec);
 }
 
+TEST(Scheduler, AFailedBatchIsSplitInsteadOfRetried) {
+  SchedulerOptions o = Slots(1);
+  o.max_attempts = 3;
+  o.split_failed_batches = true;
+  Scheduler s(o);
+  Feed(s, ev::TaskQueued{1, 4}, 0);
+  Feed(s, ev::InputsEnded{}, 0);
+  Outcome failed;
+  failed.exit_code = 2;
+  auto out = Feed(s, ev::TaskExited{1, failed}, 10);
+  auto finished = Only<act::TaskFinished>(out);
+  ASSERT_EQ(finished.size(), 1u);
+  EXPECT_TRUE(finished[0].split);
+  EXPECT_FALSE(finished[0].final);
+  EXPECT_TRUE(Only<act::StartTask>(out).empty());  // not retried whole
+  EXPECT_EQ(Only<act::ReleaseOutput>(out).size(), 1u);
+  EXPECT_FALSE(s.finished());  // waits for the inputs to come back as tasks
+  Feed(s, ev::TaskQueued{2, 1}, 10);
+  auto after = Feed(s, ev::BatchSplit{1}, 10);
+  EXPECT_FALSE(s.finished());
+  // The single input fails and is retried per --retries, never split.
+  auto second = Feed(s, ev::TaskExited{2, failed}, 20);
+  ASSERT_EQ(Only<act::TaskFinished>(second).size(), 1u);
+  EXPECT_FALSE(Only<act::TaskFinished>(second)[0].split);
+  EXPECT_EQ(Only<act::StartTask>(second).size(), 1u);
+  EXPECT_EQ(s.counts().split, 1u);
+  EXPECT_EQ(s.counts().failed, 0u);
+}
+
+TEST(Scheduler, BatchesAreRetriedWholeWithoutSplitting) {
+  SchedulerOptions o = Slots(1);
+  o.max_attempts = 2;
+  Scheduler s(o);
+  Feed(s, ev::TaskQueued{1, 4}, 0);
+  Feed(s, ev::InputsEnded{}, 0);
+  Outcome failed;
+  failed.exit_code = 2;
+  auto out = Feed(s, ev::TaskExited{1, failed}, 10);
+  ASSERT_EQ(Only<act::StartTask>(out).size(), 1u);
+  EXPECT_EQ(Only<act::StartTask>(out)[0].attempt, 2);
+  Feed(s, ev::TaskExited{1, failed}, 20);
+  EXPECT_TRUE(s.finished());
+  EXPECT_EQ(s.counts().failed, 1u);  // GNU parallel counts failed commands
+}
+
 }  // namespace
 }  // namespace coreflow
