@@ -97,6 +97,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
                 "slots), repeating each word that holds {} once per input: pre{}post");
   run->add_flag("-m", f->multiple,
                 "Like -X, but {} stands for all the inputs side by side, as with -N");
+  AddWorkerFlags(run, &f->worker);
   run->add_flag("--split-failed-batches", f->split_failed_batches,
                 "When a command of several inputs fails, run its inputs again one by one "
                 "instead of retrying them together");
@@ -193,6 +194,7 @@ struct RunPlan {
   RunConfig config;
   CpuBudget cpus;
   ResourcePlan resources;
+  WorkerOptions worker;  // with --worker
 };
 
 // Turns the flags and the words after them into a plan. Every usage error is found here,
@@ -300,6 +302,12 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
     return false;
   }
   s.split_failed_batches = f.split_failed_batches;
+  if (!ResolveWorkerFlags(f.worker, s.term_grace, &plan->worker, err)) return false;
+  if (f.worker.enabled()) {
+    config.worker = true;
+    s.timeout_from_began = true;  // a worker's start-up is not the task's time
+    if (config.command_text.empty()) config.command_text = "{}";  // the values are the args
+  }
 
   Environment env = ProcessEnvironment();
   plan->cpus = DetectCpuBudget(env);
@@ -413,9 +421,11 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   ReportPaths report_paths{f.report, f.html};
   if (!f.dry_run && !CheckReportPaths(report_paths, &err)) return UsageError(err);
   ProcessRunner runner;
+  std::unique_ptr<WorkerRunner> workers;
+  if (plan.config.worker) workers = std::make_unique<WorkerRunner>(&runner, plan.worker);
   uint64_t mem_per_task = plan.config.mem_per_task;
   RunSettings settings = DescribeSettings(plan);
-  Engine engine(std::move(plan.config), &runner);
+  Engine engine(std::move(plan.config), workers ? static_cast<Runner*>(workers.get()) : &runner);
   if (!engine.Prepare(&err)) return UsageError(err);
   settings.command_template = engine.command_template().text;
   std::string warning = OversubscriptionWarning(plan.resources, plan.cpus);

@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+
+#include "cli/worker_flags.h"
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -44,6 +46,7 @@ struct RunFlags {
   bool context_replace = false;  // -X
   bool multiple = false;         // -m
   bool split_failed_batches = false;
+  WorkerFlags worker;
 };
 
 // Declares `coreflow run` and its options on `app`.

@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/results_dir.h"
+#include "exec/worker_protocol.h"
 #include "plan/expand.h"
 #include "sys/clock.h"
 #include "sys/fd.h"
@@ -67,6 +68,9 @@ bool Engine::Prepare(std::string* err) {
     UseContextReplace(&template_);
   }
   sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
+  if (config_.worker && template_.use_shell && template_.blank_words.empty()) {
+    SplitTemplateWords(&template_);  // a worker's arguments are words, never a shell line
+  }
   for (const std::string& text : config_.outputs) {
     std::vector<Piece> pieces;
     if (!ParsePathTemplate(text, num_sources, &pieces, err)) {
@@ -349,7 +353,14 @@ void Engine::StartTask(const act::StartTask& a) {
   t.attempt = a.attempt;
   t.started = runner_->Now();
   t.started_wall = RealtimeNow();
-  ExpandCommand(template_, t.input, a.slot, &command_);
+  if (config_.worker) {
+    worker_args_.clear();
+    ExpandWords(template_, t.input, a.slot, &worker_args_);
+    worker_request_ = EncodeWorkerRequest(a.seq, a.attempt, a.slot, worker_args_, t.input.items);
+    command_.argv = {"the --worker command"};  // what a spawn error names
+  } else {
+    ExpandCommand(template_, t.input, a.slot, &command_);
+  }
   task_env_->SetTask(a.seq, a.slot);
   if (journal_ != nullptr) {
     for (uint64_t key : t.keys) {  // one mark per input, so a crash shows each cut short
@@ -369,6 +380,8 @@ void Engine::StartTask(const act::StartTask& a) {
   spec.command = &command_;
   spec.envp = task_env_->envp();
   spec.output = config_.output;
+  spec.slot = a.slot;
+  if (config_.worker) spec.worker_request = &worker_request_;
   if (cgroups_ != nullptr) {
     spec.cgroup_procs_fd = cgroups_->ProcsFd(a.slot);
     t.oom_kills = cgroups_->OomKills(a.slot);
@@ -401,6 +414,8 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
       auto it = tasks_.find(ev.handle);
       if (it == tasks_.end()) return;
       TaskState& t = it->second;
+      if (ev.began > 0) OnBegan(t, ev.began);
+      if (!ev.note.empty()) t.error += ev.note;
       t.ended = ev.at;
       t.usage = ev.usage;
       t.output = std::move(ev.output);
@@ -451,7 +466,34 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
     case RunnerEvent::Kind::kInputReady:
       input_blocked_ = false;
       break;
+    case RunnerEvent::Kind::kBegan:
+      if (auto it = tasks_.find(ev.handle); it != tasks_.end()) {
+        OnBegan(it->second, ev.at);
+        Dispatch(ev::TaskBegan{ev.handle});
+      }
+      break;
+    case RunnerEvent::Kind::kWorkerReady:
+      OnWorkerReady(ev);
+      break;
+    case RunnerEvent::Kind::kReadable:
+      break;
   }
+}
+
+void Engine::OnBegan(TaskState& t, Nanos began) {
+  // Start-up is the worker's, not the task's: the task's time counts from its request.
+  if (began <= t.started) return;
+  t.started_wall += began - t.started;
+  t.started = began;
+}
+
+void Engine::OnWorkerReady(const RunnerEvent& ev) {
+  if (journal_ != nullptr) {
+    std::string note = fmt::format(R"({{"slot":{},"startup_s":{:.6f}}})", ev.slot,
+                                   ToSeconds(ev.startup));
+    if (int e = journal_->RecordNote("worker", note, now_)) OnJournalError(e);
+  }
+  for (RunObserver* o : observers_) o->OnWorkerReady(ev.slot, ev.startup);
 }
 
 void Engine::OnOutput(TaskState& t, int stream, const std::string& data, bool flush) {
@@ -562,6 +604,9 @@ void Engine::FinishTask(const act::TaskFinished& a) {
                     a.seq));
   }
   if (a.split) SplitBatch(t);
+  if (!a.final && config_.worker && !t.error.empty()) {
+    Say(t.error);  // a worker that crashed or broke the protocol is news even if retried
+  }
   if (!a.final) {
     // GNU parallel shows only the output of the attempt that counts.
     t.output.reset();

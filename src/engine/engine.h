@@ -30,6 +30,7 @@ struct RunConfig {
   char delimiter = '\n';
   SchedulerOptions schedule;
   BatchOptions batch;  // -N, -m, -X: several inputs per command
+  bool worker = false;  // --worker: tasks go to warm workers as request lines (the Runner's)
   int threads_per_task = 1;
   bool threads_explicit = false;  // -t given: override the user's exported thread variables
   OutputMode output = OutputMode::kGroup;
@@ -122,6 +123,8 @@ class Engine {
   void FinishTask(const act::TaskFinished& a);
   void ReleaseOutput(uint64_t seq);
   void OnRunnerEvent(RunnerEvent& ev);
+  void OnBegan(TaskState& t, Nanos began);  // a warm worker got the task only now
+  void OnWorkerReady(const RunnerEvent& ev);
   void OnOutput(TaskState& t, int stream, const std::string& data, bool flush);
   void WriteHeldLines(TaskState& t);
   void WriteOut(int fd, const char* data, size_t size);
@@ -172,6 +175,8 @@ class Engine {
   std::vector<Action> actions_;
   bool dispatching_ = false;
   Command command_;
+  std::vector<std::string> worker_args_;
+  std::string worker_request_;
   std::vector<std::string> tuple_;
   Nanos start_ = 0;
   Nanos now_ = 0;

@@ -25,7 +25,8 @@ enum TokenKind : uint64_t {
   kSignals = 4,
   kTimer = 5,
   kInput = 6,
-  kTick = 7
+  kTick = 7,
+  kWatched = 8
 };
 constexpr int kKindShift = 56;
 constexpr uint64_t kHandleMask = (uint64_t{1} << kKindShift) - 1;
@@ -84,7 +85,9 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   request.file = argv_[0];
   request.argv = argv_.data();
   request.envp = spec.envp;
-  request.stdin_fd = dev_null_.get();
+  request.stdin_fd = spec.stdin_fd >= 0 ? spec.stdin_fd : dev_null_.get();
+  request.extra_fd = spec.result_fd;
+  request.extra_target = spec.result_fd >= 0 ? 3 : -1;
   request.stdout_fd = p.out_writer.get();
   request.stderr_fd = p.err_writer.get();
   request.nofile = raised_nofile_ ? &original_nofile_ : nullptr;
@@ -200,6 +203,13 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
         events->push_back(std::move(ev));
         break;
       }
+      case kWatched: {
+        RunnerEvent ev;
+        ev.kind = RunnerEvent::Kind::kReadable;
+        ev.handle = handle;
+        events->push_back(std::move(ev));
+        break;
+      }
       default:
         break;
     }
@@ -230,6 +240,33 @@ bool ProcessRunner::Drain(uint64_t handle, Proc& p, int stream, bool until_empty
     }
   }
   return true;
+}
+
+int ProcessRunner::WatchReadable(int fd, uint64_t cookie) {
+  return poller_.Add(fd, EPOLLIN, Token(kWatched, cookie));
+}
+
+void ProcessRunner::Unwatch(int fd) { poller_.Remove(fd); }
+
+std::unique_ptr<CapturedOutput> ProcessRunner::CutOutput(uint64_t handle,
+                                                         std::vector<RunnerEvent>* events) {
+  auto it = procs_.find(handle);
+  if (it == procs_.end()) return nullptr;
+  Proc& p = it->second;
+  // The worker flushed before it answered: all it wrote for this task is in the pipes now.
+  for (int stream = 1; stream <= 2; ++stream) {
+    UniqueFd& fd = stream == 1 ? p.out : p.err;
+    if (fd.valid() && !Drain(handle, p, stream, true, events)) fd.Reset();
+  }
+  if (p.mode != OutputMode::kGroup) return nullptr;
+  auto cut = std::move(p.captured);
+  p.captured = std::make_unique<CapturedOutput>(&spill_dir_);
+  return cut;
+}
+
+bool ProcessRunner::Usage(uint64_t handle, ProcessUsage* out) const {
+  auto it = procs_.find(handle);
+  return it != procs_.end() && ReadGroupUsage(it->second.pid, out);
 }
 
 void ProcessRunner::OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events) {

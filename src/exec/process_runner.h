@@ -12,6 +12,7 @@
 #include "sys/fd.h"
 #include "sys/fs.h"
 #include "sys/poller.h"
+#include "sys/process.h"
 #include "sys/signals.h"
 
 namespace coreflow {
@@ -39,6 +40,16 @@ class ProcessRunner : public Runner {
   bool Wait(std::vector<RunnerEvent>* events, std::string* err) override;
   Nanos Now() override;
   void EndStragglers(Nanos grace) override;
+
+  // For warm workers (WorkerRunner), which live across tasks:
+  // Wakes Wait() with kReadable (handle = cookie) while `fd` is readable. 0 or errno.
+  int WatchReadable(int fd, uint64_t cookie);
+  void Unwatch(int fd);
+  // Ends the output captured for `handle` so far and starts a new capture (kGroup); in
+  // --line-buffer mode what the pipes held comes out as kOutput events instead.
+  std::unique_ptr<CapturedOutput> CutOutput(uint64_t handle, std::vector<RunnerEvent>* events);
+  // The CPU time and memory of the process group started for `handle`, while it lives.
+  bool Usage(uint64_t handle, ProcessUsage* out) const;
 
  private:
   struct Proc {

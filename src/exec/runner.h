@@ -24,6 +24,10 @@ struct LaunchSpec {
   char* const* envp = nullptr;
   OutputMode output = OutputMode::kGroup;
   int cgroup_procs_fd = -1;  // the task's cgroup (a per-slot memory limit), if any
+  int slot = 0;              // 1-based
+  int stdin_fd = -1;         // the child's stdin (-1: /dev/null)
+  int result_fd = -1;        // becomes the child's descriptor 3 (a warm worker's answers)
+  const std::string* worker_request = nullptr;  // --worker: the task's request line
 };
 
 // What a task printed, once it ended (kGroup).
@@ -35,7 +39,17 @@ struct CapturedOutput {
 };
 
 struct RunnerEvent {
-  enum class Kind { kExited, kOutput, kSignal, kTimer, kTick, kInputReady };
+  enum class Kind {
+    kExited,
+    kOutput,
+    kSignal,
+    kTimer,
+    kTick,
+    kInputReady,
+    kReadable,     // a descriptor given to WatchReadable (handle: its cookie)
+    kBegan,        // the task really began (a warm worker got its request): at
+    kWorkerReady,  // a warm worker in `slot` is ready after `startup`
+  };
   Kind kind = Kind::kTimer;
   uint64_t handle = 0;                     // kExited, kOutput: the handle given to Start()
   int wait_status = 0;                     // kExited: as from wait(2)
@@ -45,6 +59,10 @@ struct RunnerEvent {
   int stream = 0;                          // kOutput: 1 or 2
   std::string data;                        // kOutput: bytes read (kLineBuffer mode)
   int signal = 0;                          // kSignal
+  Nanos began = 0;                         // kExited: when it began, if not at Start()
+  int slot = 0;                            // kWorkerReady
+  Nanos startup = 0;                       // kWorkerReady
+  std::string note;                        // kExited: coreflow's own word on why it ended
 };
 
 // Starts and watches task processes. The one production implementation forks; tests use fakes.

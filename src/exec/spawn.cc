@@ -56,6 +56,7 @@ int ChildMain(void* arg) {
   if (::setpgid(0, 0) != 0 || !RedirectInChild(r.stdin_fd, STDIN_FILENO) ||
       !RedirectInChild(r.stdout_fd, STDOUT_FILENO) ||
       !RedirectInChild(r.stderr_fd, STDERR_FILENO) ||
+      (r.extra_target > STDERR_FILENO && !RedirectInChild(r.extra_fd, r.extra_target)) ||
       ::sigprocmask(SIG_SETMASK, &empty, nullptr) != 0) {
     ctx->exec_errno = errno != 0 ? errno : EINVAL;
     ::_exit(127);

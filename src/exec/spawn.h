@@ -18,6 +18,8 @@ struct SpawnRequest {
   int stderr_fd = -1;
   const rlimit* nofile = nullptr;  // when set, the child's RLIMIT_NOFILE
   int cgroup_procs_fd = -1;        // when set, the child joins that cgroup before exec
+  int extra_fd = -1;               // when set, becomes the child's descriptor extra_target
+  int extra_target = -1;           // (above 2: a warm worker's result descriptor)
 };
 
 // Starts processes the way posix_spawn does — clone(CLONE_VM | CLONE_VFORK), so nothing of the

@@ -140,13 +140,18 @@ void ExpandCommand(const CommandTemplate& t, const TaskInput& in, int slot, Comm
     out->argv.push_back(ExpandCommandLine(t, in, slot));
     return;
   }
+  ExpandWords(t, in, slot, &out->argv);
+}
+
+void ExpandWords(const CommandTemplate& t, const TaskInput& in, int slot,
+                 std::vector<std::string>* out) {
   size_t n = in.items.size();
-  for (const auto& word : t.words) {
+  for (const auto& word : t.use_shell ? t.blank_words : t.words) {
     if (!t.context_replace || !WordRepeats(t, word)) {
-      AppendWords(t, word, in, 0, n, slot, &out->argv);
+      AppendWords(t, word, in, 0, n, slot, out);
       continue;
     }
-    for (size_t i = 0; i < n; ++i) AppendWords(t, word, in, i, i + 1, slot, &out->argv);
+    for (size_t i = 0; i < n; ++i) AppendWords(t, word, in, i, i + 1, slot, out);
   }
 }
 

@@ -14,6 +14,11 @@ namespace coreflow {
 // template needs no shell, else /bin/sh -c with every substituted value quoted.
 void ExpandCommand(const CommandTemplate& t, const TaskInput& in, int slot, Command* out);
 
+// Appends the words of the template with values inserted literally, never run by a shell:
+// a warm worker's arguments. A shell template is split on blanks (SplitTemplateWords first).
+void ExpandWords(const CommandTemplate& t, const TaskInput& in, int slot,
+                 std::vector<std::string>* out);
+
 // The command as a shell command line, with substituted values quoted: what --dry-run prints,
 // the joblog records and, for shell templates, what /bin/sh runs.
 std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int slot);

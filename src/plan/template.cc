@@ -232,10 +232,14 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
   return true;
 }
 
-void UseContextReplace(CommandTemplate* t) {
-  t->context_replace = true;
+void SplitTemplateWords(CommandTemplate* t) {
   t->blank_words.clear();
   SplitWords(t->pieces, &t->blank_words);
+}
+
+void UseContextReplace(CommandTemplate* t) {
+  t->context_replace = true;
+  SplitTemplateWords(t);
 }
 
 bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,

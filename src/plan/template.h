@@ -44,6 +44,9 @@ struct CommandTemplate {
 // input of the batch, instead of -m's `pre1 2post`.
 void UseContextReplace(CommandTemplate* t);
 
+// Fills blank_words: the line split on blanks, even where it needs a shell (--worker).
+void SplitTemplateWords(CommandTemplate* t);
+
 // Parses `line` (the command words joined by spaces) for `num_sources` input sources.
 // A line without any replacement string gets " {}" appended, as in GNU parallel.
 // An empty `line` means the inputs themselves are the commands. Errors: an unclosed '{',

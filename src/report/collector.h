@@ -5,7 +5,7 @@
 
 namespace coreflow {
 
-// Keeps what reports need of every attempt of a live run: about 160 bytes per attempt, plus
+// Keeps what reports need of every attempt of a live run: about 260 bytes per attempt, plus
 // its command line (cut to kMaxReportedCommand) when `keep_commands` (--report, --html).
 class ReportCollector : public RunObserver {
  public:
@@ -16,6 +16,9 @@ class ReportCollector : public RunObserver {
   void OnRunStarted(Nanos now) override { run_start_ = now; }
   void OnTaskFinished(const TaskRecord& record, const RunTotals& totals) override;
   void OnRunFinished(const RunTotals& totals, int exit_status) override;
+  void OnWorkerReady(int /*slot*/, Nanos startup) override {
+    data_.worker_startups_s.push_back(ToSeconds(startup));
+  }
 
   RunData& data() { return data_; }
 

@@ -77,6 +77,7 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
   bool ended_whole = false;
   std::optional<int> exit_status;
   RunSettings settings;
+  std::vector<double> worker_startups;
   JournalCallbacks callbacks;
   callbacks.on_record = [&](const JournalRecord& r) {
     records.push_back({r, sessions.size() - 1});
@@ -94,6 +95,11 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
       ended_whole = false;
     } else if (kind == "config") {
       ParseSettingsNote(text, &settings);  // a note this version cannot read is left out
+    } else if (kind == "worker") {
+      nlohmann::json w = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+      if (w.is_object() && w.contains("startup_s") && w["startup_s"].is_number()) {
+        worker_startups.push_back(w["startup_s"].get<double>());
+      }
     } else if (kind == "end") {
       ended_whole = true;
       int64_t status = 0;
@@ -105,6 +111,7 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
 
   RunData out;
   out.settings = settings;
+  out.worker_startups_s = std::move(worker_startups);
   if (out.settings.command_template.empty()) out.settings.command_template = info.template_text;
   Nanos origin = 0;
   bool have_origin = false;

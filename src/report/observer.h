@@ -63,6 +63,8 @@ class RunObserver {
   virtual void OnTaskStarted(uint64_t /*seq*/, int /*slot*/, int /*attempt*/, Nanos /*now*/) {}
   virtual void OnTaskFinished(const TaskRecord& /*record*/, const RunTotals& /*totals*/) {}
   virtual void OnRunFinished(const RunTotals& /*totals*/, int /*exit_status*/) {}
+  // A warm worker (--worker) got ready after `startup`: time no task is charged with.
+  virtual void OnWorkerReady(int /*slot*/, Nanos /*startup*/) {}
 };
 
 }  // namespace coreflow

@@ -54,6 +54,7 @@ struct RunData {
   double makespan_s = 0;              // wall time the run(s) took; sessions summed
   int sessions = 1;                   // a resumed journal holds several
   bool complete = true;               // false for the journal of a crashed or running run
+  std::vector<double> worker_startups_s;  // --worker: each start-up, apart from task time
   std::optional<int> exit_status;
 };
 

@@ -69,6 +69,7 @@ RunStats ComputeStats(const RunData& data, size_t slowest, size_t max_failures) 
   }
   s.runtime_s = Describe(runtimes);
   s.rss_kib = Describe(rss);
+  s.worker_startup_s = Describe(data.worker_startups_s);
 
   int64_t cpus = data.settings.usable_cpus.value;
   if (cpus <= 0) {

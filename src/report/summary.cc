@@ -82,6 +82,12 @@ std::string FormatSummary(const RunData& data, const RunStats& s) {
                           FormatKib(s.rss_kib.max));
   }
   out += second + "\n";
+  if (s.worker_startup_s.count > 0) {
+    out += fmt::format(
+        "coreflow: {} started, start-up p50 {}, max {} (not counted in task times)\n",
+        Plural(s.worker_startup_s.count, "worker"), FormatDuration(s.worker_startup_s.p50),
+        FormatDuration(s.worker_startup_s.max));
+  }
   if (!s.failures.empty()) {
     std::string third = "coreflow: failed:";
     for (size_t i = 0; i < s.failures.size() && i < kFailuresInSummary; ++i) {
@@ -121,6 +127,10 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
                {"utilization", s.utilization},
                {"sessions", data.sessions}};
   j["runtime_s"] = DistributionJson(s.runtime_s);
+  if (s.worker_startup_s.count > 0) {
+    j["workers"] = {{"started", s.worker_startup_s.count},
+                    {"startup_s", DistributionJson(s.worker_startup_s)}};
+  }
   j["peak_rss_kib"] = DistributionJson(s.rss_kib);
   j["slowest"] = nlohmann::json::array();
   for (size_t i : s.slowest) j["slowest"].push_back(AttemptJson(data.attempts[i]));

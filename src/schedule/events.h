@@ -24,6 +24,9 @@ struct TaskQueued {  // a task was read from the inputs and can be started
   uint64_t seq;
   int inputs = 1;  // a batch (-N, -m, -X) holds several
 };
+struct TaskBegan {  // a started task really began (its warm worker got it): --timeout counts now
+  uint64_t seq;
+};
 struct BatchSplit {  // the inputs of a split batch were queued (TaskQueued) as tasks of their own
   uint64_t seq;
 };
@@ -52,7 +55,7 @@ struct Drain {};  // an error that forbids new tasks (disk full); running ones f
 struct MemoryCritical {};
 }  // namespace ev
 
-using Event = std::variant<ev::TaskQueued, ev::BatchSplit, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
+using Event = std::variant<ev::TaskQueued, ev::TaskBegan, ev::BatchSplit, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
                            ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain,
                            ev::MemoryLow, ev::MemoryCritical>;
 

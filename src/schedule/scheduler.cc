@@ -24,6 +24,12 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
     ready_.push_back(e->seq);
     ++counts_.queued;
     if (options_.split_failed_batches && e->inputs > 1) batches_.insert(e->seq);
+  } else if (const auto* e = std::get_if<ev::TaskBegan>(&event)) {
+    auto it = running_.find(e->seq);
+    if (options_.timeout_from_began && options_.timeout > 0 && it != running_.end() &&
+        it->second.phase == Phase::kRunning) {
+      timeouts_.push_back({now + options_.timeout, e->seq, it->second.attempt});
+    }
   } else if (std::get_if<ev::BatchSplit>(&event)) {
     if (splits_pending_ > 0) --splits_pending_;
   } else if (const auto* e = std::get_if<ev::TaskSkipped>(&event)) {
@@ -73,7 +79,9 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
     }
     running_.emplace(seq, Running{slot, attempt, Phase::kRunning, false, false, false, ++starts_});
     ++counts_.running;
-    if (options_.timeout > 0) timeouts_.push_back({now + options_.timeout, seq, attempt});
+    if (options_.timeout > 0 && !options_.timeout_from_began) {
+      timeouts_.push_back({now + options_.timeout, seq, attempt});
+    }
     out->push_back(act::StartTask{seq, slot, attempt});
   }
 }

@@ -29,6 +29,9 @@ struct SchedulerOptions {
   // A batch (a task of several inputs) that fails is not retried whole: the engine queues its
   // inputs again one by one, each with its own --retries.
   bool split_failed_batches = false;
+  // Tasks say when they really begin (TaskBegan: warm workers start up first); --timeout
+  // counts from then, not from StartTask.
+  bool timeout_from_began = false;
   // Percentage halting needs the total number of tasks, so every input is read first.
   bool read_all_inputs = false;
 };

@@ -1,0 +1,58 @@
+#include "cli/worker_flags.h"
+
+#include "base/parse.h"
+#include "plan/expand.h"
+
+namespace coreflow {
+
+void AddWorkerFlags(CLI::App* run, WorkerFlags* f) {
+  run->add_option("--worker", f->command,
+                  "Start CMD once per slot and send it every task as a line of JSON on its "
+                  "stdin (a warm worker; see docs/workers.md); COMMAND becomes the task's "
+                  "arguments (default {})");
+  run->add_option("--worker-start-timeout", f->start_timeout,
+                  "How long a worker may take to say it is ready (default 300s)");
+  run->add_option("--worker-max-tasks", f->max_tasks,
+                  "Replace a worker by a fresh one after N tasks")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  run->add_option("--worker-max-rss", f->max_rss,
+                  "Replace a worker whose resident memory is above SIZE after a task, e.g. 2G");
+}
+
+bool ResolveWorkerFlags(const WorkerFlags& f, Nanos term_grace, WorkerOptions* out,
+                        std::string* err) {
+  if (!f.enabled()) {
+    if (!f.start_timeout.empty() || f.max_tasks > 0 || !f.max_rss.empty()) {
+      *err = "--worker-start-timeout, --worker-max-tasks and --worker-max-rss need --worker CMD";
+      return false;
+    }
+    return true;
+  }
+  if (f.command.find_first_not_of(" \t\n") == std::string::npos) {
+    *err = "--worker needs a command, e.g. --worker 'python3 score.py'";
+    return false;
+  }
+  WorkerOptions o;
+  o.argv = {kShellPath, "-c", f.command};
+  o.display = f.command;
+  o.term_grace = term_grace;
+  o.max_tasks = f.max_tasks;
+  if (!f.start_timeout.empty()) {
+    if (!ParseDuration(f.start_timeout, &o.start_timeout, err) || o.start_timeout <= 0) {
+      *err = "--worker-start-timeout: " + (err->empty() ? "must be more than 0" : *err);
+      return false;
+    }
+  }
+  if (!f.max_rss.empty()) {
+    int64_t bytes = 0;
+    if (!ParseSize(f.max_rss, &bytes, err) || bytes <= 0) {
+      *err = "--worker-max-rss: " + (err->empty() ? "must be more than 0" : *err);
+      return false;
+    }
+    o.max_rss = static_cast<uint64_t>(bytes);
+  }
+  *out = std::move(o);
+  return true;
+}
+
+}  // namespace coreflow
