@@ -56,9 +56,11 @@ demo: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target coreflow
 	./examples/demo/run.sh build/release/coreflow
+	WORKERS_ITEMS=16 ./examples/workers/run.sh build/release/coreflow
 
 bench: release
 	./bench/run.sh build/release
+	./bench/workers.sh build/release
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

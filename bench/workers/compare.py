@@ -3,21 +3,26 @@
 
 (a) lu_checksum.py, a real program (`import scipy.linalg`, an LU solve per item), over 200
     items: cold (a process per item), batched (-N 16: a process per 16 items) and --worker.
-(b) examples/workers/slow_start.py (1 s to start, about 20 ms per item) over 100 items:
-    cold and --worker.
+(b) examples/workers/slow_start.py (1 s to start, about 20 ms per item) over 40 items: cold
+    and --worker; then --worker over 1000 items for its throughput, with and without the
+    start-up (the report's `workers.startup_s`), against the cold throughput.
 Every mode must print the same lines (sorted) as cold; the benchmark exits 1 when one does not.
 Environment: BENCH_JOBS (-j, default the usable CPUs), BENCH_ITEMS (a, default 200),
-BENCH_SLOW_ITEMS (b, default 100), PYTHON (a python3 with scipy).
+BENCH_SLOW_ITEMS (b, default 40), BENCH_LONG_ITEMS (b's long run, default 1000),
+PYTHON (a python3 with scipy).
 """
 
 import argparse
+import json
 import os
+import tempfile
 import shlex
 import subprocess
 import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
+TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 LU = os.path.join(HERE, "lu_checksum.py")
 SLOW = os.path.normpath(os.path.join(HERE, "..", "..", "examples", "workers", "slow_start.py"))
 sys.path.insert(0, os.path.dirname(HERE))
@@ -75,6 +80,7 @@ def compare(title, coreflow, jobs, items, modes):
     print()
     for name, mode_args, _, lines in results:
         shown = " ".join(shlex.quote(a) if " " in a else a for a in mode_args)
+        shown = shown.replace(TOP + os.sep, "")  # paths as seen from the repository
         print(f"- {name}: `coreflow run -j{jobs} {shown} ::: ...`")
     print()
     failed = []
@@ -85,7 +91,31 @@ def compare(title, coreflow, jobs, items, modes):
             diff = next((f"{a!r} against {b!r}" for a, b in zip(cold_lines, lines) if a != b),
                         f"{len(cold_lines)} lines against {len(lines)}")
             failed.append(f"{name} printed other lines than cold: {diff}")
-    return failed
+    return failed, cold_wall
+
+
+def long_worker_run(coreflow, jobs, py, items, cold_rate):
+    """--worker over many items: its throughput with and without the start-up."""
+    with tempfile.TemporaryDirectory() as tmp:
+        report = os.path.join(tmp, "r.json")
+        cmd = [coreflow, "run", "-j", str(jobs), "--no-progress", "--no-summary", "--report",
+               report, "--worker", shlex.join([py, SLOW]), "{}", ":::", *items]
+        start = time.monotonic()
+        r = subprocess.run(cmd, stdin=subprocess.DEVNULL, capture_output=True)
+        wall = time.monotonic() - start
+        if r.returncode != 0:
+            sys.exit(f"workers benchmark: the long --worker run failed:\n{r.stderr.decode()}")
+        with open(report) as f:
+            rep = json.load(f)
+    startup = rep["workers"]["startup_s"]["max"]
+    rate, steady = len(items) / wall, len(items) / max(wall - startup, 1e-9)
+    print(f"--worker over {len(items)} items: {wall:.2f} s wall, of which {startup:.2f} s "
+          f"start-up (the slowest worker).\n")
+    print("| --worker throughput | items/s | against cold |")
+    print("|---|---:|---:|")
+    print(f"| start-up included | {rate:.1f} | {rate / cold_rate:.1f}x |")
+    print(f"| after start-up (steady) | {steady:.1f} | {steady / cold_rate:.1f}x |")
+    print()
 
 
 def main():
@@ -98,21 +128,25 @@ def main():
         sys.exit(f"{coreflow} is missing: build the release preset first (make release)")
     jobs = whole_number("BENCH_JOBS", len(os.sched_getaffinity(0)))
     lu_items = [str(i) for i in range(1, whole_number("BENCH_ITEMS", 200) + 1)]
-    slow_items = [str(i) for i in range(1, whole_number("BENCH_SLOW_ITEMS", 100) + 1)]
+    slow_items = [str(i) for i in range(1, whole_number("BENCH_SLOW_ITEMS", 40) + 1)]
+    long_items = [str(i) for i in range(1, whole_number("BENCH_LONG_ITEMS", 1000) + 1)]
     py = find_python()
     print("# Warm workers: a process per item against a process per slot")
     print(f"Machine: {machine_description()}; {py}\n")
 
-    failed = compare("(a) import scipy.linalg, an LU solve of 60x60 per item", coreflow, jobs,
+    failed, _ = compare("(a) import scipy.linalg, an LU solve of 60x60 per item", coreflow, jobs,
                      lu_items, [
                          ("cold: a process per item", [py, LU, "--cold", "{}"]),
                          ("batched: -N 16", ["-N", "16", py, LU, "--cold", "{}"]),
                          ("--worker", ["--worker", shlex.join([py, LU]), "{}"]),
                      ])
-    failed += compare("(b) 1 s start-up, about 20 ms per item", coreflow, jobs, slow_items, [
-        ("cold: a process per item", [py, SLOW, "--cold", "{}"]),
-        ("--worker", ["--worker", shlex.join([py, SLOW]), "{}"]),
-    ])
+    more, cold_wall = compare("(b) 1 s start-up, about 20 ms per item", coreflow, jobs,
+                              slow_items, [
+                                  ("cold: a process per item", [py, SLOW, "--cold", "{}"]),
+                                  ("--worker", ["--worker", shlex.join([py, SLOW]), "{}"]),
+                              ])
+    failed += more
+    long_worker_run(coreflow, jobs, py, long_items, len(slow_items) / cold_wall)
     for problem in failed:
         print(f"FAILED: {problem}", file=sys.stderr)
     return 1 if failed else 0

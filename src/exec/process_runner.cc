@@ -266,7 +266,7 @@ std::unique_ptr<CapturedOutput> ProcessRunner::CutOutput(uint64_t handle,
 
 bool ProcessRunner::Usage(uint64_t handle, ProcessUsage* out) const {
   auto it = procs_.find(handle);
-  return it != procs_.end() && ReadGroupUsage(it->second.pid, out);
+  return it != procs_.end() && ReadTreeUsage(it->second.pid, out);
 }
 
 void ProcessRunner::OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events) {

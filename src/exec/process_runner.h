@@ -48,7 +48,7 @@ class ProcessRunner : public Runner {
   // Ends the output captured for `handle` so far and starts a new capture (kGroup); in
   // --line-buffer mode what the pipes held comes out as kOutput events instead.
   std::unique_ptr<CapturedOutput> CutOutput(uint64_t handle, std::vector<RunnerEvent>* events);
-  // The CPU time and memory of the process group started for `handle`, while it lives.
+  // The CPU time and memory of the process started for `handle` and its descendants.
   bool Usage(uint64_t handle, ProcessUsage* out) const;
 
  private:

@@ -79,42 +79,42 @@ int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid
 
 namespace {
 
-// Adds one /proc/PID/stat to *out when the process is in group `pgid`: its CPU time, that of
-// the children it has waited for, and its resident memory.
-void AddIfInGroup(const std::string& stat, pid_t pgid, ProcessUsage* out, bool* found) {
+// Adds one /proc/PID/stat to *out: the process's CPU time, that of the children it has waited
+// for, and its resident memory.
+bool AddStat(const std::string& stat, ProcessUsage* out) {
   // Field 2 is "(comm)" and may hold anything: the fields that follow start at the last ')'.
   size_t close = stat.rfind(')');
-  if (close == std::string::npos) return;
+  if (close == std::string::npos) return false;
   std::istringstream fields(stat.substr(close + 1));
   std::string field;
   uint64_t v[25] = {};
   for (int n = 3; n <= 24 && fields >> field; ++n) v[n] = std::strtoull(field.c_str(), nullptr, 10);
-  if (static_cast<pid_t>(v[5]) != pgid) return;
   long ticks = ::sysconf(_SC_CLK_TCK);
   long page = ::sysconf(_SC_PAGESIZE);
   int64_t tick_ns = 1'000'000'000 / (ticks > 0 ? ticks : 100);
   out->user_ns += static_cast<int64_t>(v[14] + v[16]) * tick_ns;
   out->sys_ns += static_cast<int64_t>(v[15] + v[17]) * tick_ns;
   out->rss_bytes += v[24] * static_cast<uint64_t>(page > 0 ? page : 4096);
-  *found = true;
+  return true;
 }
 
 }  // namespace
 
-bool ReadGroupUsage(pid_t pgid, ProcessUsage* out) {
+bool ReadTreeUsage(pid_t pid, ProcessUsage* out) {
   *out = ProcessUsage{};
-  DIR* dir = ::opendir("/proc");
-  if (dir == nullptr) return false;
-  bool found = false;
-  std::string stat;
-  while (dirent* e = ::readdir(dir)) {
-    if (e->d_name[0] < '0' || e->d_name[0] > '9') continue;
-    if (ReadSmallFile(std::string("/proc/") + e->d_name + "/stat", &stat)) {
-      AddIfInGroup(stat, pgid, out, &found);
-    }
+  std::vector<std::string> todo{std::to_string(pid)};
+  std::string text;
+  bool any = false;
+  // A few reads per process (no scan of /proc): cheap enough to do around every task.
+  for (size_t i = 0; i < todo.size() && i < 4096; ++i) {
+    std::string dir = "/proc/" + todo[i];
+    if (!ReadSmallFile(dir + "/stat", &text) || !AddStat(text, out)) continue;
+    any = true;
+    if (!ReadSmallFile(dir + "/task/" + todo[i] + "/children", &text)) continue;
+    std::istringstream children(text);
+    for (std::string child; children >> child;) todo.push_back(child);
   }
-  ::closedir(dir);
-  return found;
+  return any;
 }
 
 }  // namespace coreflow

@@ -32,15 +32,15 @@ SelfUsage GetSelfUsage();
 // original limit when it changed anything.
 bool RaiseFileLimit(rlimit* original);
 
-// What a live process group has used: CPU time so far (its processes', and that of the children
-// they waited for) and resident memory now, summed from /proc/PID/stat over the group. One scan
-// of /proc. False when no process of the group is left.
+// What a live process and its descendants have used: CPU time so far (theirs, and that of the
+// children they waited for) and resident memory now, from /proc/PID/stat, following each
+// process's children list (of its main thread). False when the process is gone.
 struct ProcessUsage {
   int64_t user_ns = 0;
   int64_t sys_ns = 0;
   uint64_t rss_bytes = 0;
 };
-bool ReadGroupUsage(pid_t pgid, ProcessUsage* out);
+bool ReadTreeUsage(pid_t pid, ProcessUsage* out);
 
 // pidfd_open(2): a descriptor that becomes readable when `pid` exits. -1 with errno.
 int PidfdOpen(pid_t pid);

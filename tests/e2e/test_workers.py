@@ -203,6 +203,15 @@ class WorkerTest(CoreflowTestCase):
         self.assertEqual(sorted(rec[8].split()[-1] for rec in done), sorted(items))
         self.assertLess(len(r.out.split()), len(items))  # the finished ones did not run again
 
+    @unittest.skipUnless(os.environ.get("COREFLOW_EXAMPLE_WORKER"), "the C++ example is not built")
+    def test_the_cpp_example_worker(self):
+        worker = os.environ["COREFLOW_EXAMPLE_WORKER"]
+        r = self.cf("--worker", worker, "-j2", "{}", ":::", "a", "b c", "fail", env=self.env)
+        self.assertEqual(r.returncode, 1, r)
+        lines = sorted(r.out.splitlines())
+        self.assertEqual([line.split("\t")[0] for line in lines], ["a", "b c"])
+        self.assertRegex(r.err, r"coreflow: task 3: .+")
+
     def test_the_example_runs(self):
         env = cfhelp.base_env({"WORKERS_ITEMS": "4", "SLOW_START_SECONDS": "0.2",
                                "PYTHON": "/usr/bin/python3"})
