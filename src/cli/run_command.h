@@ -2,8 +2,8 @@
 
 #include <string>
 
-#include "cli/worker_flags.h"
 #include <vector>
+#include "cli/worker_flags.h"
 
 #include <CLI/CLI.hpp>
 
@@ -42,7 +42,7 @@ struct RunFlags {
   std::string report;  // --report FILE.json
   std::string html;    // --html FILE
   bool no_summary = false;
-  int max_args = 0;             // -N
+  int max_args = 0;              // -N
   bool context_replace = false;  // -X
   bool multiple = false;         // -m
   bool split_failed_batches = false;

@@ -489,8 +489,8 @@ void Engine::OnBegan(TaskState& t, Nanos began) {
 
 void Engine::OnWorkerReady(const RunnerEvent& ev) {
   if (journal_ != nullptr) {
-    std::string note = fmt::format(R"({{"slot":{},"startup_s":{:.6f}}})", ev.slot,
-                                   ToSeconds(ev.startup));
+    std::string note =
+        fmt::format(R"({{"slot":{},"startup_s":{:.6f}}})", ev.slot, ToSeconds(ev.startup));
     if (int e = journal_->RecordNote("worker", note, now_)) OnJournalError(e);
   }
   for (RunObserver* o : observers_) o->OnWorkerReady(ev.slot, ev.startup);

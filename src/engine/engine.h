@@ -29,7 +29,7 @@ struct RunConfig {
   std::vector<SourceSpec> sources;
   char delimiter = '\n';
   SchedulerOptions schedule;
-  BatchOptions batch;  // -N, -m, -X: several inputs per command
+  BatchOptions batch;   // -N, -m, -X: several inputs per command
   bool worker = false;  // --worker: tasks go to warm workers as request lines (the Runner's)
   int threads_per_task = 1;
   bool threads_explicit = false;  // -t given: override the user's exported thread variables
@@ -103,8 +103,8 @@ class Engine {
   void SpreadBatches();  // -m, -X: no more inputs per command than fill every slot
   void FeedInputs();
   void AddInput(std::vector<std::string> values);
-  void QueueBatch();                  // the batch being formed goes to the scheduler
-  bool Admit(TaskState& item);        // false when the input is skipped
+  void QueueBatch();            // the batch being formed goes to the scheduler
+  bool Admit(TaskState& item);  // false when the input is skipped
   void Skip(TaskState item, bool record);
   void RecordSkip(uint64_t seq, TaskState& t);
   void SplitBatch(const TaskState& batch);  // --split-failed-batches
@@ -164,7 +164,7 @@ class Engine {
 
   std::unordered_map<uint64_t, TaskState> tasks_;
   std::unique_ptr<BatchSizer> sizer_;
-  TaskState batch_;  // inputs gathered for the next task
+  TaskState batch_;            // inputs gathered for the next task
   uint64_t items_queued_ = 0;  // inputs, where tasks_ counts commands (they differ in batches)
   uint64_t items_succeeded_ = 0;
   uint64_t items_failed_ = 0;

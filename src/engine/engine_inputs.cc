@@ -137,7 +137,8 @@ void Engine::RecordSkip(uint64_t seq, TaskState& t) {
 }
 
 void Engine::SplitBatch(const TaskState& batch) {
-  Say(fmt::format("coreflow: task {} failed; its {} inputs run again one by one "
+  Say(
+      fmt::format("coreflow: task {} failed; its {} inputs run again one by one "
                   "(--split-failed-batches)\n",
                   batch.input.seq, batch.input.items.size()));
   for (size_t i = 0; i < batch.input.items.size(); ++i) {

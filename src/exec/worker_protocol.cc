@@ -7,8 +7,8 @@ namespace coreflow {
 std::string EncodeWorkerRequest(uint64_t id, int attempt, int slot,
                                 const std::vector<std::string>& args,
                                 const std::vector<std::vector<std::string>>& inputs) {
-  nlohmann::json j = {{"id", id}, {"attempt", attempt}, {"slot", slot}, {"args", args},
-                      {"inputs", inputs}};
+  nlohmann::json j = {
+      {"id", id}, {"attempt", attempt}, {"slot", slot}, {"args", args}, {"inputs", inputs}};
   std::string line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
   line.push_back('\n');
   return line;

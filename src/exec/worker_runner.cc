@@ -252,8 +252,7 @@ void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
   }
 }
 
-void WorkerRunner::OnMessage(Worker& w, const WorkerMessage& m,
-                             std::vector<RunnerEvent>* events) {
+void WorkerRunner::OnMessage(Worker& w, const WorkerMessage& m, std::vector<RunnerEvent>* events) {
   if (m.kind == WorkerMessage::Kind::kReady) {
     if (w.state != State::kStarting) {
       Kill(w, "a second ready line");
@@ -323,16 +322,16 @@ void WorkerRunner::OnExit(RunnerEvent& ev, std::vector<RunnerEvent>* events) {
     Nanos& b = backoff_[w.slot];
     b = b == 0 ? kMinBackoff : std::min(b * 2, kMaxBackoff);
   }
-  std::string how = w.trouble.empty() ? HowItEnded(ev.wait_status)
-                                      : "was stopped: protocol error: " + w.trouble;
+  std::string how =
+      w.trouble.empty() ? HowItEnded(ev.wait_status) : "was stopped: protocol error: " + w.trouble;
   if (w.state == State::kStarting && w.signalled) {  // stopped by the run, not a failed start
     if (w.task != 0) FailTask(w.task, ev.wait_status, "", events);
     return;
   }
   if (w.state == State::kStarting) {
     ++failed_starts_;
-    std::string why = fmt::format("the worker '{}' {} before it was ready{}", options_.display,
-                                  how, StderrTail(ev.output.get()));
+    std::string why = fmt::format("the worker '{}' {} before it was ready{}", options_.display, how,
+                                  StderrTail(ev.output.get()));
     if (failed_starts_ >= options_.max_failed_starts) {
       fatal_ = fmt::format("{} (it failed to start {} times in a row; check the --worker command)",
                            why, failed_starts_);

@@ -66,12 +66,12 @@ class WorkerRunner : public Runner {
     UniqueFd answers;    // the read end of its result descriptor
     LineReader reader;
     Nanos spawned = 0;
-    Nanos not_before = 0;    // kDelayed: when it may start
-    Nanos kill_at = 0;       // kRetiring: when it gets SIGTERM, then SIGKILL
+    Nanos not_before = 0;  // kDelayed: when it may start
+    Nanos kill_at = 0;     // kRetiring: when it gets SIGTERM, then SIGKILL
     bool terminated = false;
-    uint64_t task = 0;       // the task it runs, or will once ready; 0 for none
-    std::string request;     // that task's request while it waits for the worker
-    Nanos began = 0;         // when the task's request was sent
+    uint64_t task = 0;    // the task it runs, or will once ready; 0 for none
+    std::string request;  // that task's request while it waits for the worker
+    Nanos began = 0;      // when the task's request was sent
     ProcessUsage at_begin;
     uint64_t tasks_done = 0;
     bool signalled = false;  // the engine signalled it (a time-out, an interrupt)

@@ -17,8 +17,8 @@ bool RepeatsPerInput(const CommandTemplate& t, const Field& f) {
 // Calls `emit` with each value a replacement string stands for in this task, taking the
 // inputs in [first, last) of the batch.
 template <typename Emit>
-void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput& in,
-                       size_t first, size_t last, int slot, Emit&& emit) {
+void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput& in, size_t first,
+                       size_t last, int slot, Emit&& emit) {
   switch (f.kind) {
     case Field::Kind::kSeq:
       emit(fmt::format_int(in.seq).str());

@@ -47,13 +47,13 @@ struct RunSettings {
 // What reports are made from.
 struct RunData {
   RunSettings settings;
-  std::vector<AttemptData> attempts;  // in the order they ended
-  uint64_t skipped = 0;               // tasks never started: finished before (journal, outputs)
-  uint64_t cut_short = 0;             // attempts started but never ended (a crash), per journal
-  uint64_t total_tasks = 0;           // tasks known to the run, when known (0: unknown)
-  double makespan_s = 0;              // wall time the run(s) took; sessions summed
-  int sessions = 1;                   // a resumed journal holds several
-  bool complete = true;               // false for the journal of a crashed or running run
+  std::vector<AttemptData> attempts;      // in the order they ended
+  uint64_t skipped = 0;                   // tasks never started: finished before (journal, outputs)
+  uint64_t cut_short = 0;                 // attempts started but never ended (a crash), per journal
+  uint64_t total_tasks = 0;               // tasks known to the run, when known (0: unknown)
+  double makespan_s = 0;                  // wall time the run(s) took; sessions summed
+  int sessions = 1;                       // a resumed journal holds several
+  bool complete = true;                   // false for the journal of a crashed or running run
   std::vector<double> worker_startups_s;  // --worker: each start-up, apart from task time
   std::optional<int> exit_status;
 };

@@ -33,8 +33,8 @@ struct RunStats {
   Distribution runtime_s;      // final attempts
   Distribution rss_kib;
   Distribution worker_startup_s;  // --worker: start-ups, which no task is charged with
-  std::vector<size_t> slowest;   // indices into RunData::attempts, slowest first
-  std::vector<size_t> failures;  // final attempts that failed, in the order they ended
+  std::vector<size_t> slowest;    // indices into RunData::attempts, slowest first
+  std::vector<size_t> failures;   // final attempts that failed, in the order they ended
   uint64_t failures_left_out = 0;
 };
 

@@ -62,8 +62,8 @@ nlohmann::json AttemptJson(const AttemptData& a) {
 std::string FormatSummary(const RunData& data, const RunStats& s) {
   std::string tasks = Plural(s.tasks, "task");
   if (s.inputs != s.tasks) tasks += fmt::format(" ({})", Plural(s.inputs, "input"));
-  std::string first = fmt::format("coreflow: {} in {}: {}", tasks, FormatDuration(s.makespan_s),
-                                  OutcomeCounts(s));
+  std::string first =
+      fmt::format("coreflow: {} in {}: {}", tasks, FormatDuration(s.makespan_s), OutcomeCounts(s));
   if (s.skipped > 0) first += fmt::format("; {} skipped", s.skipped);
   if (s.retried > 0) first += fmt::format("; {} retried", Plural(s.retried, "attempt"));
   if (data.cut_short > 0) first += fmt::format("; {} cut short", data.cut_short);
@@ -83,10 +83,10 @@ std::string FormatSummary(const RunData& data, const RunStats& s) {
   }
   out += second + "\n";
   if (s.worker_startup_s.count > 0) {
-    out += fmt::format(
-        "coreflow: {} started, start-up p50 {}, max {} (not counted in task times)\n",
-        Plural(s.worker_startup_s.count, "worker"), FormatDuration(s.worker_startup_s.p50),
-        FormatDuration(s.worker_startup_s.max));
+    out +=
+        fmt::format("coreflow: {} started, start-up p50 {}, max {} (not counted in task times)\n",
+                    Plural(s.worker_startup_s.count, "worker"),
+                    FormatDuration(s.worker_startup_s.p50), FormatDuration(s.worker_startup_s.max));
   }
   if (!s.failures.empty()) {
     std::string third = "coreflow: failed:";
@@ -109,15 +109,9 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
   j["command_template"] = data.settings.command_template;
   nlohmann::json by_outcome = nlohmann::json::object();
   for (const auto& [outcome, n] : s.final_outcomes) by_outcome[outcome] = n;
-  j["counts"] = {{"tasks", s.tasks},
-                 {"inputs", s.inputs},
-                 {"succeeded", s.succeeded},
-                 {"failed", s.failed},
-                 {"skipped", s.skipped},
-                 {"attempts", s.attempts},
-                 {"retried", s.retried},
-                 {"cut_short", data.cut_short},
-                 {"by_outcome", by_outcome}};
+  j["counts"] = {{"tasks", s.tasks},     {"inputs", s.inputs},          {"succeeded", s.succeeded},
+                 {"failed", s.failed},   {"skipped", s.skipped},        {"attempts", s.attempts},
+                 {"retried", s.retried}, {"cut_short", data.cut_short}, {"by_outcome", by_outcome}};
   if (data.total_tasks > 0) j["counts"]["total"] = data.total_tasks;
   j["time"] = {{"makespan_s", s.makespan_s},
                {"task_wall_s", s.task_wall_s},

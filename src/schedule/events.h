@@ -55,9 +55,10 @@ struct Drain {};  // an error that forbids new tasks (disk full); running ones f
 struct MemoryCritical {};
 }  // namespace ev
 
-using Event = std::variant<ev::TaskQueued, ev::TaskBegan, ev::BatchSplit, ev::TaskSkipped, ev::InputsEnded, ev::TaskExited,
-                           ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain,
-                           ev::MemoryLow, ev::MemoryCritical>;
+using Event =
+    std::variant<ev::TaskQueued, ev::TaskBegan, ev::BatchSplit, ev::TaskSkipped, ev::InputsEnded,
+                 ev::TaskExited, ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort,
+                 ev::Drain, ev::MemoryLow, ev::MemoryCritical>;
 
 // What the scheduler asks the engine to do, in order.
 namespace act {

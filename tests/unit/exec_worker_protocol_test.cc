@@ -48,11 +48,11 @@ TEST(WorkerMessage, ReadyAndAnswers) {
 }
 
 TEST(WorkerMessage, GarbageIsRefusedWithAReason) {
-  for (const char* bad : {"", "not json", "[1,2]", "42", R"({"id": 1})", R"({"status": 0})",
-                          R"({"id": -1, "status": 0})", R"({"id": "7", "status": 0})",
-                          R"({"id": 1, "status": 256})", R"({"id": 1, "status": -1})",
-                          R"({"id": 1, "status": 1.5})", R"({"ready": false})",
-                          R"({"ready": "yes"})", R"({"id": 1, "status": 0)"}) {
+  for (const char* bad :
+       {"", "not json", "[1,2]", "42", R"({"id": 1})", R"({"status": 0})",
+        R"({"id": -1, "status": 0})", R"({"id": "7", "status": 0})", R"({"id": 1, "status": 256})",
+        R"({"id": 1, "status": -1})", R"({"id": 1, "status": 1.5})", R"({"ready": false})",
+        R"({"ready": "yes"})", R"({"id": 1, "status": 0)"}) {
     std::string err;
     Parse(bad, &err);
     EXPECT_FALSE(err.empty()) << "accepted: " << bad;

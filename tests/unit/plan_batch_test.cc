@@ -46,8 +46,7 @@ TEST(BatchSizer, OneInputPerCommandByDefault) {
 TEST(BatchSizer, CountsForN) {
   CommandTemplate t = Template("echo {}");
   BatchSizer sizer(&t, BatchOptions{BatchOptions::Mode::kCount, 3, 0});
-  EXPECT_EQ(Sizes(sizer, {"1", "2", "3", "4", "5", "6", "7"}),
-            (std::vector<size_t>{3, 3, 1}));
+  EXPECT_EQ(Sizes(sizer, {"1", "2", "3", "4", "5", "6", "7"}), (std::vector<size_t>{3, 3, 1}));
 }
 
 TEST(BatchSizer, FillsTheLineForXAndM) {
