@@ -11,6 +11,7 @@
 #include "cli/argv_split.h"
 #include "cli/report_output.h"
 #include "engine/engine.h"
+#include "engine/pinning.h"
 #include "engine/resources.h"
 #include "exec/process_runner.h"
 #include "journal/resume.h"
@@ -20,12 +21,14 @@
 #include "report/progress.h"
 #include "report/stats.h"
 #include "report/summary.h"
+#include "sys/affinity.h"
 #include "sys/clock.h"
 #include "sys/cpu.h"
 #include "sys/fault.h"
 #include "sys/fd.h"
 #include "sys/memory.h"
 #include "sys/process.h"
+#include "sys/topology.h"
 
 namespace coreflow {
 namespace {
@@ -98,6 +101,10 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   run->add_flag("-m", f->multiple,
                 "Like -X, but {} stands for all the inputs side by side, as with -N");
   AddWorkerFlags(run, &f->worker);
+  run->add_flag("--bind", f->bind,
+                "Pin each slot's tasks to CPUs of their own: whole cores, kept within one L3 "
+                "cache and NUMA node where they fit (also sets OMP_PLACES=cores, "
+                "OMP_PROC_BIND=close)");
   run->add_flag("--split-failed-batches", f->split_failed_batches,
                 "When a command of several inputs fails, run its inputs again one by one "
                 "instead of retrying them together");
@@ -195,7 +202,25 @@ struct RunPlan {
   CpuBudget cpus;
   ResourcePlan resources;
   WorkerOptions worker;  // with --worker
+  std::string pinning;   // with --bind: what the slots' CPUs were carved from
 };
+
+// --bind: each slot's CPUs, carved from the topology hwloc sees (or, without it, from the
+// affinity mask alone); *how says which.
+std::vector<std::vector<int>> PlanPinning(int slots, std::string* how) {
+  Topology topology;
+  std::string why;
+  if (!LoadTopology(&topology, &why)) {
+    CpuMask mask;
+    GetThreadAffinity(&mask);
+    topology = FlatTopology(mask.cpus());
+    *how = "the CPU affinity mask (hwloc: " + why + ")";
+  } else {
+    *how = fmt::format("hwloc: {} NUMA node(s), {} L3 group(s), {} cores", topology.numa_nodes,
+                       topology.l3_groups, topology.cores);
+  }
+  return CarveSlots(topology, slots);
+}
 
 // Turns the flags and the words after them into a plan. Every usage error is found here,
 // before anything runs; false with *err naming the problem.
@@ -343,6 +368,11 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   config.results_dir = f.results;
   // Tests stand a directory with a proc/meminfo of their own in for the machine's.
   if (const char* root = getenv("COREFLOW_MEMINFO_ROOT")) config.meminfo_root = root;
+  if (f.bind) {
+    config.slot_cpus = PlanPinning(s.slots, &plan->pinning);
+    env.Set("OMP_PLACES", "cores");  // threads of a task spread over its own cores
+    env.Set("OMP_PROC_BIND", "close");
+  }
   config.environment = std::move(env);
   return true;
 }
@@ -420,6 +450,16 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   }
   ReportPaths report_paths{f.report, f.html};
   if (!f.dry_run && !CheckReportPaths(report_paths, &err)) return UsageError(err);
+  if (!plan.config.slot_cpus.empty() && !f.dry_run) {
+    std::string shown;
+    const auto& slots = plan.config.slot_cpus;
+    for (size_t i = 0; i < slots.size() && i < 8; ++i) {
+      shown += fmt::format("{}{}", i == 0 ? "" : " | ", FormatCpuList(slots[i]));
+    }
+    if (slots.size() > 8) shown += " | ...";
+    fmt::print(stderr, "coreflow: --bind: {} slots on CPUs {} (carved from {})\n", slots.size(),
+               shown, plan.pinning);
+  }
   ProcessRunner runner;
   std::unique_ptr<WorkerRunner> workers;
   if (plan.config.worker) workers = std::make_unique<WorkerRunner>(&runner, plan.worker);

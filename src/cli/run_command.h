@@ -47,6 +47,7 @@ struct RunFlags {
   bool multiple = false;         // -m
   bool split_failed_batches = false;
   WorkerFlags worker;
+  bool bind = false;  // --bind
 };
 
 // Declares `coreflow run` and its options on `app`.

@@ -68,6 +68,7 @@ bool Engine::Prepare(std::string* err) {
     UseContextReplace(&template_);
   }
   sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
+  for (const auto& cpus : config_.slot_cpus) slot_masks_.emplace_back(cpus);
   if (config_.worker && template_.use_shell && template_.blank_words.empty()) {
     SplitTemplateWords(&template_);  // a worker's arguments are words, never a shell line
   }
@@ -87,6 +88,21 @@ bool Engine::Prepare(std::string* err) {
   enforce_rss_ = config_.mem_per_task > 0;
   if (enforce_rss_) rss_ = std::make_unique<ProcessGroupRss>();
   return true;
+}
+
+void Engine::Reshape(const RunShape& shape) {
+  if (shape.threads > 0 && shape.threads != config_.threads_per_task) {
+    config_.threads_per_task = shape.threads;
+    Environment env = config_.environment;
+    thread_variables_ = ApplyThreadVariables(shape.threads, /*explicit_threads=*/true, &env);
+    task_env_ = std::make_unique<TaskEnvironment>(env);  // a child has its copy by now
+  }
+  if (shape.batch > 0 && config_.batch.mode == BatchOptions::Mode::kCount) {
+    sizer_->LimitInputs(std::min(shape.batch, config_.batch.max_inputs));
+  }
+  slot_masks_.clear();
+  for (const auto& cpus : shape.slot_cpus) slot_masks_.emplace_back(cpus);
+  Dispatch(ev::SetSlots{shape.slots});
 }
 
 void Engine::AddObserver(RunObserver* observer) {
@@ -381,6 +397,9 @@ void Engine::StartTask(const act::StartTask& a) {
   spec.envp = task_env_->envp();
   spec.output = config_.output;
   spec.slot = a.slot;
+  if (static_cast<size_t>(a.slot) <= slot_masks_.size()) {
+    spec.cpus = &slot_masks_[static_cast<size_t>(a.slot) - 1];
+  }
   if (config_.worker) spec.worker_request = &worker_request_;
   if (cgroups_ != nullptr) {
     spec.cgroup_procs_fd = cgroups_->ProcsFd(a.slot);

@@ -31,6 +31,7 @@ struct RunConfig {
   SchedulerOptions schedule;
   BatchOptions batch;   // -N, -m, -X: several inputs per command
   bool worker = false;  // --worker: tasks go to warm workers as request lines (the Runner's)
+  std::vector<std::vector<int>> slot_cpus;  // --bind: each slot's CPUs; empty: no pinning
   int threads_per_task = 1;
   bool threads_explicit = false;  // -t given: override the user's exported thread variables
   OutputMode output = OutputMode::kGroup;
@@ -46,6 +47,15 @@ struct RunConfig {
   Environment environment;           // what tasks inherit; thread variables are added to it
   int stdout_fd = 1;
   int stderr_fd = 2;
+};
+
+// How many tasks run at once, with how many threads and inputs each, on which CPUs: what an
+// online tuner may change while a run goes on (Engine::Reshape).
+struct RunShape {
+  int slots = 1;                            // 0 pauses: running tasks finish, none start
+  int threads = 0;                          // threads per task; 0 leaves it as it is
+  size_t batch = 0;                         // -N's inputs per command; 0 leaves it
+  std::vector<std::vector<int>> slot_cpus;  // --bind's CPUs per slot; empty: no pinning
 };
 
 // Wires one run: inputs -> planner -> scheduler <-> runner -> observers (joblog, progress).
@@ -67,6 +77,11 @@ class Engine {
   void SetSlotCgroups(SlotCgroups* cgroups);
   // Runs every task. Returns GNU parallel's exit status; *err holds a message for 255.
   int Run(std::string* err);
+  // Changes the shape of the run for every task that starts from now on; those running go on
+  // as they are. Safe to call from an observer.
+  void Reshape(const RunShape& shape);
+  int threads_per_task() const { return config_.threads_per_task; }
+  int slots() const { return scheduler_.slots(); }
 
   const CommandTemplate& command_template() const { return template_; }
   RunTotals totals() const { return Totals(); }
@@ -175,6 +190,7 @@ class Engine {
   std::vector<Action> actions_;
   bool dispatching_ = false;
   Command command_;
+  std::vector<CpuMask> slot_masks_;  // --bind, by slot - 1
   std::vector<std::string> worker_args_;
   std::string worker_request_;
   std::vector<std::string> tuple_;

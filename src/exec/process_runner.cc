@@ -94,7 +94,14 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   request.cgroup_procs_fd = spec.cgroup_procs_fd;
   pid_t pid = 0;
   int pidfd = -1;
-  if (int e = spawner_.Spawn(request, &pid, &pidfd)) return e;
+  if (spec.cpus != nullptr) {
+    // The child inherits this thread's mask: set it around the spawn, then put ours back.
+    if (int e = GetThreadAffinity(&own_cpus_)) return e;
+    if (int e = SetThreadAffinity(*spec.cpus)) return e;
+  }
+  int spawn_error = spawner_.Spawn(request, &pid, &pidfd);
+  if (spec.cpus != nullptr) SetThreadAffinity(own_cpus_);
+  if (spawn_error != 0) return spawn_error;
 
   p.pid = pid;
   p.pidfd.Reset(pidfd);

@@ -10,6 +10,7 @@
 #include "base/time.h"
 #include "exec/output_buffer.h"
 #include "plan/task.h"
+#include "sys/affinity.h"
 
 namespace coreflow {
 
@@ -28,6 +29,7 @@ struct LaunchSpec {
   int stdin_fd = -1;         // the child's stdin (-1: /dev/null)
   int result_fd = -1;        // becomes the child's descriptor 3 (a warm worker's answers)
   const std::string* worker_request = nullptr;  // --worker: the task's request line
+  const CpuMask* cpus = nullptr;                // --bind: the slot's CPUs
 };
 
 // What a task printed, once it ended (kGroup).

@@ -27,6 +27,9 @@ struct TaskQueued {  // a task was read from the inputs and can be started
 struct TaskBegan {  // a started task really began (its warm worker got it): --timeout counts now
   uint64_t seq;
 };
+struct SetSlots {  // a controller (online tuning) changes how many tasks run at once; 0 pauses
+  int slots;
+};
 struct BatchSplit {  // the inputs of a split batch were queued (TaskQueued) as tasks of their own
   uint64_t seq;
 };
@@ -56,9 +59,9 @@ struct MemoryCritical {};
 }  // namespace ev
 
 using Event =
-    std::variant<ev::TaskQueued, ev::TaskBegan, ev::BatchSplit, ev::TaskSkipped, ev::InputsEnded,
-                 ev::TaskExited, ev::StartDeferred, ev::TimerFired, ev::Interrupted, ev::Abort,
-                 ev::Drain, ev::MemoryLow, ev::MemoryCritical>;
+    std::variant<ev::TaskQueued, ev::TaskBegan, ev::SetSlots, ev::BatchSplit, ev::TaskSkipped,
+                 ev::InputsEnded, ev::TaskExited, ev::StartDeferred, ev::TimerFired,
+                 ev::Interrupted, ev::Abort, ev::Drain, ev::MemoryLow, ev::MemoryCritical>;
 
 // What the scheduler asks the engine to do, in order.
 namespace act {

@@ -30,6 +30,8 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
         it->second.phase == Phase::kRunning) {
       timeouts_.push_back({now + options_.timeout, e->seq, it->second.attempt});
     }
+  } else if (const auto* e = std::get_if<ev::SetSlots>(&event)) {
+    OnSetSlots(e->slots);
   } else if (std::get_if<ev::BatchSplit>(&event)) {
     if (splits_pending_ > 0) --splits_pending_;
   } else if (const auto* e = std::get_if<ev::TaskSkipped>(&event)) {
@@ -64,6 +66,23 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
   if (!finished_) UpdateTimer(now, out);
 }
 
+void Scheduler::FreeSlot(int slot) {
+  if (slot <= options_.slots) free_slots_.push(slot);  // a slot cut by SetSlots is not reused
+}
+
+void Scheduler::OnSetSlots(int slots) {
+  slots = std::max(slots, 0);
+  std::vector<bool> busy(static_cast<size_t>(std::max(slots, options_.slots)) + 1, false);
+  for (const auto& [seq, r] : running_) {
+    if (static_cast<size_t>(r.slot) < busy.size()) busy[static_cast<size_t>(r.slot)] = true;
+  }
+  options_.slots = slots;
+  free_slots_ = {};
+  for (int s = 1; s <= slots; ++s) {
+    if (!busy[static_cast<size_t>(s)]) free_slots_.push(s);
+  }
+}
+
 void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
   while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !ready_.empty() &&
          !free_slots_.empty()) {
@@ -92,7 +111,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
-  free_slots_.push(r.slot);
+  FreeSlot(r.slot);
   backoff_ = kMinBackoff;
   fruitless_deferrals_ = 0;
 
@@ -156,7 +175,7 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
-  free_slots_.push(r.slot);
+  FreeSlot(r.slot);
   if (r.attempt > 1) {
     attempts_[e.seq] = r.attempt - 1;
   } else {

@@ -93,6 +93,8 @@ class Scheduler {
   void OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
   void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
   void OnMemoryCritical(Nanos now, std::vector<Action>* out);
+  void OnSetSlots(int slots);
+  void FreeSlot(int slot);
   void FireDeadlines(Nanos now, std::vector<Action>* out);
   void StartReady(Nanos now, std::vector<Action>* out);
   void Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out);
