@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 
 #include "base/version.h"
+#include "cli/hw_command.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
 
@@ -22,6 +23,10 @@ int Main(int argc, char** argv) {
   CLI::App* run = AddRunCommand(app, &run_flags);
   ReportFlags report_flags;
   CLI::App* report = AddReportCommand(app, &report_flags);
+  RunFlags tune_flags;
+  CLI::App* tune = AddTuneCommand(app, &tune_flags);
+  HwFlags hw_flags;
+  CLI::App* hw = AddHwCommand(app, &hw_flags);
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -40,6 +45,8 @@ int Main(int argc, char** argv) {
   }
   if (run->parsed()) return RunMain(run_flags, run->remaining());
   if (report->parsed()) return ReportMain(report_flags);
+  if (tune->parsed()) return RunMain(tune_flags, tune->remaining());
+  if (hw->parsed()) return HwMain(hw_flags);
   fmt::print(stderr, "{}", app.help());
   return 255;
 }

@@ -9,6 +9,7 @@
 #include "base/hash.h"
 #include "base/parse.h"
 #include "cli/argv_split.h"
+#include "cli/autotune.h"
 #include "cli/report_output.h"
 #include "engine/engine.h"
 #include "engine/pinning.h"
@@ -75,12 +76,36 @@ std::string JoinWords(const std::vector<std::string>& words) {
 
 }  // namespace
 
+void AddRunOptions(CLI::App* run, RunFlags* f);
+
 CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   CLI::App* run = app.add_subcommand(
       "run",
       "Run COMMAND once per input, in parallel across the usable cores.\n"
       "  coreflow run [options] COMMAND [ARGS...] ::: VALUES... [:::+ VALUES...] [:::: FILES...]\n"
       "Without ::: or ::::, inputs are read from standard input, one per line.");
+  AddRunOptions(run, f);
+  return run;
+}
+
+CLI::App* AddTuneCommand(CLI::App& app, RunFlags* f) {
+  CLI::App* tune = app.add_subcommand(
+      "tune",
+      "Find the fastest -j, -t, -N and --bind for COMMAND on this machine by running a sample "
+      "of the inputs, and remember it for `coreflow run --autotune`.\n"
+      "  coreflow tune [run options] [--sample N] COMMAND [ARGS...] ::: VALUES...\n"
+      "  coreflow tune --list | --clear");
+  f->tune_command = true;
+  AddRunOptions(tune, f);
+  tune->add_option("--sample", f->sample,
+                   "Tune on the first N inputs (default: all of them); every one is really run")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  tune->add_flag("--list", f->tune_list, "List the tuned configurations in the cache");
+  tune->add_flag("--clear", f->tune_clear, "Remove every tuned configuration from the cache");
+  return tune;
+}
+
+void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->prefix_command();  // everything from the first non-option word on is the template
   run->add_option("-j,--jobs,-P,--max-procs", f->jobs,
                   "Tasks at once: N, N% or +N/-N of the usable cores, 0 for many "
@@ -191,7 +216,14 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
       "  find . -name '*.pdb' | coreflow run --timeout 10m voronota-run {}\n"
       "Exit status: 0 all succeeded, 1-100 that many failed, 101 more, 255 other errors.\n"
       "See docs/run.md for everything else.");
-  return run;
+  run->add_flag("--autotune", f->autotune,
+                "Choose -j, -t, -N (up to the -N given) and --bind by measuring real tasks of "
+                "this run, or take what an earlier tuning on this machine found");
+  run->add_option("--tune-mode", f->tune_mode,
+                  "quick, default or exhaustive: tuning time against certainty")
+      ->check(CLI::IsMember({"quick", "default", "exhaustive"}));
+  run->add_flag("--retune", f->retune, "Tune again even when the cache has an answer");
+  run->add_flag("--no-tune-cache", f->no_tune_cache, "Neither read nor write the tuning cache");
 }
 
 namespace {
@@ -441,9 +473,28 @@ void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
 }  // namespace
 
 int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
+  if (f.tune_list) return ListTuneCache(ProcessEnvironment());
+  if (f.tune_clear) return ClearTuneCache(ProcessEnvironment());
   std::string err;
   RunPlan plan;
   if (!BuildRunPlan(f, rest, &plan, &err)) return UsageError(err);
+  AutotuneSetup autotune;
+  if (!PrepareAutotune(f, plan.cpus, &plan.config, &autotune, &err)) return UsageError(err);
+  if (autotune.tuning || autotune.from_cache) {
+    const char* why = autotune.from_cache ? "autotune (cached)" : "autotune";
+    plan.resources.slots = plan.config.schedule.slots;
+    plan.resources.threads = plan.config.threads_per_task;
+    plan.resources.slots_source = plan.resources.threads_source = why;
+  }
+  if (f.tune_command && f.sample > 0) plan.config.input_limit = f.sample;
+  if (autotune.from_cache) {
+    const CachedTune& c = autotune.cached;
+    plan.pinning = "the tuning cache's answer";
+    fmt::print(stderr,
+               "coreflow: autotune: {} from the cache ({:.3g} inputs/s, tuned {} on {}; "
+               "--retune to measure again)\n",
+               c.config.Describe(), c.rate, c.tuned_at, c.host.empty() ? "?" : c.host);
+  }
 
   if (const char* faults = getenv("COREFLOW_FAULTS"); faults != nullptr && *faults != '\0') {
     if (!ConfigureFaults(faults, &err)) return UsageError("COREFLOW_FAULTS: " + err);
@@ -493,6 +544,11 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
     collector = std::make_unique<ReportCollector>(/*keep_commands=*/wants_report);
     engine.AddObserver(collector.get());
   }
+  std::unique_ptr<AutotuneController> tuner;
+  if (autotune.tuning) {
+    tuner = std::make_unique<AutotuneController>(&engine, autotune.space, autotune.options);
+    engine.AddObserver(tuner.get());
+  }
   std::unique_ptr<ProgressDisplay> progress;
   // On by default where someone watches; --bar asks for it in logs too.
   bool show_progress = f.progress || IsTerminal(STDERR_FILENO);
@@ -517,6 +573,7 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
     fmt::print(stderr, "coreflow: skipped {} task{} whose outputs exist (--clobber runs them)\n",
                have_outputs, have_outputs == 1 ? "" : "s");
   }
+  if (tuner != nullptr) fmt::print(stderr, "{}", FinishAutotune(autotune, *tuner));
   if (collector != nullptr) {
     RunData& data = collector->data();
     data.settings = settings;

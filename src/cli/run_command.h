@@ -1,11 +1,11 @@
 #pragma once
 
 #include <string>
-
 #include <vector>
-#include "cli/worker_flags.h"
 
 #include <CLI/CLI.hpp>
+
+#include "cli/worker_flags.h"
 
 namespace coreflow {
 
@@ -48,10 +48,21 @@ struct RunFlags {
   bool split_failed_batches = false;
   WorkerFlags worker;
   bool bind = false;  // --bind
+  bool autotune = false;
+  std::string tune_mode = "default";
+  bool retune = false;
+  bool no_tune_cache = false;
+  // `coreflow tune`: tune offline on the first `sample` inputs, or manage the cache.
+  bool tune_command = false;
+  uint64_t sample = 0;
+  bool tune_list = false;
+  bool tune_clear = false;
 };
 
 // Declares `coreflow run` and its options on `app`.
 CLI::App* AddRunCommand(CLI::App& app, RunFlags* flags);
+// Declares `coreflow tune`: run's options, plus --sample, --list and --clear.
+CLI::App* AddTuneCommand(CLI::App& app, RunFlags* flags);
 
 // Runs `coreflow run` once CLI11 has parsed the options; `rest` is everything from the command
 // template on. Returns the exit status.

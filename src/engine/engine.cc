@@ -150,6 +150,7 @@ int Engine::Run(std::string* err) {
   for (RunObserver* o : observers_) {
     if (o->WantsTotal() && !precount_known_) {
       precount_known_ = inputs_.CountRemaining(&precounted_);
+      if (config_.input_limit > 0) precounted_ = std::min(precounted_, config_.input_limit);
     }
   }
   std::vector<RunnerEvent> events;

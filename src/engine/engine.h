@@ -32,6 +32,7 @@ struct RunConfig {
   BatchOptions batch;   // -N, -m, -X: several inputs per command
   bool worker = false;  // --worker: tasks go to warm workers as request lines (the Runner's)
   std::vector<std::vector<int>> slot_cpus;  // --bind: each slot's CPUs; empty: no pinning
+  uint64_t input_limit = 0;                 // read no more inputs than this (0: all)
   int threads_per_task = 1;
   bool threads_explicit = false;  // -t given: override the user's exported thread variables
   OutputMode output = OutputMode::kGroup;
@@ -179,7 +180,8 @@ class Engine {
 
   std::unordered_map<uint64_t, TaskState> tasks_;
   std::unique_ptr<BatchSizer> sizer_;
-  TaskState batch_;            // inputs gathered for the next task
+  TaskState batch_;  // inputs gathered for the next task
+  uint64_t items_read_ = 0;
   uint64_t items_queued_ = 0;  // inputs, where tasks_ counts commands (they differ in batches)
   uint64_t items_succeeded_ = 0;
   uint64_t items_failed_ = 0;

@@ -19,6 +19,7 @@ void Engine::SpreadBatches() {
   // As GNU parallel does: 7 inputs at -j2 make commands of 4 and 3, not one of 7.
   uint64_t n = 0;
   if (!inputs_.CountRemaining(&n)) return;
+  if (config_.input_limit > 0) n = std::min<uint64_t>(n, config_.input_limit);
   if (!precount_known_) {
     precounted_ = n;
     precount_known_ = true;
@@ -30,9 +31,11 @@ void Engine::SpreadBatches() {
 void Engine::FeedInputs() {
   while (!input_blocked_ && !inputs_done_ && scheduler_.WantsTasks()) {
     std::string read_error;
-    ReadStatus s = inputs_.Next(&tuple_, &read_error);
+    bool limited = config_.input_limit > 0 && items_read_ >= config_.input_limit;
+    ReadStatus s = limited ? ReadStatus::kEnd : inputs_.Next(&tuple_, &read_error);
     switch (s) {
       case ReadStatus::kValue:
+        ++items_read_;
         AddInput(std::move(tuple_));
         break;
       case ReadStatus::kWouldBlock:

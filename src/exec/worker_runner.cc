@@ -134,7 +134,7 @@ int WorkerRunner::Spawn(Worker& w) {
   if (int e = processes_->Start(w.handle, spec)) return e;
   if (int e = processes_->WatchReadable(w.answers.get(), w.handle)) {
     processes_->Signal(w.handle, SIGKILL);  // its exit comes as an event and fails the task
-    w.trouble = fmt::format("cannot watch the worker's answers: {}", ErrnoText(e));
+    w.trouble = fmt::format("cannot watch its answers: {}", ErrnoText(e));
   }
   w.state = State::kStarting;
   w.spawned = Now();
@@ -155,9 +155,9 @@ void WorkerRunner::Send(Worker& w, std::vector<RunnerEvent>* events) {
   int e = WriteAll(w.to_worker.get(), w.request);
   w.request.clear();
   if (e == EAGAIN) {
-    Kill(w, "it does not read its requests (stdin is full)");
+    Kill(w, "protocol error: it does not read its requests (stdin is full)");
   } else if (e != 0) {
-    Kill(w, fmt::format("cannot send it the request: {}", ErrnoText(e)));
+    Kill(w, fmt::format("protocol error: cannot send it the request: {}", ErrnoText(e)));
   }
 }
 
@@ -234,7 +234,7 @@ void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
       break;
     }
     if (!w.reader.Append(std::string_view(read_buffer_.data(), static_cast<size_t>(n)))) {
-      Kill(w, "an answer line is longer than 1 MiB");
+      Kill(w, "protocol error: an answer line is longer than 1 MiB");
       return;
     }
   }
@@ -245,7 +245,7 @@ void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
     std::string why;
     if (!ParseWorkerMessage(line, &m, &why)) {
       if (line.size() > 200) line = line.substr(0, 200) + "...";
-      Kill(w, fmt::format("bad answer '{}': {}", line, why));
+      Kill(w, fmt::format("protocol error: bad answer '{}': {}", line, why));
       return;
     }
     OnMessage(w, m, events);
@@ -255,7 +255,7 @@ void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
 void WorkerRunner::OnMessage(Worker& w, const WorkerMessage& m, std::vector<RunnerEvent>* events) {
   if (m.kind == WorkerMessage::Kind::kReady) {
     if (w.state != State::kStarting) {
-      Kill(w, "a second ready line");
+      Kill(w, "protocol error: a second ready line");
       return;
     }
     w.state = State::kIdle;
@@ -269,9 +269,10 @@ void WorkerRunner::OnMessage(Worker& w, const WorkerMessage& m, std::vector<Runn
     return;
   }
   if (w.state != State::kBusy) {
-    Kill(w, fmt::format("an answer (id {}) while it had no task", m.id));
+    Kill(w, fmt::format("protocol error: an answer (id {}) while it had no task", m.id));
   } else if (m.id != w.task) {
-    Kill(w, fmt::format("the answer names task {}, but it was running task {}", m.id, w.task));
+    Kill(w, fmt::format("protocol error: the answer names task {}, but it was running task {}",
+                        m.id, w.task));
   } else {
     Complete(w, m, events);
   }
@@ -322,13 +323,13 @@ void WorkerRunner::OnExit(RunnerEvent& ev, std::vector<RunnerEvent>* events) {
     Nanos& b = backoff_[w.slot];
     b = b == 0 ? kMinBackoff : std::min(b * 2, kMaxBackoff);
   }
-  std::string how =
-      w.trouble.empty() ? HowItEnded(ev.wait_status) : "was stopped: protocol error: " + w.trouble;
+  std::string how = w.trouble.empty() ? HowItEnded(ev.wait_status) : "was stopped: " + w.trouble;
   if (w.state == State::kStarting && w.signalled) {  // stopped by the run, not a failed start
     if (w.task != 0) FailTask(w.task, ev.wait_status, "", events);
     return;
   }
   if (w.state == State::kStarting) {
+    if (!fatal_.empty()) return;  // the run is over already
     ++failed_starts_;
     std::string why = fmt::format("the worker '{}' {} before it was ready{}", options_.display, how,
                                   StderrTail(ev.output.get()));
@@ -390,7 +391,7 @@ void WorkerRunner::OnTimer(Nanos now, std::vector<RunnerEvent>* events) {
                  events);
       }
     } else if (w.state == State::kStarting && now >= w.spawned + options_.start_timeout) {
-      Kill(w, fmt::format("not ready after {:.0f} s (--worker-start-timeout)",
+      Kill(w, fmt::format("not ready after {:g} s (--worker-start-timeout)",
                           ToSeconds(options_.start_timeout)));
     } else if (w.state == State::kRetiring && w.kill_at != 0 && now >= w.kill_at) {
       processes_->Signal(w.handle, w.terminated ? SIGKILL : SIGTERM);

@@ -1,5 +1,6 @@
 #include "sys/fs.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <sys/stat.h>
@@ -63,6 +64,20 @@ int CheckCanCreate(const std::string& path) {
   ::close(fd);
   ::unlink(temp.c_str());
   return 0;
+}
+
+int ListDirectory(const std::string& dir, std::vector<std::string>* names) {
+  names->clear();
+  DIR* d = ::opendir(dir.c_str());
+  if (d == nullptr) return errno;
+  errno = 0;
+  while (dirent* e = ::readdir(d)) {
+    std::string_view name = e->d_name;
+    if (name != "." && name != "..") names->emplace_back(name);
+  }
+  int e = errno;
+  ::closedir(d);
+  return e;
 }
 
 PrivateTempDir::~PrivateTempDir() {

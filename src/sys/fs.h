@@ -2,6 +2,7 @@
 
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace coreflow {
 
@@ -18,6 +19,9 @@ int WriteFileAtomically(const std::string& path, std::string_view contents);
 // Whether a file can be created at `path` (its directory exists and is writable), without
 // leaving anything there. Returns 0 or errno.
 int CheckCanCreate(const std::string& path);
+
+// The names in a directory (no "." or ".."), unsorted. Returns 0 or errno (ENOENT: none).
+int ListDirectory(const std::string& dir, std::vector<std::string>* names);
 
 // A private (0700) directory for this run's temporary files, created on first use and
 // removed with its contents' names when the object dies. Files in it are unlinked at once.

@@ -117,4 +117,10 @@ bool ReadTreeUsage(pid_t pid, ProcessUsage* out) {
   return any;
 }
 
+std::string HostName() {
+  char name[256] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
 }  // namespace coreflow

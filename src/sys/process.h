@@ -42,6 +42,9 @@ struct ProcessUsage {
 };
 bool ReadTreeUsage(pid_t pid, ProcessUsage* out);
 
+// This machine's name (for records, never for keys); "" when unknown.
+std::string HostName();
+
 // pidfd_open(2): a descriptor that becomes readable when `pid` exits. -1 with errno.
 int PidfdOpen(pid_t pid);
 

@@ -154,19 +154,17 @@ bool LoadTopology(Topology* out, std::string* err, const std::string& synthetic)
     *err = "hwloc: cannot load the topology";
     return false;
   }
+  // A synthetic machine is all usable; this one only as far as the affinity mask allows.
   BitmapPtr mask(hwloc_bitmap_dup(hwloc_topology_get_topology_cpuset(topo.get())));
   if (mask == nullptr) {
     *err = "hwloc: out of memory";
     return false;
   }
   if (synthetic.empty()) {
-    // The calling thread's mask, as sched_getaffinity(0) and AffinityCpuCount() see it.
-    BitmapPtr bound(hwloc_bitmap_alloc());
-    if (bound == nullptr || hwloc_get_cpubind(topo.get(), bound.get(), HWLOC_CPUBIND_THREAD) != 0) {
-      *err = "hwloc: cannot read the CPU affinity";
-      return false;
-    }
-    hwloc_bitmap_and(mask.get(), mask.get(), bound.get());
+    // The calling thread's mask as AffinityCpuCount() sees it; hwloc's own binding query
+    // answers "everything" for a topology that HWLOC_XMLFILE or HWLOC_SYNTHETIC made up.
+    hwloc_bitmap_zero(mask.get());
+    for (int cpu : AffinityOsIndexes()) hwloc_bitmap_set(mask.get(), static_cast<unsigned>(cpu));
   }
   Topology t = Summarize(topo.get(), mask.get(), !synthetic.empty());
   if (t.pus.empty()) {

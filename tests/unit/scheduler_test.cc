@@ -687,5 +687,27 @@ TEST(Scheduler, BatchesAreRetriedWholeWithoutSplitting) {
   EXPECT_EQ(s.counts().failed, 1u);  // GNU parallel counts failed commands
 }
 
+TEST(Scheduler, SetSlotsGrowsShrinksAndPauses) {
+  Scheduler s(Slots(2));
+  for (uint64_t seq = 1; seq <= 6; ++seq) Feed(s, ev::TaskQueued{seq}, 0);
+  Feed(s, ev::InputsEnded{}, 0);
+  EXPECT_EQ(s.counts().running, 2);
+  auto grown = Feed(s, ev::SetSlots{3}, 1);
+  ASSERT_EQ(Only<act::StartTask>(grown).size(), 1u);
+  EXPECT_EQ(Only<act::StartTask>(grown)[0].slot, 3);
+  Feed(s, ev::SetSlots{0}, 2);  // pause: running tasks finish, none start
+  for (uint64_t seq = 1; seq <= 3; ++seq) {
+    EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskExited{seq, Outcome{}}, 3)).empty());
+  }
+  EXPECT_EQ(s.counts().running, 0);
+  EXPECT_FALSE(s.finished());
+  auto resumed = Feed(s, ev::SetSlots{1}, 4);
+  ASSERT_EQ(Only<act::StartTask>(resumed).size(), 1u);
+  EXPECT_EQ(Only<act::StartTask>(resumed)[0].slot, 1);
+  auto next = Feed(s, ev::TaskExited{4, Outcome{}}, 5);
+  ASSERT_EQ(Only<act::StartTask>(next).size(), 1u);
+  EXPECT_EQ(Only<act::StartTask>(next)[0].slot, 1);  // never slot 2 or 3 again
+}
+
 }  // namespace
 }  // namespace coreflow

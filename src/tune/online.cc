@@ -1,0 +1,119 @@
+#include "tune/online.h"
+
+#include <algorithm>
+
+namespace coreflow {
+
+AutotuneController::AutotuneController(Engine* engine, TuneSpace space, AutotuneOptions options)
+    : engine_(engine), search_(std::move(space), options.mode), options_(std::move(options)) {}
+
+size_t AutotuneController::WindowTasks(const TuneConfig& c) const {
+  size_t per_slot = options_.mode == TuneMode::kQuick ? 2 : 3;
+  return std::max<size_t>(per_slot * static_cast<size_t>(c.slots), 6);
+}
+
+size_t AutotuneController::Budget(const RunTotals& totals) const {
+  if (!totals.total_known) return std::max(options_.unknown_budget, options_.min_budget);
+  auto share = static_cast<size_t>(static_cast<double>(totals.total) * options_.budget_fraction);
+  return std::max(share, options_.min_budget);
+}
+
+void AutotuneController::Apply(const TuneConfig& wanted, Nanos now) {
+  TuneConfig c = wanted;
+  if (max_slots_ > 0) c.slots = std::min(c.slots, max_slots_);
+  RunShape shape;
+  shape.slots = c.slots;
+  shape.threads = c.threads;
+  shape.batch = c.batch;
+  if (c.bind && options_.carve) shape.slot_cpus = options_.carve(c.slots);
+  engine_->Reshape(shape);
+  applied_ = c;
+  trial_start_ = now;
+}
+
+void AutotuneController::OnRunStarted(Nanos now) {
+  trial_ = search_.Next();
+  if (!trial_) {
+    phase_ = Phase::kDone;
+    return;
+  }
+  Apply(*trial_, now);  // nothing runs yet: no need to drain
+  meter_.emplace(applied_.slots, WindowTasks(applied_));
+}
+
+void AutotuneController::OnTaskFinished(const TaskRecord& r, const RunTotals& totals) {
+  if (phase_ == Phase::kDone || phase_ == Phase::kSettling) {
+    if (phase_ == Phase::kSettling && totals.running == 0) {
+      Apply(search_.Winner(), r.ended);
+      phase_ = Phase::kDone;
+    }
+    return;
+  }
+  if (max_slots_ == 0 && options_.memory_bytes > 0 && r.max_rss_kib > 0) {
+    // One task's peak memory, with a margin, bounds how many may run at once.
+    double per_task = static_cast<double>(r.max_rss_kib) * 1024 * 1.25;
+    max_slots_ =
+        std::max(1, static_cast<int>(static_cast<double>(options_.memory_bytes) / per_task));
+  }
+  if (phase_ == Phase::kDraining) {
+    if (totals.running == 0 && waiting_) {
+      Apply(*waiting_, r.ended);
+      meter_.emplace(applied_.slots, WindowTasks(applied_));
+      waiting_.reset();
+      phase_ = Phase::kMeasuring;
+    }
+    return;
+  }
+  if (r.started < trial_start_) return;  // began under the previous shape
+  used_ += static_cast<size_t>(std::max(r.inputs, 1));
+  meter_->OnFinished(r.ended, r.inputs, r.slot);
+  if (meter_->done() || used_ >= Budget(totals)) EndTrial(totals, r.ended);
+}
+
+void AutotuneController::EndTrial(const RunTotals& totals, Nanos now) {
+  TrialResult result;
+  result.config = applied_;
+  result.rate = meter_->rate();
+  result.spread = meter_->spread();
+  result.inputs = meter_->inputs();
+  if (meter_->done() || result.rate > 0) search_.Report(result);
+  meter_.reset();
+  if (used_ >= Budget(totals)) {  // out of budget: the best so far wins
+    phase_ = Phase::kSettling;
+  } else {
+    NextTrial(totals, now);
+  }
+  if (phase_ == Phase::kSettling) {
+    if (totals.running == 0 || search_.Winner() == applied_) {
+      Apply(search_.Winner(), now);
+      phase_ = Phase::kDone;
+    } else {
+      engine_->Reshape(RunShape{0, 0, 0, {}});  // drain, then the winner
+    }
+  }
+}
+
+void AutotuneController::NextTrial(const RunTotals& totals, Nanos now) {
+  trial_ = search_.Next();
+  if (!trial_) {
+    phase_ = Phase::kSettling;
+    return;
+  }
+  TuneConfig next = *trial_;
+  if (max_slots_ > 0) next.slots = std::min(next.slots, max_slots_);
+  if (next == applied_) {  // same shape: measure again from here
+    trial_start_ = now;
+    meter_.emplace(applied_.slots, WindowTasks(applied_));
+    return;
+  }
+  if (totals.running == 0) {
+    Apply(*trial_, now);
+    meter_.emplace(applied_.slots, WindowTasks(applied_));
+    return;
+  }
+  waiting_ = *trial_;
+  phase_ = Phase::kDraining;
+  engine_->Reshape(RunShape{0, 0, 0, {}});
+}
+
+}  // namespace coreflow

@@ -1,0 +1,206 @@
+#include "tune/search.h"
+
+#include <algorithm>
+
+namespace coreflow {
+namespace {
+
+// Whether `a` differs from `b` along `dimension` (0 threads, 1 batch, 2 pinning) alone.
+bool Along(const TuneConfig& a, const TuneConfig& b, int dimension) {
+  bool threads = a.threads != b.threads, batch = a.batch != b.batch, bind = a.bind != b.bind;
+  switch (dimension) {
+    case 0:
+      return threads && !batch && !bind;
+    case 1:
+      return batch && !threads && !bind;
+    default:
+      return bind && !threads && !batch;
+  }
+}
+
+}  // namespace
+
+bool ParseTuneMode(const std::string& text, TuneMode* out) {
+  if (text == "quick") {
+    *out = TuneMode::kQuick;
+  } else if (text == "default") {
+    *out = TuneMode::kDefault;
+  } else if (text == "exhaustive") {
+    *out = TuneMode::kExhaustive;
+  } else {
+    return false;
+  }
+  return true;
+}
+
+TuneSearch::TuneSearch(TuneSpace space, TuneMode mode)
+    : space_(std::move(space)),
+      mode_(mode),
+      threads_(ThreadChoices(space_)),
+      batches_(BatchChoices(space_)),
+      current_(DefaultConfig(space_)) {}
+
+double TuneSearch::Threshold(const TrialResult& a, const TrialResult& b) {
+  return std::max(0.03, 2 * std::max(a.spread, b.spread));
+}
+
+const TrialResult* TuneSearch::Best(const TuneConfig& c) const {
+  const TrialResult* best = nullptr;
+  for (const TrialResult& t : trials_) {
+    if (t.config == c && (best == nullptr || t.rate > best->rate)) best = &t;
+  }
+  return best;
+}
+
+double TuneSearch::Median(const TuneConfig& c) const {
+  std::vector<double> rates;
+  for (const TrialResult& t : trials_) {
+    if (t.config == c) rates.push_back(t.rate);
+  }
+  if (rates.empty()) return 0;
+  std::sort(rates.begin(), rates.end());
+  size_t n = rates.size();
+  return n % 2 == 1 ? rates[n / 2] : (rates[n / 2 - 1] + rates[n / 2]) / 2;
+}
+
+std::vector<TuneConfig> TuneSearch::Neighbours(const TuneConfig& c, int dimension) const {
+  std::vector<TuneConfig> out;
+  auto add = [&](const TuneConfig& n) {
+    if (!(n == c) && !Measured(n)) out.push_back(n);
+  };
+  if (dimension == 0) {  // double and halve the threads, along the choices
+    auto it = std::find(threads_.begin(), threads_.end(), c.threads);
+    if (it != threads_.end() && it + 1 != threads_.end()) {
+      add(MakeConfig(space_, *(it + 1), c.batch, c.bind));
+    }
+    if (it != threads_.end() && it != threads_.begin()) {
+      add(MakeConfig(space_, *(it - 1), c.batch, c.bind));
+    }
+  } else if (dimension == 1) {
+    auto it = std::find(batches_.begin(), batches_.end(), c.batch);
+    if (it != batches_.end() && it + 1 != batches_.end()) {
+      add(MakeConfig(space_, c.threads, *(it + 1), c.bind));
+    }
+    if (it != batches_.end() && it != batches_.begin()) {
+      add(MakeConfig(space_, c.threads, *(it - 1), c.bind));
+    }
+  } else if (dimension == 2 && space_.try_bind) {
+    add(MakeConfig(space_, c.threads, c.batch, !c.bind));
+  }
+  return out;
+}
+
+void TuneSearch::Plan() {
+  if (!started_) {
+    started_ = true;
+    switch (mode_) {
+      case TuneMode::kQuick:
+        for (int t : threads_)
+          queue_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
+        break;
+      case TuneMode::kExhaustive:
+        for (int round = 0; round < 2; ++round) {
+          for (int t : threads_) {
+            for (size_t b : batches_) {
+              for (bool bind : space_.try_bind ? std::vector<bool>{false, true}
+                                               : std::vector<bool>{space_.bind}) {
+                queue_.push_back(MakeConfig(space_, t, b, bind));
+              }
+            }
+          }
+        }
+        break;
+      case TuneMode::kDefault:
+        queue_.push_back(current_);
+        break;
+    }
+    return;
+  }
+  if (mode_ != TuneMode::kDefault) {
+    done_ = true;
+    return;
+  }
+  while (dimension_ < 3) {
+    const TrialResult* here = Best(current_);
+    // Among the measured neighbours, the best; take it when it beats the current by the noise.
+    const TrialResult* best = nullptr;
+    for (const TrialResult& t : trials_) {
+      if (Along(t.config, current_, dimension_) && (best == nullptr || t.rate > best->rate)) {
+        best = &t;
+      }
+    }
+    std::vector<TuneConfig> next = Neighbours(current_, dimension_);
+    if (!next.empty()) {
+      for (const TuneConfig& c : next) queue_.push_back(c);
+      return;
+    }
+    if (best != nullptr && here != nullptr &&
+        best->rate > here->rate * (1 + Threshold(*best, *here)) && !(best->config == current_)) {
+      current_ = best->config;  // moved: look around the new place along the same dimension
+      continue;
+    }
+    ++dimension_;
+  }
+  if (dimension_ == 3) {  // confirm the best two: A/B/A/B
+    dimension_ = 4;
+    std::vector<const TrialResult*> ranked;
+    for (const TrialResult& t : trials_) ranked.push_back(&t);
+    std::sort(ranked.begin(), ranked.end(),
+              [](const TrialResult* a, const TrialResult* b) { return a->rate > b->rate; });
+    const TuneConfig* second = nullptr;
+    for (const TrialResult* t : ranked) {
+      if (!(t->config == ranked.front()->config)) {
+        second = &t->config;
+        break;
+      }
+    }
+    if (second != nullptr) {
+      TuneConfig a = ranked.front()->config, b = *second;
+      queue_ = {a, b, a, b};
+      return;
+    }
+  }
+  done_ = true;
+}
+
+std::optional<TuneConfig> TuneSearch::Next() {
+  if (done_) return std::nullopt;
+  if (queue_.empty()) Plan();
+  if (done_ || queue_.empty()) {
+    done_ = true;
+    return std::nullopt;
+  }
+  asked_ = queue_.front();
+  queue_.pop_front();
+  return asked_;
+}
+
+void TuneSearch::Report(const TrialResult& result) {
+  trials_.push_back(result);
+  asked_.reset();
+}
+
+TuneConfig TuneSearch::Winner() const {
+  TuneConfig fallback = DefaultConfig(space_);
+  TuneConfig best = fallback;
+  double best_rate = -1;
+  for (const TrialResult& t : trials_) {
+    double m = Median(t.config);
+    if (m > best_rate) {
+      best_rate = m;
+      best = t.config;
+    }
+  }
+  // The default stays unless something beats it by more than the noise.
+  const TrialResult* base = Best(fallback);
+  const TrialResult* top = Best(best);
+  if (base != nullptr && top != nullptr && !(best == fallback) &&
+      best_rate <= Median(fallback) * (1 + Threshold(*top, *base))) {
+    return fallback;
+  }
+  return best;
+}
+
+double TuneSearch::WinnerRate() const { return trials_.empty() ? 0 : Median(Winner()); }
+
+}  // namespace coreflow

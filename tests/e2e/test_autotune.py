@@ -1,0 +1,80 @@
+"""--autotune and `coreflow tune`: trials on real inputs, nothing lost, a cache per machine."""
+
+import glob
+import os
+
+import cfhelp
+from cfhelp import CoreflowTestCase
+
+ITEMS = [str(i) for i in range(1, 161)]
+
+
+class AutotuneTest(CoreflowTestCase):
+    def setUp(self):
+        super().setUp()
+        self.cache = self.path("cache")
+        self.env = cfhelp.base_env({"COREFLOW_CACHE_DIR": self.cache})
+        # A little CPU, a little waiting, and the environment the task got: outputs must not
+        # depend on the configuration, so only the item is printed.
+        self.write("job.sh", "#!/bin/sh\ni=0\nwhile [ $i -lt 2000 ]; do i=$((i+1)); done\n"
+                             "sleep 0.01\necho \"item $1\"\n", 0o755)
+
+    def tune(self, *flags, items=ITEMS):
+        return self.cf(*flags, "./job.sh", "{}", ":::", *items, env=self.env, timeout=120)
+
+    def cached(self):
+        return glob.glob(os.path.join(self.cache, "tune", "*.json"))
+
+    def test_tunes_once_then_starts_from_the_cache(self):
+        r = self.tune("--autotune", "--joblog", "log")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertRegex(r.err, r"coreflow: autotune: chose -j \d+ -t \d+.*; \d+ trials over "
+                                r"\d+ inputs")
+        self.assertEqual(sorted(r.out.splitlines()), sorted("item " + i for i in ITEMS))
+        done = cfhelp.Journal(self.read("log").decode()).final("ok")
+        self.assertEqual(sorted(rec[8] for rec in done), sorted("./job.sh " + i for i in ITEMS))
+        self.assertEqual(len(self.cached()), 1)
+        again = self.tune("--autotune")
+        self.assertEqual(again.returncode, 0, again)
+        self.assertIn("from the cache", again.err)
+        self.assertNotIn("chose", again.err)
+        self.assertEqual(sorted(again.out.splitlines()), sorted(r.out.splitlines()))
+        retune = self.tune("--autotune", "--retune", "--tune-mode", "quick")
+        self.assertIn("chose", retune.err)
+        self.assertEqual(len(self.cached()), 1)  # the same key: replaced
+
+    def test_outputs_are_the_same_whatever_the_configuration(self):
+        plain = self.tune("-j1", "-t1")
+        for flags in (["--autotune", "--no-tune-cache"], ["-j2", "-t1", "--bind"],
+                      ["--autotune", "--tune-mode", "exhaustive", "--no-tune-cache"]):
+            r = self.tune(*flags)
+            self.assertEqual(r.returncode, 0, r)
+            self.assertEqual(sorted(r.out.splitlines()), sorted(plain.out.splitlines()), flags)
+        self.assertEqual(self.cached(), [])  # --no-tune-cache wrote nothing
+
+    def test_the_tune_command_runs_a_sample_and_manages_the_cache(self):
+        r = cfhelp.run([cfhelp.BIN, "tune", "--sample", "80", "./job.sh", "{}", ":::", *ITEMS],
+                       env=self.env, cwd=self.tmp, timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(len(r.out.splitlines()), 80)  # the sample, and nothing more
+        self.assertIn("chose", r.err)
+        listed = cfhelp.run([cfhelp.BIN, "tune", "--list"], env=self.env, cwd=self.tmp)
+        self.assertEqual(listed.returncode, 0, listed)
+        self.assertIn("template=./job.sh {}", listed.out)
+        run = self.tune("--autotune")
+        self.assertIn("from the cache", run.err)  # what tune found, run uses
+        cleared = cfhelp.run([cfhelp.BIN, "tune", "--clear"], env=self.env, cwd=self.tmp)
+        self.assertIn("removed 1 tuned configuration", cleared.out)
+        self.assertEqual(self.cached(), [])
+
+    def test_bad_flags_are_usage_errors(self):
+        for flags in (["--autotune", "-j2"], ["--autotune", "-t", "2"], ["--retune"],
+                      ["--autotune", "--tune-mode", "best"]):
+            r = self.cf(*flags, "touch", "ran", ":::", "a", env=self.env)
+            self.assertUsageError(r)
+            self.assertFalse(os.path.exists(self.path("ran")))
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()

@@ -1,0 +1,169 @@
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <functional>
+#include <map>
+#include <string>
+
+#include "test_util.h"
+#include "tune/cache.h"
+#include "tune/meter.h"
+#include "tune/search.h"
+#include "tune/space.h"
+
+namespace coreflow {
+namespace {
+
+constexpr Nanos kMs = kNanosPerMilli;
+
+TEST(TuneSpace, ThreadAndBatchChoices) {
+  TuneSpace s;
+  s.cores = 12;
+  s.group_cores = {6, 12, 0};
+  EXPECT_EQ(ThreadChoices(s), (std::vector<int>{1, 2, 4, 6, 8, 12}));
+  s.max_batch = 10;
+  EXPECT_EQ(BatchChoices(s), (std::vector<size_t>{1, 2, 4, 8, 10}));
+  TuneConfig c = MakeConfig(s, 4, 2, true);
+  EXPECT_EQ(c.slots, 3);
+  EXPECT_FALSE(c.bind);  // pinning is not tried: it stays as the user set it
+  s.max_slots = 2;
+  EXPECT_EQ(MakeConfig(s, 1, 1, false).slots, 2);  // memory's cut
+  EXPECT_EQ(DefaultConfig(s).Describe(), "-j 2 -t 1 -N 10");
+}
+
+TEST(TrialMeter, OpensOnceEverySlotFinishedATask) {
+  TrialMeter m(2, 4);
+  m.OnFinished(100 * kMs, 1, 1);
+  m.OnFinished(150 * kMs, 1, 1);  // slot 2 has not finished one yet: still warming up
+  m.OnFinished(200 * kMs, 1, 2);  // the window opens here
+  EXPECT_FALSE(m.done());
+  for (int i = 1; i <= 4; ++i) m.OnFinished((200 + 100 * i) * kMs, 2, i % 2 + 1);
+  EXPECT_TRUE(m.done());
+  EXPECT_DOUBLE_EQ(m.rate(), 8 / 0.4);  // 8 inputs in 400 ms
+  EXPECT_DOUBLE_EQ(m.spread(), 0);      // both halves ran at the same pace
+  EXPECT_EQ(m.inputs(), 11u);
+}
+
+TEST(TrialMeter, UnevenHalvesShowAsSpread) {
+  TrialMeter m(1, 4);
+  m.OnFinished(0, 1, 1);
+  for (Nanos t : {100, 200, 400, 600}) m.OnFinished(t * kMs, 1, 1);
+  EXPECT_NEAR(m.spread(), (10.0 - 5.0) / 15.0, 1e-9);
+}
+
+// Runs a search against a made-up machine whose throughput per config is `rate`.
+TuneConfig Tune(TuneSearch& search, const std::function<double(const TuneConfig&)>& rate,
+                int* trials = nullptr) {
+  int n = 0;
+  while (auto c = search.Next()) {
+    search.Report({*c, rate(*c), 0.01, 10});
+    if (++n > 200) break;
+  }
+  if (trials != nullptr) *trials = n;
+  return search.Winner();
+}
+
+TEST(TuneSearch, DescentFindsAnOptimumAwayFromTheDefault) {
+  TuneSpace s;
+  s.cores = 16;
+  s.group_cores = {8};
+  TuneSearch search(s, TuneMode::kDefault);
+  // Throughput peaks at 4 threads per task (a per-thread working set that fits the cache).
+  std::map<int, double> by_threads = {{1, 10}, {2, 14}, {4, 20}, {8, 12}, {16, 6}};
+  int trials = 0;
+  TuneConfig best = Tune(
+      search, [&](const TuneConfig& c) { return by_threads[c.threads]; }, &trials);
+  EXPECT_EQ(best.threads, 4);
+  EXPECT_EQ(best.slots, 4);
+  TuneSearch grid(s, TuneMode::kExhaustive);
+  int grid_trials = 0;
+  Tune(
+      grid, [&](const TuneConfig& c) { return by_threads[c.threads]; }, &grid_trials);
+  EXPECT_LT(trials, grid_trials);
+}
+
+TEST(TuneSearch, DescentCostsAThirdOfTheGridAndReaches95Percent) {
+  TuneSpace s;
+  s.cores = 16;
+  s.group_cores = {8};
+  s.max_batch = 8;
+  s.try_bind = true;
+  std::map<int, double> by_threads = {{1, 10}, {2, 14}, {4, 20}, {8, 12}, {16, 6}};
+  auto rate = [&](const TuneConfig& c) {
+    double batch = c.batch == 1 ? 1.0 : c.batch == 2 ? 1.08 : c.batch == 4 ? 1.12 : 1.1;
+    return by_threads[c.threads] * batch * (c.bind ? 1.05 : 1.0);
+  };
+  TuneSearch descent(s, TuneMode::kDefault), grid(s, TuneMode::kExhaustive);
+  int descent_trials = 0, grid_trials = 0;
+  TuneConfig found = Tune(descent, rate, &descent_trials);
+  TuneConfig best = Tune(grid, rate, &grid_trials);
+  EXPECT_GE(rate(found), 0.95 * rate(best));
+  EXPECT_LE(descent_trials * 3, grid_trials) << descent_trials << " against " << grid_trials;
+}
+
+TEST(TuneSearch, TheDefaultStaysUnlessBeatenByMoreThanTheNoise) {
+  TuneSpace s;
+  s.cores = 4;
+  TuneSearch search(s, TuneMode::kDefault);
+  TuneConfig best = Tune(search, [](const TuneConfig& c) { return c.threads == 2 ? 10.2 : 10.0; });
+  EXPECT_EQ(best, DefaultConfig(s));  // 2 % is within the 3 % threshold
+}
+
+TEST(TuneSearch, QuickTriesEachThreadCountOnce) {
+  TuneSpace s;
+  s.cores = 8;
+  s.max_batch = 4;
+  s.try_bind = true;
+  TuneSearch search(s, TuneMode::kQuick);
+  int trials = 0;
+  Tune(
+      search, [](const TuneConfig& c) { return 1.0 + c.threads; }, &trials);
+  EXPECT_EQ(trials, 4);  // 1, 2, 4, 8
+  EXPECT_EQ(search.Winner().threads, 8);
+}
+
+TEST(TuneSearch, BatchAndPinningAreSearchedToo) {
+  TuneSpace s;
+  s.cores = 2;
+  s.max_batch = 8;
+  s.try_bind = true;
+  TuneSearch search(s, TuneMode::kDefault);
+  std::map<size_t, double> by_batch = {{1, 15}, {2, 16}, {4, 14}, {8, 10}};
+  TuneConfig best =
+      Tune(search, [&](const TuneConfig& c) { return by_batch[c.batch] + (c.bind ? 3 : 0); });
+  EXPECT_EQ(best.batch, 2u);
+  EXPECT_TRUE(best.bind);
+}
+
+TEST(TuneCache, RoundTripsAndNeedsAnExactKey) {
+  testutil::ScratchDir dir("tune");
+  TuneKey key{"cpu=x\n", "cores=2\n", "blas=openblas\n", "template=echo {}\n"};
+  CachedTune t;
+  t.config = {2, 4, 8, true};
+  t.rate = 12.5;
+  t.host = "node1";
+  t.trials.push_back({t.config, 12.5, 0.02, 30});
+  ASSERT_EQ(SaveTune(dir.path(), key, t), 0);
+  CachedTune back;
+  ASSERT_TRUE(LoadTune(dir.path(), key, &back));
+  EXPECT_EQ(back.config, t.config);
+  EXPECT_DOUBLE_EQ(back.rate, 12.5);
+  EXPECT_EQ(back.host, "node1");
+  ASSERT_EQ(back.trials.size(), 1u);
+  TuneKey other = key;
+  other.allocation = "cores=4\n";
+  EXPECT_FALSE(LoadTune(dir.path(), other, &back));
+  EXPECT_EQ(ListTunes(dir.path()).size(), 1u);
+  EXPECT_EQ(ClearTunes(dir.path()), 1);
+  EXPECT_FALSE(LoadTune(dir.path(), key, &back));
+  EXPECT_EQ(ClearTunes(dir.path() + "/none"), 0);
+}
+
+TEST(TuneCache, WhereItLives) {
+  EXPECT_EQ(TuneCacheDir(Environment({"COREFLOW_CACHE_DIR=/c", "HOME=/h"})), "/c/tune");
+  EXPECT_EQ(TuneCacheDir(Environment({"XDG_CACHE_HOME=/x", "HOME=/h"})), "/x/coreflow/tune");
+  EXPECT_EQ(TuneCacheDir(Environment({"HOME=/h"})), "/h/.cache/coreflow/tune");
+}
+
+}  // namespace
+}  // namespace coreflow
