@@ -448,6 +448,8 @@ RunSettings DescribeSettings(const RunPlan& plan) {
   }
   s.usable_cpus = {plan.cpus.usable, plan.cpus.limited_by};
   s.mem_per_task = static_cast<int64_t>(plan.config.mem_per_task);
+  s.bind = !plan.config.slot_cpus.empty();
+  s.worker = plan.config.worker;
   s.known = true;
   return s;
 }
@@ -573,7 +575,16 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
     fmt::print(stderr, "coreflow: skipped {} task{} whose outputs exist (--clobber runs them)\n",
                have_outputs, have_outputs == 1 ? "" : "s");
   }
-  if (tuner != nullptr) fmt::print(stderr, "{}", FinishAutotune(autotune, *tuner));
+  if (tuner != nullptr) {
+    fmt::print(stderr, "{}", FinishAutotune(autotune, *tuner));
+    TuneConfig chosen = tuner->chosen();  // what the rest of the run used
+    settings.slots = {chosen.slots, "autotune"};
+    settings.threads_per_task = {chosen.threads, "autotune"};
+    if (plan.config.batch.mode == BatchOptions::Mode::kCount) {
+      settings.inputs_per_invocation = {static_cast<int64_t>(chosen.batch), "autotune"};
+    }
+    settings.bind = chosen.bind;
+  }
   if (collector != nullptr) {
     RunData& data = collector->data();
     data.settings = settings;

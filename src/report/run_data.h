@@ -41,6 +41,8 @@ struct RunSettings {
   SettingValue inputs_per_invocation;
   SettingValue usable_cpus;
   int64_t mem_per_task = 0;  // bytes; 0 when unset
+  bool bind = false;         // --bind
+  bool worker = false;       // --worker
   bool known = false;        // false for a journal written without a #config line
 };
 

@@ -59,6 +59,21 @@ nlohmann::json AttemptJson(const AttemptData& a) {
 
 }  // namespace
 
+std::string DescribeConfiguration(const RunSettings& c) {
+  if (!c.known) return "";
+  std::string out = fmt::format("-j {} ({}), -t {} ({})", c.slots.value, c.slots.source,
+                                c.threads_per_task.value, c.threads_per_task.source);
+  const SettingValue& b = c.inputs_per_invocation;
+  if (b.source == "-N" || b.source == "autotune" || b.source == "autotune (cached)") {
+    out += fmt::format(", -N {} ({})", b.value, b.source);
+  } else if (b.source == "-X" || b.source == "-m") {
+    out += ", " + b.source;
+  }
+  if (c.bind) out += ", --bind";
+  if (c.worker) out += ", --worker";
+  return out;
+}
+
 std::string FormatSummary(const RunData& data, const RunStats& s) {
   std::string tasks = Plural(s.tasks, "task");
   if (s.inputs != s.tasks) tasks += fmt::format(" ({})", Plural(s.inputs, "input"));
@@ -97,6 +112,9 @@ std::string FormatSummary(const RunData& data, const RunStats& s) {
     uint64_t more = s.failed > kFailuresInSummary ? s.failed - kFailuresInSummary : 0;
     if (more > 0) third += fmt::format(" and {} more", more);
     out += third + "\n";
+  }
+  if (std::string how = DescribeConfiguration(data.settings); !how.empty()) {
+    out += "coreflow: ran with " + how + "\n";  // what was used, and why
   }
   return out;
 }

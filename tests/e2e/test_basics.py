@@ -37,7 +37,8 @@ class RunTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(sorted(r.out.splitlines()), ["hello a", "hello b", "hello c"])
         # stderr holds only the summary; --no-summary leaves it empty, as GNU parallel does.
-        self.assertRegex(r.err, r"^coreflow: 3 tasks in [0-9.]+ s: 3 ok\ncoreflow: [^\n]+\n$")
+        self.assertRegex(r.err, r"^coreflow: 3 tasks in [0-9.]+ s: 3 ok\ncoreflow: [^\n]+\n"
+                                r"coreflow: ran with -j \d+ \([^\n]+\)\n$")
         r = self.cf("--no-summary", "echo", "hello", ":::", "a")
         self.assertEqual(r.stderr, b"")
 

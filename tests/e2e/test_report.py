@@ -33,12 +33,13 @@ class ReportTest(CoreflowTestCase):
         r = self.run_twelve()
         self.assertEqual(r.returncode, 2, r)
         lines = summary_lines(r.err)
-        self.assertEqual(len(lines), 3, r.err)
+        self.assertEqual(len(lines), 4, r.err)
         self.assertRegex(lines[0], r"^coreflow: 12 tasks in [0-9.]+ s: 10 ok, 2 failed; "
                                    r"3 attempts retried$")
         self.assertRegex(lines[1], r"^coreflow: [0-9.]+x faster than one at a time, CPUs "
                                    r"[0-9]+% busy; runtime p50 ")
         self.assertEqual(lines[2], "coreflow: failed: task 5 (exit 3), task 10 (exit 3)")
+        self.assertEqual(lines[3], "coreflow: ran with -j 2 (-j), -t 1 (2 cores / 2 slots)")
         r = self.run_twelve("--no-summary")
         self.assertEqual(r.stderr, b"")
 

@@ -27,6 +27,7 @@ RunData FourTasksOnTwoSlots() {
   RunData d;
   d.settings.usable_cpus = {2, "CPU affinity"};
   d.settings.slots = {2, "-j"};
+  d.settings.threads_per_task = {1, "2 cores / 2 slots"};
   d.settings.known = true;
   d.makespan_s = 10;
   d.attempts = {
@@ -107,7 +108,8 @@ TEST(ReportSummary, SaysWhatHappenedInAFewLines) {
             "coreflow: 4 tasks in 10.0 s: 3 ok, 1 timeout; 1 skipped; 1 attempt retried\n"
             "coreflow: 1.9x faster than one at a time, CPUs 82% busy; runtime p50 4.00 s, p99 "
             "6.00 s, max 6.00 s; peak memory p50 500 KiB, max 2.0 MiB\n"
-            "coreflow: failed: task 4 (timeout)\n");
+            "coreflow: failed: task 4 (timeout)\n"
+            "coreflow: ran with -j 2 (-j), -t 1 (2 cores / 2 slots)\n");
 }
 
 TEST(ReportSummary, AnUnfinishedRunSaysSo) {
