@@ -61,6 +61,7 @@ demo: deps
 bench: release
 	./bench/run.sh build/release
 	./bench/workers.sh build/release
+	./bench/threads.sh build/release
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -18,9 +18,9 @@ struct ProcessingUnit {
 };
 
 struct CacheLevel {
-  int depth = 0;        // 1, 2, 3
-  uint64_t bytes = 0;   // size of one cache of this level
-  int count = 0;        // how many there are
+  int depth = 0;       // 1, 2, 3
+  uint64_t bytes = 0;  // size of one cache of this level
+  int count = 0;       // how many there are
 };
 
 // What the machine looks like from here: only the PUs in this process's affinity mask.
