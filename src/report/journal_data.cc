@@ -41,7 +41,9 @@ std::string SettingsNote(const RunSettings& s) {
                       {"threads_per_task", SettingJson(s.threads_per_task)},
                       {"inputs_per_invocation", SettingJson(s.inputs_per_invocation)},
                       {"usable_cpus", SettingJson(s.usable_cpus)},
-                      {"mem_per_task_bytes", s.mem_per_task}};
+                      {"mem_per_task_bytes", s.mem_per_task},
+                      {"bind", s.bind},
+                      {"worker", s.worker}};
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -58,6 +60,8 @@ bool ParseSettingsNote(const std::string& text, RunSettings* s) {
   if (auto it = j.find("command_template"); it != j.end() && it->is_string()) {
     out.command_template = it->get<std::string>();
   }
+  out.bind = j.value("bind", false);
+  out.worker = j.value("worker", false);
   if (auto it = j.find("mem_per_task_bytes"); it != j.end() && it->is_number_integer()) {
     out.mem_per_task = it->get<int64_t>();
   }

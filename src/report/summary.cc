@@ -155,7 +155,9 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
                           {"threads_per_task", SettingJson(c.threads_per_task)},
                           {"inputs_per_invocation", SettingJson(c.inputs_per_invocation)},
                           {"usable_cpus", SettingJson(c.usable_cpus)},
-                          {"mem_per_task_bytes", c.mem_per_task}};
+                          {"mem_per_task_bytes", c.mem_per_task},
+                          {"bind", c.bind},
+                          {"worker", c.worker}};
   } else {
     j["configuration"] = nullptr;
   }

@@ -8,10 +8,11 @@ namespace coreflow {
 TrialMeter::TrialMeter(int slots, size_t window_tasks)
     : slots_(std::max(slots, 1)), window_tasks_(std::max<size_t>(window_tasks, 2)) {}
 
-void TrialMeter::OnFinished(Nanos ended, int inputs, int slot) {
+void TrialMeter::OnFinished(Nanos started, Nanos ended, int inputs, int slot) {
   inputs_ += static_cast<size_t>(std::max(inputs, 0));
   if (open_) {
-    if (!done()) window_.push_back({ended, inputs});
+    double per_input = ToSeconds(ended - started) / std::max(inputs, 1);
+    if (!done()) window_.push_back({ended, inputs, per_input});
     return;
   }
   warmed_.insert(slot);
@@ -21,24 +22,28 @@ void TrialMeter::OnFinished(Nanos ended, int inputs, int slot) {
   }
 }
 
-double TrialMeter::Rate(const std::vector<Finish>& f, size_t from, size_t to, Nanos start) {
-  if (to <= from) return 0;
+double TrialMeter::rate() const {
+  if (window_.empty()) return 0;
   double inputs = 0;
-  for (size_t i = from; i < to; ++i) inputs += f[i].inputs;
-  double seconds = ToSeconds(f[to - 1].at - start);
+  for (const Finish& f : window_) inputs += f.inputs;
+  double seconds = ToSeconds(window_.back().at - window_start_);
   return seconds > 0 ? inputs / seconds : 0;
 }
 
-double TrialMeter::rate() const { return Rate(window_, 0, window_.size(), window_start_); }
-
 double TrialMeter::spread() const {
+  // From each task's own time rather than from when tasks end: slots that finish in step
+  // make completion times bunch up even when every task takes the same time.
   size_t n = window_.size();
-  if (n < 4) return 1;  // too little to tell: assume the worst
-  size_t mid = n / 2;
-  double first = Rate(window_, 0, mid, window_start_);
-  double second = Rate(window_, mid, n, window_[mid - 1].at);
-  double sum = first + second;
-  return sum > 0 ? std::fabs(first - second) / sum : 1;
+  if (n < 3) return 1;
+  double mean = 0;
+  for (const Finish& f : window_) mean += f.seconds_per_input;
+  mean /= static_cast<double>(n);
+  if (mean <= 0) return 1;
+  double var = 0;
+  for (const Finish& f : window_)
+    var += (f.seconds_per_input - mean) * (f.seconds_per_input - mean);
+  var /= static_cast<double>(n - 1);
+  return 2 * std::sqrt(var / static_cast<double>(n)) / mean;
 }
 
 }  // namespace coreflow

@@ -16,11 +16,12 @@ class TrialMeter {
   TrialMeter(int slots, size_t window_tasks);
 
   // A task of this trial ended; `inputs` is how many it did (a batch does several).
-  void OnFinished(Nanos ended, int inputs, int slot);
+  void OnFinished(Nanos started, Nanos ended, int inputs, int slot);
   bool done() const { return window_.size() >= window_tasks_; }
   // Inputs per second over the window (what it has so far, if not done).
   double rate() const;
-  // How far the two halves of the window disagree, as a fraction of the rate: a noise gauge.
+  // The noise: the half-width of a 95 % confidence interval of the window's mean time per
+  // input, as a fraction of it (2 standard errors). 1 when too few tasks tell.
   double spread() const;
   size_t inputs() const { return inputs_; }  // every input the trial finished
 
@@ -28,8 +29,8 @@ class TrialMeter {
   struct Finish {
     Nanos at;
     int inputs;
+    double seconds_per_input;
   };
-  static double Rate(const std::vector<Finish>& f, size_t from, size_t to, Nanos start);
 
   int slots_;
   size_t window_tasks_;

@@ -66,7 +66,7 @@ void AutotuneController::OnTaskFinished(const TaskRecord& r, const RunTotals& to
   }
   if (r.started < trial_start_) return;  // began under the previous shape
   used_ += static_cast<size_t>(std::max(r.inputs, 1));
-  meter_->OnFinished(r.ended, r.inputs, r.slot);
+  meter_->OnFinished(r.started, r.ended, r.inputs, r.slot);
   if (meter_->done() || used_ >= Budget(totals)) EndTrial(totals, r.ended);
 }
 
@@ -76,7 +76,8 @@ void AutotuneController::EndTrial(const RunTotals& totals, Nanos now) {
   result.rate = meter_->rate();
   result.spread = meter_->spread();
   result.inputs = meter_->inputs();
-  if (meter_->done() || result.rate > 0) search_.Report(result);
+  // A trial the budget cut short counts only if its window saw a few tasks.
+  if (meter_->done() || (result.rate > 0 && result.spread < 1)) search_.Report(result);
   meter_.reset();
   if (used_ >= Budget(totals)) {  // out of budget: the best so far wins
     phase_ = Phase::kSettling;

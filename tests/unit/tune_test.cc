@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <functional>
 #include <map>
@@ -33,22 +34,43 @@ TEST(TuneSpace, ThreadAndBatchChoices) {
 
 TEST(TrialMeter, OpensOnceEverySlotFinishedATask) {
   TrialMeter m(2, 4);
-  m.OnFinished(100 * kMs, 1, 1);
-  m.OnFinished(150 * kMs, 1, 1);  // slot 2 has not finished one yet: still warming up
-  m.OnFinished(200 * kMs, 1, 2);  // the window opens here
+  m.OnFinished(0, 100 * kMs, 1, 1);
+  m.OnFinished(100 * kMs, 150 * kMs, 1, 1);  // slot 2 has not finished one: still warming up
+  m.OnFinished(0, 200 * kMs, 1, 2);          // the window opens here
   EXPECT_FALSE(m.done());
-  for (int i = 1; i <= 4; ++i) m.OnFinished((200 + 100 * i) * kMs, 2, i % 2 + 1);
+  for (int i = 1; i <= 4; ++i) {
+    m.OnFinished((100 * i) * kMs, (200 + 100 * i) * kMs, 2, i % 2 + 1);  // 200 ms each
+  }
   EXPECT_TRUE(m.done());
   EXPECT_DOUBLE_EQ(m.rate(), 8 / 0.4);  // 8 inputs in 400 ms
-  EXPECT_DOUBLE_EQ(m.spread(), 0);      // both halves ran at the same pace
+  EXPECT_NEAR(m.spread(), 0, 1e-9);     // every task took the same time
   EXPECT_EQ(m.inputs(), 11u);
 }
 
-TEST(TrialMeter, UnevenHalvesShowAsSpread) {
+TEST(TrialMeter, SlotsFinishingInStepAreNotNoise) {
+  // Two slots whose equal tasks end in pairs: completion times bunch, task times do not.
+  TrialMeter m(2, 6);
+  m.OnFinished(0, 100 * kMs, 1, 1);
+  m.OnFinished(0, 100 * kMs, 1, 2);
+  for (int pair = 1; pair <= 3; ++pair) {
+    for (int slot = 1; slot <= 2; ++slot) {
+      m.OnFinished(100 * pair * kMs, 100 * (pair + 1) * kMs, 1, slot);
+    }
+  }
+  EXPECT_TRUE(m.done());
+  EXPECT_NEAR(m.spread(), 0, 1e-9);
+}
+
+TEST(TrialMeter, UnevenTasksShowAsSpread) {
   TrialMeter m(1, 4);
-  m.OnFinished(0, 1, 1);
-  for (Nanos t : {100, 200, 400, 600}) m.OnFinished(t * kMs, 1, 1);
-  EXPECT_NEAR(m.spread(), (10.0 - 5.0) / 15.0, 1e-9);
+  m.OnFinished(0, 100 * kMs, 1, 1);
+  Nanos t = 100 * kMs;
+  for (Nanos d : {100, 100, 200, 200}) {
+    m.OnFinished(t, t + d * kMs, 1, 1);
+    t += d * kMs;
+  }
+  // Task times 0.1, 0.1, 0.2, 0.2 s: mean 0.15, sd 0.0577, 2 SE / mean = 0.385.
+  EXPECT_NEAR(m.spread(), 2 * (0.1 / std::sqrt(3.0)) / std::sqrt(4.0) / 0.15, 1e-9);
 }
 
 // Runs a search against a made-up machine whose throughput per config is `rate`.
