@@ -102,6 +102,17 @@ void Engine::Reshape(const RunShape& shape) {
   }
   slot_masks_.clear();
   for (const auto& cpus : shape.slot_cpus) slot_masks_.emplace_back(cpus);
+  if (journal_ != nullptr && shape.slots > 0) {  // so a report of the journal knows the shape
+    std::string note =
+        fmt::format(R"({{"slots":{},"threads":{},"batch":{},"bind":{}}})", shape.slots,
+                    config_.threads_per_task,
+                    config_.batch.mode == BatchOptions::Mode::kCount
+                        ? std::min(shape.batch > 0 ? shape.batch : config_.batch.max_inputs,
+                                   config_.batch.max_inputs)
+                        : 1,
+                    shape.slot_cpus.empty() ? "false" : "true");
+    if (int e = journal_->RecordNote("reshape", note, now_)) OnJournalError(e);
+  }
   Dispatch(ev::SetSlots{shape.slots});
 }
 

@@ -34,6 +34,13 @@ class AutotuneTest(CoreflowTestCase):
         done = cfhelp.Journal(self.read("log").decode()).final("ok")
         self.assertEqual(sorted(rec[8] for rec in done), sorted("./job.sh " + i for i in ITEMS))
         self.assertEqual(len(self.cached()), 1)
+        chose = [line for line in r.err.splitlines() if "autotune: chose" in line][0]
+        shape = chose.split("chose ")[1].split(" (")[0]  # "-j 2 -t 1" or with --bind
+        report = cfhelp.run([cfhelp.BIN, "report", "log"], cwd=self.tmp)
+        ran = [line for line in report.out.splitlines() if line.startswith("coreflow: ran with")]
+        self.assertEqual(len(ran), 1, report.out)
+        self.assertIn("-j %s (autotune), -t %s (autotune)" % (shape.split()[1], shape.split()[3]),
+                      ran[0])
         again = self.tune("--autotune")
         self.assertEqual(again.returncode, 0, again)
         self.assertIn("from the cache", again.err)
