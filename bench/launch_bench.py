@@ -29,6 +29,14 @@ TARGETS = {
 STATS_RE = re.compile(r"self_cpu_per_task_us=([0-9.]+) peak_rss_kib=([0-9]+)")
 
 
+def whole_number(name, default, what="benchmark"):
+    """The environment variable `name` as a whole number >= 1 (default when unset)."""
+    value = os.environ.get(name) or str(default)
+    if not value.isdigit() or int(value) < 1:
+        sys.exit(f"{what}: {name} must be a whole number of at least 1, not {value!r}")
+    return int(value)
+
+
 def machine_description():
     model = "unknown CPU"
     try:

@@ -29,6 +29,7 @@ TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 TASK = os.path.relpath(os.path.join(HERE, "cholesky.py"), TOP)  # commands run in TOP
 sys.path.insert(0, os.path.dirname(HERE))
 from launch_bench import machine_description  # noqa: E402  (the same line as make bench)
+from launch_bench import whole_number as _whole_number  # noqa: E402
 
 # What coreflow sets for every task (docs/run.md, "Slots and threads"): unset for every mode,
 # so that xargs's tasks get OpenBLAS's own default and coreflow's default is its own.
@@ -41,15 +42,13 @@ CORE_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
 TARGET_VS_XARGS, TARGET_VS_BEST = 2.0, 1.10
 
 
+def whole_number(name, default):
+    return _whole_number(name, default, "threads benchmark")
+
+
 def fail(message):
     sys.exit(f"threads benchmark: {message}")
 
-
-def whole_number(name, default):
-    value = os.environ.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
-        fail(f"{name} must be a whole number of at least 1, not {value!r}")
-    return int(value)
 
 
 def find_python():

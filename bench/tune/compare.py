@@ -37,6 +37,7 @@ TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 KERNEL_SRC = os.path.join(HERE, "kernel.cc")
 sys.path.insert(0, os.path.dirname(HERE))
 from launch_bench import machine_description  # noqa: E402  (the same line as make bench)
+from launch_bench import whole_number as _whole_number  # noqa: E402
 
 # Inherited thread and placement settings would leak into the unbound runs: unset them all;
 # coreflow sets what each task should see.
@@ -52,15 +53,13 @@ FROM_CACHE = re.compile(r"coreflow: autotune: (?P<config>.+?) from the cache")
 CONFIG = re.compile(r"-j (\d+) -t (\d+)((?: -N \d+)?)((?: --bind)?)$")
 
 
+def whole_number(name, default):
+    return _whole_number(name, default, "tune benchmark")
+
+
 def fail(message):
     sys.exit(f"tune benchmark: {message}")
 
-
-def whole_number(name, default):
-    value = os.environ.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
-        fail(f"{name} must be a whole number of at least 1, not {value!r}")
-    return int(value)
 
 
 def scrubbed(text, tmp):

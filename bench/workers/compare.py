@@ -27,6 +27,11 @@ LU = os.path.join(HERE, "lu_checksum.py")
 SLOW = os.path.normpath(os.path.join(HERE, "..", "..", "examples", "workers", "slow_start.py"))
 sys.path.insert(0, os.path.dirname(HERE))
 from launch_bench import machine_description  # noqa: E402  (the same line as make bench)
+from launch_bench import whole_number as _whole_number  # noqa: E402
+
+
+def whole_number(name, default):
+    return _whole_number(name, default, "workers benchmark")
 
 
 def find_python():
@@ -44,12 +49,6 @@ def find_python():
     sys.exit("workers benchmark: needs python3 with scipy: apt-get install python3-scipy "
              "(or set PYTHON)")
 
-
-def whole_number(name, default):
-    value = os.environ.get(name) or str(default)
-    if not value.isdigit() or int(value) < 1:
-        sys.exit(f"workers benchmark: {name} must be a whole number of at least 1, not {value!r}")
-    return int(value)
 
 
 def run_mode(coreflow, jobs, mode_args, items):

@@ -29,15 +29,9 @@ void ApplyConfig(const TuneConfig& c, const std::vector<std::vector<int>>& cpus,
   config->threads_explicit = true;
   if (config->batch.mode == BatchOptions::Mode::kCount) config->batch.max_inputs = c.batch;
   config->slot_cpus = c.bind ? cpus : std::vector<std::vector<int>>{};
-  if (c.bind) {
-    config->environment.Set("OMP_PLACES", "cores");
-    config->environment.Set("OMP_PROC_BIND", "close");
-  }
 }
 
 }  // namespace
-
-std::string DescribeTuneConfig(const TuneConfig& c) { return c.Describe(); }
 
 bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config,
                      AutotuneSetup* out, std::string* err) {

@@ -36,7 +36,4 @@ std::string FinishAutotune(AutotuneSetup& setup, const AutotuneController& contr
 int ListTuneCache(const Environment& env);
 int ClearTuneCache(const Environment& env);
 
-// The configuration a run uses, as flags ("-j 4 -t 2"), for messages.
-std::string DescribeTuneConfig(const TuneConfig& c);
-
 }  // namespace coreflow

@@ -401,9 +401,7 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   // Tests stand a directory with a proc/meminfo of their own in for the machine's.
   if (const char* root = getenv("COREFLOW_MEMINFO_ROOT")) config.meminfo_root = root;
   if (f.bind) {
-    config.slot_cpus = PlanPinning(s.slots, &plan->pinning);
-    env.Set("OMP_PLACES", "cores");  // threads of a task spread over its own cores
-    env.Set("OMP_PROC_BIND", "close");
+    config.slot_cpus = PlanPinning(s.slots, &plan->pinning);  // the engine sets OMP_PLACES
   }
   config.environment = std::move(env);
   return true;

@@ -68,7 +68,6 @@ bool Engine::Prepare(std::string* err) {
     UseContextReplace(&template_);
   }
   sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
-  for (const auto& cpus : config_.slot_cpus) slot_masks_.emplace_back(cpus);
   if (config_.worker && template_.use_shell && template_.blank_words.empty()) {
     SplitTemplateWords(&template_);  // a worker's arguments are words, never a shell line
   }
@@ -81,36 +80,39 @@ bool Engine::Prepare(std::string* err) {
     output_templates_.push_back(std::move(pieces));
   }
   if (!inputs_.Open(config_.sources, config_.delimiter, err)) return false;
-  Environment env = config_.environment;
-  thread_variables_ =
-      ApplyThreadVariables(config_.threads_per_task, config_.threads_explicit, &env);
-  task_env_ = std::make_unique<TaskEnvironment>(env);
+  for (const auto& cpus : config_.slot_cpus) slot_masks_.emplace_back(cpus);
+  RebuildTaskEnvironment(config_.threads_explicit);
   enforce_rss_ = config_.mem_per_task > 0;
   if (enforce_rss_) rss_ = std::make_unique<ProcessGroupRss>();
   return true;
 }
 
-void Engine::Reshape(const RunShape& shape) {
-  if (shape.threads > 0 && shape.threads != config_.threads_per_task) {
-    config_.threads_per_task = shape.threads;
-    Environment env = config_.environment;
-    thread_variables_ = ApplyThreadVariables(shape.threads, /*explicit_threads=*/true, &env);
-    task_env_ = std::make_unique<TaskEnvironment>(env);  // a child has its copy by now
+void Engine::RebuildTaskEnvironment(bool explicit_threads) {
+  Environment env = config_.environment;
+  thread_variables_ = ApplyThreadVariables(config_.threads_per_task, explicit_threads, &env);
+  if (!slot_masks_.empty()) {  // pinned: a task's threads spread over its own cores
+    env.Set("OMP_PLACES", "cores");
+    env.Set("OMP_PROC_BIND", "close");
   }
+  task_env_ = std::make_unique<TaskEnvironment>(env);  // a running child has its own copy
+}
+
+void Engine::Reshape(const RunShape& shape) {
+  bool was_pinned = !slot_masks_.empty();
   if (shape.batch > 0 && config_.batch.mode == BatchOptions::Mode::kCount) {
     sizer_->LimitInputs(std::min(shape.batch, config_.batch.max_inputs));
   }
   slot_masks_.clear();
   for (const auto& cpus : shape.slot_cpus) slot_masks_.emplace_back(cpus);
+  bool threads_changed = shape.threads > 0 && shape.threads != config_.threads_per_task;
+  if (threads_changed) config_.threads_per_task = shape.threads;
+  if (threads_changed || was_pinned != !slot_masks_.empty()) {
+    RebuildTaskEnvironment(/*explicit_threads=*/true);
+  }
   if (journal_ != nullptr && shape.slots > 0) {  // so a report of the journal knows the shape
-    std::string note =
-        fmt::format(R"({{"slots":{},"threads":{},"batch":{},"bind":{}}})", shape.slots,
-                    config_.threads_per_task,
-                    config_.batch.mode == BatchOptions::Mode::kCount
-                        ? std::min(shape.batch > 0 ? shape.batch : config_.batch.max_inputs,
-                                   config_.batch.max_inputs)
-                        : 1,
-                    shape.slot_cpus.empty() ? "false" : "true");
+    std::string note = fmt::format(R"({{"slots":{},"threads":{},"batch":{},"bind":{}}})",
+                                   shape.slots, config_.threads_per_task, sizer_->max_inputs(),
+                                   slot_masks_.empty() ? "false" : "true");
     if (int e = journal_->RecordNote("reshape", note, now_)) OnJournalError(e);
   }
   Dispatch(ev::SetSlots{shape.slots});

@@ -139,7 +139,9 @@ class Engine {
   void FinishTask(const act::TaskFinished& a);
   void ReleaseOutput(uint64_t seq);
   void OnRunnerEvent(RunnerEvent& ev);
-  void OnBegan(TaskState& t, Nanos began);  // a warm worker got the task only now
+  void OnBegan(TaskState& t, Nanos began);
+  // The environment tasks start with: thread variables, and OpenMP placement when pinned.
+  void RebuildTaskEnvironment(bool explicit_threads);  // a warm worker got the task only now
   void OnWorkerReady(const RunnerEvent& ev);
   void OnOutput(TaskState& t, int stream, const std::string& data, bool flush);
   void WriteHeldLines(TaskState& t);

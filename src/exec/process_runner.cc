@@ -96,7 +96,11 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   int pidfd = -1;
   if (spec.cpus != nullptr) {
     // The child inherits this thread's mask: set it around the spawn, then put ours back.
-    if (int e = GetThreadAffinity(&own_cpus_)) return e;
+    // Ours never changes otherwise, so it is read once.
+    if (!own_cpus_known_) {
+      if (int e = GetThreadAffinity(&own_cpus_)) return e;
+      own_cpus_known_ = true;
+    }
     if (int e = SetThreadAffinity(*spec.cpus)) return e;
   }
   int spawn_error = spawner_.Spawn(request, &pid, &pidfd);

@@ -88,7 +88,8 @@ class ProcessRunner : public Runner {
   std::vector<epoll_event> ready_;
   std::vector<RunnerEvent> pending_;  // events found outside Wait() (input that cannot block)
   std::vector<char*> argv_;
-  CpuMask own_cpus_;  // ours, while a child is started on a slot's CPUs
+  CpuMask own_cpus_;  // ours, put back after a child is started on a slot's CPUs
+  bool own_cpus_known_ = false;
   std::string read_buffer_;
 };
 

@@ -39,6 +39,8 @@ class BatchSizer {
   void Reset();
   // At most `n` inputs per command from now on (-m, -X spread the inputs over the slots).
   void LimitInputs(size_t n) { options_.max_inputs = n == 0 ? 1 : n; }
+  // Inputs per command at most: 1 without batching; SIZE_MAX for -m and -X unless limited.
+  size_t max_inputs() const { return options_.max_inputs; }
 
  private:
   size_t Cost(const std::vector<std::string>& item) const;

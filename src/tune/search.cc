@@ -170,15 +170,12 @@ std::optional<TuneConfig> TuneSearch::Next() {
     done_ = true;
     return std::nullopt;
   }
-  asked_ = queue_.front();
+  TuneConfig next = queue_.front();
   queue_.pop_front();
-  return asked_;
+  return next;
 }
 
-void TuneSearch::Report(const TrialResult& result) {
-  trials_.push_back(result);
-  asked_.reset();
-}
+void TuneSearch::Report(const TrialResult& result) { trials_.push_back(result); }
 
 TuneConfig TuneSearch::Winner() const {
   TuneConfig fallback = DefaultConfig(space_);

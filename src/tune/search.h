@@ -54,7 +54,6 @@ class TuneSearch {
   std::vector<size_t> batches_;
   std::deque<TuneConfig> queue_;
   std::vector<TrialResult> trials_;
-  std::optional<TuneConfig> asked_;
   TuneConfig current_;
   int dimension_ = 0;  // default mode: 0 threads, 1 batch, 2 pinning, 3 confirm, 4 done
   bool started_ = false;
