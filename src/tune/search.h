@@ -19,7 +19,7 @@ bool ParseTuneMode(const std::string& text, TuneMode* out);
 struct TrialResult {
   TuneConfig config;
   double rate = 0;    // inputs per second in the steady window
-  double spread = 1;  // noise: how far its two halves disagree, as a fraction
+  double spread = 1;  // noise: the rate's 95 % confidence half-width, as a fraction
   size_t inputs = 0;  // inputs the trial used up
 };
 
