@@ -47,10 +47,6 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
     *err = "--autotune chooses -j and -t itself: drop them, or drop --autotune";
     return false;
   }
-  if (config->worker) {
-    *err = "--autotune does not tune warm workers (--worker) yet: give -j and -t instead";
-    return false;
-  }
   if (config->dry_run) return true;
   AutotuneSetup s;
   ParseTuneMode(f.tune_mode, &s.options.mode);
@@ -85,6 +81,7 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
   s.key.workload = fmt::format("template={}\nbatch={}:{}\nbind={}\n", config->command_text,
                                static_cast<int>(config->batch.mode), config->batch.max_inputs,
                                f.bind ? "on" : "tried");
+  if (config->worker) s.key.workload += fmt::format("worker={}\n", f.worker.command);
   s.use_cache = !f.no_tune_cache;
   s.cache_dir = TuneCacheDir(env);
   bool retune = f.retune || f.tune_command;

@@ -98,6 +98,10 @@ void Engine::RebuildTaskEnvironment(bool explicit_threads) {
 }
 
 void Engine::Reshape(const RunShape& shape) {
+  if (shape.slots <= 0) {  // a pause changes nothing else: a task still let start has the old shape
+    Dispatch(ev::SetSlots{0});
+    return;
+  }
   bool was_pinned = !slot_masks_.empty();
   if (shape.batch > 0 && config_.batch.mode == BatchOptions::Mode::kCount) {
     sizer_->LimitInputs(std::min(shape.batch, config_.batch.max_inputs));
@@ -109,13 +113,14 @@ void Engine::Reshape(const RunShape& shape) {
   if (threads_changed || was_pinned != !slot_masks_.empty()) {
     RebuildTaskEnvironment(/*explicit_threads=*/true);
   }
-  if (journal_ != nullptr && shape.slots > 0) {  // so a report of the journal knows the shape
+  if (journal_ != nullptr) {  // so a report of the journal knows the shape
     std::string note = fmt::format(R"({{"slots":{},"threads":{},"batch":{},"bind":{}}})",
                                    shape.slots, config_.threads_per_task, sizer_->max_inputs(),
                                    slot_masks_.empty() ? "false" : "true");
     if (int e = journal_->RecordNote("reshape", note, now_)) OnJournalError(e);
   }
   Dispatch(ev::SetSlots{shape.slots});
+  runner_->SetSlots(shape.slots);
 }
 
 void Engine::AddObserver(RunObserver* observer) {
@@ -414,6 +419,7 @@ void Engine::StartTask(const act::StartTask& a) {
   if (static_cast<size_t>(a.slot) <= slot_masks_.size()) {
     spec.cpus = &slot_masks_[static_cast<size_t>(a.slot) - 1];
   }
+  spec.threads = config_.threads_per_task;
   if (config_.worker) spec.worker_request = &worker_request_;
   if (cgroups_ != nullptr) {
     spec.cgroup_procs_fd = cgroups_->ProcsFd(a.slot);

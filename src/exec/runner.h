@@ -30,6 +30,7 @@ struct LaunchSpec {
   int result_fd = -1;        // becomes the child's descriptor 3 (a warm worker's answers)
   const std::string* worker_request = nullptr;  // --worker: the task's request line
   const CpuMask* cpus = nullptr;                // --bind: the slot's CPUs
+  int threads = 0;  // threads per task: a warm worker started for another count is replaced
 };
 
 // What a task printed, once it ended (kGroup).
@@ -91,6 +92,8 @@ class Runner {
   virtual Nanos Now() = 0;
   // Ends every process left behind (re-parented orphans): SIGTERM, `grace`, SIGKILL.
   virtual void EndStragglers(Nanos grace) = 0;
+  // The run now uses slots 1..slots (a reshape): what a runner keeps per slot above may go.
+  virtual void SetSlots(int /*slots*/) {}
 };
 
 // True for Start() errors that mean "try again later" rather than "this command is broken".

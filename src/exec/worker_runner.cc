@@ -79,6 +79,10 @@ int WorkerRunner::Place(uint64_t handle, const LaunchSpec& spec,
                         const std::vector<std::string>& env, std::string request) {
   Worker* w = nullptr;
   if (auto it = by_slot_.find(spec.slot); it != by_slot_.end()) w = &workers_.at(it->second);
+  if (w != nullptr && w->state == State::kIdle && !Fits(*w, spec)) {
+    Retire(*w);  // the run was reshaped: this slot gets a worker of the new shape
+    w = nullptr;
+  }
   bool fresh = w == nullptr;
   if (fresh) {
     uint64_t h = next_handle_++;
@@ -89,6 +93,9 @@ int WorkerRunner::Place(uint64_t handle, const LaunchSpec& spec,
     w->spec.command = nullptr;
     w->spec.envp = nullptr;
     w->spec.worker_request = nullptr;
+    w->spec.cpus = nullptr;
+    if (spec.cpus != nullptr) w->cpus = spec.cpus->cpus();
+    w->threads = spec.threads;
     w->base_env = env;
     w->env = env;
     w->env.push_back("COREFLOW_RESULT_FD=3");
@@ -118,6 +125,21 @@ int WorkerRunner::Place(uint64_t handle, const LaunchSpec& spec,
   return 0;
 }
 
+bool WorkerRunner::Fits(const Worker& w, const LaunchSpec& spec) {
+  if (w.threads != spec.threads) return false;
+  return spec.cpus == nullptr ? w.cpus.empty() : w.cpus == spec.cpus->cpus();
+}
+
+void WorkerRunner::SetSlots(int slots) {
+  std::vector<Worker*> unused;  // idle workers of slots the run no longer has
+  for (auto& [slot, handle] : by_slot_) {
+    Worker& w = workers_.at(handle);
+    if (slot > slots && w.state == State::kIdle) unused.push_back(&w);
+  }
+  for (Worker* w : unused) Retire(*w);
+  if (!unused.empty()) Rearm();  // a retiring worker is killed if it does not exit in time
+}
+
 int WorkerRunner::Spawn(Worker& w) {
   UniqueFd child_stdin, child_result;
   if (int e = MakePipe(&child_stdin, &w.to_worker, /*nonblocking_read=*/false)) return e;
@@ -127,8 +149,10 @@ int WorkerRunner::Spawn(Worker& w) {
   if (int e = SetNonBlocking(w.to_worker.get())) return e;
   Command command{options_.argv};
   LaunchSpec spec = w.spec;
+  CpuMask mask(w.cpus);
   spec.command = &command;
   spec.envp = w.envp.data();
+  spec.cpus = w.cpus.empty() ? nullptr : &mask;
   spec.stdin_fd = child_stdin.get();
   spec.result_fd = child_result.get();
   if (int e = processes_->Start(w.handle, spec)) return e;
@@ -340,7 +364,10 @@ void WorkerRunner::OnExit(RunnerEvent& ev, std::vector<RunnerEvent>* events) {
     }
     if (w.task != 0) {  // the task waits for the next worker on this slot
       by_task_.erase(w.task);
-      if (Place(w.task, w.spec, w.base_env, std::move(w.request)) != 0) {
+      LaunchSpec again = w.spec;
+      CpuMask mask(w.cpus);
+      again.cpus = w.cpus.empty() ? nullptr : &mask;
+      if (Place(w.task, again, w.base_env, std::move(w.request)) != 0) {
         FailTask(w.task, 255 << 8, "coreflow: " + why + "\n", events);
       }
     }

@@ -42,6 +42,7 @@ class WorkerRunner : public Runner {
   bool Wait(std::vector<RunnerEvent>* events, std::string* err) override;
   Nanos Now() override { return processes_->Now(); }
   void EndStragglers(Nanos grace) override;
+  void SetSlots(int slots) override;
 
   static constexpr Nanos kMinBackoff = 100 * kNanosPerMilli;
   static constexpr Nanos kMaxBackoff = 5 * kNanosPerSecond;
@@ -58,7 +59,9 @@ class WorkerRunner : public Runner {
     uint64_t handle = 0;  // the ProcessRunner's handle for its process
     int slot = 0;
     State state = State::kDelayed;
-    LaunchSpec spec;  // as the first task asked (environment, output mode, cgroup)
+    LaunchSpec spec;  // as the first task asked (output mode, cgroup); cpus: see below
+    std::vector<int> cpus;  // its slot's CPUs when pinned (the engine's masks change on a reshape)
+    int threads = 0;        // the threads per task it was started for
     std::vector<std::string> base_env;  // the task environment, without ours
     std::vector<std::string> env;
     std::vector<char*> envp;
@@ -81,6 +84,9 @@ class WorkerRunner : public Runner {
   // Puts task `handle` on its slot's worker, starting one if there is none.
   int Place(uint64_t handle, const LaunchSpec& spec, const std::vector<std::string>& env,
             std::string request);
+  // A worker's environment and CPUs are fixed at its start: one started for another shape of
+  // the run (threads per task, pinning) cannot serve this task.
+  static bool Fits(const Worker& w, const LaunchSpec& spec);
   int Spawn(Worker& w);
   void Send(Worker& w, std::vector<RunnerEvent>* events);
   void Kill(Worker& w, const std::string& trouble);

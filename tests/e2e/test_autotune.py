@@ -1,12 +1,34 @@
 """--autotune and `coreflow tune`: trials on real inputs, nothing lost, a cache per machine."""
 
 import glob
+import json
 import os
+import re
 
 import cfhelp
 from cfhelp import CoreflowTestCase
 
 ITEMS = [str(i) for i in range(1, 161)]
+HELPER_DIR = os.path.join(cfhelp.HERE, "..", "..", "contrib", "python")
+
+# A warm worker that notes, per task, which process served it with which threads and CPUs.
+WORKER = r"""
+import os
+import coreflow_worker
+
+def work(task):
+    i = 0
+    while i < 100000:
+        i += 1
+    with open("/proc/self/status") as f:
+        cpus = f.read().split("Cpus_allowed_list:")[1].split()[0]
+    with open("served", "a") as f:
+        f.write("%d %d %s %s\n" % (task.id, os.getpid(), os.environ.get("OMP_NUM_THREADS"), cpus))
+    print("item", task.args[-1])
+    return 0
+
+coreflow_worker.serve(work)
+"""
 
 
 class AutotuneTest(CoreflowTestCase):
@@ -73,6 +95,38 @@ class AutotuneTest(CoreflowTestCase):
         cleared = cfhelp.run([cfhelp.BIN, "tune", "--clear"], env=self.env, cwd=self.tmp)
         self.assertIn("removed 1 tuned configuration", cleared.out)
         self.assertEqual(self.cached(), [])
+
+    def test_warm_workers_are_tuned_and_replaced_for_each_shape(self):
+        self.write("w.py", WORKER)
+        env = dict(self.env, PYTHONPATH=os.path.abspath(HELPER_DIR), COREFLOW_CORES="2")
+        items = [str(i) for i in range(1, 301)]
+        r = self.cf("--autotune", "--no-tune-cache", "--joblog", "log", "--worker",
+                    "%s w.py %s" % (cfhelp.PY, self.marker), "w", "{}", ":::", *items, env=env,
+                    timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("autotune: chose", r.err)
+        self.assertRegex(r.err, r"ran with -j \d \(autotune\), -t \d \(autotune\).*--worker")
+        self.assertEqual(sorted(r.out.splitlines()), sorted("item " + i for i in items))
+        # Which shape each task started under: the #reshape note before its #start mark.
+        shape_of, shape = {}, None
+        for line in self.read("log").decode().splitlines():
+            if line.startswith("#reshape\t"):
+                shape = json.loads(line.split("\t")[1])
+            elif line.startswith("#start\t"):
+                shape_of[int(line.split("\t")[3])] = shape
+        with open("/proc/self/status") as f:
+            own = re.search(r"Cpus_allowed_list:\s*(\S+)", f.read()).group(1)
+        served = [line.split() for line in self.read("served").decode().splitlines()]
+        self.assertEqual(len(served), len(items))
+        shapes_of_pid = {}
+        for seq, pid, threads, cpus in served:
+            s = shape_of[int(seq)]
+            self.assertEqual(threads, str(s["threads"]), (seq, s))  # not a worker of an old shape
+            if not s["bind"]:
+                self.assertEqual(cpus, own, (seq, s))
+            shapes_of_pid.setdefault(pid, set()).add(json.dumps(s, sort_keys=True))
+        self.assertTrue(all(len(v) == 1 for v in shapes_of_pid.values()), shapes_of_pid)
+        self.assertGreater(len({t for _, _, t, _ in served}), 1)  # -t 1 and -t 2 were tried
 
     def test_bad_flags_are_usage_errors(self):
         for flags in (["--autotune", "-j2"], ["--autotune", "-t", "2"], ["--retune"],

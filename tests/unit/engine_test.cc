@@ -58,11 +58,14 @@ class FakeRunner : public Runner {
     OutputMode mode;
     Nanos at;
     int result;  // what Start returned
+    int threads;
+    std::vector<int> cpus;  // --bind's, empty when not pinned
   };
   enum class Order { kFirstStarted, kLastStarted };
 
   int Start(uint64_t handle, const LaunchSpec& spec) override {
-    StartCall call{handle, spec.command->argv, {}, spec.output, now, 0};
+    StartCall call{handle, spec.command->argv, {}, spec.output, now, 0, spec.threads, {}};
+    if (spec.cpus != nullptr) call.cpus = spec.cpus->cpus();
     for (char* const* e = spec.envp; *e != nullptr; ++e) call.env.emplace_back(*e);
     auto& errors = start_errors[handle];
     if (!errors.empty()) {
@@ -154,6 +157,7 @@ class FakeRunner : public Runner {
 
   Nanos Now() override { return now; }
   void EndStragglers(Nanos grace) override { stragglers.push_back(grace); }
+  void SetSlots(int slots) override { set_slots.push_back(slots); }
 
   // A kExited event for `handle` (which stops running), as the real runner reports it.
   RunnerEvent Exit(uint64_t handle, TaskResult r) {
@@ -212,6 +216,7 @@ class FakeRunner : public Runner {
   std::vector<int> watched;
   bool watching = false;
   std::vector<Nanos> stragglers;
+  std::vector<int> set_slots;
   Nanos armed = 0;
   Nanos now = kEpoch;
   int waits = 0;
@@ -978,6 +983,68 @@ TEST_F(EngineTest, WithoutSuchAnObserverTheTotalIsUnknownUntilTheInputsEnd) {
   EXPECT_FALSE(plain.finished_totals[0].total_known);
   EXPECT_TRUE(plain.final_totals.total_known);
   EXPECT_EQ(plain.final_totals.total, 5u);
+}
+
+// ---- Reshaping a running job (what --autotune does between trials) ----
+
+// Calls `at_finish(n, totals)` as the n-th task (1-based) finishes.
+class ReshapingObserver : public RunObserver {
+ public:
+  explicit ReshapingObserver(std::function<void(int, const RunTotals&)> at_finish)
+      : at_finish_(std::move(at_finish)) {}
+  void OnTaskFinished(const TaskRecord&, const RunTotals& totals) override {
+    at_finish_(++finished_, totals);
+  }
+
+ private:
+  std::function<void(int, const RunTotals&)> at_finish_;
+  int finished_ = 0;
+};
+
+TEST_F(EngineTest, TasksStartedAfterAReshapeGetItsThreadsSlotsAndCpus) {
+  ReshapingObserver reshape([this](int n, const RunTotals&) {
+    if (n == 1) engine_->Reshape(RunShape{1, 2, 0, {{0}}});
+  });
+  EXPECT_EQ(Run(Config("echo", {"a", "b", "c", "d", "e"}, 2), {&reshape}), 0);
+  ASSERT_EQ(runner_.starts.size(), 5u);
+  for (size_t i = 0; i < 2; ++i) {  // started before
+    EXPECT_EQ(runner_.starts[i].threads, 1);
+    EXPECT_TRUE(runner_.starts[i].cpus.empty());
+    EXPECT_TRUE(Has(runner_.starts[i].env, "OMP_NUM_THREADS=1"));
+  }
+  for (size_t i = 2; i < 5; ++i) {
+    EXPECT_EQ(runner_.starts[i].threads, 2);
+    EXPECT_EQ(runner_.starts[i].cpus, std::vector<int>{0});
+    EXPECT_TRUE(Has(runner_.starts[i].env, "OMP_NUM_THREADS=2"));
+    EXPECT_TRUE(Has(runner_.starts[i].env, "OMP_PLACES=cores"));
+    EXPECT_TRUE(Has(runner_.starts[i].env, "PARALLEL_JOBSLOT=1")) << i;  // one slot left
+  }
+  EXPECT_EQ(runner_.set_slots, std::vector<int>{1});
+  EXPECT_EQ(out_.Text(), "a\nb\nc\nd\ne\n");
+}
+
+TEST_F(EngineTest, APauseKeepsTheShapeForATaskAlreadyOnItsWay) {
+  // The scheduler may have chosen the next task before an observer pauses the run: that task
+  // starts as the shape it was chosen under, not as a half-changed one.
+  bool paused = false;
+  ReshapingObserver reshape([&](int n, const RunTotals& totals) {
+    if (n == 1) engine_->Reshape(RunShape{2, 1, 0, {{0}, {1}}});
+    if (n == 3) {
+      engine_->Reshape(RunShape{0, 0, 0, {}});
+      paused = true;
+    } else if (paused && totals.running == 0) {
+      engine_->Reshape(RunShape{2, 1, 0, {{1}, {0}}});
+      paused = false;
+    }
+  });
+  EXPECT_EQ(Run(Config("echo", {"a", "b", "c", "d", "e", "f", "g", "h"}, 2), {&reshape}), 0);
+  ASSERT_EQ(runner_.starts.size(), 8u);
+  for (size_t i = 2; i < 8; ++i) {
+    EXPECT_EQ(runner_.starts[i].cpus.size(), 1u) << i;
+    EXPECT_TRUE(Has(runner_.starts[i].env, "OMP_PROC_BIND=close")) << i;
+  }
+  EXPECT_EQ(runner_.set_slots, (std::vector<int>{2, 2}));  // a pause lets no worker go
+  EXPECT_EQ(engine_->totals().succeeded, 8u);
 }
 
 }  // namespace
