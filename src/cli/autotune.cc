@@ -86,7 +86,16 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
   s.cache_dir = TuneCacheDir(env);
   bool retune = f.retune || f.tune_command;
   if (s.use_cache && !retune && LoadTune(s.cache_dir, s.key, &s.cached)) {
-    s.from_cache = true;
+    TuneMode cached_mode = TuneMode::kQuick;  // an unreadable mode counts as the weakest
+    ParseTuneMode(s.cached.mode, &cached_mode);
+    s.from_cache = cached_mode >= s.options.mode;  // a harder look answers an easier one
+    if (!s.from_cache) {
+      s.note = fmt::format(
+          "coreflow: autotune: the cached answer was tuned in {} mode; tuning again in {} mode\n",
+          s.cached.mode, f.tune_mode);
+    }
+  }
+  if (s.from_cache) {
     ApplyConfig(s.cached.config, CarveSlots(topology, s.cached.config.slots), config);
   } else {
     s.tuning = true;

@@ -16,6 +16,7 @@ struct AutotuneSetup {
   bool tuning = false;      // trials run in this run
   bool from_cache = false;  // the cached configuration was applied instead
   bool use_cache = true;
+  std::string note;  // why a cached answer was not used, when there was one
   std::string cache_dir;
   TuneKey key;
   CachedTune cached;

@@ -487,6 +487,7 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
     plan.resources.slots_source = plan.resources.threads_source = why;
   }
   if (f.tune_command && f.sample > 0) plan.config.input_limit = f.sample;
+  if (!autotune.note.empty()) fmt::print(stderr, "{}", autotune.note);
   if (autotune.from_cache) {
     const CachedTune& c = autotune.cached;
     plan.pinning = "the tuning cache's answer";

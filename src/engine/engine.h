@@ -53,9 +53,9 @@ struct RunConfig {
 // How many tasks run at once, with how many threads and inputs each, on which CPUs: what an
 // online tuner may change while a run goes on (Engine::Reshape).
 struct RunShape {
-  int slots = 1;  // 0 pauses (running tasks finish, none start) and leaves the rest as it is
-  int threads = 0;                          // threads per task; 0 leaves it as it is
-  size_t batch = 0;                         // -N's inputs per command; 0 leaves it
+  int slots = 1;     // 0 pauses (running tasks finish, none start) and leaves the rest as it is
+  int threads = 0;   // threads per task; 0 leaves it as it is
+  size_t batch = 0;  // -N's inputs per command; 0 leaves it
   std::vector<std::vector<int>> slot_cpus;  // --bind's CPUs per slot; empty: no pinning
 };
 

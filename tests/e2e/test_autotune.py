@@ -71,6 +71,13 @@ class AutotuneTest(CoreflowTestCase):
         retune = self.tune("--autotune", "--retune", "--tune-mode", "quick")
         self.assertIn("chose", retune.err)
         self.assertEqual(len(self.cached()), 1)  # the same key: replaced
+        # A quick answer does not stand for a default-mode one; a default one for a quick one.
+        harder = self.tune("--autotune")
+        self.assertIn("the cached answer was tuned in quick mode; tuning again in default mode",
+                      harder.err)
+        self.assertIn("chose", harder.err)
+        easier = self.tune("--autotune", "--tune-mode", "quick")
+        self.assertIn("from the cache", easier.err)
 
     def test_outputs_are_the_same_whatever_the_configuration(self):
         plain = self.tune("-j1", "-t1")
