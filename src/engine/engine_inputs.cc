@@ -151,7 +151,7 @@ void Engine::SplitBatch(const TaskState& batch) {
     t.input.items.push_back(batch.input.items[i]);
     if (i < batch.keys.size()) t.keys.push_back(batch.keys[i]);
     for (const auto& pieces : output_templates_) t.outputs.push_back(ExpandPath(pieces, t.input));
-    Dispatch(ev::TaskQueued{seq, 1});
+    Dispatch(ev::TaskQueued{seq, 1, batch.input.seq});
   }
   Dispatch(ev::BatchSplit{batch.input.seq});
 }

@@ -22,7 +22,8 @@ struct Outcome {
 namespace ev {
 struct TaskQueued {  // a task was read from the inputs and can be started
   uint64_t seq;
-  int inputs = 1;  // a batch (-N, -m, -X) holds several
+  int inputs = 1;         // a batch (-N, -m, -X) holds several
+  uint64_t split_of = 0;  // one input of split batch `split_of`: queued ahead of new tasks
 };
 struct TaskBegan {  // a started task really began (its warm worker got it): --timeout counts now
   uint64_t seq;

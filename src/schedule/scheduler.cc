@@ -21,7 +21,14 @@ bool Scheduler::WantsTasks() const {
 void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) {
   if (finished_) return;
   if (const auto* e = std::get_if<ev::TaskQueued>(&event)) {
-    ready_.push_back(e->seq);
+    if (e->split_of != 0) {  // like a retry, ahead of new tasks; after the inputs before it
+      auto at = std::find(ready_.begin(), ready_.end(), last_split_input_);
+      ready_.insert(at == ready_.end() ? ready_.begin() : std::next(at), e->seq);
+      last_split_input_ = e->seq;
+      if (options_.keep_order) order_.AddInput(e->split_of, e->seq);
+    } else {
+      ready_.push_back(e->seq);
+    }
     ++counts_.queued;
     if (options_.split_failed_batches && e->inputs > 1) batches_.insert(e->seq);
   } else if (const auto* e = std::get_if<ev::TaskBegan>(&event)) {
@@ -32,8 +39,13 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
     }
   } else if (const auto* e = std::get_if<ev::SetSlots>(&event)) {
     OnSetSlots(e->slots);
-  } else if (std::get_if<ev::BatchSplit>(&event)) {
+  } else if (const auto* e = std::get_if<ev::BatchSplit>(&event)) {
     if (splits_pending_ > 0) --splits_pending_;
+    if (options_.keep_order) {
+      std::vector<uint64_t> seqs;
+      order_.SplitQueued(e->seq, &seqs);
+      for (uint64_t seq : seqs) out->push_back(act::ReleaseOutput{seq});
+    }
   } else if (const auto* e = std::get_if<ev::TaskSkipped>(&event)) {
     ++counts_.queued;
     ++counts_.skipped;
@@ -84,6 +96,8 @@ void Scheduler::OnSetSlots(int slots) {
 }
 
 void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
+  // A split batch's inputs are queued by the engine right after it is split: they go first.
+  if (splits_pending_ > 0) return;
   while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !ready_.empty() &&
          !free_slots_.empty()) {
     uint64_t seq = ready_.front();
@@ -134,6 +148,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
     requeues_.erase(e.seq);
     ++counts_.split;
     ++splits_pending_;  // the run is not over until the engine has queued its inputs
+    if (options_.keep_order) order_.Split(e.seq);
     out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false, true});
     Release(e.seq, out);
     return;
@@ -326,12 +341,9 @@ void Scheduler::Release(uint64_t seq, std::vector<Action>* out) {
     out->push_back(act::ReleaseOutput{seq});
     return;
   }
-  unreleased_.insert(seq);
-  while (!unreleased_.empty() && *unreleased_.begin() == next_release_) {
-    out->push_back(act::ReleaseOutput{next_release_});
-    unreleased_.erase(unreleased_.begin());
-    ++next_release_;
-  }
+  std::vector<uint64_t> seqs;
+  order_.Finished(seq, &seqs);
+  for (uint64_t s : seqs) out->push_back(act::ReleaseOutput{s});
 }
 
 void Scheduler::MaybeFinish(std::vector<Action>* out) {
@@ -339,8 +351,9 @@ void Scheduler::MaybeFinish(std::vector<Action>* out) {
                                          delayed_.empty() && splits_pending_ == 0);
   if (!no_more_work || !running_.empty()) return;
   // Tasks that never started leave gaps in the order; release what did finish.
-  for (uint64_t seq : unreleased_) out->push_back(act::ReleaseOutput{seq});
-  unreleased_.clear();
+  std::vector<uint64_t> seqs;
+  order_.Flush(&seqs);
+  for (uint64_t seq : seqs) out->push_back(act::ReleaseOutput{seq});
   if (armed_at_ != 0) out->push_back(act::ArmTimer{0});
   armed_at_ = 0;
   out->push_back(act::RunFinished{ExitStatus()});

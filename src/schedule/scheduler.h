@@ -14,6 +14,7 @@
 #include "base/time.h"
 #include "schedule/events.h"
 #include "schedule/halt.h"
+#include "schedule/release_order.h"
 
 namespace coreflow {
 
@@ -116,13 +117,13 @@ class Scheduler {
   std::unordered_map<uint64_t, int> requeues_;  // of those, attempts --memfree ended
   std::set<uint64_t> batches_;  // tasks of several inputs, with split_failed_batches
   int splits_pending_ = 0;      // split batches whose inputs are not queued yet
+  uint64_t last_split_input_ = 0;
   uint64_t starts_ = 0;
   std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
   std::deque<Deadline> timeouts_;           // start + timeout, in start order
   std::deque<Deadline> kill_after_;         // SIGTERM + grace, in signalling order
-  std::set<uint64_t> unreleased_;           // -k: finished, waiting for earlier tasks
+  ReleaseOrder order_;                      // -k
   std::multimap<Nanos, uint64_t> delayed_;  // retries waiting for --retry-delay
-  uint64_t next_release_ = 1;
   Nanos backoff_ = kMinBackoff;
   Nanos backoff_until_ = 0;
   int fruitless_deferrals_ = 0;

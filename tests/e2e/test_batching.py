@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 
 import cfhelp
 from cfhelp import CoreflowTestCase
@@ -90,6 +91,16 @@ class BatchingTest(CoreflowTestCase):
         self.assertEqual(six, [("1", "failed", "0"), ("2", "failed", "1")])
         self.assertEqual(len(j.final("ok")), 9)
         self.assertEqual(len(os.listdir(self.path("out"))), 9)
+
+    def test_with_k_a_split_batchs_inputs_print_in_its_place(self):
+        self.write("bad", "6\n")
+        for jobs in ("-j1", "-j2"):
+            shutil.rmtree(self.path("out"), ignore_errors=True)  # or every input is done
+            r = self.run_writer(jobs, "-k", "-N4", "--split-failed-batches")
+            self.assertEqual(r.returncode, 1, r)
+            self.assertEqual(r.out.splitlines(),
+                             ["batch: 1 2 3 4", "batch: 5", "batch: 7", "batch: 8", "batch: 9 10"],
+                             jobs)
 
     def test_reports_count_inputs_and_commands(self):
         r = self.run_writer("-N4", "--report", "r.json")

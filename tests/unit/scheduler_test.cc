@@ -671,6 +671,38 @@ TEST(Scheduler, AFailedBatchIsSplitInsteadOfRetried) {
   EXPECT_EQ(s.counts().failed, 0u);
 }
 
+TEST(Scheduler, ASplitBatchsInputsRunAheadOfNewTasksAndPrintInItsPlace) {
+  SchedulerOptions o = Slots(1);
+  o.split_failed_batches = true;
+  o.keep_order = true;
+  o.read_all_inputs = true;
+  Scheduler s(o);
+  Feed(s, ev::TaskQueued{1, 2}, 0);  // starts at once
+  Feed(s, ev::TaskQueued{2, 1}, 0);
+  Feed(s, ev::TaskQueued{3, 1}, 0);
+  Feed(s, ev::InputsEnded{}, 0);
+  Outcome failed;
+  failed.exit_code = 2;
+  auto out = Feed(s, ev::TaskExited{1, failed}, 10);
+  EXPECT_EQ(Only<act::ReleaseOutput>(out).size(), 1u);  // the batch's own output
+  EXPECT_TRUE(Only<act::StartTask>(out).empty());  // 2 waits for the batch's inputs
+  EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskQueued{4, 1, 1}, 10)).empty());
+  Feed(s, ev::TaskQueued{5, 1, 1}, 10);
+  auto first = Feed(s, ev::BatchSplit{1}, 10);
+  ASSERT_EQ(Only<act::StartTask>(first).size(), 1u);
+  EXPECT_EQ(Only<act::StartTask>(first)[0].seq, 4u);  // before 2 and 3
+  std::vector<uint64_t> started, released;
+  for (uint64_t seq : {4, 5, 2, 3}) {
+    for (const Action& a : Feed(s, ev::TaskExited{seq, Outcome{}}, 20)) {
+      if (auto* st = std::get_if<act::StartTask>(&a)) started.push_back(st->seq);
+      if (auto* r = std::get_if<act::ReleaseOutput>(&a)) released.push_back(r->seq);
+    }
+  }
+  EXPECT_EQ(started, (std::vector<uint64_t>{5, 2, 3}));
+  EXPECT_EQ(released, (std::vector<uint64_t>{4, 5, 2, 3}));
+  EXPECT_TRUE(s.finished());
+}
+
 TEST(Scheduler, BatchesAreRetriedWholeWithoutSplitting) {
   SchedulerOptions o = Slots(1);
   o.max_attempts = 2;
