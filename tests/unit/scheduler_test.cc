@@ -685,7 +685,7 @@ TEST(Scheduler, ASplitBatchsInputsRunAheadOfNewTasksAndPrintInItsPlace) {
   failed.exit_code = 2;
   auto out = Feed(s, ev::TaskExited{1, failed}, 10);
   EXPECT_EQ(Only<act::ReleaseOutput>(out).size(), 1u);  // the batch's own output
-  EXPECT_TRUE(Only<act::StartTask>(out).empty());  // 2 waits for the batch's inputs
+  EXPECT_TRUE(Only<act::StartTask>(out).empty());       // 2 waits for the batch's inputs
   EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskQueued{4, 1, 1}, 10)).empty());
   Feed(s, ev::TaskQueued{5, 1, 1}, 10);
   auto first = Feed(s, ev::BatchSplit{1}, 10);
