@@ -125,6 +125,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
                 "slots), repeating each word that holds {} once per input: pre{}post");
   run->add_flag("-m", f->multiple,
                 "Like -X, but {} stands for all the inputs side by side, as with -N");
+  run->add_option("-s,--max-chars", f->max_chars,
+                  "With -X or -m: at most N bytes per command line (default 131072); an input "
+                  "longer than that runs alone")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   AddWorkerFlags(run, &f->worker);
   run->add_flag("--bind", f->bind,
                 "Pin each slot's tasks to CPUs of their own: whole cores, kept within one L3 "
@@ -353,6 +357,11 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
     b.max_inputs = static_cast<size_t>(f.max_args);
   } else if (f.context_replace || f.multiple) {
     b.mode = f.context_replace ? BatchOptions::Mode::kContext : BatchOptions::Mode::kMultiple;
+    b.max_line = static_cast<size_t>(f.max_chars);  // 0: the default
+  }
+  if (f.max_chars > 0 && b.max_line == 0) {
+    *err = "-s sets how long a -X or -m command line may be: give -X or -m too";
+    return false;
   }
   if (f.split_failed_batches && b.mode == BatchOptions::Mode::kNone) {
     *err = "--split-failed-batches needs a batch: give -N, -X or -m too";

@@ -45,6 +45,7 @@ struct RunFlags {
   int max_args = 0;              // -N
   bool context_replace = false;  // -X
   bool multiple = false;         // -m
+  int64_t max_chars = 0;         // -s: -X and -m's command line budget
   bool split_failed_batches = false;
   WorkerFlags worker;
   bool bind = false;  // --bind

@@ -125,11 +125,18 @@ class BatchingTest(CoreflowTestCase):
         self.assertGreaterEqual(len(counts), 3)
         self.assertEqual(sum(n for n, _ in counts), 3000)
         self.assertTrue(all(size < 128 * 1024 for _, size in counts), counts)
+        r = self.cf("-X", "-j1", "-s", "20000", "--no-summary", cfhelp.PY, "count.py", "::::",
+                    "items")
+        counts = [tuple(map(int, line.split())) for line in r.out.splitlines()]
+        self.assertGreater(len(counts), 15)
+        self.assertEqual(sum(n for n, _ in counts), 3000)
+        self.assertTrue(all(size < 20000 for _, size in counts), counts)
         r = self.cf("-X", "-j4", "--no-summary", "echo", ":::", *map(str, range(10)))
         self.assertEqual(sorted(len(line.split()) for line in r.out.splitlines()), [1, 3, 3, 3])
 
     def test_batching_flags_are_checked(self):
-        for flags in (["-N2", "-X"], ["-X", "-m"], ["--split-failed-batches"], ["-N", "0"]):
+        for flags in (["-N2", "-X"], ["-X", "-m"], ["--split-failed-batches"], ["-N", "0"],
+                      ["-s", "100"], ["-N2", "-s", "100"], ["-X", "-s", "0"]):
             r = self.cf(*flags, "touch", "ran", ":::", "a")
             self.assertUsageError(r)
             self.assertFalse(os.path.exists(self.path("ran")))

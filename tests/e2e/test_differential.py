@@ -113,6 +113,10 @@ CASES = [
     ("batch_context_dry_run", ["--dry-run", "-X", "-j1", "cp", "{}", "{.}.bak", "dir/",
                                ":::", "a b.txt", "c'd"], None, None),
     ("batch_stdin", ["-N2", "echo", "[{}]"], b"l1\nl2\nl3\n", None),
+    ("batch_context_max_chars", ["-X", "-j1", "-s", "20", "echo", "{}", ":::", *"abcdefghijklmnop"],
+     None, None),
+    ("batch_multiple_max_chars_quoted", ["-m", "-j1", "-s", "24", "echo", "x{}", ":::",
+                                         "a b", "it's", "c", "$HOME", "dd", "e"], None, None),
 ]
 
 
