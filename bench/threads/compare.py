@@ -8,8 +8,10 @@ N x N) through (1) coreflow's default, `coreflow run PY cholesky.py {}`; (2) `xa
 and the cores. Each mode runs without and under a load of one busy loop per usable core, and
 must print the same lines (sorted) as the others, else the benchmark exits 1. Targets (under
 load): default >= 2x xargs, and within 10 % of the best -j/-t pair.
-Environment: BENCH_ITEMS (24), BENCH_SIZE (N, 2000), BENCH_JOBS (the usable cores: default
-what coreflow finds), PYTHON (a python3 with numpy, default /usr/bin/python3).
+Environment: BENCH_ITEMS (24), BENCH_SIZE (N, 2000), BENCH_REPEATS (rounds over every mode,
+interleaved so that drift spreads over the modes alike; each mode's median counts: 1),
+BENCH_JOBS (the usable cores: default what coreflow finds), PYTHON (a python3 with numpy,
+default /usr/bin/python3). --json FILE also writes the figures for bench/scaling.sh.
 """
 
 import argparse
@@ -138,6 +140,7 @@ def main():
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build/release")
     ap.add_argument("--load-pgid-file", help="where to write the load's process group id")
+    ap.add_argument("--json", help="also write the figures to this file")
     args = ap.parse_args()
     built = os.path.abspath(os.path.join(args.build, "coreflow"))
     if not os.access(built, os.X_OK):
@@ -146,12 +149,18 @@ def main():
     with tempfile.TemporaryDirectory(prefix="bench-threads-") as tmp:
         coreflow = os.path.join(tmp, "coreflow")  # the same binary for every mode, even when
         shutil.copy2(built, coreflow)             # the build is redone meanwhile
-        return measure(coreflow, args.load_pgid_file)
+        return measure(coreflow, args.load_pgid_file, args.json)
 
 
-def measure(coreflow, pgid_file):
+def median(values):
+    v = sorted(values)
+    return v[len(v) // 2] if len(v) % 2 else (v[len(v) // 2 - 1] + v[len(v) // 2]) / 2
+
+
+def measure(coreflow, pgid_file, json_path):
     items = [str(i) for i in range(1, whole_number("BENCH_ITEMS", 24) + 1)]
     size = whole_number("BENCH_SIZE", 2000)
+    repeats = whole_number("BENCH_REPEATS", 1)
     py = find_python()
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARS + CORE_VARS}
     if os.environ.get("BENCH_JOBS"):
@@ -177,27 +186,31 @@ def measure(coreflow, pgid_file):
     was = ", ".join(f"{k}={os.environ[k]}" for k in CORE_VARS if k in os.environ)
     print(f"The tasks run with {' and '.join(CORE_VARS)} unset ({was or 'neither was set'} "
           "here), and with every BLAS thread variable unset except what coreflow sets.")
+    each = f"; each wall time is the median of {repeats} interleaved runs" if repeats > 1 else ""
     print(f"{len(items)} items of {size}x{size}, {cores} usable cores; load: a busy loop "
-          "per core.\n")
+          f"per core{each}.\n")
 
     load = Load(cores, pgid_file)
-    walls, outputs = {}, {}
+    runs, outputs = {}, {}
     try:
         for loaded in (False, True):
             if loaded:
                 load.start()
-            for name, mode_args in modes:
-                if mode_args is None:
-                    wall, out = run(["xargs", f"-P{cores}", "-n1", *task], env,
-                                    "".join(f"{i}\n" for i in items))
-                else:
-                    wall, out = run([coreflow, "run", "--no-progress", "--no-summary",
-                                     *mode_args, *task, "{}", ":::", *items], env)
-                walls[name, loaded], outputs[name, loaded] = wall, sorted(out.splitlines())
-                print(f"{'under load' if loaded else 'no load'}: {name}: {wall:.1f} s",
-                      file=sys.stderr, flush=True)
+            for round_ in range(repeats):
+                for name, mode_args in modes:
+                    if mode_args is None:
+                        wall, out = run(["xargs", f"-P{cores}", "-n1", *task], env,
+                                        "".join(f"{i}\n" for i in items))
+                    else:
+                        wall, out = run([coreflow, "run", "--no-progress", "--no-summary",
+                                         *mode_args, *task, "{}", ":::", *items], env)
+                    runs.setdefault((name, loaded), []).append(wall)
+                    outputs[name, loaded, round_] = sorted(out.splitlines())
+                    print(f"{'under load' if loaded else 'no load'}: {name}: {wall:.1f} s",
+                          file=sys.stderr, flush=True)
     finally:
         load.stop()
+    walls = {key: median(v) for key, v in runs.items()}
 
     grid = [name for name, mode_args in modes if mode_args]
     best = min(grid, key=lambda n: walls[n, True])
@@ -231,17 +244,27 @@ def measure(coreflow, pgid_file):
           f"{vs_best * 100:+.1f} % (no load, best {best_quiet}: "
           f"{(walls[default, False] / walls[best_quiet, False] - 1) * 100:+.1f} %)\n")
 
-    reference = outputs[default, False]
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"cores": cores, "items": len(items), "size": size, "repeats": repeats,
+                       "modes": [{"name": name, "slots": threads[name][0],
+                                  "blas_threads": threads[name][1],
+                                  "wall_load": walls[name, True],
+                                  "wall_no_load": walls[name, False]} for name, _ in modes],
+                       "best_load": best, "default_vs_xargs_load": vs_xargs,
+                       "default_vs_best_load": vs_best}, f, indent=1)
+
+    reference = outputs[default, False, 0]
     failed = [] if len(reference) == len(items) else [
         f"coreflow default printed {len(reference)} lines for {len(items)} items"]
-    for (name, loaded), lines in outputs.items():
+    for (name, loaded, _), lines in outputs.items():
         if lines != reference:
             diff = next((f"{b!r} against {a!r}" for a, b in zip(reference, lines) if a != b),
                         f"{len(lines)} lines against {len(reference)}")
             failed.append(f"{name} ({'load' if loaded else 'no load'}) printed other lines "
                           f"than coreflow default: {diff}")
     print("\n".join(f"FAILED: {p}" for p in failed) or
-          f"All {len(modes) * 2} runs printed the same {len(reference)} lines.",
+          f"All {len(outputs)} runs printed the same {len(reference)} lines.",
           file=sys.stderr if failed else sys.stdout)
     return 1 if failed else 0
 

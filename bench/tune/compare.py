@@ -18,7 +18,7 @@ search's trial cost; the online run <= 10 % slower than starting on the best.
 Environment: BENCH_ITEMS (N, default 120), BENCH_REPEATS (runs of each grid shape, the
 fastest counts: default 1), BENCH_JOBS (the usable cores, default the CPU affinity's count;
 given to coreflow as COREFLOW_CORES), CXX (default g++), KERNEL_WS_KIB and KERNEL_PASSES
-(passed to the kernel: see kernel.cc).
+(passed to the kernel: see kernel.cc). --json FILE also writes the figures.
 """
 
 import argparse
@@ -218,6 +218,7 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__,
                                  formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--build", default="build/release")
+    ap.add_argument("--json", help="also write the figures to this file (bench/scaling.sh)")
     args = ap.parse_args()
     built = os.path.abspath(os.path.join(args.build, "coreflow"))
     if not os.access(built, os.X_OK):
@@ -227,10 +228,10 @@ def main():
         coreflow = os.path.join(tmp, "coreflow")  # the same binary for every run, even when
         shutil.copy2(built, coreflow)             # the build is redone meanwhile
         kernel, compiler = build_kernel(tmp)
-        return measure(coreflow, kernel, compiler, tmp)
+        return measure(coreflow, kernel, compiler, tmp, args.json)
 
 
-def measure(coreflow, kernel, compiler, tmp):
+def measure(coreflow, kernel, compiler, tmp, json_path):
     items = [str(i) for i in range(1, whole_number("BENCH_ITEMS", DEFAULT_ITEMS) + 1)]
     cores = whole_number("BENCH_JOBS", len(os.sched_getaffinity(0)))
     repeats = whole_number("BENCH_REPEATS", 1)
@@ -386,6 +387,17 @@ def measure(coreflow, kernel, compiler, tmp):
               f"{e['inputs']}{same}. The 1/3 cost target is not reachable on this machine; "
               "it means something only with more cores.")
     print()
+
+    if json_path:
+        with open(json_path, "w") as f:
+            json.dump({"cores": cores, "items": n, "repeats": repeats,
+                       "grid": {describe(*shape): n / grid[shape] for shape in shapes},
+                       "default": describe(*default), "best": describe(*best),
+                       "modes": {r["mode"]: {k: r[k] for k in ("config", "share", "trials",
+                                                                "inputs", "wall", "unfinished")}
+                                 for r in tuned},
+                       "online_loss": loss, "trial_cost": cost, "cache_ok": cache_ok}, f,
+                      indent=1)
 
     failed = bench.check_outputs() + failed
     print("\n".join(f"FAILED: {p}" for p in failed) or
