@@ -6,7 +6,8 @@
 # Usage: bench/scaling.sh BUILD_DIR
 # Environment: SCALING_CORES="1 2 4 8 16" (counts above the usable cores are left out; the
 #              usable count is added), SCALING_LOGS (a directory for each run's full report),
-#              and each benchmark's own: BENCH_ITEMS, BENCH_SIZE, BENCH_REPEATS, ...
+#              and each benchmark's own: BENCH_ITEMS, BENCH_SIZE, BENCH_REPEATS, ...;
+#              THREADS_BENCH_X or TUNE_BENCH_X sets BENCH_X for that benchmark alone.
 set -eu
 if [ $# -ne 1 ]; then
   echo "usage: $0 BUILD_DIR" >&2

@@ -50,13 +50,28 @@ def counts(usable):
     return sorted({k for k in wanted if k <= usable} | {usable})
 
 
+def script_env(script):
+    """The environment for one benchmark: THREADS_BENCH_X=v (or TUNE_BENCH_X=v) sets BENCH_X
+    for that one only, since the two take the same names for different things."""
+    prefix = script.split(".")[0].upper() + "_"
+    env = dict(os.environ)
+    for name, value in os.environ.items():
+        if name.startswith(prefix + "BENCH_"):
+            env[name[len(prefix):]] = value
+    return env
+
+
 def run_one(script, build, cpus, json_path, log_path):
     cmd = ["taskset", "-c", ",".join(map(str, cpus)), "sh", os.path.join(BENCH, script), build,
            "--json", json_path]
     print(f"== {script} on {len(cpus)} core{'s' if len(cpus) > 1 else ''} "
           f"(CPUs {','.join(map(str, cpus))})", file=sys.stderr, flush=True)
     with open(log_path, "w") as log:
-        r = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL)
+        try:
+            r = subprocess.run(cmd, stdout=log, stderr=subprocess.STDOUT,
+                               stdin=subprocess.DEVNULL, env=script_env(script))
+        except OSError as e:
+            fail(f"cannot run taskset: {e.strerror} (it is in util-linux)")
     if r.returncode != 0 or not os.path.exists(json_path):
         with open(log_path) as f:
             tail = f.read()[-2000:]

@@ -12,10 +12,22 @@ size_t AutotuneController::WindowTasks(const TuneConfig& c) const {
   return std::max<size_t>(per_slot * static_cast<size_t>(c.slots), 6);
 }
 
+size_t TrialBudget(const AutotuneOptions& options, const RunTotals& totals, size_t planned) {
+  size_t share =
+      totals.total_known
+          ? static_cast<size_t>(static_cast<double>(totals.total) * options.budget_fraction)
+          : options.unknown_budget;
+  return std::max({share, options.min_budget, planned});
+}
+
+size_t AutotuneController::TrialInputs(const TuneConfig& c) const {
+  // The warm-up (a task per slot) and the window, of c.batch inputs each.
+  return (static_cast<size_t>(std::max(c.slots, 1)) + WindowTasks(c)) *
+         std::max<size_t>(c.batch, 1);
+}
+
 size_t AutotuneController::Budget(const RunTotals& totals) const {
-  if (!totals.total_known) return std::max(options_.unknown_budget, options_.min_budget);
-  auto share = static_cast<size_t>(static_cast<double>(totals.total) * options_.budget_fraction);
-  return std::max(share, options_.min_budget);
+  return TrialBudget(options_, totals, planned_);
 }
 
 void AutotuneController::Apply(const TuneConfig& wanted, Nanos now) {
@@ -36,6 +48,10 @@ void AutotuneController::OnRunStarted(Nanos now) {
   if (!trial_) {
     phase_ = Phase::kDone;
     return;
+  }
+  if (options_.mode == TuneMode::kExhaustive) {  // its grid is planned whole from the start
+    planned_ = TrialInputs(*trial_);
+    for (const TuneConfig& c : search_.queued()) planned_ += TrialInputs(c);
   }
   Apply(*trial_, now);  // nothing runs yet: no need to drain
   meter_.emplace(applied_.slots, WindowTasks(applied_));

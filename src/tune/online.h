@@ -21,6 +21,11 @@ struct AutotuneOptions {
   std::function<std::vector<std::vector<int>>(int slots)> carve;
 };
 
+// How many inputs the trials may use: the mode's share of the job (or unknown_budget when its
+// size is not known), at least min_budget, and at least `planned` (exhaustive mode: what every
+// trial it planned needs, so that it finishes its grid even on a small job).
+size_t TrialBudget(const AutotuneOptions& options, const RunTotals& totals, size_t planned);
+
 // Online tuning (run --autotune): trials run real inputs, which are journalled and count as
 // done, so no work is lost; then the rest runs on the winner. Between two trials the run
 // drains (no task starts until the last one of the old shape ended), so each trial is measured
@@ -45,6 +50,7 @@ class AutotuneController : public RunObserver {
   void NextTrial(const RunTotals& totals, Nanos now);
   size_t Budget(const RunTotals& totals) const;
   size_t WindowTasks(const TuneConfig& c) const;
+  size_t TrialInputs(const TuneConfig& c) const;  // what one trial of `c` takes, about
 
   Engine* engine_;
   TuneSearch search_;
@@ -55,8 +61,9 @@ class AutotuneController : public RunObserver {
   std::optional<TrialMeter> meter_;
   TuneConfig applied_;
   Nanos trial_start_ = 0;
-  size_t used_ = 0;    // inputs finished by trials so far
-  int max_slots_ = 0;  // memory's cut, once a task's peak RSS is known
+  size_t used_ = 0;     // inputs finished by trials so far
+  size_t planned_ = 0;  // exhaustive mode: the inputs its whole grid takes
+  int max_slots_ = 0;   // memory's cut, once a task's peak RSS is known
 };
 
 }  // namespace coreflow

@@ -35,6 +35,7 @@ class TuneSearch {
   TuneConfig Winner() const;               // the best measured (the default before any)
   double WinnerRate() const;
   const std::vector<TrialResult>& trials() const { return trials_; }
+  const std::deque<TuneConfig>& queued() const { return queue_; }  // planned after the last Next()
   const TuneSpace& space() const { return space_; }
 
   // A move is taken only when it beats the current one by more than this fraction:

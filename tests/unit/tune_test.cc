@@ -9,6 +9,7 @@
 #include "test_util.h"
 #include "tune/cache.h"
 #include "tune/meter.h"
+#include "tune/online.h"
 #include "tune/search.h"
 #include "tune/space.h"
 
@@ -155,6 +156,20 @@ TEST(TuneSearch, BatchAndPinningAreSearchedToo) {
       Tune(search, [&](const TuneConfig& c) { return by_batch[c.batch] + (c.bind ? 3 : 0); });
   EXPECT_EQ(best.batch, 2u);
   EXPECT_TRUE(best.bind);
+}
+
+TEST(TrialBudget, AShareOfTheJobAtLeastTheFloorAndTheExhaustivePlan) {
+  AutotuneOptions o;
+  o.budget_fraction = 0.05;
+  RunTotals totals;
+  totals.total_known = true;
+  totals.total = 10'000;
+  EXPECT_EQ(TrialBudget(o, totals, 0), 500u);
+  totals.total = 120;
+  EXPECT_EQ(TrialBudget(o, totals, 0), 48u);   // the floor
+  EXPECT_EQ(TrialBudget(o, totals, 70), 70u);  // an exhaustive grid that needs more
+  totals.total_known = false;
+  EXPECT_EQ(TrialBudget(o, totals, 0), 400u);  // the total is not known (yet)
 }
 
 TEST(TuneCache, RoundTripsAndNeedsAnExactKey) {
