@@ -101,7 +101,9 @@ void AutotuneController::EndTrial(const RunTotals& totals, Nanos now) {
     NextTrial(totals, now);
   }
   if (phase_ == Phase::kSettling) {
-    if (totals.running == 0 || search_.Winner() == applied_) {
+    if (search_.Winner() == applied_) {  // already running on it
+      phase_ = Phase::kDone;
+    } else if (totals.running == 0) {
       Apply(search_.Winner(), now);
       phase_ = Phase::kDone;
     } else {
