@@ -111,7 +111,17 @@ void TuneSearch::Plan() {
         }
         break;
       case TuneMode::kDefault:
-        queue_.push_back(current_);
+        // Seeds: one thread per task (the default), a task per L3 group or NUMA node, one
+        // task on every core. They are far apart, so the descent starts near the best of
+        // them instead of wherever the default happens to be.
+        for (int t : threads_) {
+          bool group = std::find(space_.group_cores.begin(), space_.group_cores.end(), t) !=
+                       space_.group_cores.end();
+          if (t == current_.threads || group || t == threads_.back()) {
+            survivors_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
+          }
+        }
+        queue_.assign(survivors_.begin(), survivors_.end());
         break;
     }
     return;
@@ -120,6 +130,7 @@ void TuneSearch::Plan() {
     done_ = true;
     return;
   }
+  if (!survivors_.empty() && Halve()) return;
   while (dimension_ < 3) {
     const TrialResult* here = Best(current_);
     // Among the measured neighbours, the best; take it when it beats the current by the noise.
@@ -161,6 +172,28 @@ void TuneSearch::Plan() {
     }
   }
   done_ = true;
+}
+
+bool TuneSearch::Halve() {
+  // Each round measures every survivor once more; the better half by median goes on, less
+  // those the best beats by more than the noise (no need to measure them again).
+  std::stable_sort(
+      survivors_.begin(), survivors_.end(),
+      [this](const TuneConfig& a, const TuneConfig& b) { return Median(a) > Median(b); });
+  survivors_.resize((survivors_.size() + 1) / 2);
+  const TrialResult* top = Best(survivors_.front());
+  double bar = Median(survivors_.front());
+  std::erase_if(survivors_, [&](const TuneConfig& c) {
+    const TrialResult* t = Best(c);
+    return top != nullptr && t != nullptr && bar > Median(c) * (1 + Threshold(*top, *t));
+  });
+  if (survivors_.size() > 1) {
+    queue_.assign(survivors_.begin(), survivors_.end());
+    return true;
+  }
+  current_ = survivors_.front();
+  survivors_.clear();
+  return false;
 }
 
 std::optional<TuneConfig> TuneSearch::Next() {

@@ -11,7 +11,7 @@ namespace coreflow {
 
 enum class TuneMode {
   kQuick,       // each thread count once, nothing else varied
-  kDefault,     // coordinate descent from the default, then the best two confirmed A/B/A/B
+  kDefault,     // seeds halved, coordinate descent from the best, the best two A/B/A/B
   kExhaustive,  // every combination, twice
 };
 bool ParseTuneMode(const std::string& text, TuneMode* out);
@@ -44,6 +44,8 @@ class TuneSearch {
 
  private:
   void Plan();  // refills the queue from what was measured
+  // Successive halving over the seeds; true while a round is queued, false once one is left.
+  bool Halve();
   const TrialResult* Best(const TuneConfig& c) const;
   double Median(const TuneConfig& c) const;
   bool Measured(const TuneConfig& c) const { return Best(c) != nullptr; }
@@ -56,6 +58,7 @@ class TuneSearch {
   std::deque<TuneConfig> queue_;
   std::vector<TrialResult> trials_;
   TuneConfig current_;
+  std::vector<TuneConfig> survivors_;  // default mode: the seeds still in the running
   int dimension_ = 0;  // default mode: 0 threads, 1 batch, 2 pinning, 3 confirm, 4 done
   bool started_ = false;
   bool done_ = false;

@@ -124,6 +124,37 @@ TEST(TuneSearch, DescentCostsAThirdOfTheGridAndReaches95Percent) {
   EXPECT_LE(descent_trials * 3, grid_trials) << descent_trials << " against " << grid_trials;
 }
 
+TEST(TuneSearch, SeedsFindAnOptimumTheDescentAloneWouldMiss) {
+  // Doubling from one thread gains too little to move, yet one task on all 16 cores (a working
+  // set that fits only when split 16 ways) is 2.5x: a seed is there from the start.
+  TuneSpace s;
+  s.cores = 16;
+  s.group_cores = {8};
+  TuneSearch search(s, TuneMode::kDefault);
+  std::map<int, double> by_threads = {{1, 10}, {2, 10.1}, {4, 9}, {8, 11}, {16, 25}};
+  TuneConfig best = Tune(search, [&](const TuneConfig& c) { return by_threads[c.threads]; });
+  EXPECT_EQ(best.threads, 16);
+  EXPECT_EQ(best.slots, 1);
+  std::vector<int> first;  // the seeds, measured first: 1, the L3 group's 8, and 16
+  for (size_t i = 0; i < 3; ++i) first.push_back(search.trials()[i].config.threads);
+  EXPECT_EQ(first, (std::vector<int>{1, 8, 16}));
+}
+
+TEST(TuneSearch, CloseSeedsAreMeasuredAgainBeforeOneIsChosen) {
+  TuneSpace s;
+  s.cores = 16;
+  s.group_cores = {4, 8};
+  TuneSearch search(s, TuneMode::kDefault);
+  // 4 and 8 threads are within the noise of each other: both go to a second round.
+  std::map<int, double> by_threads = {{1, 10}, {2, 11}, {4, 20}, {8, 20.2}, {16, 5}};
+  Tune(search, [&](const TuneConfig& c) { return by_threads[c.threads]; });
+  std::vector<int> order;
+  for (const TrialResult& t : search.trials()) order.push_back(t.config.threads);
+  ASSERT_GE(order.size(), 6u);
+  EXPECT_EQ(std::vector<int>(order.begin(), order.begin() + 6),
+            (std::vector<int>{1, 4, 8, 16, 8, 4}));
+}
+
 TEST(TuneSearch, TheDefaultStaysUnlessBeatenByMoreThanTheNoise) {
   TuneSpace s;
   s.cores = 4;
