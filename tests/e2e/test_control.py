@@ -36,11 +36,14 @@ class HaltTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 128 + 9, r)
 
     def test_soon_fail_lets_running_tasks_finish(self):
-        # 'slow' finishes only after 'bad' has failed; with soon it is not killed.
-        template = ("if [ {} = bad ]; then touch bad.done; exit 3; fi; "
-                    "if [ {} = slow ]; then %s; fi; echo done {}" % wait_for_files_sh("bad.done"))
-        r = self.cf("-j2", "--halt", "soon,fail=1", template, ":::", "slow", "bad", "never",
-                    env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
+        # 'slow' finishes only once coreflow has journalled the failure of 'bad', that is
+        # after it has seen it (finishing earlier would free a slot for 'never' first); with
+        # soon it is not killed.
+        failed_in_log = "awk -F '\\t' '$7 == 3 {f = 1} END {exit !f}' log 2>/dev/null"
+        template = ("if [ {} = bad ]; then exit 3; fi; if [ {} = slow ]; then "
+                    "until %s; do sleep 0.02; done; fi; echo done {}" % failed_in_log)
+        r = self.cf("-j2", "--halt", "soon,fail=1", "--joblog", "log", template,
+                    ":::", "slow", "bad", "never", env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
         self.assertEqual(r.returncode, 3, r)
         self.assertEqual(r.out, "done slow\n")
 
