@@ -12,6 +12,7 @@ import argparse
 import os
 import platform
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -35,6 +36,19 @@ def whole_number(name, default, what="benchmark"):
     if not value.isdigit() or int(value) < 1:
         sys.exit(f"{what}: {name} must be a whole number of at least 1, not {value!r}")
     return int(value)
+
+
+def frozen_coreflow(build, tmp, what="benchmark"):
+    """A copy of BUILD/coreflow in `tmp`, so that every run of a benchmark uses the same
+    binary even when the build is redone meanwhile; exits when it is not built."""
+    top = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+    built = os.path.abspath(os.path.join(build, "coreflow"))
+    if not os.access(built, os.X_OK):
+        sys.exit(f"{what}: {os.path.relpath(built, top)} is missing: build the release preset "
+                 "first (make release)")
+    copy = os.path.join(tmp, "coreflow")
+    shutil.copy2(built, copy)
+    return copy
 
 
 def machine_description():

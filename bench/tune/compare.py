@@ -36,6 +36,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 TOP = os.path.normpath(os.path.join(HERE, "..", ".."))
 KERNEL_SRC = os.path.join(HERE, "kernel.cc")
 sys.path.insert(0, os.path.dirname(HERE))
+from launch_bench import frozen_coreflow  # noqa: E402
 from launch_bench import machine_description  # noqa: E402  (the same line as make bench)
 from launch_bench import whole_number as _whole_number  # noqa: E402
 
@@ -220,13 +221,8 @@ def main():
     ap.add_argument("--build", default="build/release")
     ap.add_argument("--json", help="also write the figures to this file (bench/scaling.sh)")
     args = ap.parse_args()
-    built = os.path.abspath(os.path.join(args.build, "coreflow"))
-    if not os.access(built, os.X_OK):
-        fail(f"{os.path.relpath(built, TOP)} is missing: build the release preset first "
-             "(make release)")
     with tempfile.TemporaryDirectory(prefix="bench-tune-") as tmp:
-        coreflow = os.path.join(tmp, "coreflow")  # the same binary for every run, even when
-        shutil.copy2(built, coreflow)             # the build is redone meanwhile
+        coreflow = frozen_coreflow(args.build, tmp, "tune benchmark")
         kernel, compiler = build_kernel(tmp)
         return measure(coreflow, kernel, compiler, tmp, args.json)
 

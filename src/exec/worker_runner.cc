@@ -94,7 +94,7 @@ int WorkerRunner::Place(uint64_t handle, const LaunchSpec& spec,
     w->spec.envp = nullptr;
     w->spec.worker_request = nullptr;
     w->spec.cpus = nullptr;
-    if (spec.cpus != nullptr) w->cpus = spec.cpus->cpus();
+    if (spec.cpus != nullptr) w->cpus = *spec.cpus;
     w->threads = spec.threads;
     w->base_env = env;
     w->env = env;
@@ -127,7 +127,7 @@ int WorkerRunner::Place(uint64_t handle, const LaunchSpec& spec,
 
 bool WorkerRunner::Fits(const Worker& w, const LaunchSpec& spec) {
   if (w.threads != spec.threads) return false;
-  return spec.cpus == nullptr ? w.cpus.empty() : w.cpus == spec.cpus->cpus();
+  return spec.cpus == nullptr ? !w.cpus : w.cpus && *w.cpus == *spec.cpus;
 }
 
 void WorkerRunner::SetSlots(int slots) {
@@ -149,10 +149,9 @@ int WorkerRunner::Spawn(Worker& w) {
   if (int e = SetNonBlocking(w.to_worker.get())) return e;
   Command command{options_.argv};
   LaunchSpec spec = w.spec;
-  CpuMask mask(w.cpus);
   spec.command = &command;
   spec.envp = w.envp.data();
-  spec.cpus = w.cpus.empty() ? nullptr : &mask;
+  spec.cpus = w.cpus ? &*w.cpus : nullptr;
   spec.stdin_fd = child_stdin.get();
   spec.result_fd = child_result.get();
   if (int e = processes_->Start(w.handle, spec)) return e;
@@ -364,9 +363,8 @@ void WorkerRunner::OnExit(RunnerEvent& ev, std::vector<RunnerEvent>* events) {
     }
     if (w.task != 0) {  // the task waits for the next worker on this slot
       by_task_.erase(w.task);
-      LaunchSpec again = w.spec;
-      CpuMask mask(w.cpus);
-      again.cpus = w.cpus.empty() ? nullptr : &mask;
+      LaunchSpec again = w.spec;  // Place copies the mask before w goes
+      again.cpus = w.cpus ? &*w.cpus : nullptr;
       if (Place(w.task, again, w.base_env, std::move(w.request)) != 0) {
         FailTask(w.task, 255 << 8, "coreflow: " + why + "\n", events);
       }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <map>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -59,9 +60,9 @@ class WorkerRunner : public Runner {
     uint64_t handle = 0;  // the ProcessRunner's handle for its process
     int slot = 0;
     State state = State::kDelayed;
-    LaunchSpec spec;        // as the first task asked (output mode, cgroup); cpus: see below
-    std::vector<int> cpus;  // its slot's CPUs when pinned (the engine's masks change on a reshape)
-    int threads = 0;        // the threads per task it was started for
+    LaunchSpec spec;              // as the first task asked (output mode, cgroup); cpus: see below
+    std::optional<CpuMask> cpus;  // its slot's CPUs when pinned (the engine's change on a reshape)
+    int threads = 0;              // the threads per task it was started for
     std::vector<std::string> base_env;  // the task environment, without ours
     std::vector<std::string> env;
     std::vector<char*> envp;

@@ -21,10 +21,10 @@ bool Scheduler::WantsTasks() const {
 void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) {
   if (finished_) return;
   if (const auto* e = std::get_if<ev::TaskQueued>(&event)) {
-    if (e->split_of != 0) {  // like a retry, ahead of new tasks; after the inputs before it
-      auto at = std::find(ready_.begin(), ready_.end(), last_split_input_);
-      ready_.insert(at == ready_.end() ? ready_.begin() : std::next(at), e->seq);
-      last_split_input_ = e->seq;
+    if (e->split_of != 0) {
+      // Like a retry, ahead of new tasks, after the inputs of its batch queued before it
+      // (none of them has started: StartReady waits for the BatchSplit).
+      ready_.insert(ready_.begin() + static_cast<std::ptrdiff_t>(split_inputs_queued_++), e->seq);
       if (options_.keep_order) order_.AddInput(e->split_of, e->seq);
     } else {
       ready_.push_back(e->seq);
@@ -41,6 +41,7 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
     OnSetSlots(e->slots);
   } else if (const auto* e = std::get_if<ev::BatchSplit>(&event)) {
     if (splits_pending_ > 0) --splits_pending_;
+    split_inputs_queued_ = 0;
     if (options_.keep_order) {
       std::vector<uint64_t> seqs;
       order_.SplitQueued(e->seq, &seqs);

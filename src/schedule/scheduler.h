@@ -115,9 +115,9 @@ class Scheduler {
   std::map<uint64_t, Running> running_;         // ordered: deterministic signalling order
   std::unordered_map<uint64_t, int> attempts_;  // attempts made by tasks being retried
   std::unordered_map<uint64_t, int> requeues_;  // of those, attempts --memfree ended
-  std::set<uint64_t> batches_;     // tasks of several inputs, with split_failed_batches
-  int splits_pending_ = 0;         // split batches whose inputs are not queued yet
-  uint64_t last_split_input_ = 0;  // queued last: the next input of its batch goes after it
+  std::set<uint64_t> batches_;      // tasks of several inputs, with split_failed_batches
+  int splits_pending_ = 0;          // split batches whose inputs are not queued yet
+  size_t split_inputs_queued_ = 0;  // of the batch being split, so far
   uint64_t starts_ = 0;
   std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
   std::deque<Deadline> timeouts_;           // start + timeout, in start order

@@ -24,6 +24,10 @@ CpuMask& CpuMask::operator=(const CpuMask& other) {
   return *this;
 }
 
+bool CpuMask::operator==(const CpuMask& other) const {
+  return CPU_EQUAL_S(size_, set_, other.set_);  // every mask has the same size
+}
+
 std::vector<int> CpuMask::cpus() const {
   std::vector<int> out;
   for (int cpu = 0; cpu < kMaxCpus; ++cpu) {

@@ -16,6 +16,7 @@ class CpuMask {
   CpuMask& operator=(const CpuMask& other);
 
   std::vector<int> cpus() const;  // kernel numbers, ascending
+  bool operator==(const CpuMask& other) const;
   cpu_set_t* get() const { return set_; }
   size_t size() const { return size_; }
 

@@ -7,6 +7,7 @@
 #include <thread>
 #include <vector>
 
+#include "sys/affinity.h"
 #include "test_util.h"
 
 namespace coreflow {
@@ -107,6 +108,13 @@ TEST(CombineCpuLimitsTest, BadCoreflowCoresIsIgnored) {
 }
 
 // ---- AffinityCpuCount ----
+
+TEST(CpuMaskTest, EqualWhenTheSameCpusAreSet) {
+  EXPECT_TRUE(CpuMask({0, 3}) == CpuMask({3, 0}));
+  EXPECT_FALSE(CpuMask({0, 3}) == CpuMask({0}));
+  EXPECT_FALSE(CpuMask({5000}) == CpuMask());
+  EXPECT_EQ(CpuMask({2, 7}).cpus(), (std::vector<int>{2, 7}));
+}
 
 TEST(AffinityCpuCountTest, MatchesSchedGetaffinity) {
   cpu_set_t set;
