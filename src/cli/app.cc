@@ -8,10 +8,15 @@
 #include "cli/hw_command.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
+#include "exec/crash_guard.h"
 
 namespace coreflow {
 
 int Main(int argc, char** argv) {
+  // The crash guard a run starts (exec/crash_guard.h): not a command for people.
+  if (argc == 3 && std::string_view(argv[1]) == kCrashGuardCommand) {
+    return RunCrashGuard(3, argv[2]);
+  }
   CLI::App app(
       "coreflow: run many independent tasks across every core, at the throughput the "
       "hardware allows.",

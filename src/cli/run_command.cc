@@ -16,6 +16,7 @@
 #include "engine/resources.h"
 #include "exec/process_runner.h"
 #include "journal/resume.h"
+#include "journal/run_note.h"
 #include "journal/writer.h"
 #include "report/collector.h"
 #include "report/journal_data.h"
@@ -27,8 +28,10 @@
 #include "sys/cpu.h"
 #include "sys/fault.h"
 #include "sys/fd.h"
+#include "sys/file_state.h"
 #include "sys/memory.h"
 #include "sys/process.h"
+#include "sys/process_tag.h"
 #include "sys/topology.h"
 
 namespace coreflow {
@@ -417,9 +420,12 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
 }
 
 // Starts the journal, or with --resume continues the one there after reading what it finished.
+// The journal is locked first, so that a second coreflow neither truncates nor resumes it.
 bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
                  ResumeIndex* resume, std::string* err) {
   uint64_t template_hash = Fnv1a64(template_text);
+  if (f.joblog != "-" && !journal->Acquire(f.joblog, err)) return false;
+  if (!journal->warning().empty()) Warn(journal->warning());
   if (f.resume || f.resume_failed) {
     if (!resume->Load(f.joblog, err)) return false;
     if (resume->exists()) {
@@ -433,6 +439,56 @@ bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWri
     }
   }
   return journal->Create(f.joblog, STDOUT_FILENO, template_hash, template_text, err);
+}
+
+// A resumed run first ends whatever the runs before it left running: a crashed coreflow's
+// tasks may have started processes that outlived it, and they would race this run.
+bool EndEarlierRuns(const ResumeIndex& resume, const std::string& journal, std::string* err) {
+  std::vector<std::string> ids;
+  for (const RunNote& run : resume.runs()) ids.push_back(run.id);
+  if (ids.empty()) return true;
+  EndedProcesses ended = EndRunProcesses(ids, 30 * kNanosPerSecond);
+  if (!ended.all_gone) {
+    *err = fmt::format(
+        "processes left by an earlier run of journal '{}' could not be ended within 30 s (stuck "
+        "in the kernel?); nothing was run, try again when they are gone",
+        journal);
+    return false;
+  }
+  if (ended.killed > 0) {
+    fmt::print(stderr, "coreflow: ended {} process{} that an earlier run of '{}' left running\n",
+               ended.killed, ended.killed == 1 ? "" : "es", journal);
+  }
+  return true;
+}
+
+// A journal that is also an input would be read while it is written, or cut before it is read.
+bool CheckJournalIsNoInput(const std::string& journal, const std::vector<SourceSpec>& sources,
+                           std::string* err) {
+  if (journal.empty() || journal == "-") return true;
+  FileIdentity j = StatFile(journal);
+  if (!j.exists) return true;
+  for (const SourceSpec& s : sources) {
+    bool same = false;
+    std::string shown;
+    if (s.kind == SourceSpec::Kind::kFile) {
+      FileIdentity in = StatFile(s.path);
+      same = in.exists && in.dev == j.dev && in.ino == j.ino;
+      shown = ":::: " + s.path;
+    } else if (s.kind == SourceSpec::Kind::kStdin) {
+      FileIdentity in = StatFd(STDIN_FILENO);
+      same = in.exists && in.dev == j.dev && in.ino == j.ino;
+      shown = "standard input";
+    }
+    if (same) {
+      *err = fmt::format(
+          "--joblog '{}' is also an input ({}): coreflow would read its own records as inputs; "
+          "give the journal another name",
+          journal, shown);
+      return false;
+    }
+  }
+  return true;
 }
 
 // What the run uses and why, for the journal's '#config' note and the reports.
@@ -521,7 +577,11 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
     fmt::print(stderr, "coreflow: --bind: {} slots on CPUs {} (carved from {})\n", slots.size(),
                shown, plan.pinning);
   }
+  if (!f.dry_run && !CheckJournalIsNoInput(f.joblog, plan.config.sources, &err)) {
+    return UsageError(err);
+  }
   ProcessRunner runner;
+  runner.EnableCrashGuard("/proc/self/exe");
   std::unique_ptr<WorkerRunner> workers;
   if (plan.config.worker) workers = std::make_unique<WorkerRunner>(&runner, plan.worker);
   uint64_t mem_per_task = plan.config.mem_per_task;
@@ -543,6 +603,13 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   if (!f.joblog.empty() && !f.dry_run) {
     if (!OpenJournal(f, engine.command_template().text, &journal, &resume, &err)) {
       return UsageError(err);
+    }
+    RunNote run{runner.run_id(), static_cast<int64_t>(getpid()), HostName(),
+                ToSeconds(RealtimeNow())};
+    journal.RecordNote(kRunNoteKind, FormatRunNote(run), runner.Now());  // before any task
+    if (resume.exists() && !EndEarlierRuns(resume, f.joblog, &err)) {
+      fmt::print(stderr, "coreflow: error: {}\n", err);
+      return 255;
     }
     engine.SetJournal(&journal);
     if (resume.exists()) engine.SetResume(&resume);

@@ -515,6 +515,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
       OnWorkerReady(ev);
       break;
     case RunnerEvent::Kind::kReadable:
+    case RunnerEvent::Kind::kWritable:
       break;
   }
 }

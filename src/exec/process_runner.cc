@@ -7,12 +7,15 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "sys/clock.h"
 #include "sys/fault.h"
 #include "sys/process.h"
+#include "sys/process_tag.h"
+#include "sys/random_id.h"
 
 namespace coreflow {
 namespace {
@@ -26,7 +29,9 @@ enum TokenKind : uint64_t {
   kTimer = 5,
   kInput = 6,
   kTick = 7,
-  kWatched = 8
+  kWatched = 8,
+  kWritableWatched = 9,
+  kLeftover = 10,
 };
 constexpr int kKindShift = 56;
 constexpr uint64_t kHandleMask = (uint64_t{1} << kKindShift) - 1;
@@ -40,6 +45,9 @@ uint64_t Token(TokenKind kind, uint64_t handle = 0) {
 bool IsTransientSpawnError(int err) {
   return err == EAGAIN || err == EMFILE || err == ENFILE || err == ENOMEM || err == EINTR;
 }
+
+ProcessRunner::ProcessRunner(std::string run_id)
+    : run_id_(run_id.empty() ? RandomHex(8) : std::move(run_id)) {}
 
 ProcessRunner::~ProcessRunner() { KillAll(); }
 
@@ -65,6 +73,11 @@ bool ProcessRunner::Init(std::string* err) {
   raised_nofile_ = RaiseFileLimit(&original_nofile_);
   // After signals_.Install(), so the spawner sees what is blocked and ignored here.
   if (int e = spawner_.Init()) return fail("child stack", e);
+  if (!guard_exe_.empty()) {
+    if (int e = guard_.Start(&spawner_, guard_exe_, run_id_, dev_null_.get())) {
+      return fail("the crash guard", e);
+    }
+  }
   read_buffer_.resize(64 * 1024);
   return true;
 }
@@ -81,10 +94,23 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   argv_.clear();
   for (const std::string& a : spec.command->argv) argv_.push_back(const_cast<char*>(a.c_str()));
   argv_.push_back(nullptr);
+  // The tag goes to everything the process starts: what it leaves behind can be found.
+  tag_ = RunTagEntry(run_id_, handle);
+  envp_.clear();
+  envp_.push_back(tag_.data());
+  for (char* const* e = spec.envp; e != nullptr && *e != nullptr; ++e) {
+    // One tag only: a coreflow run by a task of another has that one's tag.
+    if (std::strncmp(*e, kRunTagName.data(), kRunTagName.size()) == 0 &&
+        (*e)[kRunTagName.size()] == '=') {
+      continue;
+    }
+    envp_.push_back(*e);
+  }
+  envp_.push_back(nullptr);
   SpawnRequest request;
   request.file = argv_[0];
   request.argv = argv_.data();
-  request.envp = spec.envp;
+  request.envp = envp_.data();
   request.stdin_fd = spec.stdin_fd >= 0 ? spec.stdin_fd : dev_null_.get();
   request.extra_fd = spec.result_fd;
   request.extra_target = spec.result_fd >= 0 ? 3 : -1;
@@ -132,7 +158,7 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
 
 void ProcessRunner::Signal(uint64_t handle, int signal) {
   auto it = procs_.find(handle);
-  if (it == procs_.end()) return;
+  if (it == procs_.end() || it->second.closing) return;  // closing: being killed already
   it->second.signalled = true;
   // The leader is not reaped until we handle its exit, so its group id cannot be reused.
   ::kill(-it->second.pid, signal);
@@ -140,7 +166,17 @@ void ProcessRunner::Signal(uint64_t handle, int signal) {
 
 int ProcessRunner::ProcessGroup(uint64_t handle) const {
   auto it = procs_.find(handle);
-  return it == procs_.end() ? 0 : it->second.pid;
+  return it == procs_.end() || it->second.closing ? 0 : it->second.pid;
+}
+
+bool ProcessRunner::IsRunning(uint64_t handle) const {
+  auto it = procs_.find(handle);
+  return it != procs_.end() && !it->second.closing;
+}
+
+bool ProcessRunner::HasExited(uint64_t handle) const {
+  auto it = procs_.find(handle);
+  return it == procs_.end() || it->second.closing || ReadableNow(it->second.pidfd.get());
 }
 
 void ProcessRunner::ArmTimer(Nanos at) { timer_.ArmAt(at); }
@@ -221,6 +257,16 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
         events->push_back(std::move(ev));
         break;
       }
+      case kWritableWatched: {
+        RunnerEvent ev;
+        ev.kind = RunnerEvent::Kind::kWritable;
+        ev.handle = handle;
+        events->push_back(std::move(ev));
+        break;
+      }
+      case kLeftover:
+        OnLeftoverGone(handle, events);
+        break;
       default:
         break;
     }
@@ -257,12 +303,16 @@ int ProcessRunner::WatchReadable(int fd, uint64_t cookie) {
   return poller_.Add(fd, EPOLLIN, Token(kWatched, cookie));
 }
 
+int ProcessRunner::WatchWritable(int fd, uint64_t cookie) {
+  return poller_.Add(fd, EPOLLOUT, Token(kWritableWatched, cookie));
+}
+
 void ProcessRunner::Unwatch(int fd) { poller_.Remove(fd); }
 
 std::unique_ptr<CapturedOutput> ProcessRunner::CutOutput(uint64_t handle,
                                                          std::vector<RunnerEvent>* events) {
   auto it = procs_.find(handle);
-  if (it == procs_.end()) return nullptr;
+  if (it == procs_.end() || it->second.closing) return nullptr;
   Proc& p = it->second;
   // The worker flushed before it answered: all it wrote for this task is in the pipes now.
   for (int stream = 1; stream <= 2; ++stream) {
@@ -277,7 +327,7 @@ std::unique_ptr<CapturedOutput> ProcessRunner::CutOutput(uint64_t handle,
 
 bool ProcessRunner::Usage(uint64_t handle, ProcessUsage* out) const {
   auto it = procs_.find(handle);
-  return it != procs_.end() && ReadTreeUsage(it->second.pid, out);
+  return it != procs_.end() && !it->second.closing && ReadTreeUsage(it->second.pid, out);
 }
 
 void ProcessRunner::OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events) {
@@ -291,10 +341,8 @@ void ProcessRunner::OnReadable(uint64_t handle, int stream, std::vector<RunnerEv
 
 void ProcessRunner::OnExit(uint64_t handle, std::vector<RunnerEvent>* events) {
   auto it = procs_.find(handle);
-  if (it == procs_.end()) return;
+  if (it == procs_.end() || it->second.closing) return;
   Proc& p = it->second;
-  // A task we signalled loses its whole group with it, so no grandchild outlives a timeout.
-  if (p.signalled) ::kill(-p.pid, SIGKILL);
   RunnerEvent ev;
   ev.kind = RunnerEvent::Kind::kExited;
   ev.handle = handle;
@@ -307,16 +355,88 @@ void ProcessRunner::OnExit(uint64_t handle, std::vector<RunnerEvent>* events) {
   if (r < 0) ev.wait_status = 255 << 8;
   ev.at = MonotonicNow();
   // What the task wrote before it exited is in the pipes now. A background grandchild that
-  // still holds them open is not waited for.
+  // still holds them open is not waited for: it is killed below, with what it would write.
   for (int stream = 1; stream <= 2; ++stream) {
     UniqueFd& fd = stream == 1 ? p.out : p.err;
     if (fd.valid()) Drain(handle, p, stream, true, events);
   }
   ev.output = std::move(p.captured);
   by_pid_.erase(p.pid);
-  procs_.erase(it);
-  events->push_back(std::move(ev));
+  p.pidfd.Reset();  // closing leaves the epoll set
+  p.out.Reset();
+  p.err.Reset();
+  p.out_writer.Reset();
+  p.err_writer.Reset();
+  p.exit = std::move(ev);
+  p.closing = true;
+  p.leftovers = Sweep(handle);
+  if (p.leftovers == 0) Finish(handle, events);
   ReapExitedChildren(events);
+}
+
+int ProcessRunner::Sweep(uint64_t handle) {
+  Proc& p = procs_.at(handle);
+  int watched = 0;
+  // The rest of its process group. The leader is reaped, but its id stays reserved as a
+  // group id while any member lives, so this reaches no stranger; ESRCH: nothing is left.
+  if (::kill(-p.pid, SIGKILL) == 0) {
+    for (pid_t pid : ListProcessGroup(p.pid)) watched += Track(handle, pid, /*kill=*/false);
+  }
+  // Orphans that came back to us and name it (or no process still running) in their tag:
+  // what escaped the group (setsid), and the children of what was just killed.
+  for (pid_t pid : ListChildren()) {
+    if (by_pid_.count(pid) != 0 || leftover_pids_.count(pid) != 0 || pid == guard_.pid()) {
+      continue;
+    }
+    RunTag tag;
+    if (!ReadRunTag(pid, &tag) || tag.run_id != run_id_) continue;  // untagged: EndStragglers
+    if (tag.process != handle && IsRunning(tag.process)) continue;  // another task's
+    watched += Track(handle, pid, /*kill=*/true);
+  }
+  return watched;
+}
+
+int ProcessRunner::Track(uint64_t handle, pid_t pid, bool kill) {
+  if (leftover_pids_.count(pid) != 0) return 0;
+  UniqueFd fd(PidfdOpen(pid));
+  if (!fd.valid()) return 0;  // gone already
+  if (kill) {
+    // The pid may have been reused since its tag was read: read it again through the pidfd's
+    // process, and signal that process, not the number.
+    RunTag tag;
+    if (!ReadRunTag(pid, &tag) || tag.run_id != run_id_) return 0;
+    if (PidfdSignal(fd.get(), SIGKILL) != 0) return 0;
+  }
+  uint64_t id = next_leftover_++;
+  if (poller_.Add(fd.get(), EPOLLIN, Token(kLeftover, id)) != 0) {
+    // Cannot watch it (out of memory): wait for it here instead; it has been sent SIGKILL.
+    WaitReadable(fd.get());
+    return 0;
+  }
+  leftover_pids_[pid] = id;
+  leftovers_.emplace(id, Leftover{handle, pid, std::move(fd)});
+  return 1;
+}
+
+void ProcessRunner::OnLeftoverGone(uint64_t id, std::vector<RunnerEvent>* events) {
+  auto it = leftovers_.find(id);
+  if (it == leftovers_.end()) return;
+  uint64_t handle = it->second.handle;
+  leftover_pids_.erase(it->second.pid);
+  leftovers_.erase(it);        // closes the pidfd, which leaves the epoll set
+  ReapExitedChildren(events);  // it may have been our child (an orphan)
+  auto p = procs_.find(handle);
+  if (p == procs_.end() || !p->second.closing) return;
+  // When the last one is gone, look again: its death may have orphaned others.
+  if (--p->second.leftovers > 0) return;
+  p->second.leftovers = Sweep(handle);
+  if (p->second.leftovers == 0) Finish(handle, events);
+}
+
+void ProcessRunner::Finish(uint64_t handle, std::vector<RunnerEvent>* events) {
+  auto it = procs_.find(handle);
+  events->push_back(std::move(it->second.exit));
+  procs_.erase(it);
 }
 
 void ProcessRunner::ReapExitedChildren(std::vector<RunnerEvent>* events) {
@@ -338,7 +458,8 @@ void ProcessRunner::EndStragglers(Nanos grace) {
   auto stragglers = [this] {
     std::vector<pid_t> out;
     for (pid_t pid : ListChildren()) {
-      if (by_pid_.count(pid) == 0) out.push_back(pid);  // tasks are the engine's to end
+      // Tasks are the engine's to end; the guard goes when we do.
+      if (by_pid_.count(pid) == 0 && pid != guard_.pid()) out.push_back(pid);
     }
     return out;
   };
@@ -371,6 +492,7 @@ void ProcessRunner::EndStragglers(Nanos grace) {
 
 void ProcessRunner::KillAll() {
   for (auto& [handle, p] : procs_) {
+    if (p.closing) continue;  // its leader is reaped; what it left was sent SIGKILL
     ::kill(-p.pid, SIGKILL);
     int status;
     while (::waitpid(p.pid, &status, 0) < 0 && errno == EINTR) {

@@ -7,6 +7,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "exec/crash_guard.h"
 #include "exec/runner.h"
 #include "exec/spawn.h"
 #include "sys/fd.h"
@@ -21,15 +22,25 @@ namespace coreflow {
 // a pidfd per task, and one epoll over pidfds, output pipes, a signalfd and a timerfd. No
 // polling, no sleeping. coreflow becomes a child subreaper so orphaned grandchildren come
 // back to it.
+//
+// A process's exit is reported only once everything it started is gone too: when its main
+// process ends, the rest of its process group is killed, and so is every orphan that came back
+// to coreflow carrying its tag (COREFLOW_RUN, sys/process_tag.h), escaped ones (setsid)
+// included; the exit event waits on their pidfds. So nothing of a finished attempt writes
+// into its retry, and its outputs are whole when they are checked.
 class ProcessRunner : public Runner {
  public:
-  ProcessRunner() = default;
+  // `run_id` goes into every process's tag; a random one when empty.
+  explicit ProcessRunner(std::string run_id = "");
   ~ProcessRunner() override;
   ProcessRunner(const ProcessRunner&) = delete;
   ProcessRunner& operator=(const ProcessRunner&) = delete;
 
+  // Starts the crash guard (exec/crash_guard.h) from `exe` (the coreflow binary) in Init().
+  void EnableCrashGuard(std::string exe) { guard_exe_ = std::move(exe); }
   // Sets up epoll, signals and the timer. False with *err if the OS refuses.
   bool Init(std::string* err);
+  const std::string& run_id() const { return run_id_; }
 
   int Start(uint64_t handle, const LaunchSpec& spec) override;
   int ProcessGroup(uint64_t handle) const override;
@@ -44,7 +55,11 @@ class ProcessRunner : public Runner {
   // For warm workers (WorkerRunner), which live across tasks:
   // Wakes Wait() with kReadable (handle = cookie) while `fd` is readable. 0 or errno.
   int WatchReadable(int fd, uint64_t cookie);
+  // Wakes Wait() with kWritable (handle = cookie) while `fd` has room. 0 or errno.
+  int WatchWritable(int fd, uint64_t cookie);
   void Unwatch(int fd);
+  // Whether the process started for `handle` has exited (its exit may not be reported yet).
+  bool HasExited(uint64_t handle) const;
   // Ends the output captured for `handle` so far and starts a new capture (kGroup); in
   // --line-buffer mode what the pipes held comes out as kOutput events instead.
   std::unique_ptr<CapturedOutput> CutOutput(uint64_t handle, std::vector<RunnerEvent>* events);
@@ -64,9 +79,25 @@ class ProcessRunner : public Runner {
     OutputMode mode = OutputMode::kGroup;
     std::unique_ptr<CapturedOutput> captured;
     bool signalled = false;
+    // After the main process exited: its exit event, held until what it left is gone.
+    bool closing = false;
+    RunnerEvent exit;
+    int leftovers = 0;  // processes of it being killed, watched by pidfd
+  };
+  // A process left behind by one that exited, being killed.
+  struct Leftover {
+    uint64_t handle;  // whose it was
+    pid_t pid;
+    UniqueFd pidfd;
   };
 
   void OnExit(uint64_t handle, std::vector<RunnerEvent>* events);
+  // Kills what `handle` left running and watches it die; returns how many are watched.
+  int Sweep(uint64_t handle);
+  int Track(uint64_t handle, pid_t pid, bool kill);
+  void OnLeftoverGone(uint64_t id, std::vector<RunnerEvent>* events);
+  void Finish(uint64_t handle, std::vector<RunnerEvent>* events);
+  bool IsRunning(uint64_t handle) const;
   void OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events);
   // Reads what a pipe holds now; false at end of file or error.
   bool Drain(uint64_t handle, Proc& p, int stream, bool until_empty,
@@ -74,6 +105,9 @@ class ProcessRunner : public Runner {
   void ReapExitedChildren(std::vector<RunnerEvent>* events);
   void KillAll();
 
+  std::string run_id_;
+  std::string guard_exe_;
+  CrashGuard guard_;
   Poller poller_;
   DeadlineTimer timer_;
   DeadlineTimer tick_;
@@ -88,6 +122,11 @@ class ProcessRunner : public Runner {
   std::vector<epoll_event> ready_;
   std::vector<RunnerEvent> pending_;  // events found outside Wait() (input that cannot block)
   std::vector<char*> argv_;
+  std::vector<char*> envp_;
+  std::string tag_;  // COREFLOW_RUN=... of the process being started
+  std::unordered_map<uint64_t, Leftover> leftovers_;  // by id
+  std::unordered_map<pid_t, uint64_t> leftover_pids_;
+  uint64_t next_leftover_ = 1;
   CpuMask own_cpus_;  // ours, put back after a child is started on a slot's CPUs
   bool own_cpus_known_ = false;
   std::string read_buffer_;

@@ -50,6 +50,7 @@ struct RunnerEvent {
     kTick,
     kInputReady,
     kReadable,     // a descriptor given to WatchReadable (handle: its cookie)
+    kWritable,     // a descriptor given to WatchWritable (handle: its cookie)
     kBegan,        // the task really began (a warm worker got its request): at
     kWorkerReady,  // a warm worker in `slot` is ready after `startup`
   };

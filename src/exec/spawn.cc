@@ -47,7 +47,10 @@ int ChildMain(void* arg) {
   // If coreflow itself is killed (SIGKILL, OOM), its tasks die with it instead of running on
   // unwatched and racing a resumed run.
   // If it died before that, the signal will never come: end here.
-  if (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != ctx->parent) ::_exit(127);
+  if (!r.outlive_parent &&
+      (::prctl(PR_SET_PDEATHSIG, SIGKILL) != 0 || ::getppid() != ctx->parent)) {
+    ::_exit(127);
+  }
   // "0" moves the writer itself, so the task and all it starts are held to the cgroup's limit.
   if (r.cgroup_procs_fd >= 0 && ::write(r.cgroup_procs_fd, "0", 1) != 1) {
     ctx->exec_errno = errno != 0 ? errno : EIO;

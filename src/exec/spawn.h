@@ -20,6 +20,7 @@ struct SpawnRequest {
   int cgroup_procs_fd = -1;        // when set, the child joins that cgroup before exec
   int extra_fd = -1;               // when set, becomes the child's descriptor extra_target
   int extra_target = -1;           // (above 2: a warm worker's result descriptor)
+  bool outlive_parent = false;     // no PR_SET_PDEATHSIG: it lives on when coreflow dies
 };
 
 // Starts processes the way posix_spawn does — clone(CLONE_VM | CLONE_VFORK), so nothing of the

@@ -4,14 +4,22 @@
 
 #include <cerrno>
 
+#include "journal/run_note.h"
+
 namespace coreflow {
 
 bool ResumeIndex::Load(const std::string& path, std::string* err) {
   struct stat st;
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return true;
+  // Empty: made by mktemp, or by a run that died before its header (GNU parallel: nothing done).
+  if (st.st_size == 0 && S_ISREG(st.st_mode)) return true;
   JournalCallbacks callbacks;
   callbacks.on_record = [this](const JournalRecord& r) { Add(r); };
   callbacks.on_start = [this](const StartMark& m) { AddStart(m); };
+  callbacks.on_note = [this](std::string_view kind, const std::string& text) {
+    RunNote run;
+    if (kind == kRunNoteKind && ParseRunNote(text, &run)) runs_.push_back(std::move(run));
+  };
   if (!ReadJournal(path, callbacks, &info_, err)) return false;
   exists_ = true;
   return true;

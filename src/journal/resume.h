@@ -3,8 +3,10 @@
 #include <cstdint>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 #include "journal/reader.h"
+#include "journal/run_note.h"
 
 namespace coreflow {
 
@@ -28,11 +30,14 @@ class ResumeIndex {
   const JournalInfo& info() const { return info_; }
   // Tasks Decide() skips.
   uint64_t Finished(bool rerun_failed) const;
+  // The coreflow processes that wrote the journal ('#run' notes), oldest first.
+  const std::vector<RunNote>& runs() const { return runs_; }
 
  private:
   enum class State : uint8_t { kStarted, kRetrying, kSucceeded, kFailed };
   std::unordered_map<uint64_t, State> states_;
   JournalInfo info_;
+  std::vector<RunNote> runs_;
   bool exists_ = false;
 };
 

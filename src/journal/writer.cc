@@ -6,23 +6,51 @@
 
 #include <fmt/format.h>
 
+#include "journal/run_note.h"
 #include "sys/fault.h"
 
 namespace coreflow {
 
+bool JournalWriter::Acquire(const std::string& path, std::string* err) {
+  path_ = path;
+  owned_.Reset(OpenForAppending(path));
+  if (!owned_.valid()) {
+    *err = fmt::format("cannot create journal '{}': {}", path, ErrnoText(errno));
+    return false;
+  }
+  int e = LockExclusive(owned_.get());
+  if (e == EWOULDBLOCK) {
+    owned_.Reset();
+    RunNote holder;
+    std::string who = LastRunNote(path, &holder) ? " (" + DescribeRun(holder) + ")" : "";
+    *err = fmt::format(
+        "journal '{}' is in use by another coreflow{}; wait for it to end, or give this run "
+        "another --joblog",
+        path, who);
+    return false;
+  }
+  if (e != 0) {
+    // Some network file systems have no locks: go on, as GNU parallel always does.
+    warning_ = fmt::format("cannot lock journal '{}': {}; make sure no other coreflow writes it",
+                           path, ErrnoText(e));
+  }
+  fd_ = owned_.get();
+  syncable_ = true;
+  return true;
+}
+
 bool JournalWriter::Create(const std::string& path, int stdout_fd, uint64_t template_hash,
                            std::string_view template_text, std::string* err) {
-  path_ = path;
   if (path == "-") {
+    path_ = path;
     fd_ = stdout_fd;
   } else {
-    owned_.Reset(OpenForWriting(path));
-    if (!owned_.valid()) {
-      *err = fmt::format("cannot create journal '{}': {}", path, ErrnoText(errno));
+    if (!owned_.valid() && !Acquire(path, err)) return false;
+    // Cut only once the lock is ours: a run still writing the journal keeps it whole.
+    if (int e = TruncateFile(fd_, 0)) {
+      *err = fmt::format("cannot create journal '{}': {}", path, ErrnoText(e));
       return false;
     }
-    fd_ = owned_.get();
-    syncable_ = true;
   }
   if (int e = WriteAll(fd_, JournalHeader(template_hash, template_text))) {
     *err = fmt::format("cannot write journal '{}': {}", path, ErrnoText(e));
@@ -33,14 +61,7 @@ bool JournalWriter::Create(const std::string& path, int stdout_fd, uint64_t temp
 
 bool JournalWriter::Continue(const std::string& path, const JournalInfo& info, Nanos wall,
                              std::string* err) {
-  path_ = path;
-  owned_.Reset(OpenForWriting(path, /*append=*/true));
-  if (!owned_.valid()) {
-    *err = fmt::format("cannot append to journal '{}': {}", path, ErrnoText(errno));
-    return false;
-  }
-  fd_ = owned_.get();
-  syncable_ = true;
+  if (!owned_.valid() && !Acquire(path, err)) return false;
   // A torn record from a crash would run into the next one: cut it (O_APPEND writes at the end).
   if (info.torn_tail) {
     if (int e = TruncateFile(fd_, info.complete_bytes)) {

@@ -17,7 +17,13 @@ class JournalWriter {
  public:
   static constexpr Nanos kSyncInterval = 100 * kNanosPerMilli;
 
-  // Starts a journal at `path`, replacing a file there; "-" writes to `stdout_fd` (no syncing).
+  // Opens `path` (creating it, keeping what it holds) and locks it, so that no second coreflow
+  // writes the same journal; a resume calls this before it reads the journal. False with *err
+  // naming the coreflow that holds the lock, when it can tell. Create and Continue call it
+  // when it was not called before.
+  bool Acquire(const std::string& path, std::string* err);
+  // Starts a journal at `path`, replacing what is there; "-" writes to `stdout_fd` (no syncing,
+  // no lock).
   bool Create(const std::string& path, int stdout_fd, uint64_t template_hash,
               std::string_view template_text, std::string* err);
   // Continues the journal a resumed run read (`info`): cuts a torn last line, notes the resume.
@@ -34,6 +40,8 @@ class JournalWriter {
   int Close();
 
   int error() const { return error_; }
+  // What Acquire could not do but went on without (a file system without locks); "" if none.
+  const std::string& warning() const { return warning_; }
   const std::string& path() const { return path_; }
 
  private:
@@ -46,6 +54,7 @@ class JournalWriter {
   bool dirty_ = false;
   Nanos dirty_since_ = 0;
   int error_ = 0;
+  std::string warning_;
 };
 
 }  // namespace coreflow

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <sys/file.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -65,6 +66,21 @@ int OpenForWriting(const std::string& path, bool append) {
     int fd = ::open(path.c_str(), flags, 0644);
     if (fd < 0 && errno == EINTR) continue;
     return fd;
+  }
+}
+
+int OpenForAppending(const std::string& path) {
+  for (;;) {
+    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC | O_APPEND, 0644);
+    if (fd < 0 && errno == EINTR) continue;
+    return fd;
+  }
+}
+
+int LockExclusive(int fd) {
+  for (;;) {
+    if (::flock(fd, LOCK_EX | LOCK_NB) == 0) return 0;
+    if (errno != EINTR) return errno == EAGAIN ? EWOULDBLOCK : errno;
   }
 }
 

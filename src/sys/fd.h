@@ -49,6 +49,10 @@ int OpenForReading(const std::string& path);
 // Opens (creating, truncating) a file for writing, mode 0644, O_CLOEXEC. -1 with errno.
 int OpenForWriting(const std::string& path, bool append = false);
 
+// Opens (creating) a file for appending without truncating it, mode 0644, O_CLOEXEC. -1 with
+// errno.
+int OpenForAppending(const std::string& path);
+
 // True when a read(2) on `fd` would not block right now (data or end of file is there).
 bool ReadableNow(int fd);
 
@@ -76,6 +80,11 @@ int SetNonBlocking(int fd);
 // last record without a trailing delimiter counts), reading with pread so the file position is
 // untouched. Returns 0 or errno.
 int CountRecords(int fd, char delimiter, uint64_t* count);
+
+// Takes an exclusive advisory lock (flock) on the open file without waiting: 0, EWOULDBLOCK
+// when another open file holds it, or another errno (ENOLCK on file systems without locks).
+// The lock lasts until every descriptor of this open file is closed.
+int LockExclusive(int fd);
 
 // Cuts a file to `size` bytes (ftruncate); returns 0 or errno.
 int TruncateFile(int fd, uint64_t size);

@@ -9,16 +9,30 @@
 
 namespace coreflow {
 
-FileIdentity StatFile(const std::string& path) {
+namespace {
+
+FileIdentity FromStat(const struct stat& st) {
   FileIdentity id;
-  struct stat st {};
-  if (::stat(path.c_str(), &st) != 0) return id;
   id.exists = true;
   id.dev = st.st_dev;
   id.ino = st.st_ino;
   id.mtime_ns = static_cast<int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec;
   id.size = static_cast<int64_t>(st.st_size);
   return id;
+}
+
+}  // namespace
+
+FileIdentity StatFile(const std::string& path) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return FileIdentity{};
+  return FromStat(st);
+}
+
+FileIdentity StatFd(int fd) {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return FileIdentity{};
+  return FromStat(st);
 }
 
 int RemoveFile(const std::string& path) {

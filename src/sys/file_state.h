@@ -20,6 +20,7 @@ struct FileIdentity {
 };
 
 FileIdentity StatFile(const std::string& path);
+FileIdentity StatFd(int fd);  // what an open descriptor refers to
 // unlink(2); a file already gone counts as removed. Returns 0 or errno.
 int RemoveFile(const std::string& path);
 // rename(2), replacing `to`. Returns 0 or errno.

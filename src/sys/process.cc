@@ -77,6 +77,10 @@ bool RaiseFileLimit(rlimit* original) {
 
 int PidfdOpen(pid_t pid) { return static_cast<int>(::syscall(SYS_pidfd_open, pid, 0)); }
 
+int PidfdSignal(int pidfd, int signal) {
+  return ::syscall(SYS_pidfd_send_signal, pidfd, signal, nullptr, 0) == 0 ? 0 : errno;
+}
+
 namespace {
 
 // Adds one /proc/PID/stat to *out: the process's CPU time, that of the children it has waited

@@ -47,5 +47,7 @@ std::string HostName();
 
 // pidfd_open(2): a descriptor that becomes readable when `pid` exits. -1 with errno.
 int PidfdOpen(pid_t pid);
+// pidfd_send_signal(2): signals the very process the pidfd was opened for. 0 or errno.
+int PidfdSignal(int pidfd, int signal);
 
 }  // namespace coreflow

@@ -386,23 +386,71 @@ TEST_F(RunnerTest, SignalForAnUnknownHandleDoesNothing) {
   EXPECT_TRUE(NoChildren());
 }
 
-TEST_F(RunnerTest, AnExitedTaskWhoseChildKeepsThePipeOpenDoesNotHang) {
+TEST_F(RunnerTest, WhatATaskLeftRunningIsKilledBeforeItsExitIsReported) {
   std::string mark = UniqueSleep();
   MarkedProcessCleanup cleanup(mark);
+  // The background sleep holds the output pipe; the exit is not held up by it, and the sleep
+  // is gone by the time the exit is reported.
   ASSERT_EQ(StartShell(4, "echo started; sleep " + mark + " & echo finished"), 0);
   RunnerEvent* ev = WaitExited(4);
   ASSERT_NE(ev, nullptr);
   EXPECT_EQ(WEXITSTATUS(ev->wait_status), 0);
   EXPECT_EQ(ev->output->out.ToString(), "started\nfinished\n");
-  // The background sleep still runs and still holds the pipe; the runner goes on.
-  EXPECT_TRUE(WaitForProcessCount(mark, 1));
+  EXPECT_TRUE(ProcessesWithArg(mark).empty());
   ASSERT_EQ(StartShell(5, "echo next"), 0);
   RunnerEvent* next = WaitExited(5);
   ASSERT_NE(next, nullptr);
   EXPECT_EQ(next->output->out.ToString(), "next\n");
-  runner_.EndStragglers(0);
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, EscapedDescendantsAreKilledBeforeTheExitIsReported) {
+  std::string mark = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark);
+  ScratchDir scratch("process_runner_test");
+  std::string d = scratch.path();
+  // A setsid child (out of the task's process group) whose own child escapes again, and a
+  // process that left the group with setpgid: none of them may outlive the attempt.
+  ASSERT_EQ(StartShell(1, "setsid sh -c 'sleep " + mark + " & touch " + d + "/a; setsid sh -c " +
+                              "\"touch " + d + "/b; exec sleep " + mark + "\" & wait' & " +
+                              "perl -e 'setpgrp(0,0); open(F,\">" + d + "/c\"); close F; " +
+                              "exec @ARGV' sleep " + mark + " & " + "while [ ! -e " + d +
+                              "/a ] || [ ! -e " + d + "/b ] || [ ! -e " + d +
+                              "/c ]; do sleep 0.01; done"),
+            0);
+  RunnerEvent* ev = WaitExited(1);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(WEXITSTATUS(ev->wait_status), 0);
+  EXPECT_TRUE(ProcessesWithArg(mark).empty()) << ProcessesWithArg(mark).size() << " left";
+  EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, AnOrphanOfARunningTaskIsLeftAlone) {
+  std::string mark = UniqueSleep(), other = UniqueSleep();
+  MarkedProcessCleanup cleanup(mark), cleanup2(other);
+  ScratchDir scratch("process_runner_test");
+  std::string go = scratch.path() + "/go";
+  // Task 1 runs on, and its background child becomes our orphan (its subshell exits).
+  ASSERT_EQ(StartShell(1, "(sleep " + mark + " &); while [ ! -e " + go + " ]; do sleep 0.01; done"),
+            0);
+  ASSERT_TRUE(WaitForProcessCount(mark, 1));
+  // Task 2 ends: task 1's orphan is not its business.
+  ASSERT_EQ(StartShell(2, "exit 0"), 0);
+  ASSERT_NE(WaitExited(2), nullptr);
+  EXPECT_EQ(ProcessesWithArg(mark).size(), 1u);
+  { UniqueFd f(OpenForWriting(go)); }
+  ASSERT_NE(WaitExited(1), nullptr);
   EXPECT_TRUE(ProcessesWithArg(mark).empty());
   EXPECT_TRUE(NoChildren());
+}
+
+TEST_F(RunnerTest, EveryProcessCarriesItsRunTagAndOnlyThatOne) {
+  EnvOverride outer("COREFLOW_RUN", "0123456789abcdef.7");  // as a task of another coreflow
+  ASSERT_EQ(StartShell(3, "env | grep '^COREFLOW_RUN='"), 0);
+  RunnerEvent* ev = WaitExited(3);
+  ASSERT_NE(ev, nullptr);
+  EXPECT_EQ(ev->output->out.ToString(), "COREFLOW_RUN=" + runner_.run_id() + ".3\n");
+  EXPECT_EQ(runner_.run_id().size(), 16u);
 }
 
 TEST_F(RunnerTest, ASignalToCoreflowBecomesASignalEvent) {
@@ -599,11 +647,16 @@ TEST(ProcessRunner, TransientSpawnErrors) {
 
 // ---- Stragglers ----
 
+// An orphan that cleared its environment cannot be told apart: EndStragglers ends it.
 TEST_F(RunnerTest, EndStragglersEndsAnOrphan) {
   std::string mark = UniqueSleep();
   MarkedProcessCleanup cleanup(mark);
-  // Double fork: the sleep's parent exits at once and the task exits after it.
-  ASSERT_EQ(StartShell(1, "(sleep " + mark + " &); exit 0"), 0);
+  ScratchDir scratch("process_runner_test");
+  std::string ready = scratch.path() + "/ready";
+  // Double fork, out of the group and untagged: the sleep.s parent exits at once.
+  ASSERT_EQ(StartShell(1, "(setsid env -i sh -c 'touch " + ready + "; exec sleep " + mark +
+                              "' &); while [ ! -e " + ready + " ]; do sleep 0.01; done"),
+            0);
   ASSERT_NE(WaitExited(1), nullptr);
   ASSERT_TRUE(WaitForProcessCount(mark, 1));
   pid_t orphan = ProcessesWithArg(mark)[0];
@@ -619,7 +672,12 @@ TEST_F(RunnerTest, EndStragglersEndsAnOrphan) {
 TEST_F(RunnerTest, EndStragglersKillsAnOrphanThatIgnoresSigterm) {
   std::string mark = UniqueSleep();
   MarkedProcessCleanup cleanup(mark);
-  ASSERT_EQ(StartShell(1, "(trap '' TERM; exec sleep " + mark + ") & exit 0"), 0);
+  ScratchDir scratch("process_runner_test");
+  std::string ready = scratch.path() + "/ready";
+  ASSERT_EQ(
+      StartShell(1, "(trap '' TERM; exec setsid env -i sh -c 'touch " + ready + "; exec sleep " +
+                        mark + "') & while [ ! -e " + ready + " ]; do sleep 0.01; done"),
+      0);
   ASSERT_NE(WaitExited(1), nullptr);
   ASSERT_TRUE(WaitForProcessCount(mark, 1));
   pid_t orphan = ProcessesWithArg(mark)[0];
@@ -657,7 +715,10 @@ TEST_F(RunnerTest, OrphansThatExitAreReapedWhenATaskEnds) {
   ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
   MarkedProcessCleanup cleanup(fifo);
   // The orphan waits on a FIFO that only the test opens.
-  ASSERT_EQ(StartShell(1, "(exec cat " + fifo + " >/dev/null) & exit 0"), 0);
+  std::string ready = scratch.path() + "/ready";
+  ASSERT_EQ(StartShell(1, "(exec setsid env -i sh -c 'touch " + ready + "; exec cat " + fifo +
+                              " >/dev/null') & while [ ! -e " + ready + " ]; do sleep 0.01; done"),
+            0);
   ASSERT_NE(WaitExited(1), nullptr);
   ASSERT_TRUE(WaitForProcessCount(fifo, 1));
   pid_t orphan = ProcessesWithArg(fifo)[0];

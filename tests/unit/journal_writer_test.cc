@@ -10,6 +10,7 @@
 
 #include "journal/format.h"
 #include "journal/reader.h"
+#include "journal/run_note.h"
 #include "sys/fault.h"
 #include "test_util.h"
 
@@ -251,7 +252,7 @@ TEST_F(JournalWriterTest, ContinueOnAMissingDirectoryFails) {
   JournalWriter w;
   std::string err;
   EXPECT_FALSE(w.Continue(path, JournalInfo{}, 0, &err));
-  EXPECT_EQ(err, "cannot append to journal '" + path + "': " + ErrnoText(ENOENT));
+  EXPECT_EQ(err, "cannot create journal '" + path + "': " + ErrnoText(ENOENT));
 }
 
 // ---- write errors ----
@@ -349,6 +350,67 @@ TEST_F(JournalWriterTest, InjectedFaultOnAStartMark) {
   EXPECT_TRUE(RecordSeqs(path, &info).empty());
   EXPECT_TRUE(info.torn_tail);
   EXPECT_EQ(info.complete_bytes, Header().size());
+}
+
+// ---- The lock: one coreflow per journal ----
+
+TEST_F(JournalWriterTest, ASecondWriterIsRefusedAndNamesTheHolder) {
+  ScratchDir dir("journal_writer");
+  std::string path = dir.path() + "/run.journal";
+  JournalWriter first;
+  std::string err;
+  ASSERT_TRUE(first.Create(path, -1, kHash, kTemplate, &err)) << err;
+  RunNote run{"00112233aabbccdd", 4242, "node7", 1'700'000'000};
+  ASSERT_EQ(first.RecordNote(kRunNoteKind, FormatRunNote(run), kT0), 0);
+  ASSERT_EQ(first.RecordAttempt(Record(1), kT0), 0);
+
+  JournalWriter second;
+  EXPECT_FALSE(second.Create(path, -1, kHash, kTemplate, &err));
+  EXPECT_NE(err.find("is in use by another coreflow (pid 4242 on node7"), std::string::npos) << err;
+  JournalWriter resumer;
+  EXPECT_FALSE(resumer.Acquire(path, &err));
+  // The refused writer cut nothing: the first one's record is still there.
+  JournalInfo info;
+  EXPECT_EQ(RecordSeqs(path, &info), std::vector<uint64_t>{1});
+
+  ASSERT_EQ(first.Close(), 0);  // its lock goes with it
+  EXPECT_TRUE(second.Create(path, -1, kHash, kTemplate, &err)) << err;
+}
+
+TEST_F(JournalWriterTest, CreateReplacesOnlyOnceTheLockIsHeld) {
+  ScratchDir dir("journal_writer");
+  std::string path = dir.path() + "/run.journal";
+  testutil::WriteFile(path, "old contents\n");
+  JournalWriter w;
+  std::string err;
+  ASSERT_TRUE(w.Acquire(path, &err)) << err;
+  EXPECT_EQ(ReadFile(path), "old contents\n");  // acquiring keeps what is there (a resume reads it)
+  ASSERT_TRUE(w.Create(path, -1, kHash, kTemplate, &err)) << err;
+  EXPECT_EQ(ReadFile(path), Header());
+  EXPECT_TRUE(w.warning().empty());
+}
+
+TEST(RunNoteTest, RoundTripsAndRejectsWhatIsNotOne) {
+  RunNote run{"c5d02494d4faa4a1", 15815, "vm", 1796557517.099};
+  RunNote back;
+  ASSERT_TRUE(ParseRunNote(FormatRunNote(run), &back));
+  EXPECT_EQ(back, run);
+  EXPECT_FALSE(ParseRunNote("not json", &back));
+  EXPECT_FALSE(ParseRunNote(R"({"pid":3})", &back));
+  EXPECT_FALSE(ParseRunNote(R"({"id":"../x"})", &back));
+  EXPECT_EQ(DescribeRun(RunNote{"ab", 7, "", 0}), "pid 7");
+}
+
+TEST(RunNoteTest, LastRunNoteFindsTheNewestOneAndSkipsTornLines) {
+  ScratchDir dir("journal_writer");
+  std::string path = dir.path() + "/run.journal";
+  RunNote a{"aaaaaaaaaaaaaaaa", 1, "h", 1}, b{"bbbbbbbbbbbbbbbb", 2, "h", 2};
+  testutil::WriteFile(path, Header() + "#run\t" + EscapeField(FormatRunNote(a)) + "\n#resume\t1\n" +
+                                "#run\t" + EscapeField(FormatRunNote(b)) + "\n#run\t{\"id\":\"cc");
+  RunNote last;
+  ASSERT_TRUE(LastRunNote(path, &last));
+  EXPECT_EQ(last, b);
+  EXPECT_FALSE(LastRunNote(dir.path() + "/absent", &last));
 }
 
 }  // namespace

@@ -171,6 +171,13 @@ inline std::string ReadFile(const std::string& path) {
   return fd.valid() ? ReadToEnd(fd.get()) : "";
 }
 
+// Replaces the file at `path` with `contents`; a failure fails the test.
+inline void WriteFile(const std::string& path, const std::string& contents) {
+  UniqueFd fd(OpenForWriting(path));
+  ASSERT_TRUE(fd.valid()) << path << ": " << ErrnoText(errno);
+  ASSERT_EQ(WriteAll(fd.get(), contents), 0) << path;
+}
+
 // A memfd standing for a stdout or stderr that the code under test writes to.
 class MemFile {
  public:

@@ -1,0 +1,57 @@
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "base/time.h"
+
+namespace coreflow {
+
+// Every process coreflow starts carries COREFLOW_RUN=<run id>.<process number> in its
+// environment, and so does everything it starts in turn (unless that clears its environment).
+// This is how coreflow finds what a task left running: an orphan that came back to it (it is a
+// subreaper) names the task it belongs to, and after coreflow itself was killed, a resume or
+// the crash guard finds every process of the dead run by its id. Pids are reused; a tag read
+// from a process that was opened as a pidfd first is exact.
+inline constexpr std::string_view kRunTagName = "COREFLOW_RUN";
+
+// "COREFLOW_RUN=<run id>.<process>": the environment entry.
+std::string RunTagEntry(std::string_view run_id, uint64_t process);
+
+struct RunTag {
+  std::string run_id;
+  uint64_t process = 0;
+};
+// Parses "<run id>.<process>", the value of the entry.
+bool ParseRunTag(std::string_view value, RunTag* out);
+
+// The value of `name` in an environment block as /proc/PID/environ holds it (NUL-separated
+// NAME=value entries). False when absent.
+bool FindEnvironmentValue(std::string_view block, std::string_view name, std::string_view* value);
+
+// The run tag of live process `pid`, from `proc_root`/PID/environ. False when it has none, is
+// gone (a zombie's environment reads empty) or cannot be read (another user's process).
+bool ReadRunTag(pid_t pid, RunTag* out, const std::string& proc_root = "/proc");
+
+// The live processes whose tag names one of `run_ids`, this process and its ancestors left
+// out (a coreflow started by a task of that run is part of it, but must not end itself).
+std::vector<pid_t> FindRunProcesses(const std::vector<std::string>& run_ids,
+                                    const std::string& proc_root = "/proc");
+
+// The live processes of process group `pgid` (zombies left out), from `proc_root`.
+std::vector<pid_t> ListProcessGroup(pid_t pgid, const std::string& proc_root = "/proc");
+
+// SIGKILLs every process of the runs and waits (on pidfds, not by polling) until they are
+// gone, scanning again until a scan finds none: a process may start another while it is being
+// killed. Gives up after `timeout` (a process stuck in the kernel, say).
+struct EndedProcesses {
+  int killed = 0;        // processes signalled
+  bool all_gone = true;  // false when some were still there after `timeout`
+};
+EndedProcesses EndRunProcesses(const std::vector<std::string>& run_ids, Nanos timeout);
+
+}  // namespace coreflow
