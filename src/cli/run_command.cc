@@ -412,6 +412,14 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   config.results_dir = f.results;
   // Tests stand a directory with a proc/meminfo of their own in for the machine's.
   if (const char* root = getenv("COREFLOW_MEMINFO_ROOT")) config.meminfo_root = root;
+  uint64_t total = 0;
+  if (config.memfree > 0 && ReadMemTotal(config.meminfo_root, &total) && config.memfree > total) {
+    *err = fmt::format(
+        "--memfree {} is more than all of this machine's memory ({:.1f} GiB): no task could ever "
+        "start; give a smaller size",
+        f.memfree, static_cast<double>(total) / (1 << 30));
+    return false;
+  }
   if (f.bind) {
     config.slot_cpus = PlanPinning(s.slots, &plan->pinning);  // the engine sets OMP_PLACES
   }

@@ -9,7 +9,15 @@ void AddWorkerFlags(CLI::App* run, WorkerFlags* f) {
   run->add_option("--worker", f->command,
                   "Start CMD once per slot and send it every task as a line of JSON on its "
                   "stdin (a warm worker; see docs/workers.md); COMMAND becomes the task's "
-                  "arguments (default {})");
+                  "arguments (default {})")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            // '' is a mistake (an unset variable), never "no worker"
+            return v.find_first_not_of(" \t\n") == std::string::npos
+                       ? std::string("needs a command, e.g. --worker 'python3 score.py'")
+                       : std::string();
+          },
+          "", ""));
   run->add_option("--worker-start-timeout", f->start_timeout,
                   "How long a worker may take to say it is ready (default 300s)");
   run->add_option("--worker-max-tasks", f->max_tasks,

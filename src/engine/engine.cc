@@ -77,6 +77,14 @@ bool Engine::Prepare(std::string* err) {
       *err = "--outputs: " + *err;
       return false;
     }
+    // One file for every task: a failed task's cleanup would remove what the others wrote.
+    if (std::none_of(pieces.begin(), pieces.end(), [](const Piece& p) { return p.is_field; })) {
+      *err = fmt::format(
+          "--outputs '{}' is the same file for every task, so one task's failure would remove "
+          "what the others wrote; name each task's own file, e.g. 'out/{{/.}}.txt'",
+          text);
+      return false;
+    }
     output_templates_.push_back(std::move(pieces));
   }
   if (!inputs_.Open(config_.sources, config_.delimiter, err)) return false;

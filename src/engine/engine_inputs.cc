@@ -43,9 +43,10 @@ void Engine::FeedInputs() {
         runner_->WatchInput(inputs_.fd());
         break;
       case ReadStatus::kError:
+        // Bad input stops the run, but what is running finishes and is journalled.
         inputs_done_ = true;
         QueueBatch();
-        Fail(read_error);
+        Drain(read_error + "; no new tasks were started");
         Dispatch(ev::InputsEnded{});
         break;
       case ReadStatus::kEnd:

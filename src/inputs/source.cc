@@ -32,6 +32,19 @@ bool DelimitedReader::CountRemaining(uint64_t* n) const {
   return CountRecords(fd_, delimiter_, n) == 0;
 }
 
+ReadStatus DelimitedReader::Checked(const std::string& value, std::string* err) {
+  ++records_;
+  // A command line cannot hold a NUL: the value would be cut there without a word.
+  if (delimiter_ != '\0' && value.find('\0') != std::string::npos) {
+    *err = fmt::format(
+        "{}: input {} holds a NUL byte, which no command can receive; if the inputs are "
+        "NUL-separated, give -0 (or -d '\\0'), else remove the NUL bytes",
+        name_, records_);
+    return ReadStatus::kError;
+  }
+  return ReadStatus::kValue;
+}
+
 ReadStatus DelimitedReader::Next(std::string* value, std::string* err) {
   for (;;) {
     const char* begin = buffer_.data() + start_;
@@ -42,7 +55,7 @@ ReadStatus DelimitedReader::Next(std::string* value, std::string* err) {
       value->assign(begin, len);
       start_ += len + 1;
       scanned_ = 0;
-      return ReadStatus::kValue;
+      return Checked(*value, err);
     }
     scanned_ = available;
     if (eof_) {
@@ -50,7 +63,7 @@ ReadStatus DelimitedReader::Next(std::string* value, std::string* err) {
       value->assign(begin, available);  // a last record without a trailing delimiter
       start_ = buffer_.size();
       scanned_ = 0;
-      return ReadStatus::kValue;
+      return Checked(*value, err);
     }
     if (available > kMaxRecordBytes) {
       *err = fmt::format("{}: a record is longer than {} MiB; is the delimiter right (-0)?", name_,

@@ -54,6 +54,9 @@ class DelimitedReader : public InputSource {
   static constexpr size_t kMaxRecordBytes = 64u << 20;
 
  private:
+  // Counts the record and refuses one holding a NUL (unless NUL is the delimiter).
+  ReadStatus Checked(const std::string& value, std::string* err);
+
   UniqueFd owned_;
   int fd_;
   char delimiter_;
@@ -62,7 +65,9 @@ class DelimitedReader : public InputSource {
   size_t start_ = 0;    // first unconsumed byte in buffer_
   size_t scanned_ = 0;  // bytes after start_ known not to hold a delimiter
   bool eof_ = false;
-  bool may_block_ = false;  // pipes and terminals: check readiness before each read
+  bool may_block_ = false;
+  uint64_t records_ =
+      0;  // read so far, for messages  // pipes and terminals: check readiness before each read
 };
 
 }  // namespace coreflow

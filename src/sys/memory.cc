@@ -17,6 +17,7 @@ constexpr uint64_t kMaxSlurmMiB = uint64_t{1} << 40;
 
 // The fields of /proc/meminfo that bound what new work can get.
 struct Meminfo {
+  std::optional<uint64_t> total;
   std::optional<uint64_t> available;
   std::optional<uint64_t> free;
   std::optional<uint64_t> buffers;
@@ -46,11 +47,12 @@ Meminfo ParseMeminfo(std::string_view text) {
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) continue;
     std::string_view key = line.substr(0, colon);
-    std::optional<uint64_t>* field = key == "MemAvailable" ? &m.available
-                                     : key == "MemFree"    ? &m.free
-                                     : key == "Buffers"    ? &m.buffers
-                                     : key == "Cached"     ? &m.cached
-                                                           : nullptr;
+    std::optional<uint64_t>* field = key == "MemTotal"       ? &m.total
+                                     : key == "MemAvailable" ? &m.available
+                                     : key == "MemFree"      ? &m.free
+                                     : key == "Buffers"      ? &m.buffers
+                                     : key == "Cached"       ? &m.cached
+                                                             : nullptr;
     uint64_t bytes = 0;
     if (field != nullptr && ParseKilobytes(line.substr(colon + 1), &bytes)) *field = bytes;
   }
@@ -141,6 +143,15 @@ std::optional<uint64_t> SlurmMemory(const Environment& env, std::string* source)
 bool ReadMemAvailable(const std::string& root, uint64_t* bytes) {
   std::string source;
   return ReadMeminfo(root, bytes, &source);
+}
+
+bool ReadMemTotal(const std::string& root, uint64_t* bytes) {
+  std::string text;
+  if (!ReadSmallFile(root + "/proc/meminfo", &text)) return false;
+  Meminfo m = ParseMeminfo(text);
+  if (!m.total) return false;
+  *bytes = *m.total;
+  return true;
 }
 
 MemoryBudget DetectMemoryBudget(const Environment& env, const std::string& root) {

@@ -12,6 +12,9 @@ namespace coreflow {
 // MemFree + Buffers + Cached on kernels that lack it (before 3.14). False when the file cannot
 // be read or holds neither.
 bool ReadMemAvailable(const std::string& root, uint64_t* bytes);
+// All of the machine's memory (MemTotal) from `root`/proc/meminfo: what MemAvailable can never
+// exceed. False when it cannot be read.
+bool ReadMemTotal(const std::string& root, uint64_t* bytes);
 
 // How much memory new tasks may use, and which bound decided it. All sizes are in bytes.
 struct MemoryBudget {
