@@ -18,6 +18,7 @@
 #include "journal/resume.h"
 #include "journal/run_note.h"
 #include "journal/writer.h"
+#include "plan/expand.h"
 #include "report/collector.h"
 #include "report/journal_data.h"
 #include "report/progress.h"
@@ -431,13 +432,13 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
 // The journal is locked first, so that a second coreflow neither truncates nor resumes it.
 bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
                  ResumeIndex* resume, std::string* err) {
-  uint64_t template_hash = Fnv1a64(template_text);
   if (f.joblog != "-" && !journal->Acquire(f.joblog, err)) return false;
   if (!journal->warning().empty()) Warn(journal->warning());
   if (f.resume || f.resume_failed) {
     if (!resume->Load(f.joblog, err)) return false;
     if (resume->exists()) {
-      if (resume->info().template_hash != template_hash) {
+      const JournalInfo& info = resume->info();
+      if (info.template_hash != TemplateHash(template_text, info.version)) {
         Warn(fmt::format(
             "'{}' was written for the command '{}'; tasks are matched by command and inputs, so "
             "tasks of that command are not skipped",
@@ -446,7 +447,8 @@ bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWri
       return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
     }
   }
-  return journal->Create(f.joblog, STDOUT_FILENO, template_hash, template_text, err);
+  return journal->Create(f.joblog, STDOUT_FILENO, TemplateHash(template_text, kJournalVersion),
+                         template_text, err);
 }
 
 // A resumed run first ends whatever the runs before it left running: a crashed coreflow's

@@ -12,6 +12,7 @@
 #include "engine/results_dir.h"
 #include "exec/worker_protocol.h"
 #include "plan/expand.h"
+#include "plan/output_path.h"
 #include "sys/clock.h"
 #include "sys/fd.h"
 #include "sys/memory.h"
@@ -85,6 +86,7 @@ bool Engine::Prepare(std::string* err) {
           text);
       return false;
     }
+    output_dirs_.push_back(TemplateDirectory(pieces));
     output_templates_.push_back(std::move(pieces));
   }
   if (!inputs_.Open(config_.sources, config_.delimiter, err)) return false;
@@ -146,6 +148,7 @@ void Engine::SetSlotCgroups(SlotCgroups* cgroups) {
 
 void Engine::SetJournal(JournalWriter* journal) {
   journal_ = journal;
+  key_version_ = journal->version();
   wants_command_line_ = true;
 }
 
@@ -210,6 +213,24 @@ int Engine::Run(std::string* err) {
   return exit_status_;
 }
 
+void Engine::RecordStarts(const TaskState& t, const act::StartTask& a, int* error) {
+  // One mark per input, so a crash shows each cut short, with what was at its outputs.
+  size_t per_input = output_templates_.size();
+  std::vector<FileIdentity> states;
+  for (size_t i = 0; i < t.keys.size(); ++i) {
+    StartMark mark{t.keys[i], a.attempt, a.seq, "", true};
+    if (per_input > 0 && (i + 1) * per_input <= t.before.size()) {
+      states.assign(t.before.begin() + static_cast<std::ptrdiff_t>(i * per_input),
+                    t.before.begin() + static_cast<std::ptrdiff_t>((i + 1) * per_input));
+      mark.outputs = FormatOutputStates(states);
+    }
+    if (int e = journal_->RecordStart(mark, now_)) {
+      *error = e;
+      return;
+    }
+  }
+}
+
 void Engine::DiscardOutputs(TaskState& t, bool only_changed) {
   for (size_t i = 0; i < t.outputs.size(); ++i) {
     const std::string& path = t.outputs[i];
@@ -217,6 +238,14 @@ void Engine::DiscardOutputs(TaskState& t, bool only_changed) {
     if (!now.exists) continue;
     // What was there before the attempt and is untouched is not the attempt's doing.
     if (only_changed && i < t.before.size() && t.before[i] == now) continue;
+    // After a crash: what the cut attempt found there, if the journal says, and left alone.
+    if (!only_changed && i < t.cut_before.size() && t.cut_before[i] &&
+        SameFileState(*t.cut_before[i], now)) {
+      continue;
+    }
+    // Never outside the directory the template names (a value holding '..').
+    size_t which = output_templates_.empty() ? 0 : i % output_templates_.size();
+    if (which < output_dirs_.size() && !StaysWithin(path, output_dirs_[which])) continue;
     int e = config_.keep_failed_outputs ? MovePath(path, path + ".failed") : RemoveFile(path);
     if (e != 0) {
       Say(fmt::format("coreflow: warning: cannot {} partial output '{}': {}\n",
@@ -253,7 +282,7 @@ void Engine::Journal(const TaskState& t, const act::TaskFinished& a,
   // A task coreflow stopped did not finish: a resumed run does it again.
   r.final = a.final && r.outcome != AttemptOutcome::kInterrupted;
   // One record per input, so resume and reports stay per input; a batch's share its times.
-  for (uint64_t key : t.keys) {
+  for (const Hash128& key : t.keys) {
     r.key = key;
     if (int e = journal_->RecordAttempt(r, now_)) {
       OnJournalError(e);
@@ -405,19 +434,28 @@ void Engine::StartTask(const act::StartTask& a) {
     ExpandCommand(template_, t.input, a.slot, &command_);
   }
   task_env_->SetTask(a.seq, a.slot);
-  if (journal_ != nullptr) {
-    for (uint64_t key : t.keys) {  // one mark per input, so a crash shows each cut short
-      if (int e = journal_->RecordStart(StartMark{key, a.attempt, a.seq}, now_)) {
-        OnJournalError(e);
-        Dispatch(ev::StartDeferred{a.seq});
-        return;
-      }
-    }
+  if (!t.refused.empty()) {  // never run, and its outputs never touched
+    t.error = t.refused;
+    t.could_not_execute = true;
+    t.ended = t.started;
+    Outcome o;
+    o.exit_code = 126;
+    Dispatch(ev::TaskExited{a.seq, o});
+    return;
   }
   if (!t.outputs.empty()) {
     if (t.cut_short && a.attempt == 1) DiscardOutputs(t, /*only_changed=*/false);
     t.before.clear();
     for (const std::string& path : t.outputs) t.before.push_back(StatFile(path));
+  }
+  if (journal_ != nullptr) {
+    int e = 0;
+    RecordStarts(t, a, &e);
+    if (e != 0) {
+      OnJournalError(e);
+      Dispatch(ev::StartDeferred{a.seq});
+      return;
+    }
   }
   LaunchSpec spec;
   spec.command = &command_;

@@ -2,6 +2,7 @@
 
 #include <deque>
 #include <memory>
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -70,6 +71,7 @@ class Engine {
   bool Prepare(std::string* err);
   void AddObserver(RunObserver* observer);
   // Every attempt is recorded there (and every start, so a crash shows what was cut short).
+  // Keys follow the journal's version (journal->version()).
   void SetJournal(JournalWriter* journal);
   // What an earlier run finished: those tasks are skipped (--resume).
   void SetResume(const ResumeIndex* index) { resume_ = index; }
@@ -106,13 +108,17 @@ class Engine {
     std::string held[2];     // --line-buffer -k: whole lines waiting for earlier tasks
     std::string error;       // why it could not be executed, or lacks an output
     bool could_not_execute = false;
-    std::vector<uint64_t> keys;        // TaskKey of each input, when a journal or outputs need it
+    std::vector<Hash128> keys;         // TaskKey of each input, when a journal or outputs need it
     bool cut_short = false;            // the journal shows an attempt that never finished
-    std::vector<std::string> outputs;  // declared output paths
+    std::vector<std::string> outputs;  // declared output paths, every input's in turn
     std::vector<FileIdentity> before;  // what was at those paths when the attempt started
-    int pgid = 0;                      // while running, when memory is watched
-    bool over_memory = false;          // killed by the memory watchdog
-    uint64_t oom_kills = 0;            // the slot cgroup's OOM kill count at the start
+    // Cut short: what was at each path when the cut attempt began (journal version 2); a path
+    // without it is unknown, and removed as possibly half written.
+    std::vector<std::optional<FileIdentity>> cut_before;
+    std::string refused;       // why it must not run at all (an output outside its directory)
+    int pgid = 0;              // while running, when memory is watched
+    bool over_memory = false;  // killed by the memory watchdog
+    uint64_t oom_kills = 0;    // the slot cgroup's OOM kill count at the start
   };
 
   int DryRun(std::string* err);
@@ -125,6 +131,8 @@ class Engine {
   void RecordSkip(uint64_t seq, TaskState& t);
   void SplitBatch(const TaskState& batch);  // --split-failed-batches
   void CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome);
+  void ExpandOutputs(TaskState& item);  // fills outputs (and refused, when one escapes)
+  void RecordStarts(const TaskState& t, const act::StartTask& a, int* error);
   void DiscardOutputs(TaskState& t, bool only_changed);
   void Journal(const TaskState& t, const act::TaskFinished& a, const std::string& command_line);
   void OnJournalError(int e);
@@ -165,6 +173,8 @@ class Engine {
   JournalWriter* journal_ = nullptr;
   const ResumeIndex* resume_ = nullptr;
   std::vector<std::vector<Piece>> output_templates_;
+  std::vector<std::string> output_dirs_;  // the directory each template fixes ("": none)
+  int key_version_ = kJournalVersion;
   DirectoryIndex output_index_;
   uint64_t resumed_ = 0;
   Nanos armed_tick_ = 0;

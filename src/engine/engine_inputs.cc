@@ -8,6 +8,7 @@
 
 #include "engine/engine.h"
 #include "plan/expand.h"
+#include "plan/output_path.h"
 #include "sys/clock.h"
 #include "sys/fd.h"
 
@@ -72,7 +73,14 @@ void Engine::AddInput(std::vector<std::string> values) {
   b.input.items.push_back(std::move(item.input.items[0]));
   if (!item.keys.empty()) b.keys.push_back(item.keys[0]);
   for (std::string& path : item.outputs) b.outputs.push_back(std::move(path));
+  for (auto& state : item.cut_before) b.cut_before.push_back(state);
+  // A batch holds inputs with and without a cut attempt: unknown for those without.
+  if (item.cut_before.empty() && !b.cut_before.empty()) b.cut_before.resize(b.outputs.size());
+  if (!item.cut_before.empty() && b.cut_before.size() < b.outputs.size()) {
+    b.cut_before.insert(b.cut_before.begin(), b.outputs.size() - b.cut_before.size(), std::nullopt);
+  }
   b.cut_short = b.cut_short || item.cut_short;
+  if (b.refused.empty()) b.refused = item.refused;
   if (sizer_->Add()) QueueBatch();
 }
 
@@ -90,8 +98,9 @@ void Engine::QueueBatch() {
 
 bool Engine::Admit(TaskState& item) {
   if (journal_ == nullptr && resume_ == nullptr && output_templates_.empty()) return true;
-  uint64_t key = TaskKey(template_.text, item.input);
+  Hash128 key = TaskKey(template_.text, item.input, key_version_);
   item.keys.push_back(key);
+  const std::string* cut_outputs = nullptr;
   if (resume_ != nullptr) {
     switch (resume_->Decide(key, config_.rerun_failed)) {
       case ResumeIndex::Decision::kSkip:
@@ -100,22 +109,41 @@ bool Engine::Admit(TaskState& item) {
         return false;
       case ResumeIndex::Decision::kRunAfterCut:
         item.cut_short = true;
+        cut_outputs = resume_->CutOutputs(key);
         break;
       case ResumeIndex::Decision::kRun:
         break;
     }
   }
   if (output_templates_.empty()) return true;
-  for (const auto& pieces : output_templates_) {
-    item.outputs.push_back(ExpandPath(pieces, item.input));
+  ExpandOutputs(item);
+  std::vector<FileIdentity> states;
+  if (cut_outputs != nullptr && ParseOutputStates(*cut_outputs, &states) &&
+      states.size() == item.outputs.size()) {
+    item.cut_before.assign(states.begin(), states.end());
+  } else if (item.cut_short) {
+    item.cut_before.assign(item.outputs.size(), std::nullopt);
   }
   // Outputs left by an attempt that was cut short may be partial: that input runs again.
-  if (config_.clobber || item.cut_short) return true;
+  if (config_.clobber || item.cut_short || !item.refused.empty()) return true;
   for (const std::string& path : item.outputs) {
     if (!output_index_.Exists(path)) return true;
   }
   Skip(std::move(item), /*record=*/true);
   return false;
+}
+
+void Engine::ExpandOutputs(TaskState& item) {
+  for (size_t i = 0; i < output_templates_.size(); ++i) {
+    std::string path = ExpandPath(output_templates_[i], item.input);
+    if (item.refused.empty() && !StaysWithin(path, output_dirs_[i])) {
+      item.refused = fmt::format(
+          "coreflow: input '{}' was not run: its output '{}' (--outputs '{}') is outside '{}/'\n",
+          item.input.items.empty() || item.input.items[0].empty() ? "" : item.input.items[0][0],
+          path, config_.outputs[i], output_dirs_[i]);
+    }
+    item.outputs.push_back(std::move(path));
+  }
 }
 
 void Engine::Skip(TaskState item, bool record) {
@@ -134,7 +162,7 @@ void Engine::RecordSkip(uint64_t seq, TaskState& t) {
   r.seq = seq;
   r.start_wall = RealtimeNow();
   r.command = ExpandCommandLine(template_, t.input, 0);
-  r.key = t.keys.empty() ? 0 : t.keys[0];
+  r.key = t.keys.empty() ? Hash128{} : t.keys[0];
   r.attempt = 1;
   r.outcome = AttemptOutcome::kSkipped;
   if (int e = journal_->RecordAttempt(r, now_)) OnJournalError(e);
@@ -151,7 +179,7 @@ void Engine::SplitBatch(const TaskState& batch) {
     t.input.seq = seq;
     t.input.items.push_back(batch.input.items[i]);
     if (i < batch.keys.size()) t.keys.push_back(batch.keys[i]);
-    for (const auto& pieces : output_templates_) t.outputs.push_back(ExpandPath(pieces, t.input));
+    ExpandOutputs(t);
     Dispatch(ev::TaskQueued{seq, 1, batch.input.seq});
   }
   Dispatch(ev::BatchSplit{batch.input.seq});

@@ -111,31 +111,93 @@ std::string UnescapeField(std::string_view s) {
   return out;
 }
 
-std::string JournalHeader(uint64_t template_hash, std::string_view template_text) {
+std::string FormatKey(const Hash128& key, int version) {
+  return version == 1 ? HexDigits(key.low) : HexDigits128(key);
+}
+
+bool ParseKey(std::string_view text, int version, Hash128* out) {
+  if (version != 1) return ParseHexDigits128(text, out);
+  *out = Hash128{};
+  return ParseHexDigits(text, &out->low);
+}
+
+std::string JournalHeader(const Hash128& template_hash, std::string_view template_text,
+                          int version) {
   return fmt::format(
       "{}\t{}\t{}\t{}\n"
       "Seq\tHost\tStarttime\tJobRuntime\tSend\tReceive\tExitval\tSignal\tCommand\t"
       "Key\tAttempt\tUserCPU\tSysCPU\tMaxRSSKiB\tSlot\tOutcome\tFinal\n",
-      kJournalMagic, kJournalVersion, HexDigits(template_hash), EscapeField(template_text));
+      kJournalMagic, version, FormatKey(template_hash, version), EscapeField(template_text));
 }
 
-std::string FormatRecord(const JournalRecord& r) {
+std::string FormatRecord(const JournalRecord& r, int version) {
   return fmt::format(
       "{}\t:\t{:.3f}\t{:10.3f}\t0\t{}\t{}\t{}\t{}\t{}\t{}\t{:.3f}\t{:.3f}\t{}\t{}\t{}\t{}\n", r.seq,
       ToSeconds(r.start_wall), ToSeconds(r.runtime), r.receive, r.exitval, r.signal,
-      EscapeField(r.command), HexDigits(r.key), r.attempt, ToSeconds(r.user_cpu),
+      EscapeField(r.command), FormatKey(r.key, version), r.attempt, ToSeconds(r.user_cpu),
       ToSeconds(r.sys_cpu), r.max_rss_kib, r.slot, OutcomeName(r.outcome), r.final ? 1 : 0);
 }
 
-std::string FormatStartMark(const StartMark& m) {
-  return fmt::format("#start\t{}\t{}\t{}\n", HexDigits(m.key), m.attempt, m.seq);
+std::string FormatStartMark(const StartMark& m, int version) {
+  if (version == 1) {
+    return fmt::format("#start\t{}\t{}\t{}\n", FormatKey(m.key, version), m.attempt, m.seq);
+  }
+  return fmt::format("#start\t{}\t{}\t{}\t{}\n", FormatKey(m.key, version), m.attempt, m.seq,
+                     m.outputs);
+}
+
+std::string FormatOutputStates(const std::vector<FileIdentity>& states) {
+  std::string out;
+  for (const FileIdentity& f : states) {
+    if (!out.empty()) out.push_back(',');
+    if (f.exists) {
+      fmt::format_to(std::back_inserter(out), "{}.{}.{}", static_cast<uint64_t>(f.ino), f.size,
+                     f.mtime_ns);
+    } else {
+      out.push_back('-');
+    }
+  }
+  return out;
+}
+
+bool ParseOutputStates(std::string_view text, std::vector<FileIdentity>* out) {
+  out->clear();
+  if (text.empty()) return true;
+  size_t start = 0;
+  for (;;) {
+    size_t comma = text.find(',', start);
+    std::string_view item =
+        text.substr(start, comma == std::string_view::npos ? comma : comma - start);
+    FileIdentity f;
+    if (item != "-") {
+      size_t dot1 = item.find('.');
+      size_t dot2 = dot1 == std::string_view::npos ? dot1 : item.find('.', dot1 + 1);
+      uint64_t ino = 0;
+      if (dot2 == std::string_view::npos || !ParseNumber(item.substr(0, dot1), &ino, 0) ||
+          !ParseNumber(item.substr(dot1 + 1, dot2 - dot1 - 1), &f.size, 0) ||
+          !ParseNumber(item.substr(dot2 + 1), &f.mtime_ns, INT64_MIN)) {
+        out->clear();
+        return false;
+      }
+      f.exists = true;
+      f.ino = static_cast<ino_t>(ino);
+    }
+    out->push_back(f);
+    if (comma == std::string_view::npos) return true;
+    start = comma + 1;
+  }
+}
+
+bool SameFileState(const FileIdentity& before, const FileIdentity& now) {
+  if (!before.exists || !now.exists) return before.exists == now.exists;
+  return before.ino == now.ino && before.size == now.size && before.mtime_ns == now.mtime_ns;
 }
 
 std::string FormatResumeNote(Nanos wall) {
   return fmt::format("#resume\t{:.3f}\n", ToSeconds(wall));
 }
 
-bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err) {
+bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err, int version) {
   std::vector<std::string_view> c = SplitTabs(line);
   if (c.size() < 17) {
     *err = fmt::format("a record has {} columns, expected 17", c.size());
@@ -146,7 +208,7 @@ bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err) {
   bool ok = ParseNumber(c[0], &r.seq, 1) && ParseSeconds(c[2], &r.start_wall) &&
             ParseSeconds(c[3], &r.runtime) && ParseNumber(c[5], &r.receive, 0) &&
             ParseNumber(c[6], &r.exitval, -1) && ParseNumber(c[7], &signal, 0) &&
-            ParseHexDigits(c[9], &r.key) && ParseNumber(c[10], &r.attempt, 1) &&
+            ParseKey(c[9], version, &r.key) && ParseNumber(c[10], &r.attempt, 1) &&
             ParseSeconds(c[11], &r.user_cpu) && ParseSeconds(c[12], &r.sys_cpu) &&
             ParseNumber(c[13], &r.max_rss_kib, 0) && ParseNumber(c[14], &r.slot, 0) &&
             ParseOutcomeName(c[15], &r.outcome) && (c[16] == "0" || c[16] == "1");
@@ -161,10 +223,15 @@ bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err) {
   return true;
 }
 
-bool ParseStartMark(std::string_view line, StartMark* out) {
+bool ParseStartMark(std::string_view line, StartMark* out, int version) {
   std::vector<std::string_view> c = SplitTabs(line);
-  return c.size() >= 4 && c[0] == "#start" && ParseHexDigits(c[1], &out->key) &&
-         ParseNumber(c[2], &out->attempt, 1) && ParseNumber(c[3], &out->seq, 1);
+  if (c.size() < 4 || c[0] != "#start" || !ParseKey(c[1], version, &out->key) ||
+      !ParseNumber(c[2], &out->attempt, 1) || !ParseNumber(c[3], &out->seq, 1)) {
+    return false;
+  }
+  out->outputs_known = c.size() >= 5;
+  out->outputs = out->outputs_known ? std::string(c[4]) : std::string();
+  return true;
 }
 
 }  // namespace coreflow

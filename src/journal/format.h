@@ -4,18 +4,25 @@
 #include <string>
 #include <string_view>
 
+#include <vector>
+
+#include "base/hash128.h"
 #include "base/time.h"
 #include "schedule/events.h"
+#include "sys/file_state.h"
 
 namespace coreflow {
 
-// The journal (--joblog) format, version 1; docs/journal.md is its specification.
-//   #coreflow-journal <TAB> 1 <TAB> <template hash> <TAB> <template text>
+// The journal (--joblog) format, version 2; docs/journal.md is its specification.
+//   #coreflow-journal <TAB> 2 <TAB> <template hash> <TAB> <template text>
 //   Seq Host Starttime JobRuntime Send Receive Exitval Signal Command Key Attempt ...
 //   one record per finished attempt: GNU parallel's nine columns, then ours
-//   #start <TAB> <key> <TAB> <attempt> <TAB> <seq>   before an attempt runs
-// Other lines starting with '#' are notes a reader of this version skips.
-inline constexpr int kJournalVersion = 1;
+//   #start <TAB> <key> <TAB> <attempt> <TAB> <seq> <TAB> <outputs>   before an attempt runs
+// Other lines starting with '#' are notes a reader of this version skips. Version 2 has 128-bit
+// keys (XXH3-128) and the state of the declared outputs in '#start'; version 1 journals
+// (64-bit FNV-1a keys, no output states) are still read, and a resume continues them as
+// version 1.
+inline constexpr int kJournalVersion = 2;
 inline constexpr std::string_view kJournalMagic = "#coreflow-journal";
 
 // How one attempt ended, as the journal names it.
@@ -45,7 +52,7 @@ struct JournalRecord {
   int exitval = 0;       // -1 for a task killed by --timeout, as GNU parallel writes
   int signal = 0;
   std::string command;  // unescaped
-  uint64_t key = 0;
+  Hash128 key;
   int attempt = 1;
   Nanos user_cpu = 0;
   Nanos sys_cpu = 0;
@@ -57,19 +64,37 @@ struct JournalRecord {
 
 // A task attempt that began; a start without a final record means it was cut short.
 struct StartMark {
-  uint64_t key = 0;
+  Hash128 key;
   int attempt = 1;
   uint64_t seq = 0;
+  // Version 2: what was at the input's declared outputs when the attempt began
+  // (FormatOutputStates); a resume removes only what the attempt created or changed.
+  std::string outputs;
+  bool outputs_known = false;  // the mark has the column (version 2)
 };
 
-std::string JournalHeader(uint64_t template_hash, std::string_view template_text);
-std::string FormatRecord(const JournalRecord& r);
-std::string FormatStartMark(const StartMark& m);
+// Keys as a journal of `version` writes them: 16 hex digits (version 1), 32 (version 2).
+std::string FormatKey(const Hash128& key, int version);
+bool ParseKey(std::string_view text, int version, Hash128* out);
+
+std::string JournalHeader(const Hash128& template_hash, std::string_view template_text,
+                          int version = kJournalVersion);
+std::string FormatRecord(const JournalRecord& r, int version = kJournalVersion);
+std::string FormatStartMark(const StartMark& m, int version = kJournalVersion);
 std::string FormatResumeNote(Nanos wall);
 
 // Parses one record line (without its newline). False with *err on a malformed line.
-bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err);
-bool ParseStartMark(std::string_view line, StartMark* out);
+bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err,
+                 int version = kJournalVersion);
+bool ParseStartMark(std::string_view line, StartMark* out, int version = kJournalVersion);
+
+// The state of each declared output path: "-" for none, else "<inode>.<size>.<mtime ns>";
+// comma-separated. The device is left out: it may change across reboots on some file systems.
+std::string FormatOutputStates(const std::vector<FileIdentity>& states);
+// False on anything malformed (the caller then knows nothing about the outputs).
+bool ParseOutputStates(std::string_view text, std::vector<FileIdentity>* out);
+// Whether `now` is the file `before` described (same inode, size and modification time).
+bool SameFileState(const FileIdentity& before, const FileIdentity& now);
 
 // Tabs, newlines and backslashes in the command are escaped so a record stays one line.
 std::string EscapeField(std::string_view s);

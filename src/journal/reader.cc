@@ -83,7 +83,7 @@ bool JournalParser::ParseLine(std::string_view line, std::string* err) {
       rest.remove_prefix(tab + 1);
       size_t tab2 = rest.find('\t');
       std::string_view hash = rest.substr(0, tab2);
-      if (!ParseHexDigits(hash, &info_.template_hash)) {
+      if (!ParseKey(hash, info_.version, &info_.template_hash)) {
         *err = "line 1: malformed template hash";
         return false;
       }
@@ -96,7 +96,7 @@ bool JournalParser::ParseLine(std::string_view line, std::string* err) {
   if (line[0] == '#') {
     StartMark m;
     if (line.substr(0, 7) == "#start\t") {
-      if (!ParseStartMark(line, &m)) {
+      if (!ParseStartMark(line, &m, info_.version)) {
         *err = fmt::format("line {}: malformed start mark", line_number_);
         return false;
       }
@@ -110,7 +110,7 @@ bool JournalParser::ParseLine(std::string_view line, std::string* err) {
   }
   JournalRecord r;
   std::string why;
-  if (!ParseRecord(line, &r, &why)) {
+  if (!ParseRecord(line, &r, &why, info_.version)) {
     *err = fmt::format("line {}: {}", line_number_, why);
     return false;
   }

@@ -12,7 +12,7 @@ namespace coreflow {
 // What a journal says about itself, and where its last complete line ends.
 struct JournalInfo {
   int version = 0;
-  uint64_t template_hash = 0;
+  Hash128 template_hash;
   std::string template_text;
   uint64_t records = 0;
   uint64_t complete_bytes = 0;  // a resumed run appends from here, cutting a torn tail

@@ -28,9 +28,21 @@ bool ResumeIndex::Load(const std::string& path, std::string* err) {
 void ResumeIndex::AddStart(const StartMark& mark) {
   auto [it, inserted] = states_.try_emplace(mark.key, State::kStarted);
   if (!inserted && it->second != State::kSucceeded) it->second = State::kStarted;
+  if (it->second != State::kStarted) return;
+  if (mark.outputs_known) {
+    cut_outputs_[mark.key] = mark.outputs;
+  } else {
+    cut_outputs_.erase(mark.key);
+  }
+}
+
+const std::string* ResumeIndex::CutOutputs(const Hash128& key) const {
+  auto it = cut_outputs_.find(key);
+  return it == cut_outputs_.end() ? nullptr : &it->second;
 }
 
 void ResumeIndex::Add(const JournalRecord& r) {
+  cut_outputs_.erase(r.key);  // the attempt ended: its start no longer matters
   State& s = states_[r.key];
   if (s == State::kSucceeded) return;  // a success stays one, whatever a later run wrote
   if (!r.final) {
@@ -49,7 +61,7 @@ uint64_t ResumeIndex::Finished(bool rerun_failed) const {
   return n;
 }
 
-ResumeIndex::Decision ResumeIndex::Decide(uint64_t key, bool rerun_failed) const {
+ResumeIndex::Decision ResumeIndex::Decide(const Hash128& key, bool rerun_failed) const {
   auto it = states_.find(key);
   if (it == states_.end()) return Decision::kRun;
   switch (it->second) {

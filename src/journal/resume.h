@@ -25,7 +25,11 @@ class ResumeIndex {
   void Add(const JournalRecord& record);
   void AddStart(const StartMark& mark);
 
-  Decision Decide(uint64_t key, bool rerun_failed) const;
+  Decision Decide(const Hash128& key, bool rerun_failed) const;
+  // For a task cut short (kRunAfterCut): what was at its declared outputs when the cut attempt
+  // began, as its '#start' mark holds it (FormatOutputStates); null when the journal does not
+  // say (version 1).
+  const std::string* CutOutputs(const Hash128& key) const;
   bool exists() const { return exists_; }
   const JournalInfo& info() const { return info_; }
   // Tasks Decide() skips.
@@ -35,7 +39,9 @@ class ResumeIndex {
 
  private:
   enum class State : uint8_t { kStarted, kRetrying, kSucceeded, kFailed };
-  std::unordered_map<uint64_t, State> states_;
+  std::unordered_map<Hash128, State, Hash128Hasher> states_;
+  // The last start mark's output states of keys whose last line is a start mark.
+  std::unordered_map<Hash128, std::string, Hash128Hasher> cut_outputs_;
   JournalInfo info_;
   std::vector<RunNote> runs_;
   bool exists_ = false;

@@ -39,8 +39,9 @@ bool JournalWriter::Acquire(const std::string& path, std::string* err) {
   return true;
 }
 
-bool JournalWriter::Create(const std::string& path, int stdout_fd, uint64_t template_hash,
+bool JournalWriter::Create(const std::string& path, int stdout_fd, const Hash128& template_hash,
                            std::string_view template_text, std::string* err) {
+  version_ = kJournalVersion;
   if (path == "-") {
     path_ = path;
     fd_ = stdout_fd;
@@ -62,6 +63,7 @@ bool JournalWriter::Create(const std::string& path, int stdout_fd, uint64_t temp
 bool JournalWriter::Continue(const std::string& path, const JournalInfo& info, Nanos wall,
                              std::string* err) {
   if (!owned_.valid() && !Acquire(path, err)) return false;
+  version_ = info.version;  // one journal, one format: keys must match what it holds
   // A torn record from a crash would run into the next one: cut it (O_APPEND writes at the end).
   if (info.torn_tail) {
     if (int e = TruncateFile(fd_, info.complete_bytes)) {
@@ -100,11 +102,11 @@ int JournalWriter::Write(const std::string& text, Nanos now) {
 }
 
 int JournalWriter::RecordStart(const StartMark& mark, Nanos now) {
-  return Write(FormatStartMark(mark), now);
+  return Write(FormatStartMark(mark, version_), now);
 }
 
 int JournalWriter::RecordAttempt(const JournalRecord& record, Nanos now) {
-  return Write(FormatRecord(record), now);
+  return Write(FormatRecord(record, version_), now);
 }
 
 int JournalWriter::RecordNote(std::string_view kind, std::string_view text, Nanos now) {

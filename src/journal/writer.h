@@ -24,7 +24,7 @@ class JournalWriter {
   bool Acquire(const std::string& path, std::string* err);
   // Starts a journal at `path`, replacing what is there; "-" writes to `stdout_fd` (no syncing,
   // no lock).
-  bool Create(const std::string& path, int stdout_fd, uint64_t template_hash,
+  bool Create(const std::string& path, int stdout_fd, const Hash128& template_hash,
               std::string_view template_text, std::string* err);
   // Continues the journal a resumed run read (`info`): cuts a torn last line, notes the resume.
   bool Continue(const std::string& path, const JournalInfo& info, Nanos wall, std::string* err);
@@ -40,6 +40,8 @@ class JournalWriter {
   int Close();
 
   int error() const { return error_; }
+  // The format written: kJournalVersion, or that of the journal continued.
+  int version() const { return version_; }
   // What Acquire could not do but went on without (a file system without locks); "" if none.
   const std::string& warning() const { return warning_; }
   const std::string& path() const { return path_; }
@@ -54,6 +56,7 @@ class JournalWriter {
   bool dirty_ = false;
   Nanos dirty_since_ = 0;
   int error_ = 0;
+  int version_ = kJournalVersion;
   std::string warning_;
 };
 

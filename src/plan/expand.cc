@@ -173,7 +173,9 @@ std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in) {
   return path;
 }
 
-uint64_t TaskKey(std::string_view template_text, const TaskInput& in) {
+namespace {
+
+uint64_t TaskKeyV1(std::string_view template_text, const TaskInput& in) {
   // Lengths go in with the values, so ("a b") and ("a", "b") never share a key.
   uint64_t h = Fnv1a64(fmt::format_int(template_text.size()).str());
   h = Fnv1a64(template_text, h ^ 0x1d);
@@ -185,6 +187,32 @@ uint64_t TaskKey(std::string_view template_text, const TaskInput& in) {
     h = Fnv1a64("\x1e", h);
   }
   return h;
+}
+
+}  // namespace
+
+Hash128 TaskKey(std::string_view template_text, const TaskInput& in, int version) {
+  if (version == 1) return Hash128{0, TaskKeyV1(template_text, in)};
+  // Each piece goes in after its length, so ("a b") and ("a", "b") never share a key.
+  Hasher128 h;
+  auto piece = [&h](char tag, std::string_view data) {
+    fmt::format_int n(data.size());
+    h.Update(std::string_view(&tag, 1));
+    h.Update(std::string_view(n.data(), n.size()));
+    h.Update(":");
+    h.Update(data);
+  };
+  piece('T', template_text);
+  for (const auto& item : in.items) {
+    for (const std::string& v : item) piece('V', v);
+    h.Update("\x1e");  // an input ends: ((a, b), (c)) is not ((a), (b, c))
+  }
+  return h.Digest();
+}
+
+Hash128 TemplateHash(std::string_view template_text, int version) {
+  if (version == 1) return Hash128{0, Fnv1a64(template_text)};
+  return Xxh3Hash128(template_text);
 }
 
 }  // namespace coreflow

@@ -5,6 +5,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/hash128.h"
 #include "plan/task.h"
 #include "plan/template.h"
 
@@ -27,8 +28,11 @@ std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int
 std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in);
 
 // A task's identity across runs: a hash of the command template and its input values, so
-// --resume finds finished tasks even when the inputs were reordered or grew.
-uint64_t TaskKey(std::string_view template_text, const TaskInput& in);
+// --resume finds finished tasks even when the inputs were reordered or grew. `version` is the
+// journal's: 2 is XXH3-128, 1 the 64-bit FNV-1a of version 1 journals (in `low`).
+Hash128 TaskKey(std::string_view template_text, const TaskInput& in, int version);
+// The hash of the template a journal's header holds, by the same rule.
+Hash128 TemplateHash(std::string_view template_text, int version);
 
 // The path of the shell used for templates that need one.
 inline constexpr const char* kShellPath = "/bin/sh";

@@ -77,7 +77,7 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
   };
   std::vector<Raw> records;
   std::vector<Session> sessions(1);
-  std::set<std::pair<uint64_t, int>> started, ended;
+  std::set<std::pair<Hash128, int>> started, ended;
   bool ended_whole = false;
   std::optional<int> exit_status;
   RunSettings settings;

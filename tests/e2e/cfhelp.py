@@ -239,14 +239,16 @@ class Journal:
     def __init__(self, text):
         self.torn = bool(text) and not text.endswith("\n")
         lines = text.split("\n")[:-1]  # a torn last piece is left out
-        if not lines or not lines[0].startswith("#coreflow-journal\t1\t"):
-            raise ValueError("no version 1 header: %r" % lines[:1])
+        if not lines or not lines[0].startswith(("#coreflow-journal\t1\t",
+                                                  "#coreflow-journal\t2\t")):
+            raise ValueError("no version 1 or 2 header: %r" % lines[:1])
+        self.version = int(lines[0].split("\t")[1])
         self.template = lines[0].split("\t", 3)[3] if lines[0].count("\t") >= 3 else ""
         self.records, self.starts = [], []
         for number, line in enumerate(lines[1:], start=2):
             if line.startswith("#start\t"):
                 cols = line.split("\t")
-                if len(cols) != 4:
+                if len(cols) != (4 if self.version == 1 else 5):
                     raise ValueError("line %d: bad start mark %r" % (number, line))
                 self.starts.append((cols[1], int(cols[2]), int(cols[3])))
             elif line.startswith("#") or line.startswith("Seq\t"):

@@ -133,7 +133,7 @@ class JoblogTest(CoreflowTestCase):
         for i, row in enumerate(rows):
             seq, host, start, runtime, send, receive, exitval, sig, command = row[:9]
             key, attempt, user, sys_cpu, rss, slot, outcome, final = row[9:]
-            self.assertRegex(key, r"^[0-9a-f]{16}$")
+            self.assertRegex(key, r"^[0-9a-f]{32}$")
             self.assertEqual(attempt, "1")
             self.assertRegex(user, r"^\d+\.\d{3}$")
             self.assertRegex(sys_cpu, r"^\d+\.\d{3}$")

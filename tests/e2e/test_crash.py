@@ -132,6 +132,49 @@ class CrashTest(CoreflowTestCase):
         self.assertNoLeftovers(grace=20)
 
 
+class ResumeOutputsTest(CoreflowTestCase):
+    """After a crash, a resume removes only what the cut attempt created or changed."""
+
+    def crash(self, args, began):
+        p = self.start(*args)
+        self.wait_files(began)
+        p.send_signal(signal.SIGKILL)
+        p.communicate(timeout=30)
+        self.assertNoLeftovers(grace=20)
+
+    def test_an_output_the_cut_attempt_never_touched_is_kept(self):
+        os.mkdir(self.path("out"))
+        self.write("out/old.txt", "from an earlier run\n")
+        # The cut attempt of 'old' never writes; that of 'new' writes half its output.
+        template = ("test -e out/{}.txt && echo {} kept; test {} = old || echo half > out/{}.txt;"
+                    " touch began.{}; test -e go || sleep %s; echo {} whole > out/{}.txt"
+                    % self.marker)
+        args = ["-j2", "--clobber", "--joblog", "log", "--outputs", "out/{}.txt", template,
+                ":::", "old", "new"]
+        self.crash(args, ["began.old", "began.new"])
+        self.write("go", "")
+        r = self.cf("--resume", *args)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(sorted(r.out.splitlines()), ["old kept"])
+        self.assertEqual(self.read("out/old.txt"), b"old whole\n")
+        self.assertEqual(self.read("out/new.txt"), b"new whole\n")
+
+    def test_an_output_path_that_leaves_its_directory_is_refused_not_removed(self):
+        os.mkdir(self.path("out"))
+        os.mkdir(self.path("outside"))
+        self.write("outside/victim.txt", "precious\n")
+        r = self.cf("--joblog", "log", "--outputs", "out/{}.txt",
+                    "echo {} > out/{}.txt", ":::", "../outside/victim", "fine")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("coreflow: input '../outside/victim' was not run: its output "
+                      "'out/../outside/victim.txt' (--outputs 'out/{}.txt') is outside 'out/'",
+                      r.err)
+        self.assertEqual(self.read("outside/victim.txt"), b"precious\n")
+        self.assertEqual(self.read("out/fine.txt"), b"fine\n")
+        j = cfhelp.Journal(self.read("log").decode())
+        self.assertEqual(sorted(rec[15] for rec in j.final()), ["noexec", "ok"])
+
+
 class FailedAttemptTest(CoreflowTestCase):
     def test_an_escaped_descendant_of_a_failed_attempt_is_gone_before_the_retry(self):
         # Attempt 1 leaves a setsid child behind and fails; attempt 2 checks whether that child

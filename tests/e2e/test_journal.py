@@ -121,7 +121,8 @@ class InterruptTest(CoreflowTestCase):
         p = self.start("-j2", "--joblog", "log", template, ":::", "fast", "slow", "x", "y")
         self.assertTrue(cfhelp.wait_until(lambda: os.path.exists(self.path("runs")) and
                                           "slow" in self.read("runs").decode(), 20))
-        cfhelp.wait_until(lambda: len(self.read("runs").decode().split()) >= 6, 5)
+        self.assertTrue(cfhelp.wait_until(lambda: len(self.read("runs").decode().split()) >= 6,
+                                          20))
         p.send_signal(signal.SIGTERM)
         p.communicate(timeout=30)
         self.assertEqual(p.returncode, 143)

@@ -2,7 +2,6 @@
 
 import os
 import signal
-import time
 import unittest
 
 import cfhelp
@@ -75,14 +74,31 @@ class MemoryTest(CoreflowTestCase):
         self.assertUsageError(self.cf("--mem-per-task", "lots", "true", ":::", "a"))
         self.assertUsageError(self.cf("--memfree", "0", "true", ":::", "a"))
 
+    def set_available(self, gib):
+        """Free memory as coreflow sees it: a meminfo file the test controls."""
+        os.makedirs(self.path("proc"), exist_ok=True)
+        self.write("proc/meminfo.new", "MemTotal: 99999999 kB\nMemAvailable: %d kB\n"
+                   % (gib * 1024 * 1024))
+        os.rename(self.path("proc/meminfo.new"), self.path("proc/meminfo"))
+        return cfhelp.base_env({"COREFLOW_MEMINFO_ROOT": self.tmp})
+
     def test_memfree_holds_tasks_back(self):
-        p = self.start("--memfree", "100T", "touch", "ran", ":::", "a")
-        time.sleep(1.0)
-        self.assertFalse(os.path.exists(self.path("ran")))
+        env = self.set_available(1)
+        p = self.start("--memfree", "4G", "touch", "ran", ":::", "a", env=env)
+        # The message comes before any task could start.
+        self.assertIn(b"coreflow: waiting to start tasks", p.stderr.readline())
         p.send_signal(signal.SIGTERM)
         _, err = p.communicate(timeout=30)
-        self.assertEqual(p.returncode, 143)
-        self.assertIn(b"coreflow: waiting to start tasks", err)
+        self.assertEqual(p.returncode, 143, err)
+        self.assertFalse(os.path.exists(self.path("ran")))
+
+    def test_memfree_beyond_the_machine_is_a_usage_error(self):
+        env = self.set_available(1)  # MemTotal 95 GiB
+        r = self.cf("--memfree", "99999T", "touch", "ran", ":::", "a", env=env)
+        self.assertUsageError(r)
+        self.assertIn("--memfree 99999T is more than all of this machine's memory", r.err)
+        r = self.cf("--memfree", "99999T", "touch", "ran", ":::", "a")  # the real machine
+        self.assertUsageError(r)
         self.assertFalse(os.path.exists(self.path("ran")))
 
     def test_memfree_stops_the_youngest_task_when_memory_runs_short(self):
@@ -90,15 +106,8 @@ class MemoryTest(CoreflowTestCase):
         # --memfree (the youngest task is stopped and queued again), then below --memfree
         # (nothing starts), then plenty again (it runs, as another attempt that is not
         # held against --retries).
-        def set_available(gib):
-            self.write("proc/meminfo.new", "MemTotal: 99999999 kB\nMemAvailable: %d kB\n"
-                       % (gib * 1024 * 1024))
-            os.rename(self.path("proc/meminfo.new"), self.path("proc/meminfo"))
-
-        os.mkdir(self.path("proc"))
-        set_available(10)
-        env = cfhelp.base_env({"COREFLOW_MEMINFO_ROOT": self.tmp})
-        task = ("echo x >> started.{}; while [ ! -e go ]; do sleep 0.02; done; echo done {}; "
+        env = self.set_available(10)
+        task = ("echo x >> started.{}; while [ ! -e go.{} ]; do sleep 0.02; done; echo done {}; "
                 ": %s" % self.marker)
         p = self.start("-j3", "--retries", "1", "--joblog", "log", "--memfree", "4G", task,
                        ":::", "a", "b", "c", env=env)
@@ -106,26 +115,31 @@ class MemoryTest(CoreflowTestCase):
         # Youngest by coreflow's start order (the input order at -j3), not by which shell wrote
         # its file last: three shells race, and mtimes can tie.
         youngest = "c"
-        set_available(1)
+        self.set_available(1)
         self.assertTrue(cfhelp.wait_until(
             lambda: not any("started.%s;" % youngest in cmd
                             for _, cmd in cfhelp.processes_with(self.marker)), 10),
             "the youngest task was not stopped")
-        set_available(3)  # low, not critical: it must wait
-        time.sleep(0.8)
+        # Low, not critical: when task a ends, its slot stays empty.
+        self.set_available(3)
+        self.write("go.a", "")
+        self.assertTrue(cfhelp.wait_until(lambda: any(
+            rec[8].endswith("echo done a; : %s" % self.marker)
+            for rec in cfhelp.Journal(self.read("log").decode()).final()), 10))
         self.assertEqual(self.read("started." + youngest), b"x\n")
-        set_available(10)
+        self.set_available(10)
         self.assertTrue(cfhelp.wait_until(
             lambda: self.read("started." + youngest) == b"x\nx\n", 10), "it did not run again")
-        self.write("go", "")
+        self.write("go.b", "")
+        self.write("go.c", "")
         out, err = p.communicate(timeout=30)
         self.assertEqual(p.returncode, 0, err)
         self.assertEqual(sorted(out.decode().splitlines()), ["done a", "done b", "done c"])
         self.assertIn(b"was stopped to free memory (--memfree) and will run again", err)
         j = cfhelp.Journal(self.read("log").decode())
         mine = [(rec[10], rec[15], rec[16]) for rec in j.records if rec[8].endswith(
-            "started.%s; while [ ! -e go ]; do sleep 0.02; done; echo done %s; : %s"
-            % (youngest, youngest, self.marker))]
+            "started.%s; while [ ! -e go.%s ]; do sleep 0.02; done; echo done %s; : %s"
+            % (youngest, youngest, youngest, self.marker))]
         self.assertEqual(mine, [("1", "interrupted", "0"), ("2", "ok", "1")])
         self.assertEqual(len(j.final("ok")), 3)
 

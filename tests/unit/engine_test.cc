@@ -17,6 +17,7 @@
 #include "base/hash.h"
 #include "plan/expand.h"
 #include "sys/fd.h"
+#include "sys/fs.h"
 #include "test_util.h"
 
 namespace coreflow {
@@ -604,7 +605,8 @@ TEST_F(EngineTest, TheJournalHasEveryAttemptUnderTheTasksKey) {
   MemFile log{"engine_test_journal"};
   JournalWriter journal;
   std::string err;
-  ASSERT_TRUE(journal.Create("-", log.fd(), Fnv1a64("echo"), "echo", &err)) << err;
+  ASSERT_TRUE(journal.Create("-", log.fd(), TemplateHash("echo", kJournalVersion), "echo", &err))
+      << err;
   journal_ = &journal;
   runner_.behavior = [](const FakeRunner::StartCall&, int attempt) {
     TaskResult r;
@@ -619,7 +621,7 @@ TEST_F(EngineTest, TheJournalHasEveryAttemptUnderTheTasksKey) {
   EXPECT_EQ(starts, 2u);
   ASSERT_EQ(records.size(), 2u);
   TaskInput in{1, {{"a"}}};
-  for (const JournalRecord& r : records) EXPECT_EQ(r.key, TaskKey("echo", in));
+  for (const JournalRecord& r : records) EXPECT_EQ(r.key, TaskKey("echo", in, kJournalVersion));
   EXPECT_EQ(records[0].attempt, 1);
   EXPECT_EQ(records[0].outcome, AttemptOutcome::kFailed);
   EXPECT_FALSE(records[0].final);
@@ -632,7 +634,8 @@ TEST_F(EngineTest, TheJournalHasEveryAttemptUnderTheTasksKey) {
 TEST_F(EngineTest, ResumeSkipsWhatTheJournalFinished) {
   ResumeIndex index;
   JournalRecord done;
-  done.key = TaskKey("echo", TaskInput{7, {{"b"}}});  // the key ignores the position
+  done.key =
+      TaskKey("echo", TaskInput{7, {{"b"}}}, kJournalVersion);  // the key ignores the position
   index.Add(done);
   resume_ = &index;
   RecordingObserver observer;
@@ -651,6 +654,65 @@ TEST_F(EngineTest, ExistingOutputsSkipAndMissingOnesFail) {
   EXPECT_EQ(Run(std::move(c)), 1);
   EXPECT_EQ(Argvs(), (std::vector<std::vector<std::string>>{{"echo", "b"}}));
   EXPECT_NE(err_.Text().find("did not write its output '" + dir.path() + "/b.out'"),
+            std::string::npos)
+      << err_.Text();
+}
+
+TEST_F(EngineTest, AResumeRemovesOnlyWhatTheCutAttemptCreatedOrChanged) {
+  ScratchDir dir("engine_outputs");
+  std::string kept = dir.path() + "/a.out", changed = dir.path() + "/b.out",
+              created = dir.path() + "/c.out";
+  testutil::WriteFile(kept, "there before, untouched\n");
+  testutil::WriteFile(changed, "there before\n");
+  FileIdentity kept_state = StatFile(kept), changed_state = StatFile(changed);
+  testutil::WriteFile(changed, "half written by the cut attempt\n");
+  testutil::WriteFile(created, "half written\n");
+  // The journal of a crashed run: three attempts cut short, with what they found at their outputs.
+  ResumeIndex index;
+  std::string tmpl = "work";
+  for (auto [value, state] : {std::pair{"a", kept_state}, std::pair{"b", changed_state},
+                              std::pair{"c", FileIdentity{}}}) {
+    StartMark m{TaskKey(tmpl, TaskInput{1, {{value}}}, kJournalVersion), 1, 1,
+                FormatOutputStates({state}), true};
+    index.AddStart(m);
+  }
+  resume_ = &index;
+  runner_.behavior = [](const FakeRunner::StartCall&, int) { return TaskResult{}; };
+  RunConfig c = Config(tmpl, {"a", "b", "c"});
+  c.outputs = {dir.path() + "/{}.out"};
+  c.clobber = false;
+  // Each task runs again (cut short) but writes nothing: what is left shows what was removed.
+  EXPECT_EQ(Run(std::move(c)), 2);
+  EXPECT_EQ(testutil::ReadFile(kept), "there before, untouched\n");
+  EXPECT_FALSE(StatFile(changed).exists);
+  EXPECT_FALSE(StatFile(created).exists);
+}
+
+TEST_F(EngineTest, AnOutputOutsideItsTemplatesDirectoryIsNeverRunNorRemoved) {
+  ScratchDir dir("engine_outputs");
+  ASSERT_EQ(MakeDirs(dir.path() + "/out"), 0);
+  ASSERT_EQ(MakeDirs(dir.path() + "/outside"), 0);
+  std::string victim = dir.path() + "/outside/victim.txt";
+  testutil::WriteFile(victim, "precious\n");
+  // Cut short in a crashed run, so a resume would clean its outputs first.
+  ResumeIndex index;
+  index.AddStart(StartMark{TaskKey("work", TaskInput{1, {{"../outside/victim"}}}, kJournalVersion),
+                           1, 1, "", false});
+  resume_ = &index;
+  RecordingObserver observer;
+  RunConfig c = Config("work", {"../outside/victim", "fine"});
+  c.outputs = {dir.path() + "/out/{}.txt"};
+  runner_.behavior = [&](const FakeRunner::StartCall&, int) {
+    testutil::WriteFile(dir.path() + "/out/fine.txt", "ok\n");
+    return TaskResult{};
+  };
+  EXPECT_EQ(Run(std::move(c), {&observer}), 1);
+  EXPECT_EQ(testutil::ReadFile(victim), "precious\n");
+  EXPECT_EQ(Argvs(), (std::vector<std::vector<std::string>>{{"work", "fine"}}));
+  ASSERT_NE(observer.Final(1), nullptr);
+  EXPECT_TRUE(observer.Final(1)->could_not_execute);
+  EXPECT_NE(err_.Text().find("input '../outside/victim' was not run: its output '" + dir.path() +
+                             "/out/../outside/victim.txt'"),
             std::string::npos)
       << err_.Text();
 }

@@ -31,7 +31,7 @@ JournalRecord SampleRecord() {
   r.exitval = 3;
   r.signal = 0;
   r.command = "echo a\tb";
-  r.key = 0x0123456789abcdefull;
+  r.key = Hash128{0xfedcba9876543210ull, 0x0123456789abcdefull};
   r.attempt = 2;
   r.user_cpu = 125'000'000;
   r.sys_cpu = 70'000'000;
@@ -116,19 +116,22 @@ void ExpectSameRecord(const JournalRecord& got, const JournalRecord& want) {
 // ---- header ----
 
 TEST(JournalFormatTest, HeaderHasMagicVersionHashAndEscapedTemplate) {
-  std::string h = JournalHeader(0xff, "gzip\t{}\n|\\");
+  std::string h = JournalHeader(Hash128{0, 0xff}, "gzip\t{}\n|\\");
   size_t newline = h.find('\n');
   ASSERT_NE(newline, std::string::npos);
-  EXPECT_EQ(h.substr(0, newline), "#coreflow-journal\t1\t00000000000000ff\tgzip\\t{}\\n|\\\\");
+  EXPECT_EQ(h.substr(0, newline),
+            "#coreflow-journal\t2\t000000000000000000000000000000ff\tgzip\\t{}\\n|\\\\");
   EXPECT_TRUE(h.starts_with(kJournalMagic));
-  EXPECT_EQ(kJournalVersion, 1);
+  EXPECT_EQ(kJournalVersion, 2);
+  h = JournalHeader(Hash128{0, 0xff}, "gzip", 1);  // a resumed version 1 journal goes on as one
+  EXPECT_EQ(h.substr(0, h.find('\n')), "#coreflow-journal\t1\t00000000000000ff\tgzip");
 }
 
 TEST(JournalFormatTest, HeaderSecondLineNamesTheSeventeenColumns) {
-  std::string h = JournalHeader(0x0123456789abcdefull, "echo {}");
+  std::string h = JournalHeader(Hash128{1, 0x0123456789abcdefull}, "echo {}");
   size_t first = h.find('\n');
   ASSERT_NE(first, std::string::npos);
-  EXPECT_EQ(h.substr(0, first), "#coreflow-journal\t1\t0123456789abcdef\techo {}");
+  EXPECT_EQ(h.substr(0, first), "#coreflow-journal\t2\t00000000000000010123456789abcdef\techo {}");
   std::string second = h.substr(first + 1);
   ASSERT_TRUE(second.ends_with('\n'));
   second.pop_back();
@@ -145,7 +148,7 @@ TEST(JournalFormatTest, HeaderSecondLineNamesTheSeventeenColumns) {
 TEST(JournalFormatTest, FormatRecordExactText) {
   EXPECT_EQ(FormatRecord(SampleRecord()),
             "7\t:\t1700000000.250\t     1.500\t0\t42\t3\t0\techo a\\tb\t"
-            "0123456789abcdef\t2\t0.125\t0.070\t2048\t4\tfailed\t1\n");
+            "fedcba98765432100123456789abcdef\t2\t0.125\t0.070\t2048\t4\tfailed\t1\n");
 }
 
 TEST(JournalFormatTest, FormatRecordNonFinalSignalAndZeroes) {
@@ -154,13 +157,12 @@ TEST(JournalFormatTest, FormatRecordNonFinalSignalAndZeroes) {
   r.signal = 9;
   r.exitval = 0;
   r.command = "sleep 9";
-  r.key = 1;
+  r.key = Hash128{0, 1};
   r.outcome = AttemptOutcome::kSignal;
   r.final = false;
-  EXPECT_EQ(
-      FormatRecord(r),
-      "1\t:\t0.000\t     0.000\t0\t0\t0\t9\tsleep 9\t0000000000000001\t1\t0.000\t0.000\t0\t0\t"
-      "signal\t0\n");
+  EXPECT_EQ(FormatRecord(r),
+            "1\t:\t0.000\t     0.000\t0\t0\t0\t9\tsleep 9\t00000000000000000000000000000001\t1\t"
+            "0.000\t0.000\t0\t0\tsignal\t0\n");
 }
 
 TEST(JournalFormatTest, RuntimeColumnIsTenWideAndGrows) {
@@ -246,14 +248,14 @@ TEST(JournalFormatTest, RoundTripLimits) {
   JournalRecord r = SampleRecord();
   r.seq = INT64_MAX;
   r.receive = INT64_MAX;
-  r.key = UINT64_MAX;
+  r.key = Hash128{UINT64_MAX, UINT64_MAX};
   r.attempt = INT_MAX;
   r.exitval = 255;
   r.signal = 128;
   r.max_rss_kib = INT64_MAX;
   r.slot = INT_MAX;
   std::string text = FormatRecord(r);
-  EXPECT_EQ(Columns(text)[9], "ffffffffffffffff");
+  EXPECT_EQ(Columns(text)[9], "ffffffffffffffffffffffffffffffff");
   text.pop_back();
   ExpectSameRecord(MustParse(text), r);
 }
@@ -294,12 +296,30 @@ TEST(JournalFormatTest, ParseRejectsBadSeq) {
 
 TEST(JournalFormatTest, ParseRejectsBadKey) {
   EXPECT_NE(ParseError(WithColumn(9, "xyz")), "");
-  EXPECT_NE(ParseError(WithColumn(9, "0123456789ABCDEF")), "") << "keys are lowercase";
-  EXPECT_NE(ParseError(WithColumn(9, "10123456789abcdef")), "") << "17 digits overflow";
+  EXPECT_NE(ParseError(WithColumn(9, "0123456789ABCDEF0123456789abcdef")), "")
+      << "keys are lowercase";
+  EXPECT_NE(ParseError(WithColumn(9, "10123456789abcdef0123456789abcdef")), "") << "33 digits";
+  EXPECT_NE(ParseError(WithColumn(9, "0123456789abcdef")), "") << "version 2 keys are 32 digits";
   EXPECT_NE(ParseError(WithColumn(9, "")), "");
   EXPECT_NE(ParseError(WithColumn(9, "-1")), "");
-  // Shorter keys are still hex digits and read back.
-  EXPECT_EQ(MustParse(WithColumn(9, "ab")).key, 0xabu);
+}
+
+TEST(JournalFormatTest, VersionOneKeysAreSixteenDigits) {
+  JournalRecord r = SampleRecord();
+  r.key = Hash128{0, 0x0123456789abcdefull};
+  std::string line = FormatRecord(r, 1);
+  EXPECT_NE(line.find("\t0123456789abcdef\t"), std::string::npos) << line;
+  line.pop_back();
+  JournalRecord back;
+  std::string err;
+  ASSERT_TRUE(ParseRecord(line, &back, &err, 1)) << err;
+  EXPECT_EQ(back.key, r.key);
+  EXPECT_FALSE(ParseRecord(line, &back, &err, 2));  // not a version 2 key
+  // Shorter version 1 keys are still hex digits and read back.
+  Hash128 k;
+  ASSERT_TRUE(ParseKey("ab", 1, &k));
+  EXPECT_EQ(k, (Hash128{0, 0xab}));
+  EXPECT_FALSE(ParseKey("10123456789abcdef", 1, &k)) << "17 digits overflow";
 }
 
 TEST(JournalFormatTest, ParseRejectsUnknownOutcome) {
@@ -354,9 +374,10 @@ TEST(JournalFormatTest, ParseAcceptsPaddedRuntimeAsGnuWritesIt) {
 // ---- start marks and notes ----
 
 TEST(JournalFormatTest, StartMarkExactTextAndRoundTrip) {
-  StartMark m{0xabcdefull, 3, 12};
+  StartMark m{{0, 0xabcdefull}, 3, 12, "-,12.34.56", true};
   std::string text = FormatStartMark(m);
-  EXPECT_EQ(text, "#start\t0000000000abcdef\t3\t12\n");
+  EXPECT_EQ(text, "#start\t00000000000000000000000000abcdef\t3\t12\t-,12.34.56\n");
+  EXPECT_EQ(FormatStartMark(m, 1), "#start\t0000000000abcdef\t3\t12\n");
   text.pop_back();
   StartMark back;
   ASSERT_TRUE(ParseStartMark(text, &back));
@@ -364,11 +385,11 @@ TEST(JournalFormatTest, StartMarkExactTextAndRoundTrip) {
   EXPECT_EQ(back.attempt, m.attempt);
   EXPECT_EQ(back.seq, m.seq);
 
-  StartMark big{UINT64_MAX, INT_MAX, INT64_MAX};
+  StartMark big{{UINT64_MAX, UINT64_MAX}, INT_MAX, static_cast<uint64_t>(INT64_MAX)};
   text = FormatStartMark(big);
   text.pop_back();
   ASSERT_TRUE(ParseStartMark(text, &back));
-  EXPECT_EQ(back.key, UINT64_MAX);
+  EXPECT_EQ(back.key, (Hash128{UINT64_MAX, UINT64_MAX}));
   EXPECT_EQ(back.attempt, INT_MAX);
   EXPECT_EQ(back.seq, static_cast<uint64_t>(INT64_MAX));
 }
@@ -491,6 +512,43 @@ TEST(JournalFormatTest, ClassifyPrecedenceBelowTimeout) {
   EXPECT_EQ(ClassifyOutcome(o, false), AttemptOutcome::kSignal);
   o.exit_code = 3;
   EXPECT_EQ(ClassifyOutcome(o, false), AttemptOutcome::kSignal);
+}
+
+TEST(JournalFormatTest, OutputStatesRoundTrip) {
+  FileIdentity absent;
+  FileIdentity file;
+  file.exists = true;
+  file.dev = 99;  // not kept
+  file.ino = 123456789;
+  file.size = 42;
+  file.mtime_ns = 1'700'000'000'123'456'789;
+  std::string text = FormatOutputStates({file, absent, file});
+  EXPECT_EQ(text, "123456789.42.1700000000123456789,-,123456789.42.1700000000123456789");
+  std::vector<FileIdentity> back;
+  ASSERT_TRUE(ParseOutputStates(text, &back));
+  ASSERT_EQ(back.size(), 3u);
+  EXPECT_TRUE(SameFileState(file, back[0]));
+  EXPECT_FALSE(back[1].exists);
+  EXPECT_TRUE(SameFileState(absent, back[1]));
+  EXPECT_FALSE(SameFileState(file, back[1]));
+  FileIdentity touched = file;
+  touched.mtime_ns += 1;
+  EXPECT_FALSE(SameFileState(file, touched));
+  ASSERT_TRUE(ParseOutputStates("", &back));
+  EXPECT_TRUE(back.empty());
+  for (const char* bad : {"x", "1.2", "1.2.3,", "-,1..3", "1.2.3.4"}) {
+    EXPECT_FALSE(ParseOutputStates(bad, &back)) << bad;
+    EXPECT_TRUE(back.empty());
+  }
+}
+
+TEST(JournalFormatTest, StartMarksOfVersionOneHaveNoOutputStates) {
+  StartMark m;
+  ASSERT_TRUE(ParseStartMark("#start\t00000000000000ab\t1\t3", &m, 1));
+  EXPECT_FALSE(m.outputs_known);
+  ASSERT_TRUE(ParseStartMark("#start\t000000000000000000000000000000ab\t1\t3\t", &m, 2));
+  EXPECT_TRUE(m.outputs_known);
+  EXPECT_EQ(m.outputs, "");
 }
 
 }  // namespace

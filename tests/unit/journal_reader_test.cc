@@ -13,7 +13,7 @@ namespace {
 
 using testutil::ScratchDir;
 
-constexpr uint64_t kTemplateHash = 0x00c0ffee12345678ull;
+constexpr Hash128 kTemplateHash{0x1234, 0x00c0ffee12345678ull};
 constexpr const char* kTemplate = "gzip -9\t{}";
 
 JournalRecord Record(uint64_t seq, AttemptOutcome outcome = AttemptOutcome::kOk,
@@ -24,7 +24,7 @@ JournalRecord Record(uint64_t seq, AttemptOutcome outcome = AttemptOutcome::kOk,
   r.runtime = static_cast<Nanos>(seq) * kNanosPerMilli;
   r.exitval = outcome == AttemptOutcome::kOk ? 0 : 1;
   r.command = "gzip -9 file" + std::to_string(seq) + "\twith\ntabs\\";
-  r.key = 0x1000 + seq;
+  r.key = Hash128{7, 0x1000 + seq};
   r.outcome = outcome;
   r.final = final;
   return r;
@@ -45,11 +45,11 @@ struct Collected {
 
 // A journal of three records with start marks and a resume note between them.
 std::string SampleJournal() {
-  return JournalHeader(kTemplateHash, kTemplate) + FormatStartMark({0x1001, 1, 1}) +
-         FormatRecord(Record(1)) + FormatStartMark({0x1002, 1, 2}) +
+  return JournalHeader(kTemplateHash, kTemplate) + FormatStartMark({{7, 0x1001}, 1, 1}) +
+         FormatRecord(Record(1)) + FormatStartMark({{7, 0x1002}, 1, 2}) +
          FormatRecord(Record(2, AttemptOutcome::kFailed, false)) + FormatResumeNote(0) +
-         FormatStartMark({0x1002, 2, 2}) + FormatRecord(Record(2, AttemptOutcome::kFailed)) +
-         FormatStartMark({0x1003, 1, 3});
+         FormatStartMark({{7, 0x1002}, 2, 2}) + FormatRecord(Record(2, AttemptOutcome::kFailed)) +
+         FormatStartMark({{7, 0x1003}, 1, 3});
 }
 
 TEST(JournalReaderTest, WholeJournal) {
@@ -61,7 +61,7 @@ TEST(JournalReaderTest, WholeJournal) {
   ASSERT_TRUE(parser.Finish(&err)) << err;
   EXPECT_EQ(err, "");
   const JournalInfo& info = parser.info();
-  EXPECT_EQ(info.version, 1);
+  EXPECT_EQ(info.version, kJournalVersion);
   EXPECT_EQ(info.template_hash, kTemplateHash);
   EXPECT_EQ(info.template_text, kTemplate) << "the header's template text is unescaped";
   EXPECT_EQ(info.records, 3u);
@@ -71,9 +71,10 @@ TEST(JournalReaderTest, WholeJournal) {
             (std::vector<std::string>{FormatRecord(Record(1)),
                                       FormatRecord(Record(2, AttemptOutcome::kFailed, false)),
                                       FormatRecord(Record(2, AttemptOutcome::kFailed))}));
-  EXPECT_EQ(got.starts, (std::vector<std::string>{
-                            FormatStartMark({0x1001, 1, 1}), FormatStartMark({0x1002, 1, 2}),
-                            FormatStartMark({0x1002, 2, 2}), FormatStartMark({0x1003, 1, 3})}));
+  EXPECT_EQ(got.starts,
+            (std::vector<std::string>{
+                FormatStartMark({{7, 0x1001}, 1, 1}), FormatStartMark({{7, 0x1002}, 1, 2}),
+                FormatStartMark({{7, 0x1002}, 2, 2}), FormatStartMark({{7, 0x1003}, 1, 3})}));
 }
 
 TEST(JournalReaderTest, ByteByByteGivesTheSameResult) {
@@ -171,7 +172,7 @@ TEST(JournalReaderTest, MalformedLineInTheMiddleNamesItsLine) {
 TEST(JournalReaderTest, MalformedColumnNamesItsLineFedBytewise) {
   std::string bad = FormatRecord(Record(2));
   bad.replace(bad.rfind('1'), 1, "2");  // Final "2"
-  std::string text = JournalHeader(kTemplateHash, kTemplate) + FormatStartMark({1, 1, 1}) +
+  std::string text = JournalHeader(kTemplateHash, kTemplate) + FormatStartMark({{0, 1}, 1, 1}) +
                      FormatRecord(Record(1)) + bad + FormatRecord(Record(3));
   JournalParser parser(JournalCallbacks{});
   std::string err;
@@ -193,7 +194,8 @@ TEST(JournalReaderTest, MalformedStartMarkIsAnError) {
 }
 
 TEST(JournalReaderTest, StartMarksGoToOnStart) {
-  std::string text = JournalHeader(kTemplateHash, kTemplate) + "#start\t00000000000000ab\t2\t5\n";
+  std::string text =
+      JournalHeader(kTemplateHash, kTemplate) + "#start\t000000000000000000000000000000ab\t2\t5\n";
   std::vector<StartMark> marks;
   JournalCallbacks callbacks;
   callbacks.on_start = [&](const StartMark& m) { marks.push_back(m); };
@@ -202,7 +204,7 @@ TEST(JournalReaderTest, StartMarksGoToOnStart) {
   ASSERT_TRUE(parser.Feed(text, &err)) << err;
   ASSERT_TRUE(parser.Finish(&err)) << err;
   ASSERT_EQ(marks.size(), 1u);
-  EXPECT_EQ(marks[0].key, 0xabu);
+  EXPECT_EQ(marks[0].key, (Hash128{0, 0xab}));
   EXPECT_EQ(marks[0].attempt, 2);
   EXPECT_EQ(marks[0].seq, 5u);
   EXPECT_EQ(parser.info().records, 0u) << "a start mark is not a record";
@@ -271,11 +273,11 @@ TEST(JournalReaderTest, MagicMustBeFollowedByATab) {
 }
 
 TEST(JournalReaderTest, NewerVersionIsRejected) {
-  std::string text = "#coreflow-journal\t2\t0000000000000001\techo\nSeq\tHost\n";
+  std::string text = "#coreflow-journal\t3\t00000000000000000000000000000001\techo\nSeq\tHost\n";
   JournalParser parser(JournalCallbacks{});
   std::string err;
   EXPECT_FALSE(parser.Feed(text, &err));
-  EXPECT_EQ(err, "it is a version 2 journal; this coreflow reads version 1");
+  EXPECT_EQ(err, "it is a version 3 journal; this coreflow reads version 2");
 }
 
 TEST(JournalReaderTest, MalformedHeaderFields) {
@@ -296,13 +298,13 @@ TEST(JournalReaderTest, MalformedHeaderFields) {
 }
 
 TEST(JournalReaderTest, HeaderOnlyJournalHasNoRecords) {
-  std::string text = JournalHeader(1, "");
+  std::string text = JournalHeader(Hash128{0, 1}, "");
   JournalParser parser(JournalCallbacks{});
   std::string err;
   ASSERT_TRUE(parser.Feed(text, &err)) << err;
   ASSERT_TRUE(parser.Finish(&err)) << err;
-  EXPECT_EQ(parser.info().version, 1);
-  EXPECT_EQ(parser.info().template_hash, 1u);
+  EXPECT_EQ(parser.info().version, kJournalVersion);
+  EXPECT_EQ(parser.info().template_hash, (Hash128{0, 1}));
   EXPECT_EQ(parser.info().template_text, "");
   EXPECT_EQ(parser.info().records, 0u);
   EXPECT_EQ(parser.info().complete_bytes, text.size());
@@ -318,7 +320,7 @@ TEST(JournalReaderTest, ReadJournalFromAFile) {
   JournalInfo info;
   std::string err;
   ASSERT_TRUE(ReadJournal(path, got.Callbacks(), &info, &err)) << err;
-  EXPECT_EQ(info.version, 1);
+  EXPECT_EQ(info.version, kJournalVersion);
   EXPECT_EQ(info.template_hash, kTemplateHash);
   EXPECT_EQ(info.template_text, kTemplate);
   EXPECT_EQ(info.records, 3u);
@@ -370,7 +372,7 @@ TEST(JournalReaderTest, ReadJournalErrorsNameThePath) {
   EXPECT_FALSE(ReadJournal(empty, JournalCallbacks{}, &info, &err));
   EXPECT_EQ(err, "journal '" + empty + "': it is empty, not a coreflow journal");
 
-  std::string bad = dir.Write("bad.journal", JournalHeader(1, "x") + "1\t:\n");
+  std::string bad = dir.Write("bad.journal", JournalHeader(Hash128{0, 1}, "x") + "1\t:\n");
   EXPECT_FALSE(ReadJournal(bad, JournalCallbacks{}, &info, &err));
   EXPECT_EQ(err, "journal '" + bad + "': line 3: a record has 2 columns, expected 17");
 

@@ -7,6 +7,7 @@
 
 #include "journal/format.h"
 #include "journal/writer.h"
+#include "plan/expand.h"
 #include "test_util.h"
 
 namespace coreflow {
@@ -22,7 +23,7 @@ constexpr std::array<AttemptOutcome, 6> kFailures = {
 JournalRecord Record(uint64_t key, AttemptOutcome outcome, bool final = true, int attempt = 1) {
   JournalRecord r;
   r.seq = key;
-  r.key = key;
+  r.key = Hash128{0, key};
   r.attempt = attempt;
   r.outcome = outcome;
   r.exitval = outcome == AttemptOutcome::kOk ? 0 : 1;
@@ -33,8 +34,9 @@ JournalRecord Record(uint64_t key, AttemptOutcome outcome, bool final = true, in
 
 // The decision without and with --resume-failed.
 void ExpectDecisions(const ResumeIndex& index, uint64_t key, Decision plain, Decision failed) {
-  EXPECT_EQ(index.Decide(key, false), plain) << "key " << key << " with --resume";
-  EXPECT_EQ(index.Decide(key, true), failed) << "key " << key << " with --resume-failed";
+  EXPECT_EQ(index.Decide(Hash128{0, key}, false), plain) << "key " << key << " with --resume";
+  EXPECT_EQ(index.Decide(Hash128{0, key}, true), failed)
+      << "key " << key << " with --resume-failed";
 }
 
 TEST(ResumeIndexTest, UnknownKeysRun) {
@@ -81,23 +83,23 @@ TEST(ResumeIndexTest, NonFinalRecordMeansTheTaskWasCut) {
 
 TEST(ResumeIndexTest, StartMarkWithoutRecordMeansTheTaskWasCut) {
   ResumeIndex index;
-  index.AddStart({9, 1, 9});
+  index.AddStart({Hash128{0, 9}, 1, 9});
   ExpectDecisions(index, 9, Decision::kRunAfterCut, Decision::kRunAfterCut);
   EXPECT_EQ(index.Finished(false), 0u);
 }
 
 TEST(ResumeIndexTest, StartThenFinalOkIsSkipped) {
   ResumeIndex index;
-  index.AddStart({9, 1, 9});
+  index.AddStart({Hash128{0, 9}, 1, 9});
   index.Add(Record(9, AttemptOutcome::kOk));
   ExpectDecisions(index, 9, Decision::kSkip, Decision::kSkip);
 }
 
 TEST(ResumeIndexTest, RetriesThatEndWell) {
   ResumeIndex index;
-  index.AddStart({4, 1, 4});
+  index.AddStart({Hash128{0, 4}, 1, 4});
   index.Add(Record(4, AttemptOutcome::kFailed, false, 1));
-  index.AddStart({4, 2, 4});
+  index.AddStart({Hash128{0, 4}, 2, 4});
   ExpectDecisions(index, 4, Decision::kRunAfterCut, Decision::kRunAfterCut);
   index.Add(Record(4, AttemptOutcome::kOk, true, 2));
   ExpectDecisions(index, 4, Decision::kSkip, Decision::kSkip);
@@ -111,7 +113,7 @@ TEST(ResumeIndexTest, SuccessIsNeverDowngraded) {
   ExpectDecisions(index, 1, Decision::kSkip, Decision::kSkip);
   index.Add(Record(1, AttemptOutcome::kSignal, false));
   ExpectDecisions(index, 1, Decision::kSkip, Decision::kSkip);
-  index.AddStart({1, 3, 1});
+  index.AddStart({Hash128{0, 1}, 3, 1});
   ExpectDecisions(index, 1, Decision::kSkip, Decision::kSkip);
   EXPECT_EQ(index.Finished(true), 1u);
 }
@@ -120,7 +122,7 @@ TEST(ResumeIndexTest, FailureThenSuccessIsASuccess) {
   // A --resume-failed run finished what an earlier run failed.
   ResumeIndex index;
   index.Add(Record(2, AttemptOutcome::kFailed));
-  index.AddStart({2, 1, 2});
+  index.AddStart({Hash128{0, 2}, 1, 2});
   index.Add(Record(2, AttemptOutcome::kOk));
   ExpectDecisions(index, 2, Decision::kSkip, Decision::kSkip);
 }
@@ -129,7 +131,7 @@ TEST(ResumeIndexTest, FailureThenCutRerunIsCut) {
   // A --resume-failed run started the failed task again and was killed during it.
   ResumeIndex index;
   index.Add(Record(2, AttemptOutcome::kFailed));
-  index.AddStart({2, 1, 2});
+  index.AddStart({Hash128{0, 2}, 1, 2});
   ExpectDecisions(index, 2, Decision::kRunAfterCut, Decision::kRunAfterCut);
 }
 
@@ -141,7 +143,7 @@ TEST(ResumeIndexTest, FinishedCounts) {
   index.Add(Record(3, AttemptOutcome::kFailed));
   index.Add(Record(4, AttemptOutcome::kTimeout));
   index.Add(Record(5, AttemptOutcome::kFailed, false));
-  index.AddStart({6, 1, 6});
+  index.AddStart({Hash128{0, 6}, 1, 6});
   index.Add(Record(1, AttemptOutcome::kOk));  // the same key twice counts once
   EXPECT_EQ(index.Finished(false), 4u);       // 1, 2, 3, 4
   EXPECT_EQ(index.Finished(true), 2u);        // 1, 2
@@ -171,27 +173,27 @@ TEST(ResumeIndexTest, LoadWhatAWriterWrote) {
   std::string path = dir.path() + "/run.journal";
   JournalWriter w;
   std::string err;
-  ASSERT_TRUE(w.Create(path, -1, 0x77, "work {}", &err)) << err;
+  ASSERT_TRUE(w.Create(path, -1, Hash128{0, 0x77}, "work {}", &err)) << err;
   Nanos now = kNanosPerSecond;
   // Key 1 succeeded, 2 failed for good, 3 was running at the crash, 4 awaited a retry, and 5
   // failed and then succeeded on its retry.
-  ASSERT_EQ(w.RecordStart({1, 1, 1}, now), 0);
-  ASSERT_EQ(w.RecordStart({2, 1, 2}, now), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 1}, 1, 1}, now), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 2}, 1, 2}, now), 0);
   ASSERT_EQ(w.RecordAttempt(Record(1, AttemptOutcome::kOk), now), 0);
-  ASSERT_EQ(w.RecordStart({3, 1, 3}, now), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 3}, 1, 3}, now), 0);
   ASSERT_EQ(w.RecordAttempt(Record(2, AttemptOutcome::kFailed), now), 0);
-  ASSERT_EQ(w.RecordStart({4, 1, 4}, now), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 4}, 1, 4}, now), 0);
   ASSERT_EQ(w.RecordAttempt(Record(4, AttemptOutcome::kSignal, false), now), 0);
-  ASSERT_EQ(w.RecordStart({5, 1, 5}, now), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 5}, 1, 5}, now), 0);
   ASSERT_EQ(w.RecordAttempt(Record(5, AttemptOutcome::kFailed, false, 1), now), 0);
-  ASSERT_EQ(w.RecordStart({5, 2, 5}, now), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 5}, 2, 5}, now), 0);
   ASSERT_EQ(w.RecordAttempt(Record(5, AttemptOutcome::kOk, true, 2), now), 0);
   ASSERT_EQ(w.Close(), 0);
 
   ResumeIndex index;
   ASSERT_TRUE(index.Load(path, &err)) << err;
   EXPECT_TRUE(index.exists());
-  EXPECT_EQ(index.info().template_hash, 0x77u);
+  EXPECT_EQ(index.info().template_hash, (Hash128{0, 0x77}));
   EXPECT_EQ(index.info().template_text, "work {}");
   EXPECT_EQ(index.info().records, 5u);
   EXPECT_FALSE(index.info().torn_tail);
@@ -210,7 +212,7 @@ TEST(ResumeIndexTest, LoadJournalWithATimedOutTask) {
   std::string path = dir.path() + "/run.journal";
   JournalWriter w;
   std::string err;
-  ASSERT_TRUE(w.Create(path, -1, 0x77, "sleep {}", &err)) << err;
+  ASSERT_TRUE(w.Create(path, -1, Hash128{0, 0x77}, "sleep {}", &err)) << err;
   JournalRecord timed_out = Record(1, AttemptOutcome::kTimeout);
   timed_out.exitval = -1;  // as GNU parallel writes for --timeout
   ASSERT_EQ(w.RecordAttempt(timed_out, kNanosPerSecond), 0);
@@ -225,7 +227,8 @@ TEST(ResumeIndexTest, LoadJournalWithATimedOutTask) {
 
 TEST(ResumeIndexTest, LoadOfATornJournal) {
   ScratchDir dir("journal_resume");
-  std::string complete = JournalHeader(1, "x") + FormatRecord(Record(1, AttemptOutcome::kOk));
+  std::string complete =
+      JournalHeader(Hash128{0, 1}, "x") + FormatRecord(Record(1, AttemptOutcome::kOk));
   std::string torn = FormatRecord(Record(2, AttemptOutcome::kOk));
   torn.resize(torn.size() - 1);  // only the newline is missing, yet the record does not count
   std::string path = dir.Write("run.journal", complete + torn);
@@ -247,6 +250,53 @@ TEST(ResumeIndexTest, LoadOfABadJournalFails) {
   EXPECT_NE(err.find(path), std::string::npos) << err;
   EXPECT_NE(err.find("not a coreflow journal"), std::string::npos) << err;
   EXPECT_FALSE(index.exists());
+}
+
+TEST(ResumeIndexTest, ACutAttemptKeepsWhatItsStartMarkSaidOfTheOutputs) {
+  ResumeIndex index;
+  Hash128 key{1, 2};
+  index.AddStart(StartMark{key, 1, 1, "5.6.7", true});
+  ASSERT_NE(index.CutOutputs(key), nullptr);
+  EXPECT_EQ(*index.CutOutputs(key), "5.6.7");
+  index.Add(Record(0, AttemptOutcome::kFailed, false));  // another key: no effect
+  JournalRecord r = Record(0, AttemptOutcome::kFailed, false);
+  r.key = key;
+  index.Add(r);  // the attempt ended (to be retried): its start no longer matters
+  EXPECT_EQ(index.CutOutputs(key), nullptr);
+  index.AddStart(StartMark{key, 2, 1, "-", true});
+  EXPECT_EQ(*index.CutOutputs(key), "-");
+  index.AddStart(StartMark{key, 3, 1, "", false});  // a version 1 mark says nothing
+  EXPECT_EQ(index.CutOutputs(key), nullptr);
+}
+
+TEST(ResumeIndexTest, AVersionOneJournalIsReadWithItsOwnKeys) {
+  ScratchDir dir("journal_resume");
+  std::string path = dir.path() + "/old.journal";
+  TaskInput a{1, {{"a"}}}, b{2, {{"b"}}};
+  JournalRecord done = Record(1, AttemptOutcome::kOk);
+  done.key = TaskKey("work {}", a, 1);
+  StartMark cut{TaskKey("work {}", b, 1), 1, 2};
+  testutil::WriteFile(path, JournalHeader(TemplateHash("work {}", 1), "work {}", 1) +
+                                FormatRecord(done, 1) + FormatStartMark(cut, 1));
+  ResumeIndex index;
+  std::string err;
+  ASSERT_TRUE(index.Load(path, &err)) << err;
+  EXPECT_EQ(index.info().version, 1);
+  EXPECT_EQ(index.Decide(TaskKey("work {}", a, 1), false), Decision::kSkip);
+  EXPECT_EQ(index.Decide(TaskKey("work {}", b, 1), false), Decision::kRunAfterCut);
+  EXPECT_EQ(index.CutOutputs(TaskKey("work {}", b, 1)), nullptr);
+  EXPECT_EQ(index.Decide(TaskKey("work {}", a, 2), false), Decision::kRun);  // other scheme
+  // A resume appends to it in its own version.
+  JournalWriter w;
+  ASSERT_TRUE(w.Continue(path, index.info(), 0, &err)) << err;
+  EXPECT_EQ(w.version(), 1);
+  JournalRecord more = Record(2, AttemptOutcome::kOk);
+  more.key = TaskKey("work {}", b, 1);
+  ASSERT_EQ(w.RecordAttempt(more, 0), 0);
+  ASSERT_EQ(w.Close(), 0);
+  ResumeIndex again;
+  ASSERT_TRUE(again.Load(path, &err)) << err;
+  EXPECT_EQ(again.Decide(TaskKey("work {}", b, 1), false), Decision::kSkip);
 }
 
 }  // namespace

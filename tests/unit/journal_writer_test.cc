@@ -24,7 +24,7 @@ using testutil::ReadFile;
 using testutil::ScratchDir;
 using testutil::SignalStateGuard;
 
-constexpr uint64_t kHash = 0xfeedface0badf00dull;
+constexpr Hash128 kHash{0xfeed, 0xfeedface0badf00dull};
 constexpr const char* kTemplate = "convert {} {.}.png";
 constexpr Nanos kT0 = 5 * kNanosPerSecond;
 
@@ -34,7 +34,7 @@ JournalRecord Record(uint64_t seq) {
   r.start_wall = static_cast<Nanos>(1'700'000'000 + seq) * kNanosPerSecond;
   r.runtime = 250 * kNanosPerMilli;
   r.command = "convert in" + std::to_string(seq) + ".jpg in" + std::to_string(seq) + ".png";
-  r.key = 0x5000 + seq;
+  r.key = Hash128{0, 0x5000 + seq};
   r.slot = 1;
   return r;
 }
@@ -104,11 +104,11 @@ TEST_F(JournalWriterTest, DashWritesToTheGivenFdAndNeverSyncs) {
   std::string err;
   ASSERT_TRUE(w.Create("-", out.fd(), kHash, kTemplate, &err)) << err;
   EXPECT_EQ(out.Take(), Header());
-  EXPECT_EQ(w.RecordStart({0x5001, 1, 1}, kT0), 0);
+  EXPECT_EQ(w.RecordStart({Hash128{0, 0x5001}, 1, 1}, kT0), 0);
   EXPECT_EQ(w.SyncDue(), 0) << "standard output is never synced, so nothing is ever due";
   EXPECT_EQ(w.RecordAttempt(Record(1), kT0 + kNanosPerSecond), 0);
   EXPECT_EQ(w.SyncDue(), 0);
-  EXPECT_EQ(out.Take(), FormatStartMark({0x5001, 1, 1}) + FormatRecord(Record(1)));
+  EXPECT_EQ(out.Take(), FormatStartMark({Hash128{0, 0x5001}, 1, 1}) + FormatRecord(Record(1)));
   EXPECT_EQ(w.Close(), 0);
   EXPECT_GE(fcntl(out.fd(), F_GETFD), 0) << "Close leaves a descriptor it does not own open";
 }
@@ -120,23 +120,24 @@ TEST_F(JournalWriterTest, RecordsAppendExactLines) {
   std::string path = dir.path() + "/run.journal";
   JournalWriter w;
   std::string err;
-  ASSERT_TRUE(w.Create(path, -1, 0xab, "echo", &err)) << err;
-  EXPECT_EQ(w.RecordStart({0xab, 1, 3}, kT0), 0);
+  ASSERT_TRUE(w.Create(path, -1, Hash128{0, 0xab}, "echo", &err)) << err;
+  EXPECT_EQ(w.RecordStart({Hash128{0, 0xab}, 1, 3}, kT0), 0);
   // Each line is out at once (before any sync), so a crash of coreflow loses nothing.
-  EXPECT_EQ(ReadFile(path), JournalHeader(0xab, "echo") + "#start\t00000000000000ab\t1\t3\n");
+  EXPECT_EQ(ReadFile(path), JournalHeader(Hash128{0, 0xab}, "echo") +
+                                "#start\t000000000000000000000000000000ab\t1\t3\t\n");
   JournalRecord r;
   r.seq = 3;
   r.start_wall = 1'700'000'000'000'000'000;
   r.runtime = 2 * kNanosPerSecond;
   r.receive = 6;
   r.command = "echo hello";
-  r.key = 0xab;
+  r.key = Hash128{0, 0xab};
   r.slot = 2;
   EXPECT_EQ(w.RecordAttempt(r, kT0 + kNanosPerMilli), 0);
-  EXPECT_EQ(ReadFile(path), JournalHeader(0xab, "echo") +
-                                "#start\t00000000000000ab\t1\t3\n"
+  EXPECT_EQ(ReadFile(path), JournalHeader(Hash128{0, 0xab}, "echo") +
+                                "#start\t000000000000000000000000000000ab\t1\t3\t\n"
                                 "3\t:\t1700000000.000\t     2.000\t0\t6\t0\t0\techo hello\t"
-                                "00000000000000ab\t1\t0.000\t0.000\t0\t2\tok\t1\n");
+                                "000000000000000000000000000000ab\t1\t0.000\t0.000\t0\t2\tok\t1\n");
   EXPECT_EQ(w.Close(), 0);
 }
 
@@ -159,20 +160,20 @@ TEST_F(JournalWriterTest, SyncDueFollowsTheFirstUnsyncedWrite) {
   std::string err;
   ASSERT_TRUE(w.Create(dir.path() + "/run.journal", -1, kHash, kTemplate, &err)) << err;
   EXPECT_EQ(w.SyncDue(), 0);
-  ASSERT_EQ(w.RecordStart({1, 1, 1}, kT0), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 1}, 1, 1}, kT0), 0);
   EXPECT_EQ(w.SyncDue(), kT0 + 100 * kNanosPerMilli);
   EXPECT_EQ(JournalWriter::kSyncInterval, 100 * kNanosPerMilli);
   // Later writes do not push the deadline back: the oldest unsynced line sets it.
   ASSERT_EQ(w.RecordAttempt(Record(1), kT0 + 60 * kNanosPerMilli), 0);
   EXPECT_EQ(w.SyncDue(), kT0 + 100 * kNanosPerMilli);
-  ASSERT_EQ(w.RecordStart({2, 1, 2}, kT0 + 99 * kNanosPerMilli), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 2}, 1, 2}, kT0 + 99 * kNanosPerMilli), 0);
   EXPECT_EQ(w.SyncDue(), kT0 + 100 * kNanosPerMilli);
   // A write at the due time syncs everything.
   ASSERT_EQ(w.RecordAttempt(Record(2), kT0 + 100 * kNanosPerMilli), 0);
   EXPECT_EQ(w.SyncDue(), 0);
   // The next write starts a new interval.
   const Nanos t1 = kT0 + 3 * kNanosPerSecond;
-  ASSERT_EQ(w.RecordStart({3, 1, 3}, t1), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 3}, 1, 3}, t1), 0);
   EXPECT_EQ(w.SyncDue(), t1 + 100 * kNanosPerMilli);
   EXPECT_EQ(w.Close(), 0);
   EXPECT_EQ(w.SyncDue(), 0) << "Close syncs";
@@ -183,7 +184,7 @@ TEST_F(JournalWriterTest, WriteLongAfterTheDueTimeSyncs) {
   JournalWriter w;
   std::string err;
   ASSERT_TRUE(w.Create(dir.path() + "/run.journal", -1, kHash, kTemplate, &err)) << err;
-  ASSERT_EQ(w.RecordStart({1, 1, 1}, kT0), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 1}, 1, 1}, kT0), 0);
   ASSERT_NE(w.SyncDue(), 0);
   ASSERT_EQ(w.RecordAttempt(Record(1), kT0 + 10 * kNanosPerSecond), 0);
   EXPECT_EQ(w.SyncDue(), 0);
@@ -195,7 +196,7 @@ TEST_F(JournalWriterTest, ExplicitSyncClearsTheDeadline) {
   std::string err;
   ASSERT_TRUE(w.Create(dir.path() + "/run.journal", -1, kHash, kTemplate, &err)) << err;
   EXPECT_EQ(w.Sync(kT0), 0) << "nothing to sync is fine";
-  ASSERT_EQ(w.RecordStart({1, 1, 1}, kT0), 0);
+  ASSERT_EQ(w.RecordStart({Hash128{0, 1}, 1, 1}, kT0), 0);
   ASSERT_NE(w.SyncDue(), 0);
   EXPECT_EQ(w.Sync(w.SyncDue()), 0);
   EXPECT_EQ(w.SyncDue(), 0);
@@ -207,8 +208,9 @@ TEST_F(JournalWriterTest, ContinueCutsATornTailAndNotesTheResume) {
   ScratchDir dir("journal_writer");
   std::string torn = FormatRecord(Record(3));
   torn.resize(torn.size() - 7);
-  std::string complete = Header() + FormatStartMark({0x5001, 1, 1}) + FormatRecord(Record(1)) +
-                         FormatRecord(Record(2)) + FormatStartMark({0x5003, 1, 3});
+  std::string complete = Header() + FormatStartMark({Hash128{0, 0x5001}, 1, 1}) +
+                         FormatRecord(Record(1)) + FormatRecord(Record(2)) +
+                         FormatStartMark({Hash128{0, 0x5003}, 1, 3});
   std::string path = dir.Write("run.journal", complete + torn);
   JournalInfo info;
   EXPECT_EQ(RecordSeqs(path, &info), (std::vector<uint64_t>{1, 2}));
@@ -267,7 +269,7 @@ TEST_F(JournalWriterTest, ClosedPipeGivesEpipeAndStopsWriting) {
   EXPECT_EQ(w.RecordAttempt(Record(1), kT0), EPIPE);
   EXPECT_EQ(w.error(), EPIPE);
   // The first error sticks: later calls report it.
-  EXPECT_EQ(w.RecordStart({1, 1, 2}, kT0), EPIPE);
+  EXPECT_EQ(w.RecordStart({Hash128{0, 1}, 1, 2}, kT0), EPIPE);
   EXPECT_EQ(w.RecordAttempt(Record(2), kT0), EPIPE);
   EXPECT_EQ(w.Sync(kT0), EPIPE);
   EXPECT_EQ(w.Close(), EPIPE);
@@ -291,7 +293,7 @@ TEST_F(JournalWriterTest, NoWriteIsAttemptedAfterTheFirstError) {
   EXPECT_EQ(w.RecordAttempt(Record(1), kT0), EPIPE);
   EXPECT_EQ(g_sigpipes, 1);
   for (uint64_t seq = 2; seq <= 5; ++seq) {
-    EXPECT_EQ(w.RecordStart({seq, 1, seq}, kT0), EPIPE);
+    EXPECT_EQ(w.RecordStart({Hash128{0, seq}, 1, seq}, kT0), EPIPE);
     EXPECT_EQ(w.RecordAttempt(Record(seq), kT0), EPIPE);
   }
   EXPECT_EQ(g_sigpipes, 1);
@@ -314,7 +316,7 @@ TEST_F(JournalWriterTest, InjectedEnospcTearsTheLineAndStops) {
   EXPECT_EQ(ReadFile(path), expected) << "half the line landed, as on a full disk";
   // Nothing more is written, though the plan would let the next write through.
   EXPECT_EQ(w.RecordAttempt(Record(3), kT0), ENOSPC);
-  EXPECT_EQ(w.RecordStart({4, 1, 4}, kT0), ENOSPC);
+  EXPECT_EQ(w.RecordStart({Hash128{0, 4}, 1, 4}, kT0), ENOSPC);
   EXPECT_EQ(ReadFile(path), expected);
   EXPECT_EQ(w.Close(), ENOSPC);
 
@@ -343,8 +345,8 @@ TEST_F(JournalWriterTest, InjectedFaultOnAStartMark) {
   JournalWriter w;
   std::string err;
   ASSERT_TRUE(w.Create(path, -1, kHash, kTemplate, &err)) << err;
-  EXPECT_EQ(w.RecordStart({0x5001, 1, 1}, kT0), EIO);
-  std::string mark = FormatStartMark({0x5001, 1, 1});
+  EXPECT_EQ(w.RecordStart({Hash128{0, 0x5001}, 1, 1}, kT0), EIO);
+  std::string mark = FormatStartMark({Hash128{0, 0x5001}, 1, 1});
   EXPECT_EQ(ReadFile(path), Header() + mark.substr(0, mark.size() / 2));
   JournalInfo info;
   EXPECT_TRUE(RecordSeqs(path, &info).empty());

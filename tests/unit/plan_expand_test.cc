@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "base/hash.h"
 #include "test_util.h"
 
 namespace coreflow {
@@ -220,58 +221,79 @@ TaskInput Items(std::vector<std::vector<std::string>> items, uint64_t seq = 1) {
   return in;
 }
 
-TEST(TaskKeyTest, SameTemplateAndValuesSameKey) {
-  EXPECT_EQ(TaskKey("gzip {}", Input({"a.txt"})), TaskKey("gzip {}", Input({"a.txt"})));
-  EXPECT_EQ(TaskKey("cmp {1} {2}", Input({"x", "y"})), TaskKey("cmp {1} {2}", Input({"x", "y"})));
-}
+// Every property holds for both key schemes: version 2 journals' XXH3-128 and version 1's
+// FNV-1a, which a resume of an old journal still uses.
+class TaskKeyTest : public testing::TestWithParam<int> {
+ protected:
+  Hash128 Key(std::string_view text, const TaskInput& in) { return TaskKey(text, in, GetParam()); }
+};
 
-TEST(TaskKeyTest, StableAcrossCalls) {
-  TaskInput in = Input({"a b", ""});
-  uint64_t first = TaskKey("t {}", in);
-  for (int i = 0; i < 100; ++i) EXPECT_EQ(TaskKey("t {}", in), first);
-}
+INSTANTIATE_TEST_SUITE_P(JournalVersions, TaskKeyTest, testing::Values(1, 2));
 
-TEST(TaskKeyTest, StableAcrossReleases) {
+TEST(TaskKeyStability, StableAcrossReleases) {
   // Keys are stored in journals; if they changed, --resume would run everything again.
-  EXPECT_EQ(TaskKey("gzip -9 {}", Input({"data/a b.txt"})), 0x8420243c3cf2ab1full);
-  EXPECT_EQ(TaskKey("cmp {1} {2}", Input({"x", "y"})), 0x4565f7c5ca95c9b0ull);
+  EXPECT_EQ(TaskKey("gzip -9 {}", Input({"data/a b.txt"}), 1), (Hash128{0, 0x8420243c3cf2ab1full}));
+  EXPECT_EQ(TaskKey("cmp {1} {2}", Input({"x", "y"}), 1), (Hash128{0, 0x4565f7c5ca95c9b0ull}));
+  EXPECT_EQ(HexDigits128(TaskKey("gzip -9 {}", Input({"data/a b.txt"}), 2)),
+            "b1eb82f3187218e2d5e74c761d1fd22f");
+  EXPECT_EQ(HexDigits128(TaskKey("cmp {1} {2}", Input({"x", "y"}), 2)),
+            "b55bb752ba6d241e4a7dd2d9eb397f8a");
+  EXPECT_EQ(TemplateHash("echo", 1), (Hash128{0, Fnv1a64("echo")}));
+  EXPECT_EQ(TemplateHash("echo", 2), Xxh3Hash128("echo"));
 }
 
-TEST(TaskKeyTest, IndependentOfSeq) {
+TEST(TaskKeyStability, VersionTwoKeysUseAllOf128Bits) {
+  Hash128 k = TaskKey("t {}", Input({"a"}), 2);
+  EXPECT_NE(k.high, 0u);
+  EXPECT_NE(k.low, 0u);
+}
+
+TEST_P(TaskKeyTest, SameTemplateAndValuesSameKey) {
+  EXPECT_EQ(Key("gzip {}", Input({"a.txt"})), Key("gzip {}", Input({"a.txt"})));
+  EXPECT_EQ(Key("cmp {1} {2}", Input({"x", "y"})), Key("cmp {1} {2}", Input({"x", "y"})));
+}
+
+TEST_P(TaskKeyTest, StableAcrossCalls) {
+  TaskInput in = Input({"a b", ""});
+  Hash128 first = Key("t {}", in);
+  for (int i = 0; i < 100; ++i) EXPECT_EQ(Key("t {}", in), first);
+}
+
+TEST_P(TaskKeyTest, IndependentOfSeq) {
   // Inputs may be reordered or grow between runs; a task keeps its key.
-  EXPECT_EQ(TaskKey("gzip {}", Input({"a.txt"}, 1)), TaskKey("gzip {}", Input({"a.txt"}, 999)));
+  EXPECT_EQ(Key("gzip {}", Input({"a.txt"}, 1)), Key("gzip {}", Input({"a.txt"}, 999)));
 }
 
-TEST(TaskKeyTest, DiffersWhenTheTemplateDiffers) {
-  EXPECT_NE(TaskKey("gzip {}", Input({"a"})), TaskKey("gzip -9 {}", Input({"a"})));
-  EXPECT_NE(TaskKey("gzip {}", Input({"a"})), TaskKey("gzip  {}", Input({"a"})));
-  EXPECT_NE(TaskKey("", Input({"a"})), TaskKey(" ", Input({"a"})));
+TEST_P(TaskKeyTest, DiffersWhenTheTemplateDiffers) {
+  EXPECT_NE(Key("gzip {}", Input({"a"})), Key("gzip -9 {}", Input({"a"})));
+  EXPECT_NE(Key("gzip {}", Input({"a"})), Key("gzip  {}", Input({"a"})));
+  EXPECT_NE(Key("", Input({"a"})), Key(" ", Input({"a"})));
 }
 
-TEST(TaskKeyTest, DiffersWhenAValueDiffers) {
-  EXPECT_NE(TaskKey("t", Input({"a"})), TaskKey("t", Input({"b"})));
-  EXPECT_NE(TaskKey("t", Input({"a"})), TaskKey("t", Input({"a "})));
-  EXPECT_NE(TaskKey("t", Input({"x", "a"})), TaskKey("t", Input({"x", "b"})));
-  EXPECT_NE(TaskKey("t", Input({"a", "b"})), TaskKey("t", Input({"b", "a"}))) << "order matters";
+TEST_P(TaskKeyTest, DiffersWhenAValueDiffers) {
+  EXPECT_NE(Key("t", Input({"a"})), Key("t", Input({"b"})));
+  EXPECT_NE(Key("t", Input({"a"})), Key("t", Input({"a "})));
+  EXPECT_NE(Key("t", Input({"x", "a"})), Key("t", Input({"x", "b"})));
+  EXPECT_NE(Key("t", Input({"a", "b"})), Key("t", Input({"b", "a"}))) << "order matters";
 }
 
-TEST(TaskKeyTest, DiffersWhenValuesAreSplitDifferently) {
-  EXPECT_NE(TaskKey("t", Input({"a b"})), TaskKey("t", Input({"a", "b"})));
-  EXPECT_NE(TaskKey("t", Input({"ab", ""})), TaskKey("t", Input({"a", "b"})));
-  EXPECT_NE(TaskKey("t", Input({"ab"})), TaskKey("t", Input({"a", "b"})));
-  EXPECT_NE(TaskKey("t", Input({"", "ab"})), TaskKey("t", Input({"ab", ""})));
-  EXPECT_NE(TaskKey("t", Input({""})), TaskKey("t", Input({"", ""})));
+TEST_P(TaskKeyTest, DiffersWhenValuesAreSplitDifferently) {
+  EXPECT_NE(Key("t", Input({"a b"})), Key("t", Input({"a", "b"})));
+  EXPECT_NE(Key("t", Input({"ab", ""})), Key("t", Input({"a", "b"})));
+  EXPECT_NE(Key("t", Input({"ab"})), Key("t", Input({"a", "b"})));
+  EXPECT_NE(Key("t", Input({"", "ab"})), Key("t", Input({"ab", ""})));
+  EXPECT_NE(Key("t", Input({""})), Key("t", Input({"", ""})));
   // Lengths are hashed as digits: a value that looks like a length must not blur the line.
-  EXPECT_NE(TaskKey("t", Input({"1a"})), TaskKey("t", Input({"a", "a"})));
-  EXPECT_NE(TaskKey("t", Input({std::string(10, 'x')})), TaskKey("t", Input({"0xxxxxxxxxx"})));
+  EXPECT_NE(Key("t", Input({"1a"})), Key("t", Input({"a", "a"})));
+  EXPECT_NE(Key("t", Input({std::string(10, 'x')})), Key("t", Input({"0xxxxxxxxxx"})));
 }
 
-TEST(TaskKeyTest, DiffersWhenItemsAreGroupedDifferently) {
+TEST_P(TaskKeyTest, DiffersWhenItemsAreGroupedDifferently) {
   // A batch of two items is another task than one item with two sources.
-  EXPECT_NE(TaskKey("t", Items({{"a"}, {"b"}})), TaskKey("t", Items({{"a", "b"}})));
-  EXPECT_NE(TaskKey("t", Items({{"a"}, {}})), TaskKey("t", Items({{"a"}})));
-  EXPECT_NE(TaskKey("t", Items({})), TaskKey("t", Items({{}})));
-  EXPECT_NE(TaskKey("t", Items({{"a", "b"}, {"c"}})), TaskKey("t", Items({{"a"}, {"b", "c"}})));
+  EXPECT_NE(Key("t", Items({{"a"}, {"b"}})), Key("t", Items({{"a", "b"}})));
+  EXPECT_NE(Key("t", Items({{"a"}, {}})), Key("t", Items({{"a"}})));
+  EXPECT_NE(Key("t", Items({})), Key("t", Items({{}})));
+  EXPECT_NE(Key("t", Items({{"a", "b"}, {"c"}})), Key("t", Items({{"a"}, {"b", "c"}})));
 }
 
 // ---- batches ----

@@ -24,7 +24,7 @@ JournalRecord Record(uint64_t seq, Nanos start, Nanos runtime, AttemptOutcome ou
   r.start_wall = start;
   r.runtime = runtime;
   r.command = "work " + std::to_string(seq);
-  r.key = 0x1000 + seq;
+  r.key = Hash128{0, 0x1000 + seq};
   r.attempt = attempt;
   r.slot = static_cast<int>(seq % 2) + 1;
   r.outcome = outcome;
@@ -52,7 +52,7 @@ class JournalDataTest : public testing::Test {
   std::string Path() const { return dir_.path() + "/log"; }
   void Start(JournalWriter* w) {
     std::string err;
-    ASSERT_TRUE(w->Create(Path(), 1, 0xabc, "work {}", &err)) << err;
+    ASSERT_TRUE(w->Create(Path(), 1, Hash128{0, 0xabc}, "work {}", &err)) << err;
     ASSERT_EQ(w->RecordNote("config", SettingsNote(Settings()), 0), 0);
   }
   RunData Load() {
@@ -93,8 +93,8 @@ TEST_F(JournalDataTest, AFinishedRun) {
 TEST_F(JournalDataTest, ACrashedRunShowsWhatWasCutShort) {
   JournalWriter w;
   Start(&w);
-  w.RecordStart(StartMark{0x1001, 1, 1}, 0);
-  w.RecordStart(StartMark{0x1002, 1, 2}, 0);
+  w.RecordStart(StartMark{Hash128{0, 0x1001}, 1, 1}, 0);
+  w.RecordStart(StartMark{Hash128{0, 0x1002}, 1, 2}, 0);
   w.RecordAttempt(Record(1, kT0, kSec, AttemptOutcome::kOk), 0);
   ASSERT_EQ(w.Close(), 0);  // no #end: coreflow died
   RunData d = Load();
@@ -127,7 +127,7 @@ TEST_F(JournalDataTest, ResumedSessionsAddUpWithoutTheGap) {
 TEST_F(JournalDataTest, AJournalWithoutConfigStillReports) {
   JournalWriter w;
   std::string err;
-  ASSERT_TRUE(w.Create(Path(), 1, 0xabc, "work {}", &err)) << err;
+  ASSERT_TRUE(w.Create(Path(), 1, Hash128{0, 0xabc}, "work {}", &err)) << err;
   w.RecordAttempt(Record(1, kT0, kSec, AttemptOutcome::kOk), 0);
   ASSERT_EQ(w.Close(), 0);
   RunData d = Load();
