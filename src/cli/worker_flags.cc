@@ -2,6 +2,7 @@
 
 #include "base/parse.h"
 #include "plan/expand.h"
+#include "plan/template.h"
 
 namespace coreflow {
 
@@ -41,7 +42,9 @@ bool ResolveWorkerFlags(const WorkerFlags& f, Nanos term_grace, WorkerOptions* o
     return false;
   }
   WorkerOptions o;
-  o.argv = {kShellPath, "-c", f.command};
+  // Started directly where it needs no shell: a shell in between would hold the worker's
+  // descriptors, so coreflow could not see it close its result descriptor or exit.
+  if (!SplitPlainCommand(f.command, &o.argv)) o.argv = {kShellPath, "-c", f.command};
   o.display = f.command;
   o.term_grace = term_grace;
   o.max_tasks = f.max_tasks;

@@ -42,6 +42,11 @@ class LineReader {
   // Takes the next complete line, without its newline; false when there is none yet.
   bool Next(std::string* line);
   bool has_partial() const { return start_ < buffer_.size(); }
+  // Whether what is held (whole lines not taken yet, or the start of one) has anything but
+  // blanks: a worker that wrote it before it was asked broke the protocol.
+  bool HoldsText() const {
+    return buffer_.find_first_not_of(" \t\r\n", start_) != std::string::npos;
+  }
 
  private:
   std::string buffer_;

@@ -175,13 +175,44 @@ void WorkerRunner::Send(Worker& w, std::vector<RunnerEvent>* events) {
   began.handle = w.task;
   began.at = w.began;
   events->push_back(std::move(began));
-  int e = WriteAll(w.to_worker.get(), w.request);
-  w.request.clear();
-  if (e == EAGAIN) {
-    Kill(w, "protocol error: it does not read its requests (stdin is full)");
-  } else if (e != 0) {
-    Kill(w, fmt::format("protocol error: cannot send it the request: {}", ErrnoText(e)));
+  // Whatever it wrote on its result descriptor until now came before this request: it cannot
+  // be this task's answer, however well it guessed the id.
+  if (w.answers.valid() && !ReadAnswers(w) && w.answers_closed) return;  // being stopped
+  if (w.reader.HoldsText()) {
+    Kill(w, "protocol error: it wrote an answer before it was sent a request");
+    return;
   }
+  w.request_sent = 0;
+  SendMore(w);
+}
+
+void WorkerRunner::SendMore(Worker& w) {
+  while (w.request_sent < w.request.size()) {
+    ssize_t n = WriteSome(w.to_worker.get(), w.request.data() + w.request_sent,
+                          w.request.size() - w.request_sent);
+    if (n < 0 && errno == EAGAIN) {
+      // A request larger than the pipe: the rest goes as the worker reads.
+      if (!w.sending) {
+        if (int e = processes_->WatchWritable(w.to_worker.get(), w.handle)) {
+          Kill(w, fmt::format("cannot wait to send it the request: {}", ErrnoText(e)));
+          return;
+        }
+        w.sending = true;
+      }
+      return;
+    }
+    if (n < 0) {
+      Kill(w, fmt::format("protocol error: cannot send it the request: {}", ErrnoText(errno)));
+      return;
+    }
+    w.request_sent += static_cast<size_t>(n);
+  }
+  if (w.sending) {
+    processes_->Unwatch(w.to_worker.get());
+    w.sending = false;
+  }
+  w.request.clear();
+  w.request_sent = 0;
 }
 
 void WorkerRunner::Kill(Worker& w, const std::string& trouble) {
@@ -227,6 +258,9 @@ bool WorkerRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
       case RunnerEvent::Kind::kReadable:
         if (ours) OnAnswers(w->second, events);
         break;
+      case RunnerEvent::Kind::kWritable:
+        if (ours && w->second.sending) SendMore(w->second);
+        break;
       case RunnerEvent::Kind::kTimer:
         OnTimer(now, events);
         if (engine_timer_ != 0 && now >= engine_timer_) {
@@ -247,20 +281,31 @@ bool WorkerRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
   return true;
 }
 
-void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
+bool WorkerRunner::ReadAnswers(Worker& w) {
   for (;;) {
     ssize_t n = ReadSome(w.answers.get(), read_buffer_.data(), read_buffer_.size());
-    if (n < 0 && errno == EAGAIN) break;
-    if (n <= 0) {  // closed (or broken): its exit will tell what happened
+    if (n < 0 && errno == EAGAIN) return true;
+    if (n <= 0) {  // closed (or broken)
       processes_->Unwatch(w.answers.get());
       w.answers.Reset();
-      break;
+      // A live worker that closed it can answer no more: without this it would hang the run
+      // (its exit, if it is exiting, tells the rest).
+      if (w.state != State::kRetiring && !processes_->HasExited(w.handle)) {
+        w.answers_closed = true;
+        processes_->Signal(w.handle, SIGKILL);
+      }
+      return false;
     }
     if (!w.reader.Append(std::string_view(read_buffer_.data(), static_cast<size_t>(n)))) {
       Kill(w, "protocol error: an answer line is longer than 1 MiB");
-      return;
+      return false;
     }
   }
+}
+
+void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
+  if (!w.answers.valid()) return;
+  ReadAnswers(w);
   std::string line;
   while (w.state != State::kRetiring && w.trouble.empty() && w.reader.Next(&line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
@@ -293,6 +338,9 @@ void WorkerRunner::OnMessage(Worker& w, const WorkerMessage& m, std::vector<Runn
   }
   if (w.state != State::kBusy) {
     Kill(w, fmt::format("protocol error: an answer (id {}) while it had no task", m.id));
+  } else if (w.request_sent > 0 || !w.request.empty()) {
+    Kill(w,
+         fmt::format("protocol error: an answer (id {}) before its whole request was sent", m.id));
   } else if (m.id != w.task) {
     Kill(w, fmt::format("protocol error: the answer names task {}, but it was running task {}",
                         m.id, w.task));
@@ -341,6 +389,12 @@ void WorkerRunner::OnExit(RunnerEvent& ev, std::vector<RunnerEvent>* events) {
     by_slot_.erase(s);
   }
   if (w.answers.valid()) processes_->Unwatch(w.answers.get());
+  if (w.sending) processes_->Unwatch(w.to_worker.get());
+  // Killed by us because it closed its result descriptor, not ended by itself.
+  if (w.trouble.empty() && w.answers_closed && WIFSIGNALED(ev.wait_status) &&
+      WTERMSIG(ev.wait_status) == SIGKILL) {
+    w.trouble = "protocol error: it closed its result descriptor (3), so it can answer no more";
+  }
   bool crashed = !w.signalled && w.state != State::kRetiring;
   if (crashed) {  // the next worker on this slot waits a little longer each time
     Nanos& b = backoff_[w.slot];

@@ -73,9 +73,12 @@ class WorkerRunner : public Runner {
     Nanos not_before = 0;  // kDelayed: when it may start
     Nanos kill_at = 0;     // kRetiring: when it gets SIGTERM, then SIGKILL
     bool terminated = false;
-    uint64_t task = 0;    // the task it runs, or will once ready; 0 for none
-    std::string request;  // that task's request while it waits for the worker
-    Nanos began = 0;      // when the task's request was sent
+    uint64_t task = 0;            // the task it runs, or will once ready; 0 for none
+    std::string request;          // that task's request while it waits for the worker, or is sent
+    size_t request_sent = 0;      // bytes of it the worker has taken so far
+    bool sending = false;         // waiting for room in its stdin (a request larger than the pipe)
+    bool answers_closed = false;  // it closed its result descriptor while it lived
+    Nanos began = 0;              // when the task's request was sent
     ProcessUsage at_begin;
     uint64_t tasks_done = 0;
     bool signalled = false;  // the engine signalled it (a time-out, an interrupt)
@@ -90,6 +93,9 @@ class WorkerRunner : public Runner {
   static bool Fits(const Worker& w, const LaunchSpec& spec);
   int Spawn(Worker& w);
   void Send(Worker& w, std::vector<RunnerEvent>* events);
+  void SendMore(Worker& w);  // writes what the pipe takes; the rest when it has room
+  // Reads what the worker wrote on its result descriptor so far; false once it is closed.
+  bool ReadAnswers(Worker& w);
   void Kill(Worker& w, const std::string& trouble);
   void Retire(Worker& w);
   void OnAnswers(Worker& w, std::vector<RunnerEvent>* events);

@@ -204,6 +204,18 @@ bool ParsePieces(std::string_view line, int num_sources, std::string_view what,
 
 }  // namespace
 
+bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv) {
+  std::vector<Piece> pieces;
+  AddLiteral(&pieces, line);
+  if (NeedsShell(pieces)) return false;
+  std::vector<std::vector<Piece>> words;
+  SplitWords(pieces, &words);
+  if (words.empty()) return false;
+  argv->clear();
+  for (const auto& word : words) argv->push_back(word.empty() ? "" : word[0].text);
+  return true;
+}
+
 bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err) {
   *out = CommandTemplate{};
   out->text = std::string(line);

@@ -53,6 +53,10 @@ void SplitTemplateWords(CommandTemplate* t);
 // {n} beyond the number of sources, a blank template.
 bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err);
 
+// A plain command line (no replacement strings) as argv words, when it needs no shell: no
+// pipes, quotes, redirections, variables or builtins. False when it needs /bin/sh -c.
+bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv);
+
 // Parses a path such as 'out/{/.}.tsv' (--outputs): the same replacement strings, expanded
 // without quoting and with nothing appended. {%} is refused: a path must not depend on the slot.
 bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,

@@ -30,6 +30,14 @@ int WriteAll(int fd, const char* data, size_t size) {
   return 0;
 }
 
+ssize_t WriteSome(int fd, const char* data, size_t size) {
+  for (;;) {
+    ssize_t n = ::write(fd, data, size);
+    if (n < 0 && errno == EINTR) continue;
+    return n;
+  }
+}
+
 ssize_t ReadSome(int fd, char* buffer, size_t size) {
   for (;;) {
     ssize_t n = ::read(fd, buffer, size);

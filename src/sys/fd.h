@@ -39,6 +39,8 @@ inline int WriteAll(int fd, const std::string& s) { return WriteAll(fd, s.data()
 
 // One read(2) retried on EINTR: >0 bytes, 0 at end of file, -1 with errno set (EAGAIN included).
 ssize_t ReadSome(int fd, char* buffer, size_t size);
+// One write(2) retried on EINTR: the bytes written, or -1 with errno set (EAGAIN included).
+ssize_t WriteSome(int fd, const char* data, size_t size);
 
 // Reads a whole small file (for /proc, /sys and cgroup files). False if it cannot be opened.
 bool ReadSmallFile(const std::string& path, std::string* out);

@@ -178,7 +178,7 @@ class WorkerTest(CoreflowTestCase):
         self.assertEqual(sorted(r.out.splitlines()), ["3 1 1", "3 2 1"])
 
     def test_bad_worker_flags_are_usage_errors(self):
-        for flags in (["--worker", " "], ["--worker-max-tasks", "2"],
+        for flags in (["--worker", " "], ["--worker", ""], ["--worker-max-tasks", "2"],
                       ["--worker", "x", "--worker-start-timeout", "soon"],
                       ["--worker", "x", "--worker-max-rss", "lots"]):
             r = self.cf(*flags, "touch", "ran", ":::", "a", env=self.env)
@@ -218,6 +218,60 @@ class WorkerTest(CoreflowTestCase):
         r = subprocess.run(["sh", os.path.join(EXAMPLES, "run.sh"), cfhelp.BIN],
                            capture_output=True, env=env, timeout=120)
         self.assertEqual(r.returncode, 0, r.stdout.decode() + r.stderr.decode())
+
+
+# Raw workers, without the helper, that break the protocol in the ways a careless one does.
+RAW = r"""
+import json, os, sys
+what = sys.argv[1]
+out = os.fdopen(3, "w")
+def say(obj):
+    out.write(json.dumps(obj) + "\n"); out.flush()
+say({"ready": True})
+if what == "pre-answer":      # answers the request it expects before it comes
+    say({"id": 1, "status": 0})
+if what == "close-results":   # closes its result descriptor and lives on
+    out.close()
+for line in sys.stdin:
+    req = json.loads(line)
+    if what == "len":
+        print(req["id"], sum(len(a) for a in req["args"]))
+        sys.stdout.flush()
+        say({"id": req["id"], "status": 0})
+"""
+
+
+class WorkerProtocolTest(CoreflowTestCase):
+    def setUp(self):
+        super().setUp()
+        self.write("raw.py", RAW)
+
+    def raw(self, what, *args, timeout=60):
+        return self.cf("--worker", "%s raw.py %s %s" % (cfhelp.PY, what, self.marker),
+                       "--joblog", "log", *args, timeout=timeout)
+
+    def test_requests_larger_than_the_pipe_wait_for_room(self):
+        big = "x" * 100_000
+        r = self.raw("len", "-k", "{}", ":::", big, "small")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "1 100000\n2 5\n")
+        many = [str(i) for i in range(3000)]
+        r = self.raw("len", "-N", "3000", "{}", ":::", *many)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "1 %d\n" % sum(len(v) for v in many))
+
+    def test_a_worker_that_closes_its_result_descriptor_does_not_hang_the_run(self):
+        r = self.raw("close-results", "-j1", "{}", ":::", "a", "b", timeout=60)
+        self.assertEqual(r.returncode, 2, r)
+        self.assertIn("protocol error: it closed its result descriptor (3)", r.err)
+        self.assertNoLeftovers()
+
+    def test_an_answer_written_before_its_request_is_not_taken(self):
+        r = self.raw("pre-answer", "-j1", "{}", ":::", "a")
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("protocol error: it wrote an answer before it was sent a request", r.err)
+        j = cfhelp.Journal(self.read("log").decode())
+        self.assertEqual([rec[15] for rec in j.final()], ["failed"])
 
 
 if __name__ == "__main__":

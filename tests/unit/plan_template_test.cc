@@ -343,5 +343,15 @@ TEST(PathTemplateTest, ReplacesEarlierPieces) {
   EXPECT_TRUE(pieces.empty()) << "a refused template leaves no pieces behind";
 }
 
+TEST(SplitPlainCommandTest, WordsWhereNoShellIsNeeded) {
+  std::vector<std::string> argv;
+  ASSERT_TRUE(SplitPlainCommand("python3  worker.py --model m.pt", &argv));
+  EXPECT_EQ(argv, (std::vector<std::string>{"python3", "worker.py", "--model", "m.pt"}));
+  for (const char* shell : {"cd d && python3 w.py", "python3 w.py > log", "A=1 python3 w.py",
+                            "python3 'w w.py'", "exec python3 w.py", "python3 $W", "   "}) {
+    EXPECT_FALSE(SplitPlainCommand(shell, &argv)) << shell;
+  }
+}
+
 }  // namespace
 }  // namespace coreflow
