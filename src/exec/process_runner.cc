@@ -465,17 +465,28 @@ void ProcessRunner::EndStragglers(Nanos grace) {
   };
   std::vector<pid_t> first = stragglers();
   if (first.empty()) return;
-  std::vector<pollfd> fds;
+  std::vector<UniqueFd> waits;
   for (pid_t pid : first) {
-    int fd = PidfdOpen(pid);
+    UniqueFd fd(PidfdOpen(pid));
     ::kill(pid, SIGTERM);
-    if (fd >= 0) fds.push_back({fd, POLLIN, 0});
+    if (fd.valid()) waits.push_back(std::move(fd));
   }
+  // Wait out the grace period for them, but a Ctrl-C (or SIGTERM) meanwhile ends it at once.
   Nanos deadline = MonotonicNow() + grace;
-  for (pollfd& f : fds) {
+  std::vector<pollfd> fds;
+  while (!waits.empty()) {
     Nanos left = deadline - MonotonicNow();
-    if (left > 0) ::poll(&f, 1, static_cast<int>(left / kNanosPerMilli));
-    ::close(f.fd);
+    if (left <= 0) break;
+    fds.clear();
+    for (const UniqueFd& w : waits) fds.push_back({w.get(), POLLIN, 0});
+    fds.push_back({signals_.fd(), POLLIN, 0});
+    int n = ::poll(fds.data(), fds.size(), static_cast<int>(left / kNanosPerMilli) + 1);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (fds.back().revents != 0 && signals_.ReadSignal() != 0) break;  // again: no more grace
+    for (size_t i = waits.size(); i-- > 0;) {
+      if (fds[i].revents != 0) waits.erase(waits.begin() + static_cast<std::ptrdiff_t>(i));
+    }
   }
   // Killing a straggler may orphan its own children to us in turn: repeat until none is left.
   for (int round = 0; round < 100; ++round) {

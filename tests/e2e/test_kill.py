@@ -182,6 +182,28 @@ class InterruptTest(CoreflowTestCase):
         self.assertNoLeftovers()
 
 
+class SecondSignalDuringCleanupTest(CoreflowTestCase):
+    def test_a_second_sigint_while_an_orphan_gets_its_grace_kills_at_once(self):
+        # An orphan that ignores SIGTERM and cleared its environment (so no task can claim it)
+        # is ended when the run ends, after --term-grace; a second Ctrl-C cuts that short.
+        m = self.marker
+        self.write("task.sh", "setsid env -i sh -c 'trap \"\" TERM; touch orphan.ready; "
+                              "exec sleep %s' &\nwhile [ ! -e orphan.ready ]; do sleep 0.01; done\n"
+                              "touch started\nexec sleep %s\n" % (m, m))
+        proc = self.start("--term-grace", "60", "--joblog", "log", "sh", "task.sh", ":::", "a")
+        self.wait_files(["started"])
+        os.kill(proc.pid, signal.SIGINT)
+        # Once the task's record is in the journal, coreflow is ending the orphan.
+        self.assertTrue(cfhelp.wait_until(
+            lambda: b"\tinterrupted\t" in self.read("log"), 20), self.read("log"))
+        t0 = time.monotonic()
+        os.kill(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=50)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertLess(time.monotonic() - t0, 20.0, "the second Ctrl-C must not wait 60 s")
+        self.assertNoLeftovers()
+
+
 class OrphanTest(CoreflowTestCase):
     def test_grandchild_in_its_own_session_is_ended(self):
         # The task leaves a grandchild behind in a new session (out of its process group) and
