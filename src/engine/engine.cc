@@ -299,6 +299,13 @@ void Engine::OnJournalError(int e) {
 }
 
 void Engine::Tick() {
+  if (scheduler_.capacity() > 0 && !capacity_announced_ && last_spawn_error_ != 0) {
+    capacity_announced_ = true;
+    Say(fmt::format(
+        "coreflow: warning: only {} of {} tasks can run at once here: starting more fails ({}); "
+        "check ulimit -n and ulimit -u\n",
+        scheduler_.counts().running, scheduler_.slots(), ErrnoText(last_spawn_error_)));
+  }
   Nanos due = 0;
   if (journal_ != nullptr) {
     due = journal_->SyncDue();
@@ -481,6 +488,7 @@ void Engine::StartTask(const act::StartTask& a) {
     return;
   }
   if (IsTransientSpawnError(e)) {
+    last_spawn_error_ = e;
     Dispatch(ev::StartDeferred{a.seq});
     return;
   }

@@ -189,6 +189,8 @@ class Engine {
   Nanos next_memory_watch_ = 0;
   bool memory_low_ = false;
   bool wants_command_line_ = false;
+  int last_spawn_error_ = 0;         // of a start that must wait (EMFILE, EAGAIN)
+  bool capacity_announced_ = false;  // said once that fewer tasks run than slots
 
   std::unordered_map<uint64_t, TaskState> tasks_;
   std::unique_ptr<BatchSizer> sizer_;

@@ -99,8 +99,9 @@ void Scheduler::OnSetSlots(int slots) {
 void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
   // A split batch's inputs are queued by the engine right after it is split: they go first.
   if (splits_pending_ > 0) return;
-  while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !ready_.empty() &&
-         !free_slots_.empty()) {
+  while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !wait_for_exit_ &&
+         !ready_.empty() && !free_slots_.empty() &&
+         (capacity_ == 0 || counts_.running < capacity_)) {
     uint64_t seq = ready_.front();
     ready_.pop_front();
     int slot = free_slots_.top();
@@ -129,6 +130,11 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   FreeSlot(r.slot);
   backoff_ = kMinBackoff;
   fruitless_deferrals_ = 0;
+  if (wait_for_exit_ || capacity_ > 0) {
+    // What it held is free again: try one more at once than ran, in case the limit moved.
+    wait_for_exit_ = false;
+    capacity_ = counts_.running + 2 > options_.slots ? 0 : counts_.running + 2;
+  }
 
   Outcome outcome = e.outcome;
   outcome.timed_out = r.timed_out;
@@ -198,10 +204,22 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
     --counts_.started;
   }
   ready_.push_front(e.seq);
-  // Back off exponentially; running tasks will free processes and descriptors as they end.
-  backoff_until_ = now + backoff_;
-  backoff_ = std::min(backoff_ * 2, kMaxBackoff);
-  if (running_.empty() && ++fruitless_deferrals_ >= kMaxFruitlessDeferrals) {
+  if (!running_.empty()) {
+    // As many as run now is what the system allows: no more start until one of them ends
+    // and frees its processes and descriptors. Waiting on a timer instead would idle slots.
+    capacity_ = counts_.running;
+    wait_for_exit_ = true;
+    return;
+  }
+  // Nothing runs that could free anything: back off, doubling once per burst of starts that
+  // failed together, not once per task of it.
+  capacity_ = 0;
+  wait_for_exit_ = false;
+  if (now >= backoff_until_) {
+    backoff_until_ = now + backoff_;
+    backoff_ = std::min(backoff_ * 2, kMaxBackoff);
+  }
+  if (++fruitless_deferrals_ >= kMaxFruitlessDeferrals) {
     abort_reason_ =
         "cannot start any task: the process or file descriptor limit stays exhausted "
         "(check ulimit -u and ulimit -n)";

@@ -65,6 +65,9 @@ class Scheduler {
   bool finished() const { return finished_; }
   const SchedulerCounts& counts() const { return counts_; }
   int slots() const { return options_.slots; }
+  // How many tasks the system lets run at once, once a start failed for want of processes or
+  // descriptors (ulimit -n, -u); 0 while no such limit was met.
+  int capacity() const { return capacity_; }
   // Why the scheduler itself gave up (exit 255), when it did.
   const std::string& abort_reason() const { return abort_reason_; }
 
@@ -126,6 +129,10 @@ class Scheduler {
   std::multimap<Nanos, uint64_t> delayed_;  // retries waiting for --retry-delay
   Nanos backoff_ = kMinBackoff;
   Nanos backoff_until_ = 0;
+  // After a start failed for want of processes or descriptors while others ran: how many can
+  // run at once (0: no limit seen), and whether nothing starts until one of them ends.
+  int capacity_ = 0;
+  bool wait_for_exit_ = false;
   int fruitless_deferrals_ = 0;
   Nanos armed_at_ = 0;
   bool stop_starting_ = false;

@@ -67,6 +67,23 @@ class LimitsTest(CoreflowTestCase):
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(runs_in(self.read("runs").decode()), sorted(values))
 
+    def test_a_descriptor_limit_lowers_the_slots_and_says_so(self):
+        # With 16 descriptors about one task fits: the run goes on with what fits instead of
+        # waiting on back-off timers that doubled for every start of a burst (once a minute
+        # for 100 tasks), and says why it runs fewer than asked.
+        def limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
+        values = [str(i) for i in range(100)]
+        p = subprocess.run([cfhelp.BIN, "run", "-j8", "--joblog", "log", COUNT, ":::", *values],
+                           cwd=self.tmp, env=cfhelp.base_env(), capture_output=True, timeout=120,
+                           preexec_fn=limit)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertEqual(runs_in(self.read("runs").decode()), sorted(values))
+        self.assertRegex(p.stderr.decode(), r"coreflow: warning: only [1-7] of 8 tasks can run at "
+                                            r"once here: starting more fails \(Too many open "
+                                            r"files\); check ulimit -n")
+        self.assertEqual(len(cfhelp.Journal(self.read("log").decode()).final("ok")), 100)
+
     def test_bad_fault_plan_is_a_usage_error(self):
         env = cfhelp.base_env({"COREFLOW_FAULTS": "spawn=EWHAT@1"})
         self.assertUsageError(self.cf("true", ":::", "a", env=env))

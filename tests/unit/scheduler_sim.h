@@ -65,6 +65,9 @@ class Simulation {
   void InterruptAt(Nanos t) { interrupt_at_ = t; }
   // Makes the next `n` starts fail transiently (as EAGAIN would).
   void FailNextStarts(int n) { transient_failures_ = n; }
+  // Makes every start fail transiently while `n` tasks run (as ulimit -n would).
+  void LimitProcesses(int n) { process_limit_ = n; }
+  int deferred() const { return deferred_; }
 
   Scheduler& scheduler() { return scheduler_; }
   int exit_status() const { return exit_status_; }
@@ -134,8 +137,10 @@ class Simulation {
       ASSERT_LE(s->slot, options_.slots);
       ASSERT_TRUE(busy_slots_.insert(s->slot).second)
           << "slot " << s->slot << " given to two running tasks";
-      if (transient_failures_ > 0) {
-        --transient_failures_;
+      bool over_limit = process_limit_ > 0 && static_cast<int>(running_.size()) >= process_limit_;
+      if (transient_failures_ > 0 || over_limit) {
+        if (!over_limit) --transient_failures_;
+        ++deferred_;
         busy_slots_.erase(s->slot);
         Dispatch(ev::StartDeferred{s->seq});
         return;
@@ -179,6 +184,8 @@ class Simulation {
   Nanos timer_at_ = 0;
   Nanos interrupt_at_ = 0;
   int transient_failures_ = 0;
+  int process_limit_ = 0;
+  int deferred_ = 0;
   int exit_status_ = -1;
   int max_running_ = 0;
   std::deque<Event> pending_;

@@ -424,6 +424,38 @@ TEST(Scheduler, PersistentStartFailureAbortsInsteadOfSpinning) {
   EXPECT_GT(sim.now(), 10 * kSec);  // it backed off (up to 1 s apart) before giving up
 }
 
+TEST(Scheduler, ALimitOnProcessesLowersTheSlotsInsteadOfWaiting) {
+  // ulimit -n lets one task run where eight slots were asked for: the run goes at the pace of
+  // one slot, not of timers that double for each start a burst lost.
+  Simulation sim(Slots(8), 100, [](uint64_t, int) { return Ok(3 * kMs); });
+  sim.LimitProcesses(1);
+  sim.Run();
+  EXPECT_EQ(sim.exit_status(), 0);
+  EXPECT_EQ(sim.FinalCount().size(), 100u);
+  EXPECT_EQ(sim.max_running(), 1);
+  EXPECT_LE(sim.now(), 100 * 3 * kMs + 10 * kMs);
+  EXPECT_EQ(sim.scheduler().capacity(), 2);  // probing one above what ran
+  EXPECT_LE(sim.deferred(), 2 * 100);        // about one failed start per task, no storm
+}
+
+TEST(Scheduler, TheLimitIsProbedAgainAsTasksEnd) {
+  // Three can run: after the first burst the run keeps three going, not one.
+  Simulation sim(Slots(8), 60, [](uint64_t, int) { return Ok(3 * kMs); });
+  sim.LimitProcesses(3);
+  sim.Run();
+  EXPECT_EQ(sim.exit_status(), 0);
+  EXPECT_EQ(sim.max_running(), 3);
+  EXPECT_LE(sim.now(), 20 * 3 * kMs + 10 * kMs);
+}
+
+TEST(Scheduler, ABurstThatFailsWholeBacksOffOnce) {
+  Simulation sim(Slots(8), 8, [](uint64_t, int) { return Ok(kMs); });
+  sim.FailNextStarts(8);  // the whole first burst, with nothing running
+  sim.Run();
+  EXPECT_EQ(sim.exit_status(), 0);
+  EXPECT_LE(sim.now(), Scheduler::kMinBackoff + 5 * kMs);  // one back-off, not 8 doublings
+}
+
 TEST(Scheduler, BackoffArmsTheTimer) {
   Scheduler s(Slots(1));
   Feed(s, ev::TaskQueued{1}, 0);
