@@ -628,7 +628,8 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   bool wants_report = !report_paths.json.empty() || !report_paths.html.empty();
   std::unique_ptr<ReportCollector> collector;
   if ((wants_report || !f.no_summary) && !f.dry_run) {
-    collector = std::make_unique<ReportCollector>(/*keep_commands=*/wants_report);
+    collector = std::make_unique<ReportCollector>(/*keep_commands=*/wants_report,
+                                                  /*keep_attempts=*/!report_paths.html.empty());
     engine.AddObserver(collector.get());
   }
   std::unique_ptr<AutotuneController> tuner;
@@ -673,7 +674,7 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   if (collector != nullptr) {
     RunData& data = collector->data();
     data.settings = settings;
-    RunStats stats = ComputeStats(data);
+    RunStats stats = collector->Stats();
     if (!f.no_summary) fmt::print(stderr, "{}", FormatSummary(data, stats));
     if (!WriteReports(report_paths, data, stats, &err)) {
       fmt::print(stderr, "coreflow: error: {}\n", err);

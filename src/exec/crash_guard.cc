@@ -30,7 +30,7 @@ int CrashGuard::Start(Spawner* spawner, const std::string& exe, const std::strin
   int pidfd = -1;
   if (int e = spawner->Spawn(request, &pid, &pidfd)) return e;
   pid_ = pid;
-  pidfd_.Reset(pidfd);
+  ::close(pidfd);  // never waited on: one descriptor less held for the whole run
   pipe_ = std::move(write_end);  // close-on-exec: no task holds it, so our end alone keeps it open
   return 0;
 }

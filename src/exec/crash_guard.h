@@ -28,7 +28,6 @@ class CrashGuard {
 
  private:
   UniqueFd pipe_;  // the write end: never written, only held
-  UniqueFd pidfd_;
   pid_t pid_ = 0;
 };
 

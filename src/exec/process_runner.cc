@@ -68,6 +68,7 @@ bool ProcessRunner::Init(std::string* err) {
   dev_null_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null_.valid()) return fail("/dev/null", errno);
   BecomeChildSubreaper();  // best effort: without it orphans go to init instead
+  children_.Open();        // best effort: ListChildren() otherwise
   // Each running task holds five descriptors; lift the soft limit to the hard one (tasks get
   // the original back, for programs that still use select()).
   raised_nofile_ = RaiseFileLimit(&original_nofile_);
@@ -100,7 +101,7 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   envp_.push_back(tag_.data());
   for (char* const* e = spec.envp; e != nullptr && *e != nullptr; ++e) {
     // One tag only: a coreflow run by a task of another has that one's tag.
-    if (std::strncmp(*e, kRunTagName.data(), kRunTagName.size()) == 0 &&
+    if ((*e)[0] == 'C' && std::strncmp(*e, kRunTagName.data(), kRunTagName.size()) == 0 &&
         (*e)[kRunTagName.size()] == '=') {
       continue;
     }
@@ -384,7 +385,8 @@ int ProcessRunner::Sweep(uint64_t handle) {
   }
   // Orphans that came back to us and name it (or no process still running) in their tag:
   // what escaped the group (setsid), and the children of what was just killed.
-  for (pid_t pid : ListChildren()) {
+  if (!children_.Read(&child_pids_)) child_pids_ = ListChildren();
+  for (pid_t pid : child_pids_) {
     if (by_pid_.count(pid) != 0 || leftover_pids_.count(pid) != 0 || pid == guard_.pid()) {
       continue;
     }

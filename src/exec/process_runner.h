@@ -123,6 +123,8 @@ class ProcessRunner : public Runner {
   std::vector<RunnerEvent> pending_;  // events found outside Wait() (input that cannot block)
   std::vector<char*> argv_;
   std::vector<char*> envp_;
+  ChildrenReader children_;
+  std::vector<pid_t> child_pids_;
   std::string tag_;  // COREFLOW_RUN=... of the process being started
   std::unordered_map<uint64_t, Leftover> leftovers_;  // by id
   std::unordered_map<pid_t, uint64_t> leftover_pids_;

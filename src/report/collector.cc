@@ -24,7 +24,14 @@ AttemptData ToAttemptData(const TaskRecord& r, Nanos run_start) {
 }
 
 void ReportCollector::OnTaskFinished(const TaskRecord& record, const RunTotals&) {
-  data_.attempts.push_back(ToAttemptData(record, run_start_));
+  AttemptData a = ToAttemptData(record, run_start_);
+  stats_.Add(a);
+  if (keep_attempts_) data_.attempts.push_back(std::move(a));
+}
+
+void ReportCollector::OnWorkerReady(int /*slot*/, Nanos startup) {
+  stats_.AddWorkerStartup(ToSeconds(startup));
+  if (keep_attempts_) data_.worker_startups_s.push_back(ToSeconds(startup));
 }
 
 void ReportCollector::OnRunFinished(const RunTotals& totals, int exit_status) {

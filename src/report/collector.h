@@ -2,28 +2,33 @@
 
 #include "report/observer.h"
 #include "report/run_data.h"
+#include "report/stats.h"
 
 namespace coreflow {
 
-// Keeps what reports need of every attempt of a live run: about 260 bytes per attempt, plus
-// its command line (cut to kMaxReportedCommand) when `keep_commands` (--report, --html).
+// Gathers what the summary and the reports say about a live run. The stats are built as tasks
+// end, in memory that does not grow with their number; only the HTML page's timeline needs
+// every attempt, so only `keep_attempts` (--html) keeps them (about 260 bytes each, plus the
+// command line cut to kMaxReportedCommand when `keep_commands`).
 class ReportCollector : public RunObserver {
  public:
-  explicit ReportCollector(bool keep_commands) : keep_commands_(keep_commands) {}
+  ReportCollector(bool keep_commands, bool keep_attempts)
+      : keep_commands_(keep_commands), keep_attempts_(keep_attempts) {}
 
   bool WantsCommandLine() const override { return keep_commands_; }
   bool WantsTotal() const override { return true; }
   void OnRunStarted(Nanos now) override { run_start_ = now; }
   void OnTaskFinished(const TaskRecord& record, const RunTotals& totals) override;
   void OnRunFinished(const RunTotals& totals, int exit_status) override;
-  void OnWorkerReady(int /*slot*/, Nanos startup) override {
-    data_.worker_startups_s.push_back(ToSeconds(startup));
-  }
+  void OnWorkerReady(int /*slot*/, Nanos startup) override;
 
   RunData& data() { return data_; }
+  RunStats Stats() const { return stats_.Finish(data_); }
 
  private:
   bool keep_commands_;
+  bool keep_attempts_;
+  RunStatsBuilder stats_;
   Nanos run_start_ = 0;
   RunData data_;
 };

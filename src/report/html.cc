@@ -289,23 +289,21 @@ constexpr const char* kColumns =
     R"(<th class="num">Runtime</th><th class="num">CPU</th><th class="num">Peak RSS</th>)"
     R"(<th>Outcome</th>)";
 
-std::string SlowestTable(const RunData& data, const RunStats& s) {
+std::string SlowestTable(const RunStats& s) {
   if (s.slowest.empty()) return R"(<p class="empty">No task finished.</p>)";
   std::string rows;
   for (size_t k = 0; k < s.slowest.size(); ++k) {
-    rows += AttemptRow(data.attempts[s.slowest[k]],
-                       fmt::format(R"(<td class="num">{}</td>)", k + 1), "");
+    rows += AttemptRow(s.slowest[k], fmt::format(R"(<td class="num">{}</td>)", k + 1), "");
   }
   return fmt::format(R"(<table><thead><tr><th class="num">#</th>{}<th>Command</th></tr></thead>)"
                      R"(<tbody>{}</tbody></table>)",
                      kColumns, rows);
 }
 
-std::string FailureTable(const RunData& data, const RunStats& s) {
+std::string FailureTable(const RunStats& s) {
   if (s.failures.empty()) return R"(<p class="empty">No task failed.</p>)";
   std::string rows;
-  for (size_t i : s.failures) {
-    const AttemptData& a = data.attempts[i];
+  for (const AttemptData& a : s.failures) {
     rows += AttemptRow(a, "", "<td class=\"reason\">" + Html(Reason(a)) + "</td>");
   }
   std::string more =
@@ -348,8 +346,8 @@ std::string RenderHtml(const RunData& data, const RunStats& stats) {
   page += Header(data, stats, rows.size());
   page += rows.empty() ? "<section><p class=\"empty\">No attempts were recorded.</p></section>"
                        : kCharts;
-  page += "<section><h2>Slowest tasks</h2>" + SlowestTable(data, stats) + "</section>";
-  page += "<section><h2>Failures</h2>" + FailureTable(data, stats) + "</section>";
+  page += "<section><h2>Slowest tasks</h2>" + SlowestTable(stats) + "</section>";
+  page += "<section><h2>Failures</h2>" + FailureTable(stats) + "</section>";
   page += fmt::format("<footer>coreflow {}</footer></main>", kVersion);
   page += "<script type=\"application/json\" id=\"data\">" + DataJson(data, stats, rows) +
           "</script>\n";

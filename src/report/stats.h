@@ -5,14 +5,10 @@
 #include <string>
 #include <vector>
 
+#include "report/quantiles.h"
 #include "report/run_data.h"
 
 namespace coreflow {
-
-struct Distribution {
-  uint64_t count = 0;
-  double p50 = 0, p90 = 0, p99 = 0, max = 0, mean = 0;
-};
 
 // What the summary, the JSON report and the HTML page say about a run.
 struct RunStats {
@@ -32,15 +28,37 @@ struct RunStats {
   double speedup = 0;          // task_wall / makespan
   Distribution runtime_s;      // final attempts
   Distribution rss_kib;
-  Distribution worker_startup_s;  // --worker: start-ups, which no task is charged with
-  std::vector<size_t> slowest;    // indices into RunData::attempts, slowest first
-  std::vector<size_t> failures;   // final attempts that failed, in the order they ended
+  Distribution worker_startup_s;      // --worker: start-ups, which no task is charged with
+  std::vector<AttemptData> slowest;   // final attempts, slowest first
+  std::vector<AttemptData> failures;  // final attempts that failed, in the order they ended
   uint64_t failures_left_out = 0;
 };
 
-RunStats ComputeStats(const RunData& data, size_t slowest = 10, size_t max_failures = 50);
+// Builds RunStats from attempts as they end, in memory that does not grow with their number:
+// counts and sums, percentiles from a QuantileSketch, the k slowest and the first failures.
+// A live run feeds it task by task, so its summary costs the same at 10 million tasks as at
+// 10 thousand.
+class RunStatsBuilder {
+ public:
+  explicit RunStatsBuilder(size_t slowest = 10, size_t max_failures = 50)
+      : max_slowest_(slowest), max_failures_(max_failures) {}
 
-// Nearest-rank percentile of sorted values (p in 0..100); 0 for none.
-double Percentile(const std::vector<double>& sorted, double p);
+  void Add(const AttemptData& a);  // in the order they ended
+  void AddWorkerStartup(double seconds) { startups_.Add(seconds); }
+  // The stats, with what only the whole run knows (makespan, usable CPUs, skipped) from `data`.
+  RunStats Finish(const RunData& data) const;
+
+ private:
+  size_t max_slowest_;
+  size_t max_failures_;
+  RunStats s_;
+  QuantileSketch runtimes_;
+  QuantileSketch rss_;
+  QuantileSketch startups_;
+  int max_slot_ = 0;
+};
+
+// The stats of every attempt in `data` (a journal read back, a run that kept them all).
+RunStats ComputeStats(const RunData& data, size_t slowest = 10, size_t max_failures = 50);
 
 }  // namespace coreflow

@@ -106,7 +106,7 @@ std::string FormatSummary(const RunData& data, const RunStats& s) {
   if (!s.failures.empty()) {
     std::string third = "coreflow: failed:";
     for (size_t i = 0; i < s.failures.size() && i < kFailuresInSummary; ++i) {
-      const AttemptData& a = data.attempts[s.failures[i]];
+      const AttemptData& a = s.failures[i];
       third += fmt::format("{} task {} ({})", i == 0 ? "" : ",", a.seq, Reason(a));
     }
     uint64_t more = s.failed > kFailuresInSummary ? s.failed - kFailuresInSummary : 0;
@@ -145,9 +145,9 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
   }
   j["peak_rss_kib"] = DistributionJson(s.rss_kib);
   j["slowest"] = nlohmann::json::array();
-  for (size_t i : s.slowest) j["slowest"].push_back(AttemptJson(data.attempts[i]));
+  for (const AttemptData& a : s.slowest) j["slowest"].push_back(AttemptJson(a));
   j["failures"] = nlohmann::json::array();
-  for (size_t i : s.failures) j["failures"].push_back(AttemptJson(data.attempts[i]));
+  for (const AttemptData& a : s.failures) j["failures"].push_back(AttemptJson(a));
   j["failures_left_out"] = s.failures_left_out;
   const RunSettings& c = data.settings;
   if (c.known) {

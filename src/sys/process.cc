@@ -44,6 +44,43 @@ std::vector<pid_t> ListChildren() {
   return children;
 }
 
+int ChildrenReader::Open() {
+  std::string path = "/proc/self/task/" + std::to_string(::gettid()) + "/children";
+  fd_.Reset(OpenForReading(path));
+  return fd_.valid() ? 0 : errno;
+}
+
+bool ChildrenReader::Read(std::vector<pid_t>* out) {
+  out->clear();
+  if (!fd_.valid()) return false;
+  if (buffer_.size() < 4096) buffer_.resize(4096);
+  size_t used = 0;
+  for (;;) {
+    ssize_t n =
+        ::pread(fd_.get(), buffer_.data() + used, buffer_.size() - used, static_cast<off_t>(used));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return false;
+    used += static_cast<size_t>(n);
+    if (n == 0 || used < buffer_.size()) break;
+    buffer_.resize(buffer_.size() * 2);  // many children: read on
+  }
+  pid_t pid = 0;
+  bool in_number = false;
+  for (size_t i = 0; i < used; ++i) {
+    char c = buffer_[i];
+    if (c >= '0' && c <= '9') {
+      pid = pid * 10 + (c - '0');
+      in_number = true;
+    } else if (in_number) {
+      out->push_back(pid);
+      pid = 0;
+      in_number = false;
+    }
+  }
+  if (in_number) out->push_back(pid);
+  return true;
+}
+
 SelfUsage GetSelfUsage() {
   rusage ru{};
   ::getrusage(RUSAGE_SELF, &ru);

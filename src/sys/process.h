@@ -4,9 +4,11 @@
 #include <sys/types.h>
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 #include "base/environment.h"
+#include "sys/fd.h"
 
 namespace coreflow {
 
@@ -18,6 +20,20 @@ int BecomeChildSubreaper();  // 0 or errno
 
 // The direct children of this process (tasks and re-parented orphans), from /proc.
 std::vector<pid_t> ListChildren();
+
+// The children of the calling thread, read again and again through one open descriptor
+// (/proc/self/task/TID/children): one pread per call, for a check after every task. Orphans
+// come back to the thread that started their ancestor, so the spawning thread sees them all.
+class ChildrenReader {
+ public:
+  int Open();  // 0 or errno
+  // Fills *out; false when it cannot be read (then ListChildren() is the way).
+  bool Read(std::vector<pid_t>* out);
+
+ private:
+  UniqueFd fd_;
+  std::string buffer_;
+};
 
 // This process's own CPU time (user, system) in nanoseconds and the peak RSS of its own address
 // space in KiB, children excluded.

@@ -116,10 +116,11 @@ TEST(ProcessTag, EndRunProcessesEndsARealProcessTree) {
   ASSERT_EQ(system(cmd.c_str()), 0);
   for (int i = 0; i < 3000 && access(ready.c_str(), F_OK) != 0; ++i) usleep(10000);
   ASSERT_EQ(access(ready.c_str(), F_OK), 0);
-  EXPECT_EQ(FindRunProcesses({id}).size(), 3u);
+  // At least the shell and its two sleeps (a setsid may still be on its way to exec).
+  EXPECT_GE(FindRunProcesses({id}).size(), 3u);
   EndedProcesses ended = EndRunProcesses({id}, 30 * kNanosPerSecond);
   EXPECT_TRUE(ended.all_gone);
-  EXPECT_EQ(ended.killed, 3);
+  EXPECT_GE(ended.killed, 3);
   EXPECT_TRUE(FindRunProcesses({id}).empty());
   EXPECT_EQ(EndRunProcesses({id}, kNanosPerSecond).killed, 0);
 }
