@@ -340,7 +340,10 @@ void Engine::Tick() {
 }
 
 bool Engine::SampleRunningMemory() {
-  if (!rss_->Sample(&rss_by_group_)) return false;
+  // Orphans that escaped a task's group count as the task's: the runner knows them by tag.
+  if (!rss_->Sample(&rss_by_group_, [this](int pid) { return runner_->OrphanGroup(pid); })) {
+    return false;
+  }
   running_rss_ = 0;
   for (const auto& [pgid, bytes] : rss_by_group_) running_rss_ += bytes;
   rss_known_ = true;

@@ -170,6 +170,12 @@ int ProcessRunner::ProcessGroup(uint64_t handle) const {
   return it == procs_.end() || it->second.closing ? 0 : it->second.pid;
 }
 
+int ProcessRunner::OrphanGroup(int pid) const {
+  RunTag tag;
+  if (!ReadRunTag(pid, &tag) || tag.run_id != run_id_) return 0;
+  return ProcessGroup(tag.process);
+}
+
 bool ProcessRunner::IsRunning(uint64_t handle) const {
   auto it = procs_.find(handle);
   return it != procs_.end() && !it->second.closing;

@@ -44,6 +44,7 @@ class ProcessRunner : public Runner {
 
   int Start(uint64_t handle, const LaunchSpec& spec) override;
   int ProcessGroup(uint64_t handle) const override;
+  int OrphanGroup(int pid) const override;
   void Signal(uint64_t handle, int signal) override;
   void ArmTimer(Nanos at) override;
   void ArmTick(Nanos at) override;

@@ -79,6 +79,9 @@ class Runner {
   virtual int Start(uint64_t handle, const LaunchSpec& spec) = 0;
   // The process group of a running task (its leader's pid), 0 if none.
   virtual int ProcessGroup(uint64_t handle) const = 0;
+  // The process group of the running task an orphan of coreflow's came from (it escaped the
+  // group, then lost its parent), by its tag; 0 when none.
+  virtual int OrphanGroup(int /*pid*/) const { return 0; }
   // Signals the process group of a started task.
   virtual void Signal(uint64_t handle, int signal) = 0;
   // Wakes Wait() with a kTimer event at monotonic time `at` (0 disarms).

@@ -36,6 +36,7 @@ class WorkerRunner : public Runner {
 
   int Start(uint64_t handle, const LaunchSpec& spec) override;
   int ProcessGroup(uint64_t handle) const override;
+  int OrphanGroup(int pid) const override { return processes_->OrphanGroup(pid); }
   void Signal(uint64_t handle, int signal) override;
   void ArmTimer(Nanos at) override;
   void ArmTick(Nanos at) override { processes_->ArmTick(at); }

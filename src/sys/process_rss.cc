@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <string_view>
 
@@ -44,9 +45,10 @@ bool ParseField(std::string_view field, int64_t* value) {
   return true;
 }
 
-// The process group (field 5) and resident pages (field 24) of a /proc/PID/stat line. Field 2
-// is "(comm)" and comm may hold spaces and ')', so the fields after it start at the last ')'.
-bool ParseStat(std::string_view text, int64_t* pgid, int64_t* rss_pages) {
+// The parent (field 4), process group (field 5) and resident pages (field 24) of a
+// /proc/PID/stat line. Field 2 is "(comm)" and comm may hold spaces and ')', so the fields
+// after it start at the last ')'.
+bool ParseStat(std::string_view text, int64_t* ppid, int64_t* pgid, int64_t* rss_pages) {
   size_t close = text.rfind(')');
   if (close == std::string_view::npos) return false;
   text.remove_prefix(close + 1);
@@ -55,6 +57,7 @@ bool ParseStat(std::string_view text, int64_t* pgid, int64_t* rss_pages) {
     text.remove_prefix(1);
     size_t end = text.find_first_of(" \n");
     std::string_view value = text.substr(0, end);
+    if (field == 4 && !ParseField(value, ppid)) return false;
     if (field == 5 && !ParseField(value, pgid)) return false;
     if (field == 24) return ParseField(value, rss_pages);
     text.remove_prefix(value.size());
@@ -64,8 +67,10 @@ bool ParseStat(std::string_view text, int64_t* pgid, int64_t* rss_pages) {
 
 }  // namespace
 
-ProcessGroupRss::ProcessGroupRss(std::string proc_root)
-    : proc_root_(std::move(proc_root)), buffer_(kStatBufferSize) {
+ProcessGroupRss::ProcessGroupRss(std::string proc_root, int self)
+    : proc_root_(std::move(proc_root)),
+      self_(self > 0 ? self : ::getpid()),
+      buffer_(kStatBufferSize) {
   long size = ::sysconf(_SC_PAGESIZE);
   page_size_ = size > 0 ? static_cast<uint64_t>(size) : 4096;
 }
@@ -97,8 +102,42 @@ int ProcessGroupRss::ReadStat(int dir_fd, const char* pid, size_t* size) {
   return 0;
 }
 
-bool ProcessGroupRss::Sample(std::unordered_map<int, uint64_t>* rss_by_pgid) {
+int ProcessGroupRss::Owner(int pid, const Adopt& adopt) {
+  // Up the parent chain to a process whose owner is known; then every process on the way
+  // gets that owner, so the whole sample costs one walk per process at most.
+  std::vector<int> path;
+  int owner = 0;
+  for (int at = pid;;) {
+    if (auto known = owner_.find(at); known != owner_.end()) {
+      owner = known->second;
+      break;
+    }
+    auto it = procs_.find(at);
+    if (it == procs_.end()) break;  // a member of a watched group is not in procs_
+    path.push_back(at);
+    int parent = it->second.ppid;
+    if (parent == self_) {  // an orphan coreflow adopted: its tag says whose it is
+      owner = adopt ? adopt(at) : 0;
+      if (!watched_.contains(owner)) owner = 0;
+      break;
+    }
+    if (parent <= 1 || path.size() > 4096) break;  // init's, or a loop while processes change
+    if (auto p = procs_.find(parent); p == procs_.end()) {
+      // The parent is in a watched group (or gone): then it owns this one.
+      owner = watched_member_.contains(parent) ? watched_member_[parent] : 0;
+      break;
+    }
+    at = parent;
+  }
+  for (int p : path) owner_[p] = owner;
+  return owner;
+}
+
+bool ProcessGroupRss::Sample(std::unordered_map<int, uint64_t>* rss_by_pgid, const Adopt& adopt) {
   rss_by_pgid->clear();
+  procs_.clear();
+  owner_.clear();
+  watched_member_.clear();
   if (watched_.empty()) return true;  // the watchdog may poll often; idle polls read nothing
   if (dir_ == nullptr) {
     dir_ = ::opendir(proc_root_.c_str());
@@ -111,7 +150,7 @@ bool ProcessGroupRss::Sample(std::unordered_map<int, uint64_t>* rss_by_pgid) {
     errno = 0;
     dirent* entry = ::readdir(dir_);
     if (entry == nullptr) {
-      if (errno == 0) return true;
+      if (errno == 0) break;
       rss_by_pgid->clear();  // clear() leaves errno alone
       return false;
     }
@@ -124,12 +163,24 @@ bool ProcessGroupRss::Sample(std::unordered_map<int, uint64_t>* rss_by_pgid) {
       errno = e;
       return false;
     }
-    int64_t pgid = 0, pages = 0;
-    if (!ParseStat(std::string_view(buffer_.data(), size), &pgid, &pages)) continue;
-    if (pgid <= 0 || pgid > INT32_MAX || !watched_.contains(static_cast<int>(pgid))) continue;
-    (*rss_by_pgid)[static_cast<int>(pgid)] +=
-        pages > 0 ? static_cast<uint64_t>(pages) * page_size_ : 0;
+    int64_t ppid = 0, pgid = 0, pages = 0;
+    if (!ParseStat(std::string_view(buffer_.data(), size), &ppid, &pgid, &pages)) continue;
+    if (pgid <= 0 || pgid > INT32_MAX || ppid < 0 || ppid > INT32_MAX) continue;
+    uint64_t bytes = pages > 0 ? static_cast<uint64_t>(pages) * page_size_ : 0;
+    int pid = static_cast<int>(std::strtol(entry->d_name, nullptr, 10));
+    if (watched_.contains(static_cast<int>(pgid))) {
+      (*rss_by_pgid)[static_cast<int>(pgid)] += bytes;
+      watched_member_[pid] = static_cast<int>(pgid);
+    } else {
+      procs_[pid] = Proc{static_cast<int>(ppid), static_cast<int>(pgid), bytes};
+    }
   }
+  // What escaped a watched group still counts as its own.
+  for (const auto& [pid, p] : procs_) {
+    if (p.ppid == 0 || pid == self_) continue;
+    if (int owner = Owner(pid, adopt); owner != 0) (*rss_by_pgid)[owner] += p.rss;
+  }
+  return true;
 }
 
 }  // namespace coreflow

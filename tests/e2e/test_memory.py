@@ -40,6 +40,21 @@ class MemoryTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertRegex(r.err, r"task 1 was killed: over memory limit \([0-9.]+ GiB resident")
 
+    def test_the_watchdog_counts_what_escaped_the_process_group(self):
+        # Without cgroups, a setsid child (out of the task's process group) that goes over the
+        # limit is counted as the task's, and the task is killed with everything it started.
+        self.write("hog.py", HOG)
+        env = cfhelp.base_env({"COREFLOW_MEM_CGROUP": "0"})
+        r = self.cf("--joblog", "log", "--mem-per-task", "64M",
+                    "setsid %s hog.py 300 30 %s & wait; echo finished" % (PY, self.marker),
+                    ":::", "a", env=env, timeout=60)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertEqual(r.out, "")
+        self.assertRegex(r.err, r"task 1 was killed: over memory limit \([0-9.]+ GiB resident")
+        j = cfhelp.Journal(self.read("log").decode())
+        self.assertEqual([rec[15] for rec in j.final()], ["over-memory"])
+        self.assertNoLeftovers()
+
     def test_the_kernel_enforces_the_limit_where_cgroups_allow(self):
         # A task that starts a child which goes over: the kernel ends it at once, and the task
         # counts as over memory however its shell exits.

@@ -32,14 +32,14 @@ class FakeProc : public testutil::ScratchDir {
 
   // Adds process `pid` named `comm` in group `pgid` with `rss_pages` resident. The session and
   // the parent differ from the group, so that reading the wrong field shows.
-  void AddProcess(int pid, const std::string& comm, int pgid, uint64_t rss_pages) {
+  void AddProcess(int pid, const std::string& comm, int pgid, uint64_t rss_pages, int ppid = 1) {
     Write(fmt::format("{}/stat", pid),
-          fmt::format("{} ({}) S 1 {} {} 34816 {} 4194560 1517 0 0 0 3 1 0 0 20 0 1 0 123456 "
+          fmt::format("{} ({}) S {} {} {} 34816 {} 4194560 1517 0 0 0 3 1 0 0 20 0 1 0 123456 "
                       "9437184 {} 18446744073709551615 94367001853952 94367001871777 "
                       "140723471513520 0 0 0 0 0 0 0 0 0 17 1 0 0 0 0 0 94367001884560 "
                       "94367001885824 94367016886272 140723471519283 140723471519304 "
                       "140723471519304 140723471519724 0\n",
-                      pid, comm, pgid, pgid + 7000, pgid, rss_pages));
+                      pid, comm, ppid, pgid, pgid + 7000, pgid, rss_pages));
   }
 };
 
@@ -55,6 +55,33 @@ TEST(ProcessRssTest, SumsEachWatchedGroup) {
   RssMap got;
   ASSERT_TRUE(rss.Sample(&got));
   EXPECT_EQ(got, (RssMap{{100, 330 * kPage}, {200, 5 * kPage}}));
+}
+
+TEST(ProcessRssTest, WhatEscapedAGroupStillCountsAsItsTasks) {
+  constexpr int kSelf = 50;  // coreflow
+  FakeProc proc;
+  proc.AddProcess(100, "sh", 100, 10, kSelf);        // task 100's leader
+  proc.AddProcess(150, "hog", 150, 1000, 100);       // setsid child of the leader
+  proc.AddProcess(151, "hog2", 150, 2000, 150);      // its child, in the escaped group
+  proc.AddProcess(152, "deeper", 152, 3000, 151);    // escaped again
+  proc.AddProcess(300, "orphan", 300, 4000, kSelf);  // escaped, lost its parent: adopted
+  proc.AddProcess(301, "its child", 300, 5, 300);
+  proc.AddProcess(400, "stranger", 400, 70000, 1);
+  proc.AddProcess(500, "another orphan", 500, 80000, kSelf);  // of no running task
+  proc.AddProcess(kSelf, "coreflow", 49, 99999, 1);
+  ProcessGroupRss rss(proc.path(), kSelf);
+  rss.Watch(100);
+  RssMap got;
+  int asked = 0;
+  ASSERT_TRUE(rss.Sample(&got, [&](int pid) {
+    ++asked;
+    return pid == 300 ? 100 : 0;
+  }));
+  EXPECT_EQ(got, (RssMap{{100, (10 + 1000 + 2000 + 3000 + 4000 + 5) * kPage}}));
+  EXPECT_EQ(asked, 2);  // the two orphans, once each
+  // Without a way to tell orphans apart, the chain to the leader still counts.
+  ASSERT_TRUE(rss.Sample(&got));
+  EXPECT_EQ(got, (RssMap{{100, (10 + 1000 + 2000 + 3000) * kPage}}));
 }
 
 TEST(ProcessRssTest, CommWithSpacesAndParentheses) {
