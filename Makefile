@@ -37,9 +37,11 @@ check-asan: asan
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1 \
 	  ctest --preset asan -j $(JOBS) $(CTEST_ARGS)
 
-# The kill torture test with 100 kill points instead of CI's 20 (COREFLOW_TORTURE_SEED=N for another).
+# The kill torture test with 100 kills over 200 items per shape instead of CI's 20 over 40
+# (COREFLOW_TORTURE_SEED=N for another seed). Each shape prints its figures.
 torture: release
-	cd tests/e2e && COREFLOW_TORTURE_KILLS=100 COREFLOW_BIN=$(CURDIR)/build/release/coreflow \
+	cd tests/e2e && COREFLOW_TORTURE_KILLS=100 COREFLOW_TORTURE_ITEMS=200 \
+	  COREFLOW_BIN=$(CURDIR)/build/release/coreflow \
 	  /usr/bin/python3 -m unittest -v test_torture
 
 check-tsan: tsan

@@ -32,7 +32,13 @@ enum TokenKind : uint64_t {
   kWatched = 8,
   kWritableWatched = 9,
   kLeftover = 10,
+  kRecheck = 11,
 };
+
+// How often, and how long apart, a closing process looks again for orphans that showed no
+// environment: the time an execve takes, several times over.
+constexpr int kMaxRechecks = 3;
+constexpr Nanos kRecheckDelay = 5 * kNanosPerMilli;
 constexpr int kKindShift = 56;
 constexpr uint64_t kHandleMask = (uint64_t{1} << kKindShift) - 1;
 
@@ -60,6 +66,8 @@ bool ProcessRunner::Init(std::string* err) {
   if (int e = timer_.Init()) return fail("timerfd_create", e);
   if (int e = signals_.Install()) return fail("signalfd", e);
   if (int e = tick_.Init()) return fail("timerfd_create", e);
+  if (int e = recheck_.Init()) return fail("timerfd_create", e);
+  if (int e = poller_.Add(recheck_.fd(), EPOLLIN, Token(kRecheck))) return fail("epoll_ctl", e);
   if (int e = poller_.Add(timer_.fd(), EPOLLIN, Token(kTimer))) return fail("epoll_ctl", e);
   if (int e = poller_.Add(tick_.fd(), EPOLLIN, Token(kTick))) return fail("epoll_ctl", e);
   if (int e = poller_.Add(signals_.fd(), EPOLLIN, Token(kSignals))) return fail("epoll_ctl", e);
@@ -274,6 +282,10 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
       case kLeftover:
         OnLeftoverGone(handle, events);
         break;
+      case kRecheck:
+        recheck_.Acknowledge();
+        OnRecheck(events);
+        break;
       default:
         break;
     }
@@ -397,11 +409,34 @@ int ProcessRunner::Sweep(uint64_t handle) {
       continue;
     }
     RunTag tag;
-    if (!ReadRunTag(pid, &tag) || tag.run_id != run_id_) continue;  // untagged: EndStragglers
-    if (tag.process != handle && IsRunning(tag.process)) continue;  // another task's
+    TagRead read = ReadRunTagOf(pid, &tag);
+    if (read == TagRead::kEmpty && p.rechecks < kMaxRechecks && !p.recheck_pending) {
+      // In execve, perhaps: its environment shows in a moment. Look again then.
+      ++p.rechecks;
+      p.recheck_pending = true;
+      recheck_.ArmAt(MonotonicNow() + kRecheckDelay * p.rechecks);
+      ++watched;
+      continue;
+    }
+    if (read != TagRead::kTagged || tag.run_id != run_id_) continue;  // untagged: EndStragglers
+    if (tag.process != handle && IsRunning(tag.process)) continue;    // another task's
     watched += Track(handle, pid, /*kill=*/true);
   }
   return watched;
+}
+
+void ProcessRunner::OnRecheck(std::vector<RunnerEvent>* events) {
+  std::vector<uint64_t> due;
+  for (auto& [handle, p] : procs_) {
+    if (p.closing && p.recheck_pending) due.push_back(handle);
+  }
+  for (uint64_t handle : due) {
+    Proc& p = procs_.at(handle);
+    p.recheck_pending = false;
+    if (--p.leftovers > 0) continue;  // the last of its leftovers to die sweeps again
+    p.leftovers = Sweep(handle);
+    if (p.leftovers == 0) Finish(handle, events);
+  }
 }
 
 int ProcessRunner::Track(uint64_t handle, pid_t pid, bool kill) {

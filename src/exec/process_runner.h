@@ -84,6 +84,8 @@ class ProcessRunner : public Runner {
     bool closing = false;
     RunnerEvent exit;
     int leftovers = 0;  // processes of it being killed, watched by pidfd
+    int rechecks = 0;   // looks again for orphans that showed no environment (in execve)
+    bool recheck_pending = false;
   };
   // A process left behind by one that exited, being killed.
   struct Leftover {
@@ -93,8 +95,10 @@ class ProcessRunner : public Runner {
   };
 
   void OnExit(uint64_t handle, std::vector<RunnerEvent>* events);
-  // Kills what `handle` left running and watches it die; returns how many are watched.
+  // Kills what `handle` left running and watches it die; returns how many are watched (or
+  // wait for another look).
   int Sweep(uint64_t handle);
+  void OnRecheck(std::vector<RunnerEvent>* events);
   int Track(uint64_t handle, pid_t pid, bool kill);
   void OnLeftoverGone(uint64_t id, std::vector<RunnerEvent>* events);
   void Finish(uint64_t handle, std::vector<RunnerEvent>* events);
@@ -112,6 +116,7 @@ class ProcessRunner : public Runner {
   Poller poller_;
   DeadlineTimer timer_;
   DeadlineTimer tick_;
+  DeadlineTimer recheck_;  // another look for orphans caught in execve
   TerminationSignals signals_;
   UniqueFd dev_null_;
   PrivateTempDir spill_dir_;

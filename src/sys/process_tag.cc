@@ -128,11 +128,19 @@ bool FindEnvironmentValue(std::string_view block, std::string_view name, std::st
   return false;
 }
 
-bool ReadRunTag(pid_t pid, RunTag* out, const std::string& proc_root) {
+TagRead ReadRunTagOf(pid_t pid, RunTag* out, const std::string& proc_root) {
   std::string block;
-  if (!ReadWhole(fmt::format("{}/{}/environ", proc_root, pid), &block)) return false;
+  if (!ReadWhole(fmt::format("{}/{}/environ", proc_root, pid), &block) || block.empty()) {
+    return TagRead::kEmpty;
+  }
   std::string_view value;
-  return FindEnvironmentValue(block, kRunTagName, &value) && ParseRunTag(value, out);
+  return FindEnvironmentValue(block, kRunTagName, &value) && ParseRunTag(value, out)
+             ? TagRead::kTagged
+             : TagRead::kNone;
+}
+
+bool ReadRunTag(pid_t pid, RunTag* out, const std::string& proc_root) {
+  return ReadRunTagOf(pid, out, proc_root) == TagRead::kTagged;
 }
 
 std::vector<pid_t> FindRunProcesses(const std::vector<std::string>& run_ids,
@@ -166,9 +174,15 @@ std::vector<pid_t> ListProcessGroup(pid_t pgid, const std::string& proc_root) {
 EndedProcesses EndRunProcesses(const std::vector<std::string>& run_ids, Nanos timeout) {
   EndedProcesses result;
   Nanos deadline = MonotonicNow() + timeout;
+  int confirmations = 0;
   for (;;) {
     std::vector<pid_t> pids = FindRunProcesses(run_ids);
-    if (pids.empty()) return result;
+    if (pids.empty()) {
+      if (++confirmations > 2) return result;
+      ::poll(nullptr, 0, 5 * confirmations);  // a process in execve shows its tag again soon
+      continue;
+    }
+    confirmations = 0;
     std::vector<pollfd> waits;
     for (pid_t pid : pids) {
       // The pidfd first, then the tag again: the pid may have been reused by then.

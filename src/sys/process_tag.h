@@ -37,6 +37,12 @@ bool FindEnvironmentValue(std::string_view block, std::string_view name, std::st
 // gone (a zombie's environment reads empty) or cannot be read (another user's process).
 bool ReadRunTag(pid_t pid, RunTag* out, const std::string& proc_root = "/proc");
 
+// The same, telling apart a process whose environment reads empty: gone, a kernel thread, one
+// started with none (env -i), or one in the middle of execve, whose new environment shows a
+// moment later. Such a process is worth a second look.
+enum class TagRead { kTagged, kNone, kEmpty };
+TagRead ReadRunTagOf(pid_t pid, RunTag* out, const std::string& proc_root = "/proc");
+
 // The live processes whose tag names one of `run_ids`, this process and its ancestors left
 // out (a coreflow started by a task of that run is part of it, but must not end itself).
 std::vector<pid_t> FindRunProcesses(const std::vector<std::string>& run_ids,
@@ -47,7 +53,9 @@ std::vector<pid_t> ListProcessGroup(pid_t pgid, const std::string& proc_root = "
 
 // SIGKILLs every process of the runs and waits (on pidfds, not by polling) until they are
 // gone, scanning again until a scan finds none: a process may start another while it is being
-// killed. Gives up after `timeout` (a process stuck in the kernel, say).
+// killed. A process in the middle of execve shows no environment for a moment, so the last
+// empty scan is confirmed twice, a few milliseconds apart. Gives up after `timeout` (a process
+// stuck in the kernel, say).
 struct EndedProcesses {
   int killed = 0;        // processes signalled
   bool all_gone = true;  // false when some were still there after `timeout`
