@@ -91,6 +91,22 @@ class HostileNamesTest(CoreflowTestCase):
         self.assertOutput(self.cf("-k", PRINTF, "{}", input=b"".join(v + b"\n" for v in lines)),
                           printf_output(lines))
 
+    def test_a_nul_byte_in_a_line_is_refused_not_cut(self):
+        # Cut at the NUL, 'keep.txt\0junk' would become 'keep.txt' and remove the wrong file.
+        self.write("keep.txt", "precious")
+        self.write("items", b"keep.txt\0junk\nother\n")
+        for args, stdin in ((["::::", "items"], None), ([], b"keep.txt\0junk\n")):
+            with self.subTest(args=args):
+                r = self.cf("rm", "{}", *args, input=stdin)
+                self.assertEqual(r.returncode, 255, r)
+                self.assertIn("input 1 holds a NUL byte", r.err)
+                self.assertIn("no new tasks were started", r.err)
+                self.assertTrue(os.path.exists(self.path("keep.txt")))
+        # With -0 the NUL is the separator, and no value holds one.
+        r = self.cf("-0", "-k", "echo", "[{}]", "::::", "items")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "[keep.txt]\n[junk\nother\n]\n")
+
     def test_two_sources(self):
         left = ["it's", "$(touch PWNED)", "a b", "x\ny"]
         right = ["`touch PWNED`", "", "x\ny", "'"]

@@ -36,6 +36,15 @@ class OutputsTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(self.runs(), [])
 
+    def test_an_output_that_is_the_same_for_every_task_is_refused(self):
+        # One task's failure would remove what the others wrote.
+        for template in ("shared.txt", "out/all.txt"):
+            with self.subTest(template=template):
+                r = self.cf("--outputs", template, "echo {} >> shared.txt", ":::", "a", "b")
+                self.assertUsageError(r)
+                self.assertIn("is the same file for every task", r.err)
+                self.assertFalse(os.path.exists(self.path("shared.txt")))
+
     def test_clobber_runs_them_anyway(self):
         self.write("out/a.txt", "old\n")
         r = self.cf("--clobber", "--outputs", "out/{}.txt", WRITE, ":::", "a")
