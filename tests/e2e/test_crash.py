@@ -126,7 +126,9 @@ class CrashTest(CoreflowTestCase):
         ) % (self.marker, self.marker))
         p = self.start("-j2", "--worker", "%s %s" % (cfhelp.PY, worker), "{}", ":::", "a", "b")
         self.wait_files(["began.a", "began.b"])
-        self.assertEqual(len(cfhelp.processes_with(self.marker)), 4)  # two helpers, two tasks
+        self.assertTrue(cfhelp.wait_until(  # two helpers, two tasks' sleeps
+            lambda: len(cfhelp.processes_with(self.marker)) == 4, 20),
+            cfhelp.processes_with(self.marker))
         p.send_signal(signal.SIGKILL)
         p.communicate(timeout=30)
         self.assertNoLeftovers(grace=20)

@@ -68,11 +68,11 @@ class LimitsTest(CoreflowTestCase):
         self.assertEqual(runs_in(self.read("runs").decode()), sorted(values))
 
     def test_a_descriptor_limit_lowers_the_slots_and_says_so(self):
-        # With 16 descriptors about one task fits: the run goes on with what fits instead of
+        # With 20 descriptors a task or two fit: the run goes on with what fits instead of
         # waiting on back-off timers that doubled for every start of a burst (once a minute
-        # for 100 tasks), and says why it runs fewer than asked.
+        # for 100 tasks at 16), and says why it runs fewer than asked.
         def limit():
-            resource.setrlimit(resource.RLIMIT_NOFILE, (16, 16))
+            resource.setrlimit(resource.RLIMIT_NOFILE, (20, 20))
         values = [str(i) for i in range(100)]
         p = subprocess.run([cfhelp.BIN, "run", "-j8", "--joblog", "log", COUNT, ":::", *values],
                            cwd=self.tmp, env=cfhelp.base_env(), capture_output=True, timeout=120,

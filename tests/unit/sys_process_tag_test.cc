@@ -42,7 +42,8 @@ TEST(ProcessTag, FindEnvironmentValue) {
   EXPECT_FALSE(FindEnvironmentValue(block, "COREFLOW", &value));
   EXPECT_FALSE(FindEnvironmentValue("", "PATH", &value));
   // A block cut off without its last NUL still yields its last entry.
-  ASSERT_TRUE(FindEnvironmentValue("A=1\0B=2"s, "B", &value));
+  std::string cut = "A=1\0B=2"s;
+  ASSERT_TRUE(FindEnvironmentValue(cut, "B", &value));
   EXPECT_EQ(value, "2");
 }
 
