@@ -24,7 +24,16 @@ Result Parse(std::string_view text, size_t split) {
   Result r;
   coreflow::JournalCallbacks callbacks;
   callbacks.on_record = [&](const coreflow::JournalRecord& rec) { r.records.push_back(rec); };
-  callbacks.on_start = [&](const coreflow::StartMark&) { ++r.starts; };
+  callbacks.on_start = [&](const coreflow::StartMark& m) {
+    ++r.starts;
+    // What a start mark says of the outputs either parses whole or not at all.
+    std::vector<coreflow::FileIdentity> states;
+    if (coreflow::ParseOutputStates(m.outputs, &states) &&
+        coreflow::FormatOutputStates(states).size() > m.outputs.size() + 1) {
+      __builtin_trap();
+    }
+    if (!coreflow::ParseOutputStates(m.outputs, &states) && !states.empty()) __builtin_trap();
+  };
   coreflow::JournalParser parser(callbacks);
   std::string err;
   r.ok = parser.Feed(text.substr(0, split), &err) && parser.Feed(text.substr(split), &err) &&
@@ -55,10 +64,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   coreflow::ResumeIndex index;
   for (const coreflow::JournalRecord& r : whole.records) {
     // A parsed record formats to a line that parses to the same record.
-    std::string line = coreflow::FormatRecord(r);
+    int version = whole.info.version;
+    std::string line = coreflow::FormatRecord(r, version);
     coreflow::JournalRecord again;
     std::string err;
-    if (!coreflow::ParseRecord(std::string_view(line).substr(0, line.size() - 1), &again, &err) ||
+    if (!coreflow::ParseRecord(std::string_view(line).substr(0, line.size() - 1), &again, &err,
+                               version) ||
         again.key != r.key || again.seq != r.seq || again.command != r.command ||
         again.outcome != r.outcome || again.final != r.final || again.exitval != r.exitval) {
       __builtin_trap();
