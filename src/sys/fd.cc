@@ -46,7 +46,7 @@ ssize_t ReadSome(int fd, char* buffer, size_t size) {
   }
 }
 
-bool ReadSmallFile(const std::string& path, std::string* out) {
+bool ReadSmallFile(const std::string& path, std::string* out, size_t max_bytes) {
   UniqueFd fd(OpenForReading(path));
   if (!fd.valid()) return false;
   out->clear();
@@ -56,7 +56,7 @@ bool ReadSmallFile(const std::string& path, std::string* out) {
     if (n < 0) return false;
     if (n == 0) return true;
     out->append(buffer, static_cast<size_t>(n));
-    if (out->size() > (1u << 20)) return true;  // these files are small; never read a huge one
+    if (out->size() > max_bytes) return true;  // these files are small; never read a huge one
   }
 }
 

@@ -42,8 +42,9 @@ ssize_t ReadSome(int fd, char* buffer, size_t size);
 // One write(2) retried on EINTR: the bytes written, or -1 with errno set (EAGAIN included).
 ssize_t WriteSome(int fd, const char* data, size_t size);
 
-// Reads a whole small file (for /proc, /sys and cgroup files). False if it cannot be opened.
-bool ReadSmallFile(const std::string& path, std::string* out);
+// Reads a whole small file (for /proc, /sys and cgroup files), at most about `max_bytes` of
+// it. False if it cannot be opened or read.
+bool ReadSmallFile(const std::string& path, std::string* out, size_t max_bytes = 1u << 20);
 
 // Opens a file for reading (O_CLOEXEC). -1 with errno set on failure.
 int OpenForReading(const std::string& path);

@@ -44,20 +44,6 @@ void ForEachProcess(const std::string& proc_root, Visit visit) {
   ::closedir(dir);
 }
 
-bool ReadWhole(const std::string& path, std::string* out) {
-  UniqueFd fd(OpenForReading(path));
-  if (!fd.valid()) return false;
-  out->clear();
-  char buffer[16384];
-  for (;;) {
-    ssize_t n = ReadSome(fd.get(), buffer, sizeof buffer);
-    if (n < 0) return false;
-    if (n == 0) return true;
-    out->append(buffer, static_cast<size_t>(n));
-    if (out->size() > kMaxEnvironmentBytes) return true;
-  }
-}
-
 // The parent (field 4), process group (field 5) and state (field 3) of a stat line.
 bool ParseStatLine(std::string_view text, char* state, pid_t* ppid, pid_t* pgrp) {
   size_t close = text.rfind(')');
@@ -130,7 +116,8 @@ bool FindEnvironmentValue(std::string_view block, std::string_view name, std::st
 
 TagRead ReadRunTagOf(pid_t pid, RunTag* out, const std::string& proc_root) {
   std::string block;
-  if (!ReadWhole(fmt::format("{}/{}/environ", proc_root, pid), &block) || block.empty()) {
+  if (!ReadSmallFile(fmt::format("{}/{}/environ", proc_root, pid), &block, kMaxEnvironmentBytes) ||
+      block.empty()) {
     return TagRead::kEmpty;
   }
   std::string_view value;

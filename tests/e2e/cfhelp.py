@@ -128,6 +128,24 @@ def processes_with(marker):
     return found
 
 
+def children_of(pid):
+    """The direct children of process `pid` (of its main thread)."""
+    try:
+        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
+            return [int(c) for c in f.read().split()]
+    except OSError:
+        return []
+
+
+def cmdline(pid):
+    """The command line of process `pid`, "" when it is gone or exiting."""
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as f:
+            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
+    except OSError:
+        return ""
+
+
 def wait_until(predicate, timeout=10.0, interval=0.02):
     """Polls predicate until it is true or timeout passes; returns its last value."""
     deadline = time.monotonic() + timeout

@@ -3,10 +3,10 @@ after it: the crash guard ends a killed coreflow's task trees at once, a resume 
 left of earlier runs before it runs anything, and an attempt's escaped descendants are killed
 before its retry starts. Also: one coreflow per journal, and no journal that is an input."""
 
+import json
 import os
 import signal
 import subprocess
-import time
 import unittest
 
 import cfhelp
@@ -21,25 +21,8 @@ while [ ! -e "$GO" ]; do sleep 0.01; done; echo end >> "out/$1.txt"' x "$1" "$2"
 """
 
 
-def children_of(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(p) for p in f.read().split()]
-    except OSError:
-        return []
-
-
-def cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
 def run_ids(journal_text):
     """The run ids of the '#run' notes of a journal."""
-    import json
     return [json.loads(cols[1])["id"] for cols in cfhelp.journal_marks(journal_text, "run")]
 
 
@@ -97,8 +80,8 @@ class CrashTest(CoreflowTestCase):
         args = ["--joblog", "log", "--outputs", "out/{}.txt", "./wrap.sh {} %s" % self.marker,
                 ":::", "A"]
         p = self.start_and_wait(args, ["began.A"])
-        guards = [c for c in children_of(p.pid) if "__crash-guard" in cmdline(c)]
-        self.assertEqual(len(guards), 1, [cmdline(c) for c in children_of(p.pid)])
+        guards = [c for c in cfhelp.children_of(p.pid) if "__crash-guard" in cfhelp.cmdline(c)]
+        self.assertEqual(len(guards), 1, [cfhelp.cmdline(c) for c in cfhelp.children_of(p.pid)])
         os.kill(guards[0], signal.SIGKILL)
         p.send_signal(signal.SIGKILL)
         p.communicate(timeout=30)

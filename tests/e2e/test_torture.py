@@ -51,22 +51,6 @@ for line in sys.stdin:
 """
 
 
-def children_of(pid):
-    try:
-        with open("/proc/%d/task/%d/children" % (pid, pid)) as f:
-            return [int(c) for c in f.read().split()]
-    except OSError:
-        return []
-
-
-def cmdline(pid):
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as f:
-            return f.read().replace(b"\0", b" ").decode("utf-8", "replace")
-    except OSError:
-        return ""
-
-
 def working_in(directory):
     """Live processes whose working directory is `directory`: every process of a run there,
     whatever it did to its environment or its process group. One that has let go of its
@@ -78,8 +62,9 @@ def working_in(directory):
         try:
             if os.readlink("/proc/%s/cwd" % name) == directory:
                 with open("/proc/%s/stat" % name) as f:
-                    if f.read().rsplit(")", 1)[1].split()[0] != "Z" and cmdline(int(name)):
-                        found.append(int(name))
+                    state = f.read().rsplit(")", 1)[1].split()[0]
+                if state != "Z" and cfhelp.cmdline(int(name)):
+                    found.append(int(name))
         except OSError:
             continue
     return found
@@ -126,7 +111,7 @@ class KillTortureTest(CoreflowTestCase):
         cfhelp.wait_until(lambda: p.poll() is not None or self.finished() >= before + target, 60)
         time.sleep(rng.uniform(0, 0.05))
         mid_run = p.poll() is None
-        guards = [c for c in children_of(p.pid) if "__crash-guard" in cmdline(c)]
+        guards = [c for c in cfhelp.children_of(p.pid) if "__crash-guard" in cfhelp.cmdline(c)]
         p.send_signal(signal.SIGKILL)
         p.communicate(timeout=30)
         text = self.read("log").decode() if os.path.exists(self.path("log")) else ""
@@ -139,13 +124,13 @@ class KillTortureTest(CoreflowTestCase):
         # guard, what is left is counted at once, and races the next resume as it would.)
         here = os.path.realpath(self.tmp)
         for guard in guards:
-            cfhelp.wait_until(lambda: cmdline(guard) == "", 30)
+            cfhelp.wait_until(lambda: cfhelp.cmdline(guard) == "", 30)
         # A run that ended by itself before the kill has a guard that is still finishing.
         cfhelp.wait_until(lambda: not [pid for pid in working_in(here)
-                                       if "__crash-guard" in cmdline(pid)], 30)
+                                       if "__crash-guard" in cfhelp.cmdline(pid)], 30)
         left = working_in(here)
         if left:
-            print("%s: left running: %r" % (context, [(pid, cmdline(pid)) for pid in left]),
+            print("%s: left running: %r" % (context, [(p, cfhelp.cmdline(p)) for p in left]),
                   file=sys.stderr)
         return mid_run, len(left)
 
