@@ -68,20 +68,21 @@ void Engine::AddInput(std::vector<std::string> values) {
   TaskState item;
   item.input.items.push_back(std::move(values));
   if (!Admit(item)) return;
-  if (!sizer_->Fits(item.input.items[0])) QueueBatch();
+  // An input that must not run goes alone: it fails without taking a batch with it.
+  bool alone = !item.refused.empty();
+  if (alone || !sizer_->Fits(item.input.items[0])) QueueBatch();
   TaskState& b = batch_;
   b.input.items.push_back(std::move(item.input.items[0]));
   if (!item.keys.empty()) b.keys.push_back(item.keys[0]);
-  for (std::string& path : item.outputs) b.outputs.push_back(std::move(path));
+  // What a cut attempt found at the outputs, per output; unknown for inputs without one.
+  bool track = !item.cut_before.empty() || !b.cut_before.empty();
+  if (track) b.cut_before.resize(b.outputs.size());
+  if (track && item.cut_before.empty()) item.cut_before.resize(item.outputs.size());
   for (auto& state : item.cut_before) b.cut_before.push_back(state);
-  // A batch holds inputs with and without a cut attempt: unknown for those without.
-  if (item.cut_before.empty() && !b.cut_before.empty()) b.cut_before.resize(b.outputs.size());
-  if (!item.cut_before.empty() && b.cut_before.size() < b.outputs.size()) {
-    b.cut_before.insert(b.cut_before.begin(), b.outputs.size() - b.cut_before.size(), std::nullopt);
-  }
+  for (std::string& path : item.outputs) b.outputs.push_back(std::move(path));
   b.cut_short = b.cut_short || item.cut_short;
-  if (b.refused.empty()) b.refused = item.refused;
-  if (sizer_->Add()) QueueBatch();
+  b.refused = std::move(item.refused);
+  if (alone || sizer_->Add()) QueueBatch();
 }
 
 void Engine::QueueBatch() {

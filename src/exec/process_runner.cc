@@ -405,17 +405,22 @@ int ProcessRunner::Sweep(uint64_t handle) {
   // what escaped the group (setsid), and the children of what was just killed.
   if (!children_.Read(&child_pids_)) child_pids_ = ListChildren();
   for (pid_t pid : child_pids_) {
-    if (by_pid_.count(pid) != 0 || leftover_pids_.count(pid) != 0 || pid == guard_.pid()) {
+    if (by_pid_.count(pid) != 0 || leftover_pids_.count(pid) != 0 || pid == guard_.pid() ||
+        opaque_.count(pid) != 0) {
       continue;
     }
     RunTag tag;
     TagRead read = ReadRunTagOf(pid, &tag);
-    if (read == TagRead::kEmpty && p.rechecks < kMaxRechecks && !p.recheck_pending) {
-      // In execve, perhaps: its environment shows in a moment. Look again then.
-      ++p.rechecks;
-      p.recheck_pending = true;
-      recheck_.ArmAt(MonotonicNow() + kRecheckDelay * p.rechecks);
-      ++watched;
+    if (read == TagRead::kEmpty) {
+      if (p.rechecks < kMaxRechecks && !p.recheck_pending) {
+        // In execve, perhaps: its environment shows in a moment. Look again then.
+        ++p.rechecks;
+        p.recheck_pending = true;
+        recheck_.ArmAt(MonotonicNow() + kRecheckDelay * p.rechecks);
+        ++watched;
+      } else if (p.rechecks >= kMaxRechecks) {
+        opaque_.insert(pid);  // started without an environment: later tasks skip it at once
+      }
       continue;
     }
     if (read != TagRead::kTagged || tag.run_id != run_id_) continue;  // untagged: EndStragglers
@@ -494,6 +499,7 @@ void ProcessRunner::ReapExitedChildren(std::vector<RunnerEvent>* events) {
     }
     int status;
     ::waitpid(info.si_pid, &status, WNOHANG);
+    opaque_.erase(info.si_pid);
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "exec/crash_guard.h"
@@ -134,6 +135,7 @@ class ProcessRunner : public Runner {
   std::string tag_;  // COREFLOW_RUN=... of the process being started
   std::unordered_map<uint64_t, Leftover> leftovers_;  // by id
   std::unordered_map<pid_t, uint64_t> leftover_pids_;
+  std::unordered_set<pid_t> opaque_;  // orphans with no environment to read: never attributed
   uint64_t next_leftover_ = 1;
   CpuMask own_cpus_;  // ours, put back after a child is started on a slot's CPUs
   bool own_cpus_known_ = false;

@@ -717,6 +717,23 @@ TEST_F(EngineTest, AnOutputOutsideItsTemplatesDirectoryIsNeverRunNorRemoved) {
       << err_.Text();
 }
 
+TEST_F(EngineTest, AnInputThatMustNotRunLeavesItsBatchToTheOthers) {
+  ScratchDir dir("engine_outputs");
+  RunConfig c = Config("work", {"a", "../x", "b", "c"});
+  c.outputs = {dir.path() + "/out/{}.txt"};
+  c.batch.mode = BatchOptions::Mode::kCount;
+  c.batch.max_inputs = 2;
+  runner_.behavior = [&](const FakeRunner::StartCall& call, int) {
+    for (size_t i = 1; i < call.argv.size(); ++i) {
+      MakeDirs(dir.path() + "/out");
+      testutil::WriteFile(dir.path() + "/out/" + call.argv[i] + ".txt", "ok\n");
+    }
+    return TaskResult{};
+  };
+  EXPECT_EQ(Run(std::move(c)), 1);
+  EXPECT_EQ(Argvs(), (std::vector<std::vector<std::string>>{{"work", "a"}, {"work", "b", "c"}}));
+}
+
 // ---- Failures ----
 
 TEST_F(EngineTest, ACommandThatIsNotFoundExits127WithAMessage) {
