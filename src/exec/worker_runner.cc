@@ -341,6 +341,8 @@ void WorkerRunner::OnMessage(Worker& w, const WorkerMessage& m, std::vector<Runn
   } else if (w.request_sent > 0 || !w.request.empty()) {
     Kill(w,
          fmt::format("protocol error: an answer (id {}) before its whole request was sent", m.id));
+  } else if (int unread = 0; PipeUnread(w.to_worker.get(), &unread) == 0 && unread > 0) {
+    Kill(w, fmt::format("protocol error: an answer (id {}) before it read its request", m.id));
   } else if (m.id != w.task) {
     Kill(w, fmt::format("protocol error: the answer names task {}, but it was running task {}",
                         m.id, w.task));

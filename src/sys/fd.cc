@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
+#include <sys/ioctl.h>
 #include <sys/sendfile.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -84,6 +85,8 @@ int OpenForAppending(const std::string& path) {
     return fd;
   }
 }
+
+int PipeUnread(int fd, int* bytes) { return ::ioctl(fd, FIONREAD, bytes) == 0 ? 0 : errno; }
 
 int LockExclusive(int fd) {
   for (;;) {

@@ -76,6 +76,10 @@ int EnsureStandardFdsOpen();
 // True when `fd` is a terminal.
 bool IsTerminal(int fd);
 
+// The bytes written to a pipe and not read yet (FIONREAD; either end of the pipe will do).
+// Returns 0 or errno.
+int PipeUnread(int fd, int* bytes);
+
 // Marks a descriptor non-blocking. Returns 0 or errno.
 int SetNonBlocking(int fd);
 

@@ -227,9 +227,16 @@ what = sys.argv[1]
 out = os.fdopen(3, "w")
 def say(obj):
     out.write(json.dumps(obj) + "\n"); out.flush()
-say({"ready": True})
-if what == "pre-answer":      # answers the request it expects before it comes
-    say({"id": 1, "status": 0})
+if what == "pre-answer":      # answers the request it expects with its ready line, at once
+    out.write(json.dumps({"ready": True}) + "\n" + json.dumps({"id": 1, "status": 0}) + "\n")
+    out.flush()
+else:
+    say({"ready": True})
+if what == "never-reads":     # answers task after task without reading a request
+    import time
+    for i in range(1, 100):
+        time.sleep(0.05)
+        say({"id": i, "status": 0})
 if what == "close-results":   # closes its result descriptor and lives on
     out.close()
 for line in sys.stdin:
@@ -272,6 +279,13 @@ class WorkerProtocolTest(CoreflowTestCase):
         self.assertIn("protocol error: it wrote an answer before it was sent a request", r.err)
         j = cfhelp.Journal(self.read("log").decode())
         self.assertEqual([rec[15] for rec in j.final()], ["failed"])
+
+    def test_an_answer_from_a_worker_that_never_read_its_request_is_not_taken(self):
+        r = self.raw("never-reads", "-j1", "{}", ":::", "a")
+        self.assertEqual(r.returncode, 1, r)
+        # (If the answer came before the request was even sent, that is refused as well.)
+        self.assertRegex(r.err, r"protocol error: an answer \(id 1\) (before it read its request|"
+                                r"while it had no task)")
 
 
 if __name__ == "__main__":
