@@ -455,9 +455,13 @@ bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWri
 // tasks may have started processes that outlived it, and they would race this run.
 bool EndEarlierRuns(const ResumeIndex& resume, const std::string& journal, std::string* err) {
   std::vector<std::string> ids;
-  for (const RunNote& run : resume.runs()) ids.push_back(run.id);
+  double since = 0;  // when the first of them started: their processes started after it
+  for (const RunNote& run : resume.runs()) {
+    ids.push_back(run.id);
+    if (run.started > 0 && (since == 0 || run.started < since)) since = run.started;
+  }
   if (ids.empty()) return true;
-  EndedProcesses ended = EndRunProcesses(ids, 30 * kNanosPerSecond);
+  EndedProcesses ended = EndRunProcesses(ids, since, 30 * kNanosPerSecond);
   if (!ended.all_gone) {
     *err = fmt::format(
         "processes left by an earlier run of journal '{}' could not be ended within 30 s (stuck "

@@ -30,7 +30,7 @@ int CrashGuard::Start(Spawner* spawner, const std::string& exe, const std::strin
   int pidfd = -1;
   if (int e = spawner->Spawn(request, &pid, &pidfd)) return e;
   pid_ = pid;
-  ::close(pidfd);  // never waited on: one descriptor less held for the whole run
+  ::close(pidfd);                // never waited on: one descriptor less held for the whole run
   pipe_ = std::move(write_end);  // close-on-exec: no task holds it, so our end alone keeps it open
   return 0;
 }
@@ -38,11 +38,14 @@ int CrashGuard::Start(Spawner* spawner, const std::string& exe, const std::strin
 int RunCrashGuard(int fd, const std::string& run_id) {
   // Terminal signals and hang-ups are coreflow's to act on; the guard waits for its end.
   for (int sig : {SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE}) ::signal(sig, SIG_IGN);
+  // Every process of the run started after this one: one without an environment to read
+  // that started since (in execve, most likely) is looked at again before giving up.
+  double since = ProcessStartTime(::getpid());
   char byte;
   while (ReadSome(fd, &byte, 1) > 0) {
   }
   ::close(fd);
-  EndedProcesses ended = EndRunProcesses({run_id}, 60 * kNanosPerSecond);
+  EndedProcesses ended = EndRunProcesses({run_id}, since, 60 * kNanosPerSecond);
   return ended.all_gone ? 0 : 1;
 }
 

@@ -39,7 +39,8 @@ bool ReadRunTag(pid_t pid, RunTag* out, const std::string& proc_root = "/proc");
 
 // The same, telling apart a process whose environment reads empty: gone, a kernel thread, one
 // started with none (env -i), or one in the middle of execve, whose new environment shows a
-// moment later. Such a process is worth a second look.
+// moment later. Such a process is worth a second look. One that cannot be read (another
+// user's) is kNone.
 enum class TagRead { kTagged, kNone, kEmpty };
 TagRead ReadRunTagOf(pid_t pid, RunTag* out, const std::string& proc_root = "/proc");
 
@@ -48,18 +49,32 @@ TagRead ReadRunTagOf(pid_t pid, RunTag* out, const std::string& proc_root = "/pr
 std::vector<pid_t> FindRunProcesses(const std::vector<std::string>& run_ids,
                                     const std::string& proc_root = "/proc");
 
+// The same, and the suspects: live processes (no kernel thread, no zombie) whose environment
+// reads empty and that started at or after `since` (seconds since the epoch; 0 for none), as
+// a process of the run caught in the middle of execve does.
+struct RunScan {
+  std::vector<pid_t> tagged;
+  std::vector<pid_t> suspects;
+};
+RunScan ScanRun(const std::vector<std::string>& run_ids, double since,
+                const std::string& proc_root = "/proc");
+
+// When process `pid` started, in seconds since the epoch; 0 when unknown.
+double ProcessStartTime(pid_t pid, const std::string& proc_root = "/proc");
+
 // The live processes of process group `pgid` (zombies left out), from `proc_root`.
 std::vector<pid_t> ListProcessGroup(pid_t pgid, const std::string& proc_root = "/proc");
 
 // SIGKILLs every process of the runs and waits (on pidfds, not by polling) until they are
 // gone, scanning again until a scan finds none: a process may start another while it is being
-// killed. A process in the middle of execve shows no environment for a moment, so the last
-// empty scan is confirmed twice, a few milliseconds apart. Gives up after `timeout` (a process
-// stuck in the kernel, say).
+// killed. A process in the middle of execve shows no environment for a moment: while a suspect
+// started since `since` is there (2 s at most), it looks again. Gives up after `timeout` (a
+// process stuck in the kernel, say).
 struct EndedProcesses {
   int killed = 0;        // processes signalled
   bool all_gone = true;  // false when some were still there after `timeout`
 };
-EndedProcesses EndRunProcesses(const std::vector<std::string>& run_ids, Nanos timeout);
+EndedProcesses EndRunProcesses(const std::vector<std::string>& run_ids, double since,
+                               Nanos timeout);
 
 }  // namespace coreflow

@@ -54,8 +54,10 @@ class FakeProc {
   void Add(pid_t pid, pid_t ppid, pid_t pgrp, char state, const std::string& environ) {
     std::string d = dir_.path() + "/" + std::to_string(pid);
     ASSERT_EQ(mkdir(d.c_str(), 0755), 0);
+    // Fields 6-22 as the kernel writes them: session, tty, tpgid, flags, ..., starttime.
     WriteFile(d + "/stat", std::to_string(pid) + " (a (tricky) name) " + state + " " +
-                               std::to_string(ppid) + " " + std::to_string(pgrp) + " 0 0 0\n");
+                               std::to_string(ppid) + " " + std::to_string(pgrp) +
+                               " 0 0 -1 4194304 0 0 0 0 0 0 0 0 20 0 1 0 12345 0 0\n");
     WriteFile(d + "/environ", environ);
   }
   const std::string& root() const { return dir_.path(); }
@@ -94,6 +96,22 @@ TEST(ProcessTag, NeverFindsItselfOrAnAncestor) {
   EXPECT_EQ(FindRunProcesses({"aaaa"}, proc.root()), std::vector<pid_t>{56});
 }
 
+TEST(ProcessTag, ProcessesWithoutAnEnvironmentThatStartedSinceAreSuspects) {
+  FakeProc proc;
+  WriteFile(proc.root() + "/stat", "cpu 1 2 3\nbtime 1000\nprocesses 9\n");
+  long ticks = sysconf(_SC_CLK_TCK);
+  proc.Add(300, 1, 300, 'S', "COREFLOW_RUN=aaaa.1\0"s);
+  proc.Add(301, 1, 301, 'R', "");  // in execve: empty for a moment
+  proc.Add(302, 1, 302, 'Z', "");  // a zombie
+  EXPECT_EQ(ProcessStartTime(301, proc.root()), 1000 + 12345.0 / static_cast<double>(ticks));
+  RunScan scan = ScanRun({"aaaa"}, 1000, proc.root());
+  EXPECT_EQ(scan.tagged, std::vector<pid_t>{300});
+  EXPECT_EQ(scan.suspects, std::vector<pid_t>{301});
+  // Started before the run: not one of its processes.
+  EXPECT_TRUE(ScanRun({"aaaa"}, 1e9, proc.root()).suspects.empty());
+  EXPECT_TRUE(ScanRun({"aaaa"}, 0, proc.root()).suspects.empty());  // not asked for
+}
+
 TEST(ProcessTag, ListProcessGroupLeavesOutZombiesAndOthers) {
   FakeProc proc;
   proc.Add(200, 1, 200, 'S', "");
@@ -119,11 +137,11 @@ TEST(ProcessTag, EndRunProcessesEndsARealProcessTree) {
   ASSERT_EQ(access(ready.c_str(), F_OK), 0);
   // At least the shell and its two sleeps (a setsid may still be on its way to exec).
   EXPECT_GE(FindRunProcesses({id}).size(), 3u);
-  EndedProcesses ended = EndRunProcesses({id}, 30 * kNanosPerSecond);
+  EndedProcesses ended = EndRunProcesses({id}, ProcessStartTime(getpid()), 30 * kNanosPerSecond);
   EXPECT_TRUE(ended.all_gone);
   EXPECT_GE(ended.killed, 3);
   EXPECT_TRUE(FindRunProcesses({id}).empty());
-  EXPECT_EQ(EndRunProcesses({id}, kNanosPerSecond).killed, 0);
+  EXPECT_EQ(EndRunProcesses({id}, 0, kNanosPerSecond).killed, 0);
 }
 
 }  // namespace
