@@ -142,6 +142,37 @@ bool ParseSize(std::string_view text, int64_t* out, std::string* err) {
   return true;
 }
 
+bool ParseCount(std::string_view text, int64_t* out, std::string* err) {
+  std::string_view number, unit;
+  SplitNumberUnit(text, &number, &unit);
+  double value = 0;
+  if (!ParseDouble(number, &value)) {
+    *err = fmt::format("'{}' is not a number (use e.g. 1000, 1k or 4K)", text);
+    return false;
+  }
+  double scale = 1;
+  if (!unit.empty()) {
+    static constexpr std::string_view kPrefixes = "kmgtp";
+    size_t power =
+        kPrefixes.find(static_cast<char>(std::tolower(static_cast<unsigned char>(unit[0]))));
+    bool binary = unit.size() == 2 && (unit[1] == 'i' || unit[1] == 'I');
+    if (power == std::string_view::npos || unit.size() > 2 || (unit.size() == 2 && !binary)) {
+      *err = fmt::format("'{}' has an unknown multiplier '{}' (use k=1000, K=1024, m, M, g, G)",
+                         text, unit);
+      return false;
+    }
+    binary = binary || std::isupper(static_cast<unsigned char>(unit[0]));
+    for (size_t i = 0; i <= power; ++i) scale *= binary ? 1024.0 : 1000.0;
+  }
+  double n = value * scale;
+  if (n > 9.2e18 || n != static_cast<double>(static_cast<int64_t>(n))) {
+    *err = fmt::format("'{}' is not a whole number in range", text);
+    return false;
+  }
+  *out = static_cast<int64_t>(n);
+  return true;
+}
+
 std::string FormatDuration(Nanos n) {
   if (n >= 100 * kNanosPerSecond) return fmt::format("{:.0f} s", ToSeconds(n));
   if (n >= kNanosPerSecond) return fmt::format("{:.2f} s", ToSeconds(n));

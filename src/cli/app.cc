@@ -5,12 +5,46 @@
 #include <CLI/CLI.hpp>
 
 #include "base/version.h"
+#include "cli/argv_split.h"
+#include "cli/gnu_flags.h"
 #include "cli/hw_command.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "exec/crash_guard.h"
 
 namespace coreflow {
+namespace {
+
+// `coreflow rnu ...` or `coreflow echo ::: a`: name the slip instead of CLI11's "arguments were
+// not expected".
+std::string UnknownCommand(const CLI::App& app, std::string_view word) {
+  std::string near = NearestCommand(app, word);
+  if (!near.empty()) return fmt::format("unknown command '{}' (did you mean '{}'?)", word, near);
+  return fmt::format(
+      "unknown command '{}': the commands are run, tune, report and hw; to run '{}' for each "
+      "input: coreflow run {} ...",
+      word, word, word);
+}
+
+// An option `coreflow run` does not know, where the command would begin: suggest what to use.
+std::string UnknownRunOption(const CLI::App& run, const std::vector<std::string>& rest) {
+  if (rest.empty() || rest[0].size() < 2 || rest[0][0] != '-' || IsSourceSeparator(rest[0])) {
+    return "";
+  }
+  const std::string& option = rest[0];
+  if (std::string hint = GnuOptionHint(option); !hint.empty()) {
+    return fmt::format("'{}' is a GNU parallel option that coreflow does not have: {}", option,
+                       hint);
+  }
+  std::string near = NearestOption(run, option);
+  if (!near.empty()) {
+    return fmt::format("unknown option '{}' (did you mean '{}'? see coreflow {} --help)", option,
+                       near, run.get_name());
+  }
+  return fmt::format("unknown option '{}' (see coreflow {} --help)", option, run.get_name());
+}
+
+}  // namespace
 
 int Main(int argc, char** argv) {
   // The crash guard a run starts (exec/crash_guard.h): not a command for people.
@@ -32,6 +66,13 @@ int Main(int argc, char** argv) {
   CLI::App* tune = AddTuneCommand(app, &tune_flags);
   HwFlags hw_flags;
   CLI::App* hw = AddHwCommand(app, &hw_flags);
+  if (argc >= 2 && argv[1][0] != '-' && argv[1][0] != '\0') {
+    std::string_view word = argv[1];
+    if (word != "run" && word != "tune" && word != "report" && word != "hw") {
+      fmt::print(stderr, "coreflow: error: {}\n", UnknownCommand(app, word));
+      return 255;
+    }
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
@@ -47,6 +88,13 @@ int Main(int argc, char** argv) {
   if (version) {
     fmt::print("coreflow {}\n", kVersion);
     return 0;
+  }
+  for (CLI::App* command : {run, tune}) {
+    if (!command->parsed()) continue;
+    if (std::string e = UnknownRunOption(*command, command->remaining()); !e.empty()) {
+      fmt::print(stderr, "coreflow: error: {}\n", e);
+      return 255;
+    }
   }
   if (run->parsed()) return RunMain(run_flags, run->remaining());
   if (report->parsed()) return ReportMain(report_flags);

@@ -107,6 +107,12 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
 
 std::string FinishAutotune(AutotuneSetup& s, const AutotuneController& c) {
   const TuneSearch& search = c.search();
+  if (c.too_few_inputs() > 0) {
+    return fmt::format(
+        "coreflow: autotune: too few inputs to tune on (a search needs {} or more): ran them "
+        "with the default {}, no trials, nothing cached\n",
+        c.too_few_inputs(), s.default_config.Describe());
+  }
   if (search.trials().empty()) {
     return "coreflow: autotune: the run ended before a trial finished: nothing was learnt\n";
   }

@@ -10,6 +10,7 @@
 #include "base/parse.h"
 #include "cli/argv_split.h"
 #include "cli/autotune.h"
+#include "cli/gnu_flags.h"
 #include "cli/report_output.h"
 #include "engine/engine.h"
 #include "engine/pinning.h"
@@ -118,11 +119,12 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->add_option("-t,--threads-per-task", f->threads,
                   "Threads per task: sets OMP_NUM_THREADS, OPENBLAS_NUM_THREADS, MKL_NUM_THREADS "
                   "and the rest for every task (default: cores / slots, or what you exported)")
-      ->check(CLI::Range(1, 1'000'000));
+      ->check(ThreadsValue());
   run->add_flag("-k,--keep-order", f->keep_order, "Print output in input order");
-  run->add_option("-N,--max-args", f->max_args,
+  run->add_option("-N,-n,--max-args", f->max_args,
                   "Put up to N inputs in one command; {} stands for all of them, {n} for the "
                   "n-th (with one input source)")
+      ->transform(CountWithMultiplier())
       ->check(CLI::Range(1, 1'000'000));
   run->add_flag("-X", f->context_replace,
                 "Put as many inputs in one command as fit the command line (spread over the "
@@ -130,10 +132,12 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("-m", f->multiple,
                 "Like -X, but {} stands for all the inputs side by side, as with -N");
   run->add_option("-s,--max-chars", f->max_chars,
-                  "With -X or -m: at most N bytes per command line (default 131072); an input "
-                  "longer than that runs alone")
+                  "With -X or -m: at most N bytes per command line (default 131072; 1k is 1000, "
+                  "1K 1024); an input longer than that runs alone")
+      ->transform(CountWithMultiplier())
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
   AddWorkerFlags(run, &f->worker);
+  AddGnuHabitFlags(run, f);
   run->add_flag("--bind", f->bind,
                 "Pin each slot's tasks to CPUs of their own: whole cores, kept within one L3 "
                 "cache and NUMA node where they fit (also sets OMP_PLACES=cores, "
@@ -243,6 +247,7 @@ struct RunPlan {
   ResourcePlan resources;
   WorkerOptions worker;  // with --worker
   std::string pinning;   // with --bind: what the slots' CPUs were carved from
+  std::optional<ThreadVariable> exported_threads;  // what tasks run instead of -t's default
 };
 
 // --bind: each slot's CPUs, carved from the topology hwloc sees (or, without it, from the
@@ -275,6 +280,14 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   if (!SplitCommandAndSources(rest, &parts, err)) return false;
 
   RunConfig& config = plan->config;
+  if (!f.replace_string.empty()) config.syntax.input = f.replace_string;
+  if (f.quote) {
+    if (parts.command.empty()) {
+      *err = "-q quotes the command's words, but no command was given";
+      return false;
+    }
+    for (std::string& word : parts.command) word = QuoteTemplateWord(word, config.syntax);
+  }
   config.command_text = JoinWords(parts.command);
   // An empty text means "the inputs are the commands" only when no command was given at all;
   // a command given as '' is a mistake (often an unset shell variable).
@@ -316,6 +329,14 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
   if (f.ungroup) config.output = OutputMode::kUngroup;
   if (!f.results.empty() && config.output != OutputMode::kGroup) {
     *err = "--results needs grouped output; drop --line-buffer / --ungroup";
+    return false;
+  }
+  config.verbose = f.verbose;
+  config.tag = !f.tagstring.empty() ? f.tagstring : f.tag ? "{}" : "";
+  if (!config.tag.empty() && (f.ungroup || !f.results.empty())) {
+    *err = fmt::format("{} prefixes the lines coreflow prints; it cannot with {}",
+                       f.tagstring.empty() ? "--tag" : "--tagstring",
+                       f.ungroup ? "--ungroup (use --line-buffer)" : "--results");
     return false;
   }
 
@@ -388,6 +409,10 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
     jobs = spec;
   }
   plan->resources = PlanResources(jobs, f.threads, plan->cpus);
+  if (ThreadVariable v;
+      f.threads == 0 && !f.autotune && FindExportedThreads(env, plan->resources.threads, &v)) {
+    plan->exported_threads = v;
+  }
   for (auto [flag, text, out] :
        {std::tuple{"--mem-per-task", &f.mem_per_task, &config.mem_per_task},
         std::tuple{"--memfree", &f.memfree, &config.memfree}}) {
@@ -434,8 +459,12 @@ bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWri
                  ResumeIndex* resume, std::string* err) {
   if (f.joblog != "-" && !journal->Acquire(f.joblog, err)) return false;
   if (!journal->warning().empty()) Warn(journal->warning());
-  if (f.resume || f.resume_failed) {
+  bool append = f.joblog_append && !f.resume && !f.resume_failed;
+  if (f.resume || f.resume_failed || append) {
     if (!resume->Load(f.joblog, err)) return false;
+    if (resume->exists() && append) {  // --joblog +FILE: add this run's records, skip nothing
+      return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
+    }
     if (resume->exists()) {
       const JournalInfo& info = resume->info();
       if (info.template_hash != TemplateHash(template_text, info.version)) {
@@ -551,7 +580,12 @@ void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
 
 }  // namespace
 
-int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
+int RunMain(const RunFlags& given, const std::vector<std::string>& rest) {
+  RunFlags f = given;
+  if (f.joblog.size() > 1 && f.joblog[0] == '+') {  // GNU parallel's --joblog +FILE: append
+    f.joblog.erase(0, 1);
+    f.joblog_append = true;
+  }
   if (f.tune_list) return ListTuneCache(ProcessEnvironment());
   if (f.tune_clear) return ClearTuneCache(ProcessEnvironment());
   std::string err;
@@ -599,11 +633,24 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   std::unique_ptr<WorkerRunner> workers;
   if (plan.config.worker) workers = std::make_unique<WorkerRunner>(&runner, plan.worker);
   uint64_t mem_per_task = plan.config.mem_per_task;
+  bool inputs_from_stdin =
+      plan.config.sources.size() == 1 && plan.config.sources[0].kind == SourceSpec::Kind::kStdin;
   RunSettings settings = DescribeSettings(plan);
   Engine engine(std::move(plan.config), workers ? static_cast<Runner*>(workers.get()) : &runner);
   if (!engine.Prepare(&err)) return UsageError(err);
   settings.command_template = engine.command_template().text;
   std::string warning = OversubscriptionWarning(plan.resources, plan.cpus);
+  if (plan.exported_threads) {  // the user's export wins over -t's default: say so, and show it
+    const ThreadVariable& v = *plan.exported_threads;
+    int64_t threads = std::stoll(v.value);
+    settings.threads_per_task = {threads, v.name + " exported"};
+    warning = fmt::format(
+        "{}={} is exported, so each task runs {} threads, not {}: {} slot{} x {} on {} usable "
+        "core{}; give -t N to set every thread variable, or unset {}",
+        v.name, v.value, threads, plan.resources.threads, plan.resources.slots,
+        plan.resources.slots == 1 ? "" : "s", threads, plan.cpus.usable,
+        plan.cpus.usable == 1 ? "" : "s", v.name);
+  }
   if (!warning.empty() && !f.dry_run) Warn(warning);
 
   std::unique_ptr<SlotCgroups> cgroups;
@@ -626,7 +673,7 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
       return 255;
     }
     engine.SetJournal(&journal);
-    if (resume.exists()) engine.SetResume(&resume);
+    if (resume.exists() && (f.resume || f.resume_failed)) engine.SetResume(&resume);
     journal.RecordNote("config", SettingsNote(settings), runner.Now());  // for `coreflow report`
   }
   bool wants_report = !report_paths.json.empty() || !report_paths.html.empty();
@@ -656,6 +703,11 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   int status = engine.Run(&err);
   if (!err.empty()) fmt::print(stderr, "coreflow: error: {}\n", err);
   if (f.stats) PrintStats(engine, f.dry_run, runner.Now() - started);
+  if (engine.inputs_read() == 0 && err.empty()) {  // under sbatch or cron stdin is often empty
+    Warn(inputs_from_stdin ? "no inputs were read from standard input, so nothing ran; give them "
+                             "with ::: VALUES, :::: FILE or a pipe"
+                           : "the input sources hold no inputs, so nothing ran");
+  }
   if (engine.resumed() > 0) {
     fmt::print(stderr, "coreflow: resumed: skipped {} task{} that '{}' records as finished\n",
                engine.resumed(), engine.resumed() == 1 ? "" : "s", f.joblog);
@@ -668,8 +720,10 @@ int RunMain(const RunFlags& f, const std::vector<std::string>& rest) {
   if (tuner != nullptr) {
     fmt::print(stderr, "{}", FinishAutotune(autotune, *tuner));
     TuneConfig chosen = tuner->chosen();  // what the rest of the run used
-    settings.slots = {chosen.slots, "autotune"};
-    settings.threads_per_task = {chosen.threads, "autotune"};
+    const char* why =
+        tuner->too_few_inputs() > 0 ? "autotune: too few inputs, default" : "autotune";
+    settings.slots = {chosen.slots, why};
+    settings.threads_per_task = {chosen.threads, why};
     if (plan.config.batch.mode == BatchOptions::Mode::kCount) {
       settings.inputs_per_invocation = {static_cast<int64_t>(chosen.batch), "autotune"};
     }

@@ -21,6 +21,7 @@ struct RunFlags {
   std::string retry_delay;
   bool no_retry_timeouts = false;
   std::string joblog;
+  bool joblog_append = false;  // --joblog +FILE
   bool resume = false;
   bool resume_failed = false;
   std::vector<std::string> outputs;
@@ -47,6 +48,12 @@ struct RunFlags {
   bool multiple = false;         // -m
   int64_t max_chars = 0;         // -s: -X and -m's command line budget
   bool split_failed_batches = false;
+  bool verbose = false;        // -v
+  bool quote = false;          // -q
+  std::string replace_string;  // -I
+  bool tag = false;            // --tag
+  std::string tagstring;       // --tagstring
+  bool will_cite = false;      // --will-cite: accepted, ignored
   WorkerFlags worker;
   bool bind = false;  // --bind
   bool autotune = false;

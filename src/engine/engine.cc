@@ -10,6 +10,7 @@
 #include <fmt/format.h>
 
 #include "engine/results_dir.h"
+#include "exec/output_buffer.h"
 #include "exec/worker_protocol.h"
 #include "plan/expand.h"
 #include "plan/output_path.h"
@@ -61,7 +62,13 @@ bool Engine::Prepare(std::string* err) {
   // GNU parallel's -N: with one source, {n} is the n-th input of the batch.
   bool positional = config_.batch.mode == BatchOptions::Mode::kCount && num_sources == 1;
   int positions = positional ? static_cast<int>(config_.batch.max_inputs) : num_sources;
-  if (!ParseTemplate(config_.command_text, positions, &template_, err)) return false;
+  if (!ParseTemplate(config_.command_text, positions, &template_, err, config_.syntax)) {
+    return false;
+  }
+  if (!config_.tag.empty() && !ParseTextTemplate(config_.tag, num_sources, &tag_, err)) {
+    *err = "--tagstring: " + *err;
+    return false;
+  }
   template_.positional_inputs = positional;
   // GNU parallel repeats a word around {} once per input with -N as with -X; -m does not.
   if (config_.batch.mode == BatchOptions::Mode::kContext ||
@@ -83,6 +90,17 @@ bool Engine::Prepare(std::string* err) {
       *err = fmt::format(
           "--outputs '{}' is the same file for every task, so one task's failure would remove "
           "what the others wrote; name each task's own file, e.g. 'out/{{/.}}.txt'",
+          text);
+      return false;
+    }
+    // {#} numbers commands; with a batch one command holds several inputs, each with outputs.
+    bool numbered = std::any_of(pieces.begin(), pieces.end(), [](const Piece& p) {
+      return p.is_field && p.field.kind == Field::Kind::kSeq;
+    });
+    if (numbered && config_.batch.mode != BatchOptions::Mode::kNone) {
+      *err = fmt::format(
+          "--outputs '{}' uses {{#}}, but with -N, -X or -m one task holds several inputs; name "
+          "each input's file after the input, e.g. 'out/{{/.}}.txt'",
           text);
       return false;
     }
@@ -175,13 +193,13 @@ int Engine::Run(std::string* err) {
   if (config_.dry_run) return DryRun(err);
   start_ = now_ = runner_->Now();
   SpreadBatches();
-  for (RunObserver* o : observers_) o->OnRunStarted(start_);
   for (RunObserver* o : observers_) {
     if (o->WantsTotal() && !precount_known_) {
       precount_known_ = inputs_.CountRemaining(&precounted_);
       if (config_.input_limit > 0) precounted_ = std::min(precounted_, config_.input_limit);
     }
   }
+  for (RunObserver* o : observers_) o->OnRunStarted(start_);  // with the total, where known
   std::vector<RunnerEvent> events;
   if (config_.memfree > 0) WatchMemory();  // before the first start, not after it
   FeedInputs();
@@ -444,6 +462,8 @@ void Engine::StartTask(const act::StartTask& a) {
     ExpandCommand(template_, t.input, a.slot, &command_);
   }
   task_env_->SetTask(a.seq, a.slot);
+  if (!tag_.empty()) t.line_prefix = ExpandText(tag_, t.input, a.slot) + "\t";
+  if (config_.verbose) EchoCommand(t, a.slot);
   if (!t.refused.empty()) {  // never run, and its outputs never touched
     t.error = t.refused;
     t.could_not_execute = true;
@@ -601,13 +621,38 @@ void Engine::OnOutput(TaskState& t, int stream, const std::string& data, bool fl
   size_t last_newline = partial.rfind('\n');
   if (!flush && last_newline == std::string::npos) return;
   size_t n = flush ? partial.size() : last_newline + 1;
+  PassLines(t, stream, std::string_view(partial).substr(0, n));
+  partial.erase(0, n);
+}
+
+void Engine::PassLines(TaskState& t, int stream, std::string_view lines) {
+  std::string prefixed;
+  if (!t.line_prefix.empty()) {
+    bool at_line_start = true;
+    AppendPrefixedLines(lines, t.line_prefix, &at_line_start, &prefixed);
+    lines = prefixed;
+  }
   if (config_.schedule.keep_order && t.input.seq != live_seq_) {
     // -k: only the earliest unfinished task prints as it goes; later ones wait their turn.
-    t.held[stream - 1].append(partial, 0, n);
+    t.held[stream - 1].append(lines);
   } else {
-    WriteOut(stream == 1 ? config_.stdout_fd : config_.stderr_fd, partial.data(), n);
+    WriteOut(stream == 1 ? config_.stdout_fd : config_.stderr_fd, lines.data(), lines.size());
   }
-  partial.erase(0, n);
+}
+
+void Engine::EchoCommand(TaskState& t, int slot) {
+  std::string line = ExpandCommandLine(template_, t.input, slot) + "\n";
+  switch (config_.output) {
+    case OutputMode::kGroup:  // printed with the output, when the task ends
+      t.echo = std::move(line);
+      break;
+    case OutputMode::kLineBuffer:
+      PassLines(t, 1, line);
+      break;
+    case OutputMode::kUngroup:
+      WriteOut(config_.stdout_fd, line.data(), line.size());
+      break;
+  }
 }
 
 void Engine::WriteHeldLines(TaskState& t) {
@@ -728,11 +773,15 @@ void Engine::ReleaseOutput(uint64_t seq) {
   if (it == tasks_.end()) return;
   TaskState& t = it->second;
   OutputBegin();
+  if (!t.echo.empty()) {
+    std::string line = t.line_prefix + t.echo;
+    WriteOut(config_.stdout_fd, line.data(), line.size());
+  }
   if (config_.results_dir.empty()) {
     if (t.output && !output_broken_) {
-      if (int e = t.output->out.WriteTo(config_.stdout_fd)) {
+      if (int e = t.output->out.WriteTo(config_.stdout_fd, t.line_prefix)) {
         OnWriteError(e, "standard output");
-      } else if (int e2 = t.output->err.WriteTo(config_.stderr_fd)) {
+      } else if (int e2 = t.output->err.WriteTo(config_.stderr_fd, t.line_prefix)) {
         OnWriteError(e2, "standard error");
       }
     }

@@ -27,6 +27,9 @@ namespace coreflow {
 // Everything one run needs, already resolved from flags, environment and defaults.
 struct RunConfig {
   std::string command_text;  // the command words joined by spaces; "" = inputs are commands
+  TemplateSyntax syntax;     // -I: how the input is spelled in command_text
+  bool verbose = false;      // -v: print each command on stdout before its output
+  std::string tag;           // --tag, --tagstring: text put before each output line, a template
   std::vector<SourceSpec> sources;
   char delimiter = '\n';
   SchedulerOptions schedule;
@@ -89,7 +92,10 @@ class Engine {
   const CommandTemplate& command_template() const { return template_; }
   RunTotals totals() const { return Totals(); }
   uint64_t dry_run_count() const { return dry_run_count_; }
-  uint64_t resumed() const { return resumed_; }  // tasks skipped as finished in the journal
+  uint64_t resumed() const { return resumed_; }
+  uint64_t inputs_read() const {
+    return items_read_ + dry_run_count_;
+  }  // tasks skipped as finished in the journal
   const std::vector<ThreadVariable>& thread_variables() const { return thread_variables_; }
 
  private:
@@ -104,9 +110,11 @@ class Engine {
     std::unique_ptr<CapturedOutput> output;
     uint64_t out_bytes = 0;
     uint64_t err_bytes = 0;
-    std::string partial[2];  // --line-buffer: an unfinished line of stdout, stderr
-    std::string held[2];     // --line-buffer -k: whole lines waiting for earlier tasks
-    std::string error;       // why it could not be executed, or lacks an output
+    std::string partial[2];   // --line-buffer: an unfinished line of stdout, stderr
+    std::string held[2];      // --line-buffer -k: whole lines waiting for earlier tasks
+    std::string line_prefix;  // --tag: before each line of output
+    std::string echo;         // -v with grouped output: the command, printed with the output
+    std::string error;        // why it could not be executed, or lacks an output
     bool could_not_execute = false;
     std::vector<Hash128> keys;         // TaskKey of each input, when a journal or outputs need it
     bool cut_short = false;            // the journal shows an attempt that never finished
@@ -152,6 +160,8 @@ class Engine {
   void RebuildTaskEnvironment(bool explicit_threads);  // a warm worker got the task only now
   void OnWorkerReady(const RunnerEvent& ev);
   void OnOutput(TaskState& t, int stream, const std::string& data, bool flush);
+  void PassLines(TaskState& t, int stream, std::string_view lines);  // whole lines, prefixed
+  void EchoCommand(TaskState& t, int slot);                          // -v
   void WriteHeldLines(TaskState& t);
   void WriteOut(int fd, const char* data, size_t size);
   void OnWriteError(int e, const char* what);  // EPIPE stops quietly; anything else aborts
@@ -172,6 +182,7 @@ class Engine {
   std::vector<RunObserver*> observers_;
   JournalWriter* journal_ = nullptr;
   const ResumeIndex* resume_ = nullptr;
+  std::vector<Piece> tag_;  // --tag, --tagstring, parsed
   std::vector<std::vector<Piece>> output_templates_;
   std::vector<std::string> output_dirs_;  // the directory each template fixes ("": none)
   int key_version_ = kJournalVersion;

@@ -117,6 +117,8 @@ bool Engine::Admit(TaskState& item) {
     }
   }
   if (output_templates_.empty()) return true;
+  // {#} in an output path: the number this input's task gets (skipped ones take one too).
+  item.input.seq = next_seq_ + 1;
   ExpandOutputs(item);
   std::vector<FileIdentity> states;
   if (cut_outputs != nullptr && ParseOutputStates(*cut_outputs, &states) &&

@@ -1,5 +1,7 @@
 #include "engine/thread_env.h"
 
+#include "base/parse.h"
+
 namespace coreflow {
 
 std::vector<ThreadVariable> ApplyThreadVariables(int threads, bool explicit_threads,
@@ -19,6 +21,20 @@ std::vector<ThreadVariable> ApplyThreadVariables(int threads, bool explicit_thre
   // MKL would otherwise lower the thread count on its own and defeat the plan.
   apply("MKL_DYNAMIC", "FALSE");
   return chosen;
+}
+
+bool FindExportedThreads(const Environment& env, int threads, ThreadVariable* out) {
+  for (const char* name : kThreadCountVariables) {
+    const std::string* value = env.Get(name);
+    if (value == nullptr) continue;
+    // OMP_NUM_THREADS may list nested levels ("8,2"): the first is the team a task starts.
+    std::string first = value->substr(0, value->find(','));
+    int64_t n = 0;
+    if (!ParseInt(first, &n) || n < 1 || n == threads) continue;
+    *out = {name, first, "your environment"};
+    return true;
+  }
+  return false;
 }
 
 }  // namespace coreflow

@@ -27,4 +27,8 @@ struct ThreadVariable {
 std::vector<ThreadVariable> ApplyThreadVariables(int threads, bool explicit_threads,
                                                  Environment* env);
 
+// The first thread count the user exported (OMP_NUM_THREADS, then the others in order) when it
+// differs from `threads`: without -t, tasks run that many. False when none differs.
+bool FindExportedThreads(const Environment& env, int threads, ThreadVariable* out);
+
 }  // namespace coreflow

@@ -52,7 +52,42 @@ int OutputBuffer::Append(std::string_view data) {
   return e;
 }
 
-int OutputBuffer::WriteTo(int fd) const {
+void AppendPrefixedLines(std::string_view data, std::string_view prefix, bool* at_line_start,
+                         std::string* out) {
+  size_t i = 0;
+  while (i < data.size()) {
+    if (*at_line_start) out->append(prefix);
+    size_t newline = data.find('\n', i);
+    size_t end = newline == std::string_view::npos ? data.size() : newline + 1;
+    out->append(data.substr(i, end - i));
+    *at_line_start = newline != std::string_view::npos;
+    i = end;
+  }
+}
+
+int OutputBuffer::WriteTo(int fd, std::string_view line_prefix) const {
+  if (!line_prefix.empty()) {
+    bool at_line_start = true;
+    std::string prefixed;
+    auto emit = [&](std::string_view data) {
+      prefixed.clear();
+      AppendPrefixedLines(data, line_prefix, &at_line_start, &prefixed);
+      return WriteAll(fd, prefixed);
+    };
+    if (spill_.valid()) {
+      char buffer[65536];
+      off_t offset = 0;
+      for (;;) {
+        ssize_t n = ::pread(spill_.get(), buffer, sizeof buffer, offset);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return errno;
+        if (n == 0) break;
+        if (int e = emit(std::string_view(buffer, static_cast<size_t>(n)))) return e;
+        offset += n;
+      }
+    }
+    return emit(memory_);
+  }
   if (spill_.valid()) {
     int e = CopyFileToFd(spill_.get(), fd);
     if (e != 0) return e;

@@ -25,8 +25,9 @@ class OutputBuffer {
   uint64_t size() const { return size_; }
   bool spilled() const { return spill_.valid(); }
 
-  // Writes everything captured to `fd`. Returns 0 or errno (EPIPE, ENOSPC, ...).
-  int WriteTo(int fd) const;
+  // Writes everything captured to `fd`, each line after `line_prefix` (--tag). Returns 0 or
+  // errno (EPIPE, ENOSPC, ...).
+  int WriteTo(int fd, std::string_view line_prefix = {}) const;
   // The captured bytes as a string (tests, small outputs).
   std::string ToString() const;
 
@@ -39,5 +40,10 @@ class OutputBuffer {
   bool spill_failed_ = false;
   uint64_t size_ = 0;
 };
+
+// Appends `data` to *out with `prefix` before each line; *at_line_start carries over between
+// pieces of one stream (true before the first).
+void AppendPrefixedLines(std::string_view data, std::string_view prefix, bool* at_line_start,
+                         std::string* out);
 
 }  // namespace coreflow

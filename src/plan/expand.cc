@@ -156,7 +156,11 @@ void ExpandWords(const CommandTemplate& t, const TaskInput& in, int slot,
 }
 
 std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in) {
-  static const CommandTemplate kPlain;  // paths are per input: no batch positions
+  return ExpandText(pieces, in, 0);
+}
+
+std::string ExpandText(const std::vector<Piece>& pieces, const TaskInput& in, int slot) {
+  static const CommandTemplate kPlain;  // per task: no batch positions
   std::string path;
   for (const Piece& p : pieces) {
     if (!p.is_field) {
@@ -164,7 +168,7 @@ std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in) {
       continue;
     }
     bool first = true;
-    ForEachFieldValue(kPlain, p.field, in, 0, in.items.size(), 0, [&](const std::string& v) {
+    ForEachFieldValue(kPlain, p.field, in, 0, in.items.size(), slot, [&](const std::string& v) {
       if (!first) path.push_back(' ');
       first = false;
       path.append(v);

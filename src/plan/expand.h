@@ -27,6 +27,9 @@ std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int
 // An output path (ParsePathTemplate) for one task: values inserted literally, no quoting.
 std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in);
 
+// A text (ParseTextTemplate) for one task in slot `slot`: values inserted literally.
+std::string ExpandText(const std::vector<Piece>& pieces, const TaskInput& in, int slot);
+
 // A task's identity across runs: a hash of the command template and its input values, so
 // --resume finds finished tasks even when the inputs were reordered or grew. `version` is the
 // journal's: 2 is XXH3-128, 1 the 64-bit FNV-1a of version 1 journals (in `low`).

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "plan/quote.h"
+
 namespace coreflow {
 namespace {
 
@@ -60,6 +62,14 @@ bool IsShellOnlyWord(std::string_view w) {
 int ParseField(std::string_view text, size_t i, int num_sources, std::string_view what,
                Field* field, std::string* err) {
   size_t j = i + 1;
+  // GNU parallel's {= perl expression =}: running it as text would be silently wrong.
+  if (j < text.size() && text[j] == '=' && text.find("=}", j + 1) != std::string_view::npos) {
+    *err = fmt::format(
+        "{} '{}' holds a {{= perl expression =}}, which coreflow does not run; use the "
+        "replacement strings {{.}} {{/}} {{//}} {{/.}}, or shell code such as $(basename {{}} .gz)",
+        what, text);
+    return -1;
+  }
   auto at_word_end = [&](size_t k) { return k >= text.size() || IsBlank(text[k]); };
   if (j < text.size() && (text[j] == '#' || text[j] == '%')) {
     if (j + 1 < text.size() && text[j + 1] == '}') {
@@ -182,13 +192,37 @@ bool NeedsShell(const std::vector<Piece>& pieces) {
   return first.find('=') != std::string::npos || IsShellOnlyWord(first);
 }
 
+// The length of the -I replacement string at line[i], or 0.
+size_t CustomInputAt(std::string_view line, size_t i, const TemplateSyntax& syntax) {
+  if (syntax.input == "{}" || syntax.input.empty()) return 0;
+  return line.substr(i, syntax.input.size()) == syntax.input ? syntax.input.size() : 0;
+}
+
+bool IsPlainInput(const Field& f, int len) {
+  return len == 2 && f.kind == Field::Kind::kInput && f.source == 0;
+}
+
+// Finds the replacement string at line[i]: its length (0 for literal text) and field, or -1.
+int FieldAt(std::string_view line, size_t i, int num_sources, std::string_view what,
+            const TemplateSyntax& syntax, Field* field, std::string* err) {
+  if (size_t n = CustomInputAt(line, i, syntax); n > 0) {
+    *field = Field{};
+    return static_cast<int>(n);
+  }
+  if (line[i] != '{') return 0;
+  int len = ParseField(line, i, num_sources, what, field, err);
+  // With -I, {} is plain text.
+  if (len > 0 && syntax.input != "{}" && IsPlainInput(*field, len)) return 0;
+  return len;
+}
+
 bool ParsePieces(std::string_view line, int num_sources, std::string_view what,
-                 std::vector<Piece>* pieces, bool* has_field, bool* uses_slot, std::string* err) {
+                 const TemplateSyntax& syntax, std::vector<Piece>* pieces, bool* has_field,
+                 bool* uses_slot, std::string* err) {
   size_t literal_begin = 0;
   for (size_t i = 0; i < line.size(); ++i) {
-    if (line[i] != '{') continue;
     Field field;
-    int len = ParseField(line, i, num_sources, what, &field, err);
+    int len = FieldAt(line, i, num_sources, what, syntax, &field, err);
     if (len < 0) return false;
     if (len == 0) continue;
     AddLiteral(pieces, line.substr(literal_begin, i - literal_begin));
@@ -216,7 +250,8 @@ bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv) {
   return true;
 }
 
-bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err) {
+bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err,
+                   const TemplateSyntax& syntax) {
   *out = CommandTemplate{};
   out->text = std::string(line);
   if (line.empty()) {
@@ -231,8 +266,8 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
     return false;
   }
   bool has_field = false;
-  if (!ParsePieces(line, num_sources, "the template", &out->pieces, &has_field, &out->uses_slot,
-                   err)) {
+  if (!ParsePieces(line, num_sources, "the template", syntax, &out->pieces, &has_field,
+                   &out->uses_slot, err)) {
     return false;
   }
   if (!has_field) {  // as in GNU parallel, even {#} or {%} alone means "no input appended"
@@ -242,6 +277,28 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
   out->use_shell = NeedsShell(out->pieces);
   if (!out->use_shell) SplitWords(out->pieces, &out->words);
   return true;
+}
+
+std::string QuoteTemplateWord(std::string_view word, const TemplateSyntax& syntax) {
+  if (word.empty()) return "''";
+  std::string out;
+  size_t literal_begin = 0;
+  auto flush = [&](size_t end) {
+    if (end > literal_begin)
+      AppendShellQuoted(word.substr(literal_begin, end - literal_begin), &out);
+  };
+  for (size_t i = 0; i < word.size(); ++i) {
+    Field field;
+    std::string ignored;  // a malformed one is literal here; ParseTemplate reports it later
+    int len = FieldAt(word, i, 1 << 20, "", syntax, &field, &ignored);
+    if (len <= 0) continue;
+    flush(i);
+    out.append(word.substr(i, static_cast<size_t>(len)));
+    i += static_cast<size_t>(len) - 1;
+    literal_begin = i + 1;
+  }
+  flush(word.size());
+  return out;
 }
 
 void SplitTemplateWords(CommandTemplate* t) {
@@ -263,7 +320,8 @@ bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece
   }
   bool has_field = false;
   bool uses_slot = false;
-  if (!ParsePieces(text, num_sources, "the output path", out, &has_field, &uses_slot, err)) {
+  if (!ParsePieces(text, num_sources, "the output path", TemplateSyntax{}, out, &has_field,
+                   &uses_slot, err)) {
     return false;
   }
   if (uses_slot) {
@@ -274,6 +332,15 @@ bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece
     return false;
   }
   return true;
+}
+
+bool ParseTextTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+                       std::string* err) {
+  out->clear();
+  bool has_field = false;
+  bool uses_slot = false;
+  return ParsePieces(text, num_sources, "the text", TemplateSyntax{}, out, &has_field, &uses_slot,
+                     err);
 }
 
 }  // namespace coreflow

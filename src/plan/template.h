@@ -40,6 +40,12 @@ struct CommandTemplate {
   std::vector<std::vector<Piece>> blank_words;  // -X: the line split on blanks, shell or not
 };
 
+// How the input's replacement string is spelled: GNU parallel's -I STR replaces {} (and only
+// {}: {.} {/} {#} keep their meaning, and a literal {} is then plain text).
+struct TemplateSyntax {
+  std::string input = "{}";
+};
+
 // -X (GNU parallel's context replace): `pre{}post` becomes `pre1post pre2post`, one word per
 // input of the batch, instead of -m's `pre1 2post`.
 void UseContextReplace(CommandTemplate* t);
@@ -50,8 +56,13 @@ void SplitTemplateWords(CommandTemplate* t);
 // Parses `line` (the command words joined by spaces) for `num_sources` input sources.
 // A line without any replacement string gets " {}" appended, as in GNU parallel.
 // An empty `line` means the inputs themselves are the commands. Errors: an unclosed '{',
-// {n} beyond the number of sources, a blank template.
-bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err);
+// {n} beyond the number of sources, a blank template, GNU's {= perl =} (not supported).
+bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err,
+                   const TemplateSyntax& syntax = {});
+
+// GNU parallel's -q: `word` as one literal shell word, its replacement strings left to be
+// substituted (and their values quoted), so `python3 -c 'a; b'` stays one argument.
+std::string QuoteTemplateWord(std::string_view word, const TemplateSyntax& syntax = {});
 
 // A plain command line (no replacement strings) as argv words, when it needs no shell: no
 // pipes, quotes, redirections, variables or builtins. False when it needs /bin/sh -c.
@@ -60,6 +71,11 @@ bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv);
 // Parses a path such as 'out/{/.}.tsv' (--outputs): the same replacement strings, expanded
 // without quoting and with nothing appended. {%} is refused: a path must not depend on the slot.
 bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+                       std::string* err);
+
+// Parses a text such as --tagstring '{#} {/.}': the same replacement strings, {%} included,
+// expanded without quoting and with nothing appended.
+bool ParseTextTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
                        std::string* err);
 
 }  // namespace coreflow

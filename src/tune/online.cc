@@ -49,6 +49,15 @@ void AutotuneController::OnRunStarted(Nanos now) {
     phase_ = Phase::kDone;
     return;
   }
+  // Below two trials' worth a comparison cannot be made: the trials would only cost time.
+  RunTotals totals = engine_->totals();
+  size_t needed = std::max(options_.min_budget, 2 * TrialInputs(*trial_));
+  if (totals.total_known && totals.total < needed) {
+    too_few_ = needed;
+    trial_.reset();
+    phase_ = Phase::kDone;
+    return;
+  }
   if (options_.mode == TuneMode::kExhaustive) {  // its grid is planned whole from the start
     planned_ = TrialInputs(*trial_);
     for (const TuneConfig& c : search_.queued()) planned_ += TrialInputs(c);

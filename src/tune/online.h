@@ -39,6 +39,9 @@ class AutotuneController : public RunObserver {
   void OnTaskFinished(const TaskRecord& record, const RunTotals& totals) override;
 
   bool finished() const { return phase_ == Phase::kDone; }  // the search ran to its end
+  // Set when the job is known to hold fewer inputs than two trials take: no trial ran and the
+  // default shape ran everything. The inputs a search would have needed.
+  size_t too_few_inputs() const { return too_few_; }
   const TuneSearch& search() const { return search_; }
   TuneConfig chosen() const { return search_.Winner(); }
   size_t inputs_used() const { return used_; }
@@ -64,6 +67,7 @@ class AutotuneController : public RunObserver {
   size_t used_ = 0;     // inputs finished by trials so far
   size_t planned_ = 0;  // exhaustive mode: the inputs its whole grid takes
   int max_slots_ = 0;   // memory's cut, once a task's peak RSS is known
+  size_t too_few_ = 0;  // see too_few_inputs()
 };
 
 }  // namespace coreflow

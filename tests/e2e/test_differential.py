@@ -120,9 +120,10 @@ CASES = [
 ]
 
 
-@unittest.skipUnless(_is_gnu_parallel(), "GNU parallel is not installed")
-class DifferentialTest(unittest.TestCase):
+class DifferentialBase(unittest.TestCase):
+    """Runs cls.CASES through GNU parallel once, then each test compares one through coreflow."""
     maxDiff = 4000
+    CASES = []
 
     @classmethod
     def setUpClass(cls):
@@ -138,7 +139,7 @@ class DifferentialTest(unittest.TestCase):
         cls.gnu = {}
         with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
             futures = {name: pool.submit(cls.run_gnu, args, stdin)
-                       for name, args, stdin, skip in CASES if skip is None}
+                       for name, args, stdin, skip in cls.CASES if skip is None}
             for name, future in futures.items():
                 cls.gnu[name] = future.result()
 
@@ -176,8 +177,20 @@ def _make_test(name, args, stdin, skip):
     return test
 
 
-for _name, _args, _stdin, _skip in CASES:
-    setattr(DifferentialTest, "test_" + _name, _make_test(_name, _args, _stdin, _skip))
+def add_cases(cls, cases):
+    """Makes one test method per case on a DifferentialBase subclass."""
+    cls.CASES = cases
+    for name, args, stdin, skip in cases:
+        setattr(cls, "test_" + name, _make_test(name, args, stdin, skip))
+    return cls
+
+
+@unittest.skipUnless(_is_gnu_parallel(), "GNU parallel is not installed")
+class DifferentialTest(DifferentialBase):
+    pass
+
+
+add_cases(DifferentialTest, CASES)
 
 
 if __name__ == "__main__":

@@ -96,7 +96,9 @@ class OutputsTest(CoreflowTestCase):
         template = ("echo first > out/{}.txt; test -e go || sleep %s; echo second >> out/{}.txt"
                     % self.marker)
         p = self.start("--joblog", "log", "--outputs", "out/{}.txt", template, ":::", "a")
-        self.wait_files(["out/a.txt"])
+        # The file exists as soon as the shell opens it: wait for what echo writes.
+        self.assertTrue(cfhelp.wait_until(
+            lambda: os.path.exists(self.path("out/a.txt")) and self.read("out/a.txt"), 20))
         p.send_signal(signal.SIGKILL)
         p.communicate(timeout=30)
         # The task itself dies with coreflow (its own children may linger, harmlessly).

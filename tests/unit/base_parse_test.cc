@@ -249,5 +249,32 @@ TEST(FormatDurationTest, PicksAUnitByMagnitude) {
   EXPECT_EQ(FormatDuration(3600 * kNanosPerSecond), "3600 s");
 }
 
+// ---- ParseCount (GNU parallel's multipliers for -s and -N) ----
+
+TEST(ParseCountTest, LowerCaseIsDecimalUpperCaseIsBinary) {
+  struct Case {
+    const char* text;
+    int64_t want;
+  } cases[] = {{"80", 80},         {"1k", 1000},    {"1K", 1024},    {"2ki", 2048},
+               {"1Ki", 1024},      {"1m", 1000000}, {"1M", 1048576}, {"1g", 1000000000},
+               {"1G", 1073741824}, {"1.5k", 1500},  {"0", 0},        {"1e3", 1000}};
+  for (const Case& c : cases) {
+    int64_t n = -1;
+    std::string err;
+    EXPECT_TRUE(ParseCount(c.text, &n, &err)) << c.text << ": " << err;
+    EXPECT_EQ(n, c.want) << c.text;
+  }
+}
+
+TEST(ParseCountTest, RejectsGarbageFractionsAndUnknownMultipliers) {
+  for (const char* text :
+       {"", "k", "1x", "1kb", "1.5", "0.0001k", "-1", "1kk", "99999999999999P"}) {
+    int64_t n = 0;
+    std::string err;
+    EXPECT_FALSE(ParseCount(text, &n, &err)) << "'" << text << "'";
+    EXPECT_FALSE(err.empty()) << text;
+  }
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -106,5 +106,20 @@ TEST(ApplyThreadVariablesTest, ReportsInAFixedOrder) {
   EXPECT_EQ(names, expected);
 }
 
+TEST(FindExportedThreadsTest, AnExportedCountThatDiffersFromThePlan) {
+  ThreadVariable found;
+  EXPECT_FALSE(FindExportedThreads(Environment(), 1, &found));
+  EXPECT_FALSE(FindExportedThreads(Environment({"OMP_NUM_THREADS=4"}), 4, &found));
+  EXPECT_FALSE(FindExportedThreads(Environment({"OMP_NUM_THREADS=", "PATH=/bin"}), 1, &found));
+  ASSERT_TRUE(FindExportedThreads(Environment({"OMP_NUM_THREADS=64"}), 1, &found));
+  EXPECT_EQ(found.name, "OMP_NUM_THREADS");
+  EXPECT_EQ(found.value, "64");
+  // Nested levels: the first is what a task starts; later variables are looked at too.
+  ASSERT_TRUE(FindExportedThreads(Environment({"OMP_NUM_THREADS=8,2"}), 1, &found));
+  EXPECT_EQ(found.value, "8");
+  ASSERT_TRUE(FindExportedThreads(Environment({"MKL_NUM_THREADS=16"}), 2, &found));
+  EXPECT_EQ(found.name, "MKL_NUM_THREADS");
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -311,5 +311,42 @@ TEST(OutputBuffer, DiskFullAtTheFirstSpillKeepsEverythingInMemory) {
   EXPECT_EQ(error, 0);
 }
 
+TEST(AppendPrefixedLines, PrefixesEveryLineAcrossPieces) {
+  std::string out;
+  bool at_start = true;
+  AppendPrefixedLines("a\nb", "T\t", &at_start, &out);
+  EXPECT_FALSE(at_start);
+  AppendPrefixedLines("c\n\nd\n", "T\t", &at_start, &out);
+  EXPECT_TRUE(at_start);
+  EXPECT_EQ(out, "T\ta\nT\tbc\nT\t\nT\td\n");
+  out.clear();
+  at_start = true;
+  AppendPrefixedLines("", "T\t", &at_start, &out);
+  EXPECT_EQ(out, "");  // nothing printed: no prefix either
+}
+
+TEST(OutputBuffer, WritesEachLineAfterAPrefixInMemoryAndSpilled) {
+  SpillDir spill;
+  std::string data;
+  for (int i = 0; i < 20000; ++i) data += "line " + std::to_string(i) + "\n";
+  data += "last";  // no newline: prefixed, and left without one
+  OutputBuffer buf(&spill.dir, 4096);
+  AppendInChunks(&buf, data, 1000);
+  ASSERT_TRUE(buf.spilled());
+  std::string want;
+  bool at_start = true;
+  AppendPrefixedLines(data, "x\t", &at_start, &want);
+  {
+    UniqueFd fd(OpenForWriting(spill.scratch.path() + "/tagged"));
+    ASSERT_TRUE(fd.valid());
+    EXPECT_EQ(buf.WriteTo(fd.get(), "x\t"), 0);
+  }
+  std::string got = ReadFile(spill.scratch.path() + "/tagged");
+  EXPECT_EQ(got.size(), want.size());
+  EXPECT_TRUE(got == want);
+  EXPECT_EQ(got.substr(0, 9), "x\tline 0\n");
+  EXPECT_EQ(got.substr(got.size() - 6), "x\tlast");
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -353,5 +353,45 @@ TEST(SplitPlainCommandTest, WordsWhereNoShellIsNeeded) {
   }
 }
 
+// ---- GNU parallel habits: {= =}, -I, -q ----
+
+TEST(ParseTemplateTest, PerlExpressionIsAnErrorNotText) {
+  std::string err = ParseError("echo {= s/a/b/ =}");
+  EXPECT_NE(err.find("perl expression"), std::string::npos) << err;
+  EXPECT_NE(err.find("{= s/a/b/ =}"), std::string::npos) << "quotes the template: " << err;
+  // Without a closing =} it is literal text, as in GNU parallel.
+  EXPECT_EQ(Render(Parse("echo {=x {}").pieces), "echo {=x [{}]");
+}
+
+TEST(ParseTemplateTest, CustomInputStringReplacesOnlyTheBraces) {
+  CommandTemplate t;
+  std::string err;
+  TemplateSyntax at{"@@"};
+  ASSERT_TRUE(ParseTemplate("echo @@ {} {.} x@@y", 1, &t, &err, at)) << err;
+  EXPECT_EQ(Render(t.pieces), "echo [{}] {} [{.}] x[{}]y");
+  // A template without the string gets it appended, as usual.
+  ASSERT_TRUE(ParseTemplate("echo {}", 1, &t, &err, at)) << err;
+  EXPECT_EQ(Render(t.pieces), "echo {} [{}]");
+  TemplateSyntax braces{"{x}"};
+  ASSERT_TRUE(ParseTemplate("cp {x} {x}.bak", 1, &t, &err, braces)) << err;
+  EXPECT_EQ(Render(t.pieces), "cp [{}] [{}].bak");
+}
+
+TEST(QuoteTemplateWordTest, QuotesTextAndKeepsReplacementStrings) {
+  EXPECT_EQ(QuoteTemplateWord("a; b"), "'a; b'");
+  EXPECT_EQ(QuoteTemplateWord("x{}y"), "x{}y");
+  EXPECT_EQ(QuoteTemplateWord("$HOME/{/.}.txt"), "'$HOME/'{/.}.txt");
+  EXPECT_EQ(QuoteTemplateWord("{#}"), "{#}");
+  EXPECT_EQ(QuoteTemplateWord(""), "''");
+  EXPECT_EQ(QuoteTemplateWord("plain"), "plain");
+  EXPECT_EQ(QuoteTemplateWord("a b@@", TemplateSyntax{"@@"}), "'a b'@@");
+  // The quoted word parses back to one word holding the value.
+  CommandTemplate t;
+  std::string err;
+  ASSERT_TRUE(ParseTemplate("python3 -c " + QuoteTemplateWord("import sys; print(1)") + " {}", 1,
+                            &t, &err));
+  EXPECT_TRUE(t.use_shell);
+}
+
 }  // namespace
 }  // namespace coreflow
