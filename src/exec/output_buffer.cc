@@ -65,28 +65,31 @@ void AppendPrefixedLines(std::string_view data, std::string_view prefix, bool* a
   }
 }
 
+int OutputBuffer::ForEachPiece(const std::function<int(std::string_view)>& fn) const {
+  if (spill_.valid()) {
+    char buffer[65536];
+    off_t offset = 0;
+    for (;;) {
+      ssize_t n = ::pread(spill_.get(), buffer, sizeof buffer, offset);
+      if (n < 0 && errno == EINTR) continue;
+      if (n < 0) return errno;
+      if (n == 0) break;
+      if (int e = fn(std::string_view(buffer, static_cast<size_t>(n)))) return e;
+      offset += n;
+    }
+  }
+  return fn(memory_);
+}
+
 int OutputBuffer::WriteTo(int fd, std::string_view line_prefix) const {
   if (!line_prefix.empty()) {
     bool at_line_start = true;
     std::string prefixed;
-    auto emit = [&](std::string_view data) {
+    return ForEachPiece([&](std::string_view data) {
       prefixed.clear();
       AppendPrefixedLines(data, line_prefix, &at_line_start, &prefixed);
       return WriteAll(fd, prefixed);
-    };
-    if (spill_.valid()) {
-      char buffer[65536];
-      off_t offset = 0;
-      for (;;) {
-        ssize_t n = ::pread(spill_.get(), buffer, sizeof buffer, offset);
-        if (n < 0 && errno == EINTR) continue;
-        if (n < 0) return errno;
-        if (n == 0) break;
-        if (int e = emit(std::string_view(buffer, static_cast<size_t>(n)))) return e;
-        offset += n;
-      }
-    }
-    return emit(memory_);
+    });
   }
   if (spill_.valid()) {
     int e = CopyFileToFd(spill_.get(), fd);
@@ -97,18 +100,10 @@ int OutputBuffer::WriteTo(int fd, std::string_view line_prefix) const {
 
 std::string OutputBuffer::ToString() const {
   std::string out;
-  if (spill_.valid()) {
-    char buffer[65536];
-    off_t offset = 0;
-    for (;;) {
-      ssize_t n = ::pread(spill_.get(), buffer, sizeof buffer, offset);
-      if (n < 0 && errno == EINTR) continue;
-      if (n <= 0) break;
-      out.append(buffer, static_cast<size_t>(n));
-      offset += n;
-    }
-  }
-  out.append(memory_);
+  ForEachPiece([&](std::string_view data) {
+    out.append(data);
+    return 0;
+  });
   return out;
 }
 

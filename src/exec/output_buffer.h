@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 
@@ -32,6 +33,9 @@ class OutputBuffer {
   std::string ToString() const;
 
  private:
+  // Calls fn with the captured bytes in order, a piece at a time; stops at its first error.
+  int ForEachPiece(const std::function<int(std::string_view)>& fn) const;
+
   PrivateTempDir* spill_dir_;
   size_t memory_limit_;
   std::string memory_;
