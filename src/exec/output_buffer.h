@@ -29,6 +29,9 @@ class OutputBuffer {
   int WriteTo(int fd) const;
   // The captured bytes as a string (tests, small outputs).
   std::string ToString() const;
+  // The last `max_bytes` captured bytes (all of them when fewer): what reports show of a
+  // failed task's stderr, read without loading a spilled output whole.
+  std::string Tail(size_t max_bytes) const;
 
  private:
   PrivateTempDir* spill_dir_;
@@ -39,5 +42,9 @@ class OutputBuffer {
   bool spill_failed_ = false;
   uint64_t size_ = 0;
 };
+
+// Appends `data` to `tail` and keeps only its last `max_bytes`: the end of a stream that
+// passes through (--line-buffer) in bounded memory.
+void KeepTail(std::string* tail, std::string_view data, size_t max_bytes);
 
 }  // namespace coreflow
