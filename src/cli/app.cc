@@ -96,7 +96,10 @@ int Main(int argc, char** argv) {
       return 255;
     }
   }
-  if (run->parsed()) return RunMain(run_flags, run->remaining());
+  if (run->parsed()) {
+    run_flags.invocation = DescribeInvocation(*run, argc, argv);
+    return RunMain(run_flags, run->remaining());
+  }
   if (report->parsed()) return ReportMain(report_flags);
   if (tune->parsed()) return RunMain(tune_flags, tune->remaining());
   if (hw->parsed()) return HwMain(hw_flags);

@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include "base/plural.h"
 #include "base/version.h"
 #include "cli/hw_info.h"
 #include "engine/pinning.h"
@@ -122,14 +123,13 @@ std::string FinishAutotune(AutotuneSetup& s, const AutotuneController& c) {
   for (const TrialResult& t : search.trials()) {
     if (t.config == s.default_config) default_rate = std::max(default_rate, t.rate);
   }
-  std::string out =
-      fmt::format("coreflow: autotune: chose {} ({:.3g} inputs/s{}); {} trials over {} inputs\n",
-                  winner.Describe(), rate,
-                  default_rate > 0 && !(winner == s.default_config)
-                      ? fmt::format(", {:.2f}x the default {}", rate / default_rate,
-                                    s.default_config.Describe())
-                      : "",
-                  search.trials().size(), c.inputs_used());
+  std::string out = fmt::format(
+      "coreflow: autotune: chose {} ({:.3g} inputs/s{}); {} over {}\n", winner.Describe(), rate,
+      default_rate > 0 && !(winner == s.default_config)
+          ? fmt::format(", {:.2f}x the default {}", rate / default_rate,
+                        s.default_config.Describe())
+          : "",
+      Plural(search.trials().size(), "trial"), Plural(c.inputs_used(), "input"));
   if (!c.finished()) {
     out += "coreflow: autotune: the run ended before the search did: not cached\n";
     return out;

@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "base/plural.h"
 #include "cli/hw_output.h"
 #include "report/units.h"
 
@@ -76,7 +77,8 @@ std::string Gpus(const HwInfo& info) {
   for (const Gpu& gpu : g.gpus) {
     if (!s.empty()) s += ", ";
     s += fmt::format("{}: {}", gpu.index, gpu.name);
-    if (!gpu.mig_uuids.empty()) s += fmt::format(" ({} MIG devices)", gpu.mig_uuids.size());
+    if (!gpu.mig_uuids.empty())
+      s += fmt::format(" ({})", Plural(gpu.mig_uuids.size(), "MIG device"));
   }
   if (info.cuda_visible_devices) {
     s += fmt::format(" ({} of {}, CUDA_VISIBLE_DEVICES={})", g.gpus.size(), g.listed,

@@ -8,6 +8,7 @@
 
 #include "base/hash.h"
 #include "base/parse.h"
+#include "base/plural.h"
 #include "cli/argv_split.h"
 #include "cli/autotune.h"
 #include "cli/gnu_flags.h"
@@ -261,8 +262,8 @@ std::vector<std::vector<int>> PlanPinning(int slots, std::string* how) {
     topology = FlatTopology(mask.cpus());
     *how = "the CPU affinity mask (hwloc: " + why + ")";
   } else {
-    *how = fmt::format("hwloc: {} NUMA node(s), {} L3 group(s), {} cores", topology.numa_nodes,
-                       topology.l3_groups, topology.cores);
+    *how = fmt::format("hwloc: {}, {}, {}", Plural(topology.numa_nodes, "NUMA node"),
+                       Plural(topology.l3_groups, "L3 group"), Plural(topology.cores, "core"));
   }
   return CarveSlots(topology, slots);
 }
@@ -556,6 +557,9 @@ RunSettings DescribeSettings(const RunPlan& plan) {
   s.mem_per_task = static_cast<int64_t>(plan.config.mem_per_task);
   s.bind = !plan.config.slot_cpus.empty();
   s.worker = plan.config.worker;
+  for (const SourceSpec& source : plan.config.sources) {
+    s.inputs_from_stdin = s.inputs_from_stdin || source.kind == SourceSpec::Kind::kStdin;
+  }
   s.known = true;
   return s;
 }
@@ -569,7 +573,7 @@ bool MemoryCgroupsWanted() {
 void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
   SelfUsage self = GetSelfUsage();
   RunTotals t = engine.totals();
-  uint64_t tasks = dry_run ? engine.dry_run_count() : t.succeeded + t.failed;
+  uint64_t tasks = dry_run ? engine.dry_run_count() : t.succeeded + t.failed + t.interrupted;
   double cpu_s = static_cast<double>(self.user_ns + self.sys_ns) / 1e9;
   fmt::print(stderr,
              "coreflow: stats: tasks={} wall_s={:.3f} self_cpu_s={:.3f} "
@@ -622,8 +626,8 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& rest) {
       shown += fmt::format("{}{}", i == 0 ? "" : " | ", FormatCpuList(slots[i]));
     }
     if (slots.size() > 8) shown += " | ...";
-    fmt::print(stderr, "coreflow: --bind: {} slots on CPUs {} (carved from {})\n", slots.size(),
-               shown, plan.pinning);
+    fmt::print(stderr, "coreflow: --bind: {} on CPUs {} (carved from {})\n",
+               Plural(slots.size(), "slot"), shown, plan.pinning);
   }
   if (!f.dry_run && !CheckJournalIsNoInput(f.joblog, plan.config.sources, &err)) {
     return UsageError(err);
@@ -639,6 +643,7 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& rest) {
   Engine engine(std::move(plan.config), workers ? static_cast<Runner*>(workers.get()) : &runner);
   if (!engine.Prepare(&err)) return UsageError(err);
   settings.command_template = engine.command_template().text;
+  AddInvocation(f.invocation, f.joblog, &settings);
   std::string warning = OversubscriptionWarning(plan.resources, plan.cpus);
   if (plan.exported_threads) {  // the user's export wins over -t's default: say so, and show it
     const ThreadVariable& v = *plan.exported_threads;
@@ -699,6 +704,7 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& rest) {
     fmt::print(stderr, "coreflow: error: {}\n", err);
     return 255;
   }
+  double started_at = ToSeconds(RealtimeNow());
   Nanos started = runner.Now();
   int status = engine.Run(&err);
   if (!err.empty()) fmt::print(stderr, "coreflow: error: {}\n", err);
@@ -732,6 +738,8 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& rest) {
   if (collector != nullptr) {
     RunData& data = collector->data();
     data.settings = settings;
+    data.started_at = started_at;
+    data.host = HostName();
     RunStats stats = collector->Stats();
     if (!f.no_summary) fmt::print(stderr, "{}", FormatSummary(data, stats));
     if (!WriteReports(report_paths, data, stats, &err)) {

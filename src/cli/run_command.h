@@ -5,6 +5,7 @@
 
 #include <CLI/CLI.hpp>
 
+#include "cli/invocation.h"
 #include "cli/worker_flags.h"
 
 namespace coreflow {
@@ -43,6 +44,7 @@ struct RunFlags {
   std::string report;  // --report FILE.json
   std::string html;    // --html FILE
   bool no_summary = false;
+  Invocation invocation;         // how coreflow was called: for reports and the resume hint
   int max_args = 0;              // -N
   bool context_replace = false;  // -X
   bool multiple = false;         // -m

@@ -9,6 +9,7 @@
 
 #include <fmt/format.h>
 
+#include "base/plural.h"
 #include "engine/results_dir.h"
 #include "exec/output_buffer.h"
 #include "exec/worker_protocol.h"
@@ -181,6 +182,7 @@ RunTotals Engine::Totals() const {
   }
   t.succeeded = items_succeeded_;
   t.failed = items_failed_;
+  t.interrupted = items_interrupted_;
   t.skipped = c.skipped;
   t.running = c.running;
   t.elapsed = now_ - start_;
@@ -320,9 +322,10 @@ void Engine::Tick() {
   if (scheduler_.capacity() > 0 && !capacity_announced_ && last_spawn_error_ != 0) {
     capacity_announced_ = true;
     Say(fmt::format(
-        "coreflow: warning: only {} of {} tasks can run at once here: starting more fails ({}); "
+        "coreflow: warning: only {} of {} can run at once here: starting more fails ({}); "
         "check ulimit -n and ulimit -u\n",
-        scheduler_.counts().running, scheduler_.slots(), ErrnoText(last_spawn_error_)));
+        scheduler_.counts().running, Plural(scheduler_.slots(), "task"),
+        ErrnoText(last_spawn_error_)));
   }
   Nanos due = 0;
   if (journal_ != nullptr) {
@@ -566,9 +569,9 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
       ++interrupts_;
       int running = scheduler_.counts().running;
       if (interrupts_ == 1 && running > 0) {
-        Say(fmt::format(
-            "coreflow: {}: terminating {} running task{} (again to kill them at once)\n",
-            strsignal(ev.signal), running, running == 1 ? "" : "s"));
+        Say(fmt::format("coreflow: {}: terminating {} (again to kill {} at once)\n",
+                        strsignal(ev.signal), Plural(running, "running task"),
+                        running == 1 ? "it" : "them"));
       }
       Dispatch(ev::Interrupted{ev.signal});
       break;
@@ -617,6 +620,7 @@ void Engine::OnOutput(TaskState& t, int stream, const std::string& data, bool fl
   // --line-buffer: pass on whole lines only, so lines of different tasks never mix.
   std::string& partial = t.partial[stream - 1];
   (stream == 1 ? t.out_bytes : t.err_bytes) += data.size();
+  if (stream == 2) KeepTail(&t.err_tail, data, kStderrTailBytes);
   partial.append(data);
   size_t last_newline = partial.rfind('\n');
   if (!flush && last_newline == std::string::npos) return;
@@ -708,6 +712,34 @@ void Engine::Drain(const std::string& message) {
   Dispatch(ev::Drain{});
 }
 
+TaskRecord Engine::Record(const TaskState& t, const act::TaskFinished& a,
+                          std::string command_line) {
+  TaskRecord r;
+  r.seq = a.seq;
+  r.attempt = a.attempt;
+  r.slot = t.slot;
+  r.final = a.final;
+  r.outcome = a.outcome;
+  r.started = t.started;
+  r.ended = t.ended;
+  r.started_wall = t.started_wall;
+  r.user_cpu = ToNanos(t.usage.ru_utime);
+  r.sys_cpu = ToNanos(t.usage.ru_stime);
+  r.max_rss_kib = t.usage.ru_maxrss;
+  r.out_bytes = t.out_bytes;
+  r.err_bytes = t.err_bytes;
+  r.error = t.error;
+  r.could_not_execute = t.could_not_execute;
+  r.command_line = std::move(command_line);
+  r.inputs = static_cast<int>(t.input.items.size());
+  // The summary names a failed task by its input and shows the end of its stderr.
+  if (wants_command_line_ || (a.final && !a.outcome.ok())) {
+    r.input = DescribeInput(t.input, kMaxReportedInput);
+    r.stderr_tail = t.output ? t.output->err.Tail(kStderrTailBytes) : t.err_tail;
+  }
+  return r;
+}
+
 void Engine::FinishTask(const act::TaskFinished& a) {
   TaskState& t = tasks_.at(a.seq);
   if (t.output) {
@@ -718,26 +750,16 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   std::string command_line;
   if (wants_command_line_) command_line = ExpandCommandLine(template_, t.input, t.slot);
   if (journal_ != nullptr) Journal(t, a, command_line);
-  if (a.final) (a.outcome.ok() ? items_succeeded_ : items_failed_) += t.input.items.size();
+  if (a.final) {
+    // A task coreflow stopped is neither done nor failed: a resumed run does it again.
+    AttemptOutcome outcome = ClassifyOutcome(a.outcome, t.could_not_execute);
+    uint64_t& count = outcome == AttemptOutcome::kOk            ? items_succeeded_
+                      : outcome == AttemptOutcome::kInterrupted ? items_interrupted_
+                                                                : items_failed_;
+    count += t.input.items.size();
+  }
   if (!observers_.empty()) {
-    TaskRecord r;
-    r.seq = a.seq;
-    r.attempt = a.attempt;
-    r.slot = t.slot;
-    r.final = a.final;
-    r.outcome = a.outcome;
-    r.started = t.started;
-    r.ended = t.ended;
-    r.started_wall = t.started_wall;
-    r.user_cpu = ToNanos(t.usage.ru_utime);
-    r.sys_cpu = ToNanos(t.usage.ru_stime);
-    r.max_rss_kib = t.usage.ru_maxrss;
-    r.out_bytes = t.out_bytes;
-    r.err_bytes = t.err_bytes;
-    r.error = t.error;
-    r.could_not_execute = t.could_not_execute;
-    r.command_line = command_line;
-    r.inputs = static_cast<int>(t.input.items.size());
+    TaskRecord r = Record(t, a, std::move(command_line));
     RunTotals totals = Totals();
     for (RunObserver* o : observers_) o->OnTaskFinished(r, totals);
   }
@@ -756,6 +778,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     t.could_not_execute = false;
     t.over_memory = false;
     t.out_bytes = t.err_bytes = 0;
+    t.err_tail.clear();
     t.usage = rusage{};
     return;
   }

@@ -114,6 +114,7 @@ class Engine {
     std::string held[2];      // --line-buffer -k: whole lines waiting for earlier tasks
     std::string line_prefix;  // --tag: before each line of output
     std::string echo;         // -v with grouped output: the command, printed with the output
+    std::string err_tail;     // --line-buffer: the end of its stderr, for reports
     std::string error;        // why it could not be executed, or lacks an output
     bool could_not_execute = false;
     std::vector<Hash128> keys;         // TaskKey of each input, when a journal or outputs need it
@@ -153,6 +154,7 @@ class Engine {
   void Execute(const Action& action);
   void StartTask(const act::StartTask& a);
   void FinishTask(const act::TaskFinished& a);
+  TaskRecord Record(const TaskState& t, const act::TaskFinished& a, std::string command_line);
   void ReleaseOutput(uint64_t seq);
   void OnRunnerEvent(RunnerEvent& ev);
   void OnBegan(TaskState& t, Nanos began);
@@ -210,6 +212,7 @@ class Engine {
   uint64_t items_queued_ = 0;  // inputs, where tasks_ counts commands (they differ in batches)
   uint64_t items_succeeded_ = 0;
   uint64_t items_failed_ = 0;
+  uint64_t items_interrupted_ = 0;  // stopped by coreflow, counted apart from failures
   uint64_t next_seq_ = 0;
   bool inputs_done_ = false;
   bool input_blocked_ = false;

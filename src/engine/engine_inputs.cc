@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "base/plural.h"
 #include "engine/engine.h"
 #include "plan/expand.h"
 #include "plan/output_path.h"
@@ -173,9 +174,9 @@ void Engine::RecordSkip(uint64_t seq, TaskState& t) {
 
 void Engine::SplitBatch(const TaskState& batch) {
   Say(
-      fmt::format("coreflow: task {} failed; its {} inputs run again one by one "
+      fmt::format("coreflow: task {} failed; its {} run again one by one "
                   "(--split-failed-batches)\n",
-                  batch.input.seq, batch.input.items.size()));
+                  batch.input.seq, Plural(batch.input.items.size(), "input")));
   for (size_t i = 0; i < batch.input.items.size(); ++i) {
     uint64_t seq = ++next_seq_;
     TaskState& t = tasks_[seq];  // references into tasks_ survive a rehash

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/parse.h"
+#include "base/plural.h"
 
 namespace coreflow {
 
@@ -42,7 +43,8 @@ ResourcePlan PlanResources(const std::optional<JobsSpec>& jobs, int threads_flag
                            const CpuBudget& cpus) {
   ResourcePlan plan;
   int cores = std::max(1, cpus.usable);
-  std::string cores_text = fmt::format("{} usable cores ({})", cores, cpus.limited_by);
+  std::string cores_text =
+      fmt::format("{} ({})", Plural(cores, "usable core", "usable cores"), cpus.limited_by);
   if (jobs) {
     double slots = 0;
     switch (jobs->kind) {
@@ -63,7 +65,7 @@ ResourcePlan PlanResources(const std::optional<JobsSpec>& jobs, int threads_flag
     plan.slots_source = jobs->kind == JobsSpec::Kind::kAbsolute ? "-j" : "-j of " + cores_text;
   } else if (threads_flag > 0) {
     plan.slots = std::max(1, cores / threads_flag);
-    plan.slots_source = fmt::format("{} / {} threads per task", cores_text, threads_flag);
+    plan.slots_source = fmt::format("{} / {} per task", cores_text, Plural(threads_flag, "thread"));
   } else {
     plan.slots = cores;
     plan.slots_source = cores_text;
@@ -73,7 +75,7 @@ ResourcePlan PlanResources(const std::optional<JobsSpec>& jobs, int threads_flag
     plan.threads_source = "-t";
   } else {
     plan.threads = std::max(1, cores / plan.slots);
-    plan.threads_source = fmt::format("{} cores / {} slots", cores, plan.slots);
+    plan.threads_source = fmt::format("{} / {}", Plural(cores, "core"), Plural(plan.slots, "slot"));
   }
   // -j 0 asks for oversubscription on purpose (tasks that mostly wait), so it is not warned.
   bool max_slots = jobs && jobs->kind == JobsSpec::Kind::kMax;
@@ -83,11 +85,10 @@ ResourcePlan PlanResources(const std::optional<JobsSpec>& jobs, int threads_flag
 
 std::string OversubscriptionWarning(const ResourcePlan& plan, const CpuBudget& cpus) {
   if (!plan.oversubscribed) return "";
-  return fmt::format(
-      "{} slots x {} threads per task = {} threads on {} usable cores (limited by {}); tasks "
-      "will compete for cores",
-      plan.slots, plan.threads, static_cast<int64_t>(plan.slots) * plan.threads, cpus.usable,
-      cpus.limited_by);
+  return fmt::format("{} x {} per task = {} on {} (limited by {}); tasks will compete for cores",
+                     Plural(plan.slots, "slot"), Plural(plan.threads, "thread"),
+                     Plural(static_cast<int64_t>(plan.slots) * plan.threads, "thread"),
+                     Plural(cpus.usable, "usable core", "usable cores"), cpus.limited_by);
 }
 
 bool CapSlotsByMemory(uint64_t per_task, uint64_t usable, const std::string& usable_source,

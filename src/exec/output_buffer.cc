@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "sys/fault.h"
@@ -105,6 +106,35 @@ std::string OutputBuffer::ToString() const {
     return 0;
   });
   return out;
+}
+
+std::string OutputBuffer::Tail(size_t max_bytes) const {
+  if (memory_.size() >= max_bytes || !spill_.valid()) {
+    return memory_.substr(memory_.size() - std::min(memory_.size(), max_bytes));
+  }
+  // The rest comes from the end of the spill file: the memory part follows it.
+  uint64_t want = std::min<uint64_t>(max_bytes - memory_.size(), spill_bytes_);
+  std::string out(want, '\0');
+  size_t got = 0;
+  while (got < want) {
+    ssize_t n = ::pread(spill_.get(), out.data() + got, want - got,
+                        static_cast<off_t>(spill_bytes_ - want + got));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    got += static_cast<size_t>(n);
+  }
+  out.resize(got);
+  return out + memory_;
+}
+
+void KeepTail(std::string* tail, std::string_view data, size_t max_bytes) {
+  if (data.size() >= max_bytes) {
+    tail->assign(data.substr(data.size() - max_bytes));
+    return;
+  }
+  size_t keep = std::min(tail->size(), max_bytes - data.size());
+  tail->erase(0, tail->size() - keep);
+  tail->append(data);
 }
 
 }  // namespace coreflow

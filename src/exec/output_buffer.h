@@ -31,6 +31,9 @@ class OutputBuffer {
   int WriteTo(int fd, std::string_view line_prefix = {}) const;
   // The captured bytes as a string (tests, small outputs).
   std::string ToString() const;
+  // The last `max_bytes` captured bytes (all of them when fewer): what reports show of a
+  // failed task's stderr, read without loading a spilled output whole.
+  std::string Tail(size_t max_bytes) const;
 
  private:
   // Calls fn with the captured bytes in order, a piece at a time; stops at its first error.
@@ -49,5 +52,9 @@ class OutputBuffer {
 // pieces of one stream (true before the first).
 void AppendPrefixedLines(std::string_view data, std::string_view prefix, bool* at_line_start,
                          std::string* out);
+
+// Appends `data` to `tail` and keeps only its last `max_bytes`: the end of a stream that
+// passes through (--line-buffer) in bounded memory.
+void KeepTail(std::string* tail, std::string_view data, size_t max_bytes);
 
 }  // namespace coreflow

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/plural.h"
 namespace coreflow {
 namespace {
 
@@ -413,8 +414,8 @@ void WorkerRunner::OnExit(RunnerEvent& ev, std::vector<RunnerEvent>* events) {
     std::string why = fmt::format("the worker '{}' {} before it was ready{}", options_.display, how,
                                   StderrTail(ev.output.get()));
     if (failed_starts_ >= options_.max_failed_starts) {
-      fatal_ = fmt::format("{} (it failed to start {} times in a row; check the --worker command)",
-                           why, failed_starts_);
+      fatal_ = fmt::format("{} (it failed to start {} in a row; check the --worker command)", why,
+                           Plural(failed_starts_, "time"));
       return;
     }
     if (w.task != 0) {  // the task waits for the next worker on this slot

@@ -10,6 +10,7 @@
 
 #include "base/hash.h"
 #include "base/parse.h"
+#include "base/plural.h"
 
 namespace coreflow {
 namespace {
@@ -200,7 +201,7 @@ std::string FormatResumeNote(Nanos wall) {
 bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err, int version) {
   std::vector<std::string_view> c = SplitTabs(line);
   if (c.size() < 17) {
-    *err = fmt::format("a record has {} columns, expected 17", c.size());
+    *err = fmt::format("a record has {}, expected 17", Plural(c.size(), "column"));
     return false;
   }
   JournalRecord r;

@@ -110,6 +110,22 @@ std::string RawInputLine(const TaskInput& in) {
 
 }  // namespace
 
+std::string DescribeInput(const TaskInput& in, size_t max_bytes) {
+  std::string out;
+  for (const auto& item : in.items) {
+    for (const std::string& value : item) {
+      if (!out.empty()) out.push_back(' ');
+      AppendShellQuoted(value, &out);
+      if (out.size() > max_bytes) break;  // a batch of thousands is named by its first ones
+    }
+    if (out.size() > max_bytes) break;
+  }
+  if (out.size() <= max_bytes) return out;
+  size_t cut = max_bytes > 3 ? max_bytes - 3 : 0;
+  while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0) == 0x80) --cut;
+  return out.substr(0, cut) + "...";
+}
+
 std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int slot) {
   if (t.inputs_are_commands) return RawInputLine(in);
   std::string line;

@@ -24,6 +24,11 @@ void ExpandWords(const CommandTemplate& t, const TaskInput& in, int slot,
 // the joblog records and, for shell templates, what /bin/sh runs.
 std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int slot);
 
+// A task's input values as reports name the task: every value of every input, shell-quoted
+// where needed, side by side ("a", "'a b' x", "4 5 6" for a batch); at most `max_bytes`
+// (cut at a character boundary, with "..." at the end).
+std::string DescribeInput(const TaskInput& in, size_t max_bytes);
+
 // An output path (ParsePathTemplate) for one task: values inserted literally, no quoting.
 std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in);
 

@@ -20,13 +20,18 @@ AttemptData ToAttemptData(const TaskRecord& r, Nanos run_start) {
   a.inputs = r.inputs;
   a.command = r.command_line.substr(0, kMaxReportedCommand);  // empty unless kept
   a.error = r.error;
+  a.input = r.input;
+  a.stderr_tail = r.stderr_tail;
   return a;
 }
 
 void ReportCollector::OnTaskFinished(const TaskRecord& record, const RunTotals&) {
   AttemptData a = ToAttemptData(record, run_start_);
   stats_.Add(a);
-  if (keep_attempts_) data_.attempts.push_back(std::move(a));
+  if (!keep_attempts_) return;
+  // The page shows the stderr of attempts that went wrong; that of the rest would only cost.
+  if (a.outcome == "ok") a.stderr_tail.clear();
+  data_.attempts.push_back(std::move(a));
 }
 
 void ReportCollector::OnWorkerReady(int /*slot*/, Nanos startup) {

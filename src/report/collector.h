@@ -9,7 +9,8 @@ namespace coreflow {
 // Gathers what the summary and the reports say about a live run. The stats are built as tasks
 // end, in memory that does not grow with their number; only the HTML page's timeline needs
 // every attempt, so only `keep_attempts` (--html) keeps them (about 260 bytes each, plus the
-// command line cut to kMaxReportedCommand when `keep_commands`).
+// command line and the input cut to kMaxReportedCommand and kMaxReportedInput when
+// `keep_commands`, plus the stderr tail of each attempt that did not succeed).
 class ReportCollector : public RunObserver {
  public:
   ReportCollector(bool keep_commands, bool keep_attempts)

@@ -11,7 +11,9 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/plural.h"
 #include "base/version.h"
+#include "plan/quote.h"
 #include "report/html_assets.h"
 #include "report/summary.h"
 #include "report/units.h"
@@ -159,14 +161,16 @@ std::string DataJson(const RunData& data, const RunStats& stats, const std::vect
   out += "\"cmd\":[";
   for (size_t k = 0; k < rows.size(); ++k)
     out += (k > 0 ? "," : "") + JsonString(a[rows[k]].command);
+  out += "],\"input\":[";
+  for (size_t k = 0; k < rows.size(); ++k) out += (k > 0 ? "," : "") + JsonString(a[rows[k]].input);
   out += "],\"retry\":[";  // the few attempts that were tried again, by position
-  std::string notes;       // exit code, signal and message of attempts that did not succeed
+  std::string notes;       // exit code, signal, message and stderr of attempts that did not succeed
   for (size_t k = 0; k < rows.size(); ++k) {
     const AttemptData& t = a[rows[k]];
     if (!t.final) fmt::format_to(std::back_inserter(out), "{}{}", out.back() == '[' ? "" : ",", k);
     if (t.outcome == "ok" && t.error.empty()) continue;
-    fmt::format_to(std::back_inserter(notes), "{}[{},{},{},{}]", notes.empty() ? "" : ",", k,
-                   t.exit_code, t.signal, JsonString(t.error));
+    fmt::format_to(std::back_inserter(notes), "{}[{},{},{},{},{}]", notes.empty() ? "" : ",", k,
+                   t.exit_code, t.signal, JsonString(t.error), JsonString(t.stderr_tail));
   }
   out += "],\"notes\":[" + notes + "],\"outcomes\":[";
   for (size_t k = 0; k < names.size(); ++k) {
@@ -223,7 +227,7 @@ std::string StatusLine(const RunData& data) {
   if (!data.complete) {
     return fmt::format(
         R"(<span class="status bad">did not finish{}</span>)",
-        data.cut_short > 0 ? fmt::format(": {} attempts cut short", data.cut_short) : "");
+        data.cut_short > 0 ? fmt::format(": {} cut short", Plural(data.cut_short, "attempt")) : "");
   }
   if (!data.exit_status) return R"(<span class="status">finished</span>)";
   return fmt::format(R"(<span class="status{}">finished, exit status {}</span>)",
@@ -246,13 +250,47 @@ std::string OutcomeChips(const RunStats& s) {
   return chips;
 }
 
+// When, where and how the run was started, as far as known.
+std::string Invocation(const RunData& data) {
+  const RunSettings& c = data.settings;
+  std::string rows;
+  auto row = [&](std::string_view label, const std::string& html) {
+    rows += fmt::format("<dt>{}</dt><dd>{}</dd>", label, html);
+  };
+  if (std::string when = FormatTimestamp(data.started_at); !when.empty())
+    row("Started", Html(when));
+  if (!data.host.empty()) row("Host", Html(data.host));
+  if (!c.argv.empty()) {
+    row("Command line", "<code id=\"command-line\">" + Html(QuoteCommandLine(c.argv)) + "</code>");
+  }
+  if (!c.options.empty()) {
+    std::string options;
+    for (const GivenOption& o : c.options) {
+      if (!options.empty()) options += " ";
+      options += o.flag ? o.name : o.name + "=" + ShellQuote(o.value);
+    }
+    row("Options", "<code>" + Html(options) + "</code>");
+  }
+  if (!c.resume_command.empty()) {
+    row("Resume", "<code>" + Html(c.resume_command) + "</code>");
+  }
+  return rows.empty() ? "" : "<dl class=\"meta\">" + rows + "</dl>";
+}
+
 std::string Header(const RunData& data, const RunStats& s, size_t drawn) {
   std::string chips = OutcomeChips(s);
   std::string tasks_note = fmt::format("{} ok, {} failed", s.succeeded, s.failed);
-  if (data.total_tasks > s.tasks + s.skipped) {
-    tasks_note += fmt::format(", {} not run", data.total_tasks - s.tasks - s.skipped);
+  if (s.interrupted > 0) tasks_note += fmt::format(", {} interrupted", s.interrupted);
+  if (s.inputs != s.tasks) tasks_note += fmt::format("; {} inputs", s.inputs);
+  if (data.total_tasks > s.inputs + s.skipped) {
+    tasks_note += fmt::format(", {} not run", data.total_tasks - s.inputs - s.skipped);
   }
   const RunSettings& c = data.settings;
+  bool after_startup = s.worker_startup_s.count > 0 && s.startup_s > 0;
+  std::string speedup_note =
+      after_startup       ? fmt::format("after {} of worker start-up", FormatDuration(s.startup_s))
+      : c.slots.value > 0 ? fmt::format("on {}", Plural(c.slots.value, "slot"))
+                          : "over one at a time";
   std::string cards =
       Card("Tasks", std::to_string(s.tasks), tasks_note) +
       Card("Attempts", fmt::format(R"(<span id="attempt-count">{}</span>)", drawn),
@@ -260,34 +298,36 @@ std::string Header(const RunData& data, const RunStats& s, size_t drawn) {
       Card("Makespan", FormatDuration(s.makespan_s),
            data.sessions > 1 ? fmt::format("{} sessions", data.sessions) : "wall clock") +
       Card("Utilization", fmt::format("{:.0f}%", Finite(s.utilization) * 100),
-           c.usable_cpus.value > 0 ? fmt::format("of {} CPUs", c.usable_cpus.value)
-                                   : "of the CPUs") +
-      Card("Speedup", fmt::format("{:.1f}&times;", Finite(s.speedup)),
-           c.slots.value > 0 ? fmt::format("on {} slots", c.slots.value) : "over one at a time") +
+           c.usable_cpus.value > 0 ? "of " + Plural(c.usable_cpus.value, "CPU") : "of the CPUs") +
+      Card(
+          "Speedup",
+          fmt::format("{:.1f}&times;", Finite(after_startup ? s.speedup_after_startup : s.speedup)),
+          speedup_note) +
       DistributionCard("Runtime", s.runtime_s, FormatDuration) +
       DistributionCard("Peak RSS", s.rss_kib, FormatKib);
   return fmt::format(
       R"(<header><div class="top"><h1>coreflow run report</h1>{}</div>)"
-      R"(<div class="template"><span class="label">Command</span><code>{}</code></div>)"
+      R"(<div class="template"><span class="label">Command</span><code>{}</code></div>{})"
       R"(<div class="chips">{}</div></header><div class="cards">{}</div>)",
-      StatusLine(data), Html(c.command_template.empty() ? "(unknown)" : c.command_template), chips,
-      cards);
+      StatusLine(data), Html(c.command_template.empty() ? "(unknown)" : c.command_template),
+      Invocation(data), chips, cards);
 }
 
 // The table rows shared by the slowest-task and failure tables.
 std::string AttemptRow(const AttemptData& a, const std::string& first, const std::string& extra) {
   return fmt::format(
       R"(<tr>{}<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>)"
-      R"(<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td>{})"
-      R"(<td class="cmd"><code>{}</code></td></tr>)",
+      R"(<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td>)"
+      R"(<td class="cmd"><code>{}</code></td>{}<td class="cmd"><code>{}</code></td></tr>)",
       first, a.seq, a.attempt, a.slot, FormatDuration(a.wall_s), FormatDuration(a.cpu_s),
-      FormatKib(static_cast<double>(a.max_rss_kib)), Chip(a.outcome, ""), extra, Html(a.command));
+      FormatKib(static_cast<double>(a.max_rss_kib)), Chip(a.outcome, ""), Html(a.input), extra,
+      Html(a.command));
 }
 
 constexpr const char* kColumns =
     R"(<th class="num">Task</th><th class="num">Try</th><th class="num">Slot</th>)"
     R"(<th class="num">Runtime</th><th class="num">CPU</th><th class="num">Peak RSS</th>)"
-    R"(<th>Outcome</th>)";
+    R"(<th>Outcome</th><th>Input</th>)";
 
 std::string SlowestTable(const RunStats& s) {
   if (s.slowest.empty()) return R"(<p class="empty">No task finished.</p>)";
@@ -304,13 +344,16 @@ std::string FailureTable(const RunStats& s) {
   if (s.failures.empty()) return R"(<p class="empty">No task failed.</p>)";
   std::string rows;
   for (const AttemptData& a : s.failures) {
-    rows += AttemptRow(a, "", "<td class=\"reason\">" + Html(Reason(a)) + "</td>");
+    std::string_view err = a.stderr_tail;
+    while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.remove_suffix(1);
+    std::string tail =
+        err.empty() ? "" : "<pre class=\"stderr\">" + Html(std::string(err)) + "</pre>";
+    rows += AttemptRow(a, "", "<td class=\"reason\">" + Html(Reason(a)) + tail + "</td>");
   }
-  std::string more =
-      s.failures_left_out > 0
-          ? fmt::format(R"(<p class="hint">And {} more failures.</p>)", s.failures_left_out)
-          : "";
-  return fmt::format(R"(<table><thead><tr>{}<th>Reason</th><th>Command</th></tr></thead>)"
+  std::string more = s.failures_left_out > 0 ? fmt::format(R"(<p class="hint">And {} more.</p>)",
+                                                           Plural(s.failures_left_out, "failure"))
+                                             : "";
+  return fmt::format(R"(<table><thead><tr>{}<th>Reason, stderr</th><th>Command</th></tr></thead>)"
                      R"(<tbody>{}</tbody></table>{})",
                      kColumns, rows, more);
 }

@@ -131,6 +131,7 @@ function timeline(D, R, onView) {
     const o = D.outcomes[D.out[i]], note = R.notes.get(i);
     tip.replaceChildren();
     line('cmd', D.cmd[i]);
+    if (D.input[i]) line('input', 'input ' + D.input[i]);
     line('meta', `task ${D.seq[i]} · attempt ${D.att[i]} · slot ${D.slot[i]} · start ${fmtDur(R.start[i])}`);
     line('', `runtime ${fmtDur(D.wall[i] / 1000)} · CPU ${fmtDur(D.cpu[i] / 1000)} · peak RSS ${fmtKib(D.rss[i])}`);
     let what = o.name;
@@ -139,6 +140,7 @@ function timeline(D, R, onView) {
     const out = line('', what + (R.final[i] ? '' : ' (tried again)'));
     out.prepend(dot(o.color), ' ');
     if (note && note[3]) line('err', note[3]);
+    if (note && note[4]) line('stderr', note[4].replace(/\s+$/, ''));
     tip.hidden = false;
     const tw = tip.offsetWidth, th = tip.offsetHeight;
     tip.style.left = Math.max(4, cx + 14 + tw > innerWidth ? cx - 14 - tw : cx + 14) + 'px';

@@ -16,6 +16,8 @@ code{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,"Liberation Mono",mo
 .template{margin:10px 0 12px;display:flex;gap:10px;align-items:baseline}
 .template code{background:var(--soft);border:1px solid var(--line);border-radius:4px;padding:3px 8px;
 white-space:pre-wrap;overflow-wrap:anywhere}
+.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 12px;margin:0 0 12px;font-size:13px}
+.meta dt{color:var(--muted)}.meta dd{margin:0}.meta code{white-space:pre-wrap;overflow-wrap:anywhere}
 .label{color:var(--muted);font-size:11.5px;text-transform:uppercase;letter-spacing:.04em}
 .chips{display:flex;flex-wrap:wrap;gap:8px}
 .chip{display:inline-flex;align-items:center;gap:6px;border:1px solid var(--line);border-radius:999px;
@@ -39,6 +41,10 @@ border-width:0 1px;pointer-events:none}
 box-shadow:0 4px 16px rgba(0,0,0,.14);padding:8px 10px;font-size:12.5px;pointer-events:none}
 .tip .cmd{font-family:ui-monospace,Menlo,Consolas,monospace;white-space:pre-wrap;overflow-wrap:anywhere;
 margin-bottom:4px}.tip .err{color:#b42318;white-space:pre-wrap;margin-top:2px}
+.tip .input{font-family:ui-monospace,Menlo,Consolas,monospace;overflow-wrap:anywhere}
+.tip .stderr,pre.stderr{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:12px;
+white-space:pre-wrap;overflow-wrap:anywhere;margin:4px 0 0;color:var(--fg);background:var(--soft);
+border-left:3px solid #fda29b;padding:2px 6px}
 .tip .meta{color:var(--muted)}
 .row2{display:grid;grid-template-columns:1fr 1fr;gap:28px}
 @media(max-width:900px){.row2{grid-template-columns:1fr}}

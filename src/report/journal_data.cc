@@ -7,6 +7,7 @@
 
 #include "base/parse.h"
 #include "journal/reader.h"
+#include "journal/run_note.h"
 
 namespace coreflow {
 namespace {
@@ -26,12 +27,85 @@ bool ReadSetting(const nlohmann::json& j, const char* name, SettingValue* out) {
   return true;
 }
 
+nlohmann::json OptionsNote(const std::vector<GivenOption>& options) {
+  nlohmann::json j = nlohmann::json::array();
+  for (const GivenOption& o : options) {
+    j.push_back(o.flag ? nlohmann::json::array({o.name})
+                       : nlohmann::json::array({o.name, o.value}));
+  }
+  return j;
+}
+
+// How coreflow was called, from a '#config' note; what is missing or malformed is left out.
+void ReadInvocation(const nlohmann::json& j, RunSettings* out) {
+  if (auto it = j.find("argv"); it != j.end() && it->is_array()) {
+    for (const auto& word : *it) {
+      if (word.is_string()) out->argv.push_back(word.get<std::string>());
+    }
+  }
+  if (auto it = j.find("options"); it != j.end() && it->is_array()) {
+    for (const auto& o : *it) {
+      if (!o.is_array() || o.empty() || o.size() > 2 || !o[0].is_string()) continue;
+      if (o.size() == 2 && !o[1].is_string()) continue;
+      out->options.push_back(
+          {o[0].get<std::string>(), o.size() == 2 ? o[1].get<std::string>() : "", o.size() == 1});
+    }
+  }
+  if (auto it = j.find("resume_command"); it != j.end() && it->is_string()) {
+    out->resume_command = it->get<std::string>();
+  }
+  out->inputs_from_stdin = j.value("inputs_from_stdin", false);
+}
+
 // The span of one session (a run, or one resumption of it) in epoch nanoseconds.
 struct Session {
   Nanos first_start = 0;
   Nanos last_end = 0;
   bool any = false;
 };
+
+struct RawRecord {
+  JournalRecord record;
+  size_t session;
+};
+
+// The journal's records as attempts: a batch's records (one per input) become one attempt.
+void AddAttempts(const std::vector<RawRecord>& records, Nanos origin, RunData* out) {
+  // A stopped attempt (Ctrl-C) is journalled as not final, so that a resume runs it again;
+  // where no later record of its input follows, it is where the task stands.
+  std::vector<bool> followed(records.size(), false);
+  std::set<Hash128> seen;
+  for (size_t i = records.size(); i-- > 0;) {
+    followed[i] = !seen.insert(records[i].record.key).second;
+  }
+  size_t last_session = 0;
+  for (size_t i = 0; i < records.size(); ++i) {
+    const JournalRecord& r = records[i].record;
+    if (!out->attempts.empty() && r.outcome != AttemptOutcome::kSkipped &&
+        records[i].session == last_session) {
+      AttemptData& prev = out->attempts.back();
+      if (prev.seq == r.seq && prev.attempt == r.attempt && prev.outcome != "skipped") {
+        ++prev.inputs;
+        continue;
+      }
+    }
+    last_session = records[i].session;
+    AttemptData a;
+    a.seq = r.seq;
+    a.attempt = r.attempt;
+    a.slot = r.slot;
+    a.final = r.final || (r.outcome == AttemptOutcome::kInterrupted && !followed[i]);
+    a.outcome = OutcomeName(r.outcome);
+    a.exit_code = r.exitval;
+    a.signal = r.signal;
+    a.start_s = r.outcome == AttemptOutcome::kSkipped ? 0 : ToSeconds(r.start_wall - origin);
+    a.wall_s = ToSeconds(r.runtime);
+    a.cpu_s = ToSeconds(r.user_cpu + r.sys_cpu);
+    a.max_rss_kib = r.max_rss_kib;
+    a.command = r.command.substr(0, kMaxReportedCommand);
+    out->attempts.push_back(std::move(a));
+  }
+}
 
 }  // namespace
 
@@ -44,6 +118,12 @@ std::string SettingsNote(const RunSettings& s) {
                       {"mem_per_task_bytes", s.mem_per_task},
                       {"bind", s.bind},
                       {"worker", s.worker}};
+  if (!s.argv.empty()) {  // how coreflow was called, for reports and the resume hint
+    j["argv"] = s.argv;
+    j["options"] = OptionsNote(s.options);
+    j["resume_command"] = s.resume_command;
+    j["inputs_from_stdin"] = s.inputs_from_stdin;
+  }
   return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
 }
 
@@ -65,23 +145,21 @@ bool ParseSettingsNote(const std::string& text, RunSettings* s) {
   if (auto it = j.find("mem_per_task_bytes"); it != j.end() && it->is_number_integer()) {
     out.mem_per_task = it->get<int64_t>();
   }
+  ReadInvocation(j, &out);
   out.known = true;
   *s = std::move(out);
   return true;
 }
 
 bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err) {
-  struct Raw {
-    JournalRecord record;
-    size_t session;
-  };
-  std::vector<Raw> records;
+  std::vector<RawRecord> records;
   std::vector<Session> sessions(1);
   std::set<std::pair<Hash128, int>> started, ended;
   bool ended_whole = false;
   std::optional<int> exit_status;
   RunSettings settings;
   std::vector<double> worker_startups;
+  RunNote first_run;  // who wrote the journal first: when and where the run began
   JournalCallbacks callbacks;
   callbacks.on_record = [&](const JournalRecord& r) {
     records.push_back({r, sessions.size() - 1});
@@ -97,6 +175,8 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
     if (kind == "resume") {
       sessions.emplace_back();
       ended_whole = false;
+    } else if (kind == kRunNoteKind) {
+      if (first_run.id.empty()) ParseRunNote(text, &first_run);
     } else if (kind == "config") {
       ParseSettingsNote(text, &settings);  // a note this version cannot read is left out
     } else if (kind == "reshape") {        // online tuning changed the shape: the last one stayed
@@ -125,6 +205,8 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
 
   RunData out;
   out.settings = settings;
+  out.host = first_run.host;
+  out.started_at = first_run.started;
   out.worker_startups_s = std::move(worker_startups);
   if (out.settings.command_template.empty()) out.settings.command_template = info.template_text;
   Nanos origin = 0;
@@ -138,34 +220,7 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
     have_origin = true;
   }
   out.sessions = std::max(out.sessions, 1);
-  size_t last_session = 0;
-  for (const Raw& raw : records) {
-    const JournalRecord& r = raw.record;
-    if (!out.attempts.empty() && r.outcome != AttemptOutcome::kSkipped &&
-        raw.session == last_session) {
-      // A batch is journalled as one record per input: here it is one attempt again.
-      AttemptData& prev = out.attempts.back();
-      if (prev.seq == r.seq && prev.attempt == r.attempt && prev.outcome != "skipped") {
-        ++prev.inputs;
-        continue;
-      }
-    }
-    last_session = raw.session;
-    AttemptData a;
-    a.seq = r.seq;
-    a.attempt = r.attempt;
-    a.slot = r.slot;
-    a.final = r.final;
-    a.outcome = OutcomeName(r.outcome);
-    a.exit_code = r.exitval;
-    a.signal = r.signal;
-    a.start_s = r.outcome == AttemptOutcome::kSkipped ? 0 : ToSeconds(r.start_wall - origin);
-    a.wall_s = ToSeconds(r.runtime);
-    a.cpu_s = ToSeconds(r.user_cpu + r.sys_cpu);
-    a.max_rss_kib = r.max_rss_kib;
-    a.command = r.command.substr(0, kMaxReportedCommand);
-    out.attempts.push_back(std::move(a));
-  }
+  AddAttempts(records, origin, &out);
   for (const auto& s : started) out.cut_short += ended.count(s) == 0 ? 1 : 0;
   out.complete = ended_whole && !info.torn_tail;
   out.exit_status = ended_whole ? exit_status : std::nullopt;

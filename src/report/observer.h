@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -7,6 +8,11 @@
 #include "schedule/events.h"
 
 namespace coreflow {
+
+// How much of a task's stderr reports keep: enough for the last few lines of an error.
+inline constexpr size_t kStderrTailBytes = 1024;
+// How much of a task's input values reports keep (cut with "...").
+inline constexpr size_t kMaxReportedInput = 512;
 
 // Everything known about one finished attempt of a task.
 struct TaskRecord {
@@ -27,6 +33,10 @@ struct TaskRecord {
   std::string error;         // why it could not be executed, if it could not
   bool could_not_execute = false;
   int inputs = 1;  // inputs in the command (-N, -m, -X batch several)
+  // Its input values (DescribeInput), filled for a final attempt that did not succeed and,
+  // when an observer WantsCommandLine(), for every attempt.
+  std::string input;
+  std::string stderr_tail;  // the last kStderrTailBytes of its stderr, where it was captured
 };
 
 struct RunTotals {
@@ -34,7 +44,8 @@ struct RunTotals {
   bool total_known = false;
   uint64_t succeeded = 0;
   uint64_t failed = 0;
-  uint64_t skipped = 0;  // finished before: in the journal, or their outputs exist
+  uint64_t interrupted = 0;  // stopped by coreflow (Ctrl-C, SIGTERM, --halt now): not failures
+  uint64_t skipped = 0;      // finished before: in the journal, or their outputs exist
   int running = 0;
   Nanos elapsed = 0;
   uint64_t running_rss_bytes = 0;  // resident memory of the running tasks' process groups

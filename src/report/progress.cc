@@ -52,6 +52,7 @@ std::vector<Field> Fields(const RunTotals& t, bool final) {
   }
   fields.push_back({fmt::format("{} running", t.running), 5});
   if (t.failed > 0) fields.push_back({fmt::format("{} failed", t.failed), 8});
+  if (t.interrupted > 0) fields.push_back({fmt::format("{} interrupted", t.interrupted), 7});
   if (t.skipped > 0) fields.push_back({fmt::format("{} skipped", t.skipped), 1});
   if (rate > 0) fields.push_back({FormatRate(rate), 4});
   if (known && !final && rate > 0 && done < t.total) {
@@ -110,8 +111,8 @@ bool DropOne(std::vector<Field>* fields) {
 
 // The counts a plain line shows, to tell whether a new line would say something new.
 std::string Counts(const RunTotals& t) {
-  return fmt::format("{} {} {} {} {} {}", t.total, t.total_known, t.succeeded, t.failed, t.skipped,
-                     t.running);
+  return fmt::format("{} {} {} {} {} {} {}", t.total, t.total_known, t.succeeded, t.failed,
+                     t.interrupted, t.skipped, t.running);
 }
 
 }  // namespace

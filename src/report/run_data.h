@@ -20,9 +20,11 @@ struct AttemptData {
   double wall_s = 0;
   double cpu_s = 0;  // user + system
   int64_t max_rss_kib = 0;
-  int inputs = 1;       // inputs in the command (-N, -m, -X batch several)
-  std::string command;  // cut to kMaxReportedCommand bytes
-  std::string error;    // coreflow's own message about it, if any
+  int inputs = 1;           // inputs in the command (-N, -m, -X batch several)
+  std::string command;      // cut to kMaxReportedCommand bytes
+  std::string error;        // coreflow's own message about it, if any
+  std::string input;        // its input values (DescribeInput), when known; not in a journal
+  std::string stderr_tail;  // the last bytes of its stderr (kStderrTailBytes), when captured
 };
 
 inline constexpr size_t kMaxReportedCommand = 512;
@@ -34,8 +36,21 @@ struct SettingValue {
   std::string source;
 };
 
+// One option as given on the command line: its long name and value ("" for a flag).
+struct GivenOption {
+  std::string name;
+  std::string value;
+  bool flag = false;
+};
+
 struct RunSettings {
   std::string command_template;
+  // How coreflow was called: the command line and the options on it, and the command that
+  // continues the run from its journal ("" without --joblog FILE). Empty when not known.
+  std::vector<std::string> argv;
+  std::vector<GivenOption> options;
+  std::string resume_command;
+  bool inputs_from_stdin = false;  // then the resumed run needs the same inputs again
   SettingValue slots;
   SettingValue threads_per_task;
   SettingValue inputs_per_invocation;
@@ -58,6 +73,8 @@ struct RunData {
   bool complete = true;                   // false for the journal of a crashed or running run
   std::vector<double> worker_startups_s;  // --worker: each start-up, apart from task time
   std::optional<int> exit_status;
+  double started_at = 0;  // when the run began, in seconds since the epoch (0: unknown)
+  std::string host;       // where it ran
 };
 
 }  // namespace coreflow

@@ -18,6 +18,7 @@ void RunStatsBuilder::Add(const AttemptData& a) {
     return;
   }
   max_slot_ = std::max(max_slot_, a.slot);
+  if (first_start_ < 0 || a.start_s < first_start_) first_start_ = a.start_s;
   ++s_.attempts;
   s_.task_wall_s += a.wall_s;
   s_.cpu_used_s += a.cpu_s;
@@ -26,10 +27,14 @@ void RunStatsBuilder::Add(const AttemptData& a) {
     return;
   }
   ++s_.tasks;
-  s_.inputs += static_cast<uint64_t>(std::max(a.inputs, 1));
+  auto inputs = static_cast<uint64_t>(std::max(a.inputs, 1));
+  s_.inputs += inputs;
   ++s_.final_outcomes[a.outcome];
+  s_.inputs_by_outcome[a.outcome] += inputs;
   if (a.outcome == "ok") {
     ++s_.succeeded;
+  } else if (a.outcome == "interrupted") {
+    ++s_.interrupted;  // coreflow stopped it: not the task's failure, and not listed as one
   } else {
     ++s_.failed;
     if (s_.failures.size() < max_failures_) {
@@ -60,6 +65,9 @@ RunStats RunStatsBuilder::Finish(const RunData& data) const {
   s.cpu_available_s = static_cast<double>(std::max<int64_t>(cpus, 1)) * s.makespan_s;
   if (s.cpu_available_s > 0) s.utilization = std::min(1.0, s.cpu_used_s / s.cpu_available_s);
   if (s.makespan_s > 0) s.speedup = s.task_wall_s / s.makespan_s;
+  s.startup_s = std::clamp(first_start_, 0.0, s.makespan_s);
+  double after = s.makespan_s - s.startup_s;
+  s.speedup_after_startup = after > 0 ? s.task_wall_s / after : s.speedup;
   return s;
 }
 

@@ -12,11 +12,13 @@ namespace coreflow {
 
 // What the summary, the JSON report and the HTML page say about a run.
 struct RunStats {
-  std::map<std::string, uint64_t> final_outcomes;  // outcome -> tasks whose last attempt it was
-  uint64_t tasks = 0;                              // tasks that ran (a final attempt)
-  uint64_t inputs = 0;                             // the inputs of those tasks
+  std::map<std::string, uint64_t> final_outcomes;     // outcome -> tasks whose last attempt it was
+  uint64_t tasks = 0;                                 // tasks that ran (a final attempt)
+  uint64_t inputs = 0;                                // the inputs of those tasks
+  std::map<std::string, uint64_t> inputs_by_outcome;  // the same, counting their inputs
   uint64_t succeeded = 0;
-  uint64_t failed = 0;
+  uint64_t failed = 0;       // neither ok nor interrupted
+  uint64_t interrupted = 0;  // stopped by coreflow (Ctrl-C, SIGTERM, --halt now): not failures
   uint64_t skipped = 0;
   uint64_t attempts = 0;
   uint64_t retried = 0;  // attempts that were not final
@@ -26,7 +28,11 @@ struct RunStats {
   double cpu_available_s = 0;  // usable CPUs x makespan
   double utilization = 0;      // cpu_used / cpu_available, 0..1
   double speedup = 0;          // task_wall / makespan
-  Distribution runtime_s;      // final attempts
+  // When the first attempt began, from the run's start: warm workers' start-up, which sits
+  // inside the makespan but in no task's time. The speed-up after it compares like with like.
+  double startup_s = 0;
+  double speedup_after_startup = 0;  // task_wall / (makespan - startup)
+  Distribution runtime_s;            // final attempts
   Distribution rss_kib;
   Distribution worker_startup_s;      // --worker: start-ups, which no task is charged with
   std::vector<AttemptData> slowest;   // final attempts, slowest first
@@ -56,6 +62,7 @@ class RunStatsBuilder {
   QuantileSketch rss_;
   QuantileSketch startups_;
   int max_slot_ = 0;
+  double first_start_ = -1;  // -1: no attempt yet
 };
 
 // The stats of every attempt in `data` (a journal read back, a run that kept them all).

@@ -4,6 +4,10 @@
 
 #include <fmt/format.h>
 
+#include "base/plural.h"
+#include "plan/quote.h"
+#include "report/observer.h"
+#include "report/text.h"
 #include "report/units.h"
 
 namespace coreflow {
@@ -11,25 +15,111 @@ namespace {
 
 constexpr int kReportVersion = 1;
 constexpr size_t kFailuresInSummary = 3;
-
-std::string Plural(uint64_t n, const char* word) {
-  return fmt::format("{} {}{}", n, word, n == 1 ? "" : "s");
-}
+constexpr size_t kStderrLinesInSummary = 3;
+constexpr size_t kStderrLineWidth = 100;  // with the prefix, a line of a wide terminal
+constexpr size_t kNameWidth = 60;         // of an input or a command naming a failed task
 
 // Why a final attempt failed, in a few words.
 std::string Reason(const AttemptData& a) {
   if (a.outcome == "failed") return fmt::format("exit {}", a.exit_code);
   if (a.outcome == "signal") return fmt::format("signal {}", a.signal);
   if (a.outcome == "noexec") return "could not execute";
-  return a.outcome;  // timeout, missing-output, over-memory, interrupted
+  return a.outcome;  // timeout, missing-output, over-memory
 }
 
+// Tasks of several inputs (-N, -X, -m) are counted by input, as the progress line counts.
+bool Batched(const RunStats& s) { return s.inputs != s.tasks; }
+
 std::string OutcomeCounts(const RunStats& s) {
-  std::string text = fmt::format("{} ok", s.succeeded);
-  for (const auto& [outcome, n] : s.final_outcomes) {
+  const auto& by = Batched(s) ? s.inputs_by_outcome : s.final_outcomes;
+  auto ok = by.find("ok");
+  std::string text = fmt::format("{} ok", ok == by.end() ? 0 : ok->second);
+  for (const auto& [outcome, n] : by) {
     if (outcome != "ok") text += fmt::format(", {} {}", n, outcome);
   }
   return text;
+}
+
+// Inputs (tasks, when not batched) the run knew of but never finished: a stop, a halt.
+uint64_t NotRun(const RunData& data, const RunStats& s) {
+  uint64_t done = s.inputs + s.skipped;
+  return data.total_tasks > done ? data.total_tasks - done : 0;
+}
+
+std::string Headline(const RunData& data, const RunStats& s) {
+  std::string what = Plural(s.tasks, "task");
+  if (Batched(s))
+    what = fmt::format("{} (in {})", Plural(s.inputs, "input"), Plural(s.tasks, "command"));
+  std::string first =
+      fmt::format("coreflow: {} in {}: {}", what, FormatDuration(s.makespan_s), OutcomeCounts(s));
+  if (s.skipped > 0) first += fmt::format("; {} skipped", s.skipped);
+  if (s.retried > 0) first += fmt::format("; {} retried", Plural(s.retried, "attempt"));
+  if (uint64_t left = NotRun(data, s); left > 0 && data.complete) {
+    first += fmt::format("; {} not run", left);
+  }
+  if (data.cut_short > 0) first += fmt::format("; {} cut short", data.cut_short);
+  if (!data.complete) first += " (the run did not finish)";
+  return first + "\n";
+}
+
+std::string SpeedLine(const RunStats& s) {
+  std::string line = fmt::format("coreflow: {:.1f}x faster than one at a time", s.speedup);
+  if (s.worker_startup_s.count > 0 && s.startup_s > 0) {
+    // Workers start before any task: without them in it, the figure compares like with like.
+    line = fmt::format("coreflow: {:.1f}x faster than one at a time after {} of worker start-up",
+                       s.speedup_after_startup, FormatDuration(s.startup_s));
+  }
+  if (s.cpu_available_s > 0) line += fmt::format(", CPUs {:.0f}% busy", s.utilization * 100);
+  line += fmt::format("; runtime p50 {}, p99 {}, max {}", FormatDuration(s.runtime_s.p50),
+                      FormatDuration(s.runtime_s.p99), FormatDuration(s.runtime_s.max));
+  if (s.rss_kib.max > 0) {
+    line += fmt::format("; peak memory p50 {}, max {}", FormatKib(s.rss_kib.p50),
+                        FormatKib(s.rss_kib.max));
+  }
+  return line + "\n";
+}
+
+// "input a.txt (task 3, exit 2)", or from a journal, which keeps no inputs, "task 3 (exit 2):
+// the command".
+std::string FailedTask(const AttemptData& a) {
+  if (!a.input.empty()) {
+    return fmt::format("{} {} (task {}, {})", a.inputs > 1 ? "inputs" : "input",
+                       Shorten(a.input, kNameWidth), a.seq, Reason(a));
+  }
+  std::string text = fmt::format("task {} ({})", a.seq, Reason(a));
+  if (!a.command.empty()) text += ": " + Shorten(a.command, kNameWidth);
+  return text;
+}
+
+// The first failures by name, each with the last lines it wrote on stderr.
+std::string FailureLines(const RunStats& s) {
+  std::string out;
+  for (size_t i = 0; i < s.failures.size() && i < kFailuresInSummary; ++i) {
+    const AttemptData& a = s.failures[i];
+    out += "coreflow: failed: " + FailedTask(a) + "\n";
+    bool cut = a.stderr_tail.size() >= kStderrTailBytes;  // the stream may have begun earlier
+    for (const std::string& line :
+         LastLines(a.stderr_tail, kStderrLinesInSummary, kStderrLineWidth, cut)) {
+      out += "coreflow:   | " + line + "\n";
+    }
+  }
+  if (s.failed > kFailuresInSummary) {
+    out += fmt::format("coreflow: failed: and {} more\n", s.failed - kFailuresInSummary);
+  }
+  return out;
+}
+
+// After a run that left work undone: how to do just that work.
+std::string ResumeHint(const RunData& data, const RunStats& s) {
+  const RunSettings& c = data.settings;
+  bool undone = s.failed > 0 || s.interrupted > 0 || NotRun(data, s) > 0 || !data.complete;
+  if (!undone || c.argv.empty()) return "";  // a journal of an older coreflow: no command line
+  if (c.resume_command.empty()) {
+    return "coreflow: add --joblog FILE next time: then the same command with --resume-failed "
+           "runs only the failed and unfinished tasks\n";
+  }
+  return fmt::format("coreflow: to run the failed and unfinished tasks: {}{}\n", c.resume_command,
+                     c.inputs_from_stdin ? " (with the same inputs on stdin)" : "");
 }
 
 nlohmann::json DistributionJson(const Distribution& d) {
@@ -52,12 +142,82 @@ nlohmann::json AttemptJson(const AttemptData& a) {
                       {"runtime_s", a.wall_s},
                       {"cpu_s", a.cpu_s},
                       {"max_rss_kib", a.max_rss_kib},
-                      {"command", a.command}};
+                      {"command", a.command},
+                      {"input", a.input},
+                      {"stderr_tail", a.stderr_tail}};
   if (!a.error.empty()) j["reason"] = a.error;
   return j;
 }
 
+// The options as given: a flag is true, an option given once its value, one given more often
+// the list of its values.
+nlohmann::json OptionsJson(const std::vector<GivenOption>& options) {
+  nlohmann::json j = nlohmann::json::object();
+  for (const GivenOption& o : options) {
+    nlohmann::json value = o.flag ? nlohmann::json(true) : nlohmann::json(o.value);
+    if (!j.contains(o.name) || o.flag) {
+      j[o.name] = value;
+    } else {
+      if (!j[o.name].is_array()) j[o.name] = nlohmann::json::array({j[o.name]});
+      j[o.name].push_back(value);
+    }
+  }
+  return j;
+}
+
+// When, where and how the run was started.
+void AddInvocation(const RunData& data, nlohmann::json* j) {
+  const RunSettings& c = data.settings;
+  std::string when = FormatTimestamp(data.started_at);
+  (*j)["started_at"] = when.empty() ? nlohmann::json() : nlohmann::json(when);
+  (*j)["host"] = data.host.empty() ? nlohmann::json() : nlohmann::json(data.host);
+  (*j)["argv"] = c.argv;
+  (*j)["command_line"] = QuoteCommandLine(c.argv);
+  (*j)["options"] = OptionsJson(c.options);
+  (*j)["resume_command"] =
+      c.resume_command.empty() ? nlohmann::json() : nlohmann::json(c.resume_command);
+}
+
+nlohmann::json CountsJson(const RunData& data, const RunStats& s) {
+  nlohmann::json by_outcome = nlohmann::json::object();
+  for (const auto& [outcome, n] : s.final_outcomes) by_outcome[outcome] = n;
+  nlohmann::json inputs_by_outcome = nlohmann::json::object();
+  for (const auto& [outcome, n] : s.inputs_by_outcome) inputs_by_outcome[outcome] = n;
+  nlohmann::json j = {{"tasks", s.tasks},
+                      {"inputs", s.inputs},
+                      {"succeeded", s.succeeded},
+                      {"failed", s.failed},
+                      {"interrupted", s.interrupted},
+                      {"skipped", s.skipped},
+                      {"attempts", s.attempts},
+                      {"retried", s.retried},
+                      {"cut_short", data.cut_short},
+                      {"by_outcome", by_outcome},
+                      {"inputs_by_outcome", inputs_by_outcome}};
+  if (data.total_tasks > 0) j["total"] = data.total_tasks;
+  return j;
+}
+
 }  // namespace
+
+std::string QuoteCommandLine(const std::vector<std::string>& argv) {
+  // Python's shlex.quote leaves these plain too: ':::' reads better than "':::'".
+  auto plain = [](const std::string& w) {
+    return !w.empty() && w.find_first_not_of(
+                             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                             "0123456789_@%+=:,./-") == std::string::npos;
+  };
+  std::string line;
+  for (const std::string& word : argv) {
+    if (!line.empty()) line.push_back(' ');
+    if (plain(word)) {
+      line += word;
+    } else {
+      AppendShellQuoted(word, &line);
+    }
+  }
+  return line;
+}
 
 std::string DescribeConfiguration(const RunSettings& c) {
   if (!c.known) return "";
@@ -75,48 +235,20 @@ std::string DescribeConfiguration(const RunSettings& c) {
 }
 
 std::string FormatSummary(const RunData& data, const RunStats& s) {
-  std::string tasks = Plural(s.tasks, "task");
-  if (s.inputs != s.tasks) tasks += fmt::format(" ({})", Plural(s.inputs, "input"));
-  std::string first =
-      fmt::format("coreflow: {} in {}: {}", tasks, FormatDuration(s.makespan_s), OutcomeCounts(s));
-  if (s.skipped > 0) first += fmt::format("; {} skipped", s.skipped);
-  if (s.retried > 0) first += fmt::format("; {} retried", Plural(s.retried, "attempt"));
-  if (data.cut_short > 0) first += fmt::format("; {} cut short", data.cut_short);
-  if (!data.complete) first += " (the run did not finish)";
-  std::string out = first + "\n";
-  if (s.tasks == 0) return out;
-
-  std::string second = fmt::format("coreflow: {:.1f}x faster than one at a time", s.speedup);
-  if (s.cpu_available_s > 0) {
-    second += fmt::format(", CPUs {:.0f}% busy", s.utilization * 100);
-  }
-  second += fmt::format("; runtime p50 {}, p99 {}, max {}", FormatDuration(s.runtime_s.p50),
-                        FormatDuration(s.runtime_s.p99), FormatDuration(s.runtime_s.max));
-  if (s.rss_kib.max > 0) {
-    second += fmt::format("; peak memory p50 {}, max {}", FormatKib(s.rss_kib.p50),
-                          FormatKib(s.rss_kib.max));
-  }
-  out += second + "\n";
+  std::string out = Headline(data, s);
+  if (s.tasks == 0) return out + ResumeHint(data, s);
+  out += SpeedLine(s);
   if (s.worker_startup_s.count > 0) {
     out +=
         fmt::format("coreflow: {} started, start-up p50 {}, max {} (not counted in task times)\n",
                     Plural(s.worker_startup_s.count, "worker"),
                     FormatDuration(s.worker_startup_s.p50), FormatDuration(s.worker_startup_s.max));
   }
-  if (!s.failures.empty()) {
-    std::string third = "coreflow: failed:";
-    for (size_t i = 0; i < s.failures.size() && i < kFailuresInSummary; ++i) {
-      const AttemptData& a = s.failures[i];
-      third += fmt::format("{} task {} ({})", i == 0 ? "" : ",", a.seq, Reason(a));
-    }
-    uint64_t more = s.failed > kFailuresInSummary ? s.failed - kFailuresInSummary : 0;
-    if (more > 0) third += fmt::format(" and {} more", more);
-    out += third + "\n";
-  }
+  out += FailureLines(s);
   if (std::string how = DescribeConfiguration(data.settings); !how.empty()) {
     out += "coreflow: ran with " + how + "\n";  // what was used, and why
   }
-  return out;
+  return out + ResumeHint(data, s);
 }
 
 nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
@@ -125,15 +257,13 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
   j["complete"] = data.complete;
   j["exit_status"] = data.exit_status ? nlohmann::json(*data.exit_status) : nlohmann::json();
   j["command_template"] = data.settings.command_template;
-  nlohmann::json by_outcome = nlohmann::json::object();
-  for (const auto& [outcome, n] : s.final_outcomes) by_outcome[outcome] = n;
-  j["counts"] = {{"tasks", s.tasks},     {"inputs", s.inputs},          {"succeeded", s.succeeded},
-                 {"failed", s.failed},   {"skipped", s.skipped},        {"attempts", s.attempts},
-                 {"retried", s.retried}, {"cut_short", data.cut_short}, {"by_outcome", by_outcome}};
-  if (data.total_tasks > 0) j["counts"]["total"] = data.total_tasks;
+  AddInvocation(data, &j);
+  j["counts"] = CountsJson(data, s);
   j["time"] = {{"makespan_s", s.makespan_s},
                {"task_wall_s", s.task_wall_s},
                {"speedup", s.speedup},
+               {"startup_s", s.startup_s},
+               {"speedup_after_startup", s.speedup_after_startup},
                {"cpu_used_s", s.cpu_used_s},
                {"cpu_available_s", s.cpu_available_s},
                {"utilization", s.utilization},

@@ -1,5 +1,7 @@
 #include "report/units.h"
 
+#include <time.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -52,6 +54,20 @@ std::string FormatRate(double per_second) {
   }
   if (value < 9.95) return fmt::format("{:.1f}{}", value, unit);  // 9.96 would print "10.0"
   return fmt::format("{:.0f}{}", value, unit);
+}
+
+std::string FormatTimestamp(double epoch_seconds) {
+  if (!(epoch_seconds > 0)) return "";
+  auto t = static_cast<time_t>(epoch_seconds);
+  tm local{};
+  char text[32];
+  if (localtime_r(&t, &local) == nullptr ||
+      strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%S", &local) == 0) {
+    return "";
+  }
+  long offset = local.tm_gmtoff / 60;  // minutes east of UTC, written +01:00 as ISO 8601 has it
+  long minutes = offset < 0 ? -offset : offset;
+  return fmt::format("{}{}{:02}:{:02}", text, offset < 0 ? '-' : '+', minutes / 60, minutes % 60);
 }
 
 }  // namespace coreflow

@@ -17,5 +17,8 @@ std::string FormatClock(double seconds);
 std::string FormatDuration(double seconds);
 // "2.5/s", "12/min", "3.0/h": the unit chosen so that slow runs show more than "0.0/s".
 std::string FormatRate(double per_second);
+// "2026-03-01T14:05:09+01:00": seconds since the epoch as local time, in ISO 8601 with the
+// offset from UTC; "" for 0 (unknown).
+std::string FormatTimestamp(double epoch_seconds);
 
 }  // namespace coreflow

@@ -105,7 +105,7 @@ class BatchingTest(CoreflowTestCase):
     def test_reports_count_inputs_and_commands(self):
         r = self.run_writer("-N4", "--report", "r.json")
         self.assertEqual(r.returncode, 0, r)
-        self.assertRegex(r.err, r"coreflow: 3 tasks \(10 inputs\) in [0-9.]+ s: 3 ok")
+        self.assertRegex(r.err, r"coreflow: 10 inputs \(in 3 commands\) in [0-9.]+ s: 10 ok")
         rep = json.loads(self.read("r.json"))
         self.assertEqual((rep["counts"]["tasks"], rep["counts"]["inputs"]), (3, 10))
         self.assertEqual(rep["configuration"]["inputs_per_invocation"],

@@ -40,7 +40,8 @@ class BindTest(CoreflowTestCase):
         r = self.cf("-j%d" % slots, "--bind", cfhelp.PY, "show.py", "{%}", ":::",
                     *map(str, range(3 * slots)))
         self.assertEqual(r.returncode, 0, r)
-        self.assertIn("coreflow: --bind: %d slots on CPUs" % slots, r.err)
+        self.assertIn("coreflow: --bind: %d slot%s on CPUs" % (slots, "" if slots == 1 else "s"),
+                      r.err)
         seen = self.slots_seen(r)
         self.assertEqual(len(seen), slots)
         sets = []

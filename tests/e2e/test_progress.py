@@ -1,8 +1,10 @@
 """The progress display: on a real terminal (a detached tmux pane of a fixed size) and in logs."""
 
+import os
 import re
 import shlex
 import shutil
+import signal
 import subprocess
 import unittest
 
@@ -199,6 +201,39 @@ class LogProgressTest(CoreflowTestCase):
         self.assertLessEqual(len(lines), 2, lines)
         self.assertRegex(lines[-1], r"^coreflow: 20/20 done \(100%\), 0 running, [0-9.]+/s, "
                                     r"elapsed 0:0\d$")
+        self.assertNoLeftovers()
+
+    def test_batches_are_counted_by_input_in_progress_and_summary(self):
+        # Nine inputs, three to a command; the command holding 5 fails.
+        with open(self.path("stderr"), "wb") as err:
+            r = subprocess.run([cfhelp.BIN, "run", "--bar", "-j1", "-N3", "echo {} | grep -qvw 5",
+                                ":::", *map(str, range(1, 10))], stdin=subprocess.DEVNULL,
+                               stdout=subprocess.PIPE, stderr=err, cwd=self.tmp,
+                               env=cfhelp.base_env(), timeout=60)
+        self.assertEqual(r.returncode, 1)
+        lines = self.read("stderr").decode().splitlines()
+        progress = [line for line in lines if PROGRESS.search(line)]
+        self.assertRegex(progress[-1], r"^coreflow: 9/9 done \(100%\), 0 running, 3 failed, ")
+        self.assertRegex(lines[len(progress)], r"^coreflow: 9 inputs \(in 3 commands\) in "
+                                               r"[0-9.]+ s: 6 ok, 3 failed$")
+        self.assertIn("coreflow: failed: inputs 4 5 6 (task 2, exit 1)", lines)
+
+    def test_tasks_stopped_by_ctrl_c_are_interrupted_not_failed(self):
+        with open(self.path("stderr"), "wb") as err:
+            p = subprocess.Popen([cfhelp.BIN, "run", "--bar", "--no-summary", "-j2", "--joblog",
+                                  "log", "sleep {}; : %s" % self.marker, ":::", "0", "30", "31"],
+                                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=err,
+                                 cwd=self.tmp, env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
+            self.addCleanup(p.kill)
+            started = cfhelp.wait_until(
+                lambda: os.path.exists(self.path("log")) and
+                self.read("log").count(b"\tok\t") == 1 and self.read("log").count(b"#start") == 3)
+            self.assertTrue(started, "tasks did not start")
+            p.send_signal(signal.SIGINT)
+            self.assertEqual(p.wait(timeout=60), 130)
+        progress = [line for line in self.read("stderr").decode().splitlines()
+                    if PROGRESS.search(line)]
+        self.assertRegex(progress[-1], r"^coreflow: 1/3 done \(33%\), 0 running, 2 interrupted, ")
         self.assertNoLeftovers()
 
 

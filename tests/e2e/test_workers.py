@@ -129,7 +129,7 @@ class WorkerTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 1, r)
         self.assertLess(time.monotonic() - start, 15)
         self.assertEqual(sorted(r.out.split()), ["a:1", "b:1", "c:1"])
-        self.assertIn("task 1 (timeout)", r.err)
+        self.assertIn("failed: input hang (task 1, timeout)", r.err)
         self.assertNoLeftovers()
 
     def test_protocol_errors_fail_the_task_and_replace_the_worker(self):

@@ -192,5 +192,18 @@ TEST(OversubscriptionWarningTest, SaysWhatCompetes) {
             "quota (/sys/fs/cgroup/cpu.max)); tasks will compete for cores");
 }
 
+TEST(OversubscriptionWarningTest, CountsOfOneAreSingular) {
+  CpuBudget cpus = Cores(1, "COREFLOW_CORES");
+  ResourcePlan p = PlanResources(std::nullopt, 0, cpus);
+  EXPECT_EQ(p.slots_source, "1 usable core (COREFLOW_CORES)");
+  EXPECT_EQ(p.threads_source, "1 core / 1 slot");
+  p = PlanResources(std::nullopt, 1, cpus);
+  EXPECT_EQ(p.slots_source, "1 usable core (COREFLOW_CORES) / 1 thread per task");
+  p = PlanResources(Jobs("1"), 2, cpus);
+  EXPECT_EQ(OversubscriptionWarning(p, cpus),
+            "1 slot x 2 threads per task = 2 threads on 1 usable core (limited by "
+            "COREFLOW_CORES); tasks will compete for cores");
+}
+
 }  // namespace
 }  // namespace coreflow

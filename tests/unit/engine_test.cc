@@ -913,8 +913,12 @@ TEST_F(EngineTest, SigintTerminatesTasksAndExits130) {
   runner_.injected.emplace_back();
   runner_.injected.back().push_back(std::move(sigint));
   RunConfig c = Config("t", {"a", "b", "c"}, 2);
-  EXPECT_EQ(Run(std::move(c)), 130);
+  RecordingObserver observer;
+  EXPECT_EQ(Run(std::move(c), {&observer}), 130);
   EXPECT_EQ(runner_.signals, (std::vector<std::pair<uint64_t, int>>{{1, SIGTERM}, {2, SIGTERM}}));
+  // Stopped by coreflow: neither done nor failed.
+  EXPECT_EQ(observer.final_totals.interrupted, 2u);
+  EXPECT_EQ(observer.final_totals.failed, 0u);
   EXPECT_TRUE(runner_.StartsOf(3).empty());
   EXPECT_EQ(err_.Text(),
             "coreflow: Interrupt: terminating 2 running tasks (again to kill them at once)\n");
@@ -1036,6 +1040,58 @@ TEST_F(EngineTest, ObserversReceiveStartsAndFinishedRecords) {
   EXPECT_EQ(with_line.final_totals.total, 2u);
   EXPECT_TRUE(with_line.final_totals.total_known);
   EXPECT_EQ(with_line.final_totals.elapsed, runner_.now - kEpoch);
+}
+
+TEST_F(EngineTest, AFailedTaskIsRecordedWithItsInputAndTheEndOfItsStderr) {
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
+    TaskResult r;
+    r.err = std::string(3000, 'e') + "\nlast words of " + call.argv[1] + "\n";
+    r.wait_status = ExitStatus(call.argv[1] == "b c" ? 2 : 0);
+    return r;
+  };
+  RecordingObserver plain;
+  EXPECT_EQ(Run(Config("t", {"a", "b c"}), {&plain}), 1);
+  const TaskRecord* ok = plain.Final(1);
+  const TaskRecord* failed = plain.Final(2);
+  ASSERT_NE(ok, nullptr);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(ok->input, "") << "no observer asked for it, and the task succeeded";
+  EXPECT_EQ(failed->input, "'b c'");
+  EXPECT_EQ(failed->stderr_tail.size(), kStderrTailBytes);
+  EXPECT_TRUE(failed->stderr_tail.ends_with("e\nlast words of b c\n")) << failed->stderr_tail;
+}
+
+TEST_F(EngineTest, WithLineBufferTheEndOfStderrIsKeptAsItPasses) {
+  runner_.grouped_output = false;
+  runner_.behavior = [](const FakeRunner::StartCall& call, int) {
+    TaskResult r;
+    r.wait_status = ExitStatus(call.argv[1] == "b" ? 2 : 0);
+    return r;
+  };
+  for (uint64_t handle : {1, 2}) {
+    for (std::string piece : {std::string(2000, 'w') + "\n", std::string("last words of "),
+                              std::string(handle == 1 ? "a\n" : "b\n")}) {
+      RunnerEvent ev;
+      ev.kind = Kind::kOutput;
+      ev.handle = handle;
+      ev.stream = 2;
+      ev.data = piece;
+      runner_.injected.emplace_back();
+      runner_.injected.back().push_back(std::move(ev));
+    }
+  }
+  RunConfig c = Config("t", {"a", "b"}, 2);
+  c.output = OutputMode::kLineBuffer;
+  RecordingObserver with_line(/*command_line=*/true);
+  EXPECT_EQ(Run(std::move(c), {&with_line}), 1);
+  const TaskRecord* ok = with_line.Final(1);
+  const TaskRecord* failed = with_line.Final(2);
+  ASSERT_NE(ok, nullptr);
+  ASSERT_NE(failed, nullptr);
+  EXPECT_EQ(ok->input, "a");  // every attempt, since the observer wants command lines
+  EXPECT_EQ(failed->input, "b");
+  EXPECT_EQ(failed->stderr_tail.size(), kStderrTailBytes);
+  EXPECT_TRUE(failed->stderr_tail.ends_with("w\nlast words of b\n")) << failed->stderr_tail;
 }
 
 TEST_F(EngineTest, TheCommandLineIsLeftOutWhenNoObserverWantsIt) {

@@ -348,5 +348,36 @@ TEST(OutputBuffer, WritesEachLineAfterAPrefixInMemoryAndSpilled) {
   EXPECT_EQ(got.substr(got.size() - 6), "x\tlast");
 }
 
+TEST(OutputBuffer, TailIsTheLastBytesInMemoryOrSpilled) {
+  SpillDir spill;
+  OutputBuffer buf(&spill.dir, 100);
+  EXPECT_EQ(buf.Tail(10), "");
+  buf.Append("abc");
+  EXPECT_EQ(buf.Tail(10), "abc");
+  EXPECT_EQ(buf.Tail(2), "bc");
+  std::string data = Pattern(5000, 7);
+  buf.Append(data);  // spilled: the tail comes from the file, then from memory
+  ASSERT_TRUE(buf.spilled());
+  std::string all = "abc" + data;
+  EXPECT_TRUE(buf.Tail(1024) == all.substr(all.size() - 1024));
+  buf.Append("xyz");
+  all += "xyz";
+  EXPECT_TRUE(buf.Tail(1024) == all.substr(all.size() - 1024));
+  EXPECT_TRUE(buf.Tail(100000) == all);
+  EXPECT_EQ(buf.Tail(2), "yz");
+}
+
+TEST(OutputBuffer, KeepTailBoundsAStreamThatPassesThrough) {
+  std::string tail;
+  KeepTail(&tail, "hello ", 8);
+  EXPECT_EQ(tail, "hello ");
+  KeepTail(&tail, "world", 8);
+  EXPECT_EQ(tail, "lo world");
+  KeepTail(&tail, "0123456789", 8);
+  EXPECT_EQ(tail, "23456789");
+  KeepTail(&tail, "", 8);
+  EXPECT_EQ(tail, "23456789");
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -281,7 +281,7 @@ TEST(JournalFormatTest, ParseRejectsTooFewColumns) {
   std::vector<std::string> cols = Columns(GoodLine());
   cols.pop_back();
   EXPECT_EQ(ParseError(Join(cols)), "a record has 16 columns, expected 17");
-  EXPECT_EQ(ParseError(""), "a record has 1 columns, expected 17");
+  EXPECT_EQ(ParseError(""), "a record has 1 column, expected 17");
   EXPECT_EQ(ParseError("1\t:\t0.000"), "a record has 3 columns, expected 17");
 }
 

@@ -160,7 +160,7 @@ TEST(JournalReaderTest, MalformedLineInTheMiddleNamesItsLine) {
   JournalParser parser(got.Callbacks());
   std::string err;
   EXPECT_FALSE(parser.Feed(text, &err));
-  EXPECT_EQ(err, "line 4: a record has 1 columns, expected 17");
+  EXPECT_EQ(err, "line 4: a record has 1 column, expected 17");
   EXPECT_EQ(got.records.size(), 1u) << "records before the bad line were delivered";
   // The parser stays failed.
   std::string later;

@@ -348,5 +348,16 @@ TEST(ExpandBatchTest, AnEmptyValueIsStillAWord) {
   EXPECT_EQ(c.argv, (Argv{"printf", "%s,", "a", ""}));
 }
 
+TEST(DescribeInputTest, ValuesQuotedWhereNeededAndCut) {
+  EXPECT_EQ(DescribeInput(Input({"a.txt"}), 100), "a.txt");
+  EXPECT_EQ(DescribeInput(Input({"a b", "x", ""}), 100), "'a b' x ''");
+  TaskInput batch;
+  for (const char* v : {"4", "5", "6"}) batch.items.push_back({v});
+  EXPECT_EQ(DescribeInput(batch, 100), "4 5 6");
+  EXPECT_EQ(DescribeInput(Input({std::string(50, 'x')}), 10), "xxxxxxx...");
+  // Never in the middle of a character.
+  EXPECT_EQ(DescribeInput(Input({"\xC3\xA9\xC3\xA9\xC3\xA9"}), 7), "'\xC3\xA9...");
+}
+
 }  // namespace
 }  // namespace coreflow

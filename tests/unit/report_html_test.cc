@@ -12,6 +12,7 @@
 #include <nlohmann/json.hpp>
 
 #include "report/stats.h"
+#include "report/units.h"
 
 namespace coreflow {
 namespace {
@@ -247,6 +248,56 @@ TEST(ReportHtml, TablesListSlowestTasksAndFailures) {
   EXPECT_LT(page.find("slow &amp; steady"), failures);  // first in the slowest tasks
   EXPECT_NE(page.find("exit code 1", failures), std::string::npos);
   EXPECT_NE(page.find("timed out after 9.00 s", failures), std::string::npos);
+}
+
+TEST(ReportHtml, SaysWhenWhereAndHowTheRunWasStarted) {
+  RunData data = SmallRun();
+  data.started_at = 1.7e9;
+  data.host = "node<7>";
+  data.settings.argv = {"coreflow", "run", "-j2", "--joblog", "run log", "process {}", ":::", "a"};
+  data.settings.options = {
+      {"--jobs", "2", false}, {"--joblog", "run log", false}, {"--keep-order", "", true}};
+  data.settings.resume_command = "coreflow run --resume-failed -j2 --joblog 'run log' ...";
+  std::string page = RenderHtml(data, ComputeStats(data));
+  EXPECT_NE(page.find("<dt>Started</dt><dd>" + FormatTimestamp(1.7e9) + "</dd>"),
+            std::string::npos);
+  EXPECT_NE(page.find("<dt>Host</dt><dd>node&lt;7&gt;</dd>"), std::string::npos);
+  EXPECT_NE(page.find("<code id=\"command-line\">coreflow run -j2 --joblog &#39;run log&#39; "
+                      "&#39;process {}&#39; ::: a</code>"),
+            std::string::npos);
+  EXPECT_NE(page.find("<code>--jobs=2 --joblog=&#39;run log&#39; --keep-order</code>"),
+            std::string::npos);
+  EXPECT_NE(page.find("<dt>Resume</dt>"), std::string::npos);
+  // Unknown (an older journal): nothing is made up.
+  RunData bare = SmallRun();
+  EXPECT_EQ(RenderHtml(bare, ComputeStats(bare)).find("<dl class=\"meta\">"), std::string::npos);
+}
+
+TEST(ReportHtml, TasksShowTheirInputAndFailuresTheirStderr) {
+  RunData data = SmallRun();
+  data.attempts[0].input = "sample_1.fastq";
+  data.attempts[1].input = "'sample 2.fastq'";
+  data.attempts[1].stderr_tail = std::string("loading\n") + kHostile + "\n";
+  std::string page = RenderHtml(data, ComputeStats(data));
+  size_t failures = page.find("<h2>Failures</h2>");
+  ASSERT_NE(failures, std::string::npos);
+  EXPECT_NE(page.find("<code>&#39;sample 2.fastq&#39;</code>", failures), std::string::npos);
+  EXPECT_NE(page.find("<pre class=\"stderr\">loading\necho &#39;&lt;/script&gt;", failures),
+            std::string::npos);
+  EXPECT_EQ(page.find("</script><script>"), std::string::npos);
+  nlohmann::json d = EmbeddedData(page);
+  EXPECT_EQ(d["input"], nlohmann::json({"sample_1.fastq", "'sample 2.fastq'", ""}));
+  ASSERT_EQ(d["notes"].size(), 1u);
+  EXPECT_EQ(d["notes"][0][4].get<std::string>().substr(0, 8), "loading\n");
+  EXPECT_NE(page.find("line('stderr', note[4]"), std::string::npos);  // the tooltip shows it
+}
+
+TEST(ReportHtml, InterruptedTasksAreNotFailures) {
+  RunData data = SmallRun();
+  data.attempts[1].outcome = "interrupted";
+  std::string page = RenderHtml(data, ComputeStats(data));
+  EXPECT_NE(page.find("2 ok, 0 failed, 1 interrupted"), std::string::npos);
+  EXPECT_NE(page.find("No task failed."), std::string::npos);
 }
 
 TEST(ReportHtml, EmptyRunRenders) {

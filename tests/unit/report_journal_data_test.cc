@@ -6,7 +6,9 @@
 
 #include "journal/format.h"
 #include "journal/reader.h"
+#include "journal/run_note.h"
 #include "journal/writer.h"
+#include "report/stats.h"
 #include "test_util.h"
 
 namespace coreflow {
@@ -133,6 +135,58 @@ TEST_F(JournalDataTest, AJournalWithoutConfigStillReports) {
   RunData d = Load();
   EXPECT_FALSE(d.settings.known);
   EXPECT_EQ(d.settings.command_template, "work {}");  // from the header
+}
+
+TEST_F(JournalDataTest, AStoppedTaskThatNoLaterSessionRanIsInterrupted) {
+  JournalWriter w;
+  Start(&w);
+  w.RecordAttempt(Record(1, kT0, kSec, AttemptOutcome::kOk), 0);
+  // Ctrl-C: both stopped attempts are journalled as not final, so a resume runs them again.
+  w.RecordAttempt(Record(2, kT0, kSec, AttemptOutcome::kInterrupted, 1, false), 0);
+  w.RecordAttempt(Record(3, kT0, kSec, AttemptOutcome::kInterrupted, 1, false), 0);
+  ASSERT_EQ(w.Close(), 0);
+  JournalInfo info;
+  std::string err;
+  ASSERT_TRUE(ReadJournal(Path(), {}, &info, &err)) << err;
+  JournalWriter again;
+  ASSERT_TRUE(again.Continue(Path(), info, kT0 + 60 * kSec, &err)) << err;
+  again.RecordAttempt(Record(3, kT0 + 60 * kSec, kSec, AttemptOutcome::kOk), 0);
+  ASSERT_EQ(again.Close(), 0);
+  RunData d = Load();
+  ASSERT_EQ(d.attempts.size(), 4u);
+  EXPECT_TRUE(d.attempts[1].final) << "task 2 never ran again: it stands interrupted";
+  EXPECT_FALSE(d.attempts[2].final) << "task 3 ran again in the next session";
+  RunStats s = ComputeStats(d);
+  EXPECT_EQ(s.interrupted, 1u);
+  EXPECT_EQ(s.failed, 0u);
+  EXPECT_EQ(s.succeeded, 2u);
+}
+
+TEST_F(JournalDataTest, TheRunNoteSaysWhenAndWhere) {
+  JournalWriter w;
+  std::string err;
+  ASSERT_TRUE(w.Create(Path(), 1, Hash128{0, 0xabc}, "work {}", &err)) << err;
+  RunNote run{"00000000000000aa", 42, "node7", 1.7e9};
+  ASSERT_EQ(w.RecordNote(kRunNoteKind, FormatRunNote(run), 0), 0);
+  RunSettings settings = Settings();
+  settings.argv = {"coreflow", "run", "-k", "--joblog", "log", "work", "{}", ":::", "a"};
+  settings.options = {{"--keep-order", "", true}, {"--joblog", "log", false}};
+  settings.resume_command = "coreflow run --resume-failed -k --joblog log work '{}' ::: a";
+  settings.inputs_from_stdin = true;
+  ASSERT_EQ(w.RecordNote("config", SettingsNote(settings), 0), 0);
+  w.RecordAttempt(Record(1, kT0, kSec, AttemptOutcome::kOk), 0);
+  ASSERT_EQ(w.Close(), 0);
+  RunData d = Load();
+  EXPECT_EQ(d.host, "node7");
+  EXPECT_DOUBLE_EQ(d.started_at, 1.7e9);
+  EXPECT_EQ(d.settings.argv, settings.argv);
+  ASSERT_EQ(d.settings.options.size(), 2u);
+  EXPECT_EQ(d.settings.options[0].name, "--keep-order");
+  EXPECT_TRUE(d.settings.options[0].flag);
+  EXPECT_EQ(d.settings.options[1].value, "log");
+  EXPECT_FALSE(d.settings.options[1].flag);
+  EXPECT_EQ(d.settings.resume_command, settings.resume_command);
+  EXPECT_TRUE(d.settings.inputs_from_stdin);
 }
 
 TEST_F(JournalDataTest, NotAJournalIsAnError) {

@@ -59,6 +59,13 @@ TEST(ProgressPlainLine, KnownTotalShowsPercentRateAndEta) {
             "coreflow: 4/10 done (40%), 2 running, 1 failed, 2.0/s, ETA 0:03");
 }
 
+TEST(ProgressPlainLine, TasksStoppedByCoreflowAreInterruptedNotFailed) {
+  RunTotals t = Totals(1, 0, 0, 1 * kSec, 3, true);
+  t.interrupted = 2;
+  EXPECT_EQ(ProgressDisplay::PlainLine(t, /*final=*/true),
+            "coreflow: 1/3 done (33%), 0 running, 2 interrupted, 1.0/s, elapsed 0:01");
+}
+
 TEST(ProgressPlainLine, MemoryOfRunningTasksShowsWhenSampled) {
   RunTotals t = WithMemory(Totals(3, 0, 2, 2 * kSec, 10, true), kGiB + kGiB / 5);
   EXPECT_EQ(ProgressDisplay::PlainLine(t),

@@ -108,7 +108,7 @@ TEST(ReportSummary, SaysWhatHappenedInAFewLines) {
             "coreflow: 4 tasks in 10.0 s: 3 ok, 1 timeout; 1 skipped; 1 attempt retried\n"
             "coreflow: 1.9x faster than one at a time, CPUs 82% busy; runtime p50 4.00 s, p99 "
             "6.00 s, max 6.00 s; peak memory p50 500 KiB, max 2.0 MiB\n"
-            "coreflow: failed: task 4 (timeout)\n"
+            "coreflow: failed: task 4 (timeout): work 4\n"
             "coreflow: ran with -j 2 (-j), -t 1 (2 cores / 2 slots)\n");
 }
 
@@ -126,8 +126,10 @@ TEST(ReportSummary, ManyFailuresAreCountedNotListed) {
   d.makespan_s = 1;
   for (uint64_t i = 1; i <= 7; ++i) d.attempts.push_back(Attempt(i, "failed", 0, 1, 1, 1));
   std::string text = FormatSummary(d, ComputeStats(d));
-  EXPECT_NE(text.find("coreflow: failed: task 1 (exit 3), task 2 (exit 3), task 3 (exit 3) and "
-                      "4 more\n"),
+  EXPECT_NE(text.find("coreflow: failed: task 1 (exit 3): work 1\n"
+                      "coreflow: failed: task 2 (exit 3): work 2\n"
+                      "coreflow: failed: task 3 (exit 3): work 3\n"
+                      "coreflow: failed: and 4 more\n"),
             std::string::npos)
       << text;
 }
@@ -150,6 +152,165 @@ TEST(ReportJson, HoldsTheDocumentedFields) {
   EXPECT_EQ(j["configuration"]["slots"]["source"], "-j");
   d.settings.known = false;
   EXPECT_TRUE(ReportJson(d, ComputeStats(d))["configuration"].is_null());
+}
+
+TEST(ReportSummary, FailuresAreNamedByInputWithTheirLastLinesOfStderr) {
+  RunData d;
+  d.makespan_s = 1;
+  AttemptData a = Attempt(7, "failed", 0, 1, 1, 1);
+  a.input = "'sample 7.csv'";
+  a.stderr_tail =
+      "loading\n\nTraceback:\n  File x\r\n\x1b[31mValueError: " + std::string(200, 'v') +
+      "\x1b[0m\n\n";
+  d.attempts = {a};
+  AttemptData batch = Attempt(8, "signal", 0, 1, 1, 1);
+  batch.signal = 9;
+  batch.inputs = 3;
+  batch.input = "x y z";
+  d.attempts.push_back(batch);
+  std::string text = FormatSummary(d, ComputeStats(d));
+  EXPECT_NE(text.find("coreflow: failed: input 'sample 7.csv' (task 7, exit 3)\n"
+                      "coreflow:   | Traceback:\n"
+                      "coreflow:   |   File x\n"
+                      "coreflow:   | ValueError: " +
+                      std::string(85, 'v') +
+                      "...\n"
+                      "coreflow: failed: inputs x y z (task 8, signal 9)\n"),
+            std::string::npos)
+      << text;
+}
+
+TEST(ReportSummary, InterruptedTasksAreCountedApartFromFailures) {
+  RunData d;
+  d.makespan_s = 1;
+  d.total_tasks = 6;
+  d.attempts = {Attempt(1, "ok", 0, 1, 1, 1), Attempt(2, "interrupted", 0, 1, 1, 1),
+                Attempt(3, "interrupted", 0, 1, 1, 1), Attempt(4, "failed", 0, 1, 1, 1)};
+  RunStats s = ComputeStats(d);
+  EXPECT_EQ(s.failed, 1u);
+  EXPECT_EQ(s.interrupted, 2u);
+  ASSERT_EQ(s.failures.size(), 1u);
+  EXPECT_EQ(s.failures[0].seq, 4u);
+  std::string text = FormatSummary(d, s);
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "coreflow: 4 tasks in 1.00 s: 1 ok, 1 failed, 2 interrupted; 2 not run");
+  nlohmann::json j = ReportJson(d, s);
+  EXPECT_EQ(j["counts"]["failed"], 1);
+  EXPECT_EQ(j["counts"]["interrupted"], 2);
+  EXPECT_EQ(j["failures"].size(), 1u);
+}
+
+TEST(ReportSummary, BatchesAreCountedByInputAsProgressCountsThem) {
+  RunData d;
+  d.makespan_s = 2;
+  for (uint64_t i = 1; i <= 3; ++i) {
+    d.attempts.push_back(Attempt(i, i == 2 ? "failed" : "ok", 0, 1, 1, 1));
+    d.attempts.back().inputs = 3;
+  }
+  std::string text = FormatSummary(d, ComputeStats(d));
+  EXPECT_EQ(text.substr(0, text.find('\n')),
+            "coreflow: 9 inputs (in 3 commands) in 2.00 s: 6 ok, 3 failed");
+  nlohmann::json j = ReportJson(d, ComputeStats(d));
+  EXPECT_EQ(j["counts"]["inputs_by_outcome"]["ok"], 6);
+  EXPECT_EQ(j["counts"]["inputs_by_outcome"]["failed"], 3);
+  EXPECT_EQ(j["counts"]["succeeded"], 2);  // tasks, as before
+}
+
+TEST(ReportSummary, CountsOfOneAreSingular) {
+  RunData d;
+  d.makespan_s = 1;
+  d.attempts = {Attempt(1, "failed", 0, 1, 1, 1, 1, false), Attempt(1, "ok", 1, 1, 1, 1)};
+  std::string text = FormatSummary(d, ComputeStats(d));
+  EXPECT_EQ(text.substr(0, text.find('\n')), "coreflow: 1 task in 1.00 s: 1 ok; 1 attempt retried");
+}
+
+TEST(ReportSummary, WorkerStartUpIsLeftOutOfTheSpeedUp) {
+  RunData d;
+  d.makespan_s = 3;  // 2 s of start-up, then 8 tasks of 0.25 s on 2 slots in 1 s
+  for (uint64_t i = 0; i < 8; ++i) {
+    d.attempts.push_back(Attempt(i + 1, "ok", 2 + 0.25 * static_cast<double>(i / 2), 0.25, 0.2, 1,
+                                 static_cast<int>(i % 2) + 1));
+  }
+  d.worker_startups_s = {2, 2};
+  RunStats s = ComputeStats(d);
+  EXPECT_DOUBLE_EQ(s.startup_s, 2);
+  EXPECT_DOUBLE_EQ(s.speedup, 2.0 / 3);
+  EXPECT_DOUBLE_EQ(s.speedup_after_startup, 2);
+  std::string text = FormatSummary(d, s);
+  EXPECT_NE(text.find("coreflow: 2.0x faster than one at a time after 2.00 s of worker start-up"),
+            std::string::npos)
+      << text;
+  nlohmann::json j = ReportJson(d, s);
+  EXPECT_DOUBLE_EQ(j["time"]["startup_s"].get<double>(), 2);
+  EXPECT_DOUBLE_EQ(j["time"]["speedup_after_startup"].get<double>(), 2);
+  d.worker_startups_s.clear();  // without workers the plain speed-up stays
+  text = FormatSummary(d, ComputeStats(d));
+  EXPECT_NE(text.find("coreflow: 0.7x faster than one at a time, CPUs"), std::string::npos) << text;
+}
+
+TEST(ReportSummary, AnUnfinishedRunSaysHowToDoTheRest) {
+  RunData d = FourTasksOnTwoSlots();  // task 4 timed out
+  std::string text = FormatSummary(d, ComputeStats(d));
+  EXPECT_EQ(text.find("--joblog"), std::string::npos) << "no command line known: no hint";
+  d.settings.argv = {"coreflow", "run", "-j2", "work", "{}", ":::", "a b", "c"};
+  text = FormatSummary(d, ComputeStats(d));
+  EXPECT_TRUE(
+      text.ends_with("coreflow: add --joblog FILE next time: then the same command with "
+                     "--resume-failed runs only the failed and unfinished tasks\n"))
+      << text;
+  d.settings.resume_command = "coreflow run --resume-failed -j2 --joblog log work {} ::: a";
+  d.settings.inputs_from_stdin = true;
+  text = FormatSummary(d, ComputeStats(d));
+  EXPECT_TRUE(
+      text.ends_with("coreflow: to run the failed and unfinished tasks: coreflow run "
+                     "--resume-failed -j2 --joblog log work {} ::: a (with the same "
+                     "inputs on stdin)\n"))
+      << text;
+  d.attempts.pop_back();  // the skipped one
+  d.attempts.pop_back();  // the time-out: now every task succeeded
+  text = FormatSummary(d, ComputeStats(d));
+  EXPECT_EQ(text.find("--resume-failed"), std::string::npos) << text;
+}
+
+TEST(ReportSummary, CommandLinesAreQuotedAsPeopleTypeThem) {
+  EXPECT_EQ(QuoteCommandLine(
+                {"coreflow", "run", "-j2", "echo {}", ":::", "a b", "it's", "", "x=1,y:2@h%"}),
+            "coreflow run -j2 'echo {}' ::: 'a b' 'it'\"'\"'s' '' x=1,y:2@h%");
+}
+
+TEST(ReportJson, SaysWhenWhereAndHowTheRunWasStarted) {
+  RunData d = FourTasksOnTwoSlots();
+  d.started_at = 1.7e9;
+  d.host = "node7";
+  d.settings.argv = {"coreflow", "run", "-j2",  "--outputs", "a/{}", "--outputs",
+                     "b/{}",     "-k",  "work", "{}",        ":::",  "x"};
+  d.settings.options = {{"--jobs", "2", false},
+                        {"--outputs", "a/{}", false},
+                        {"--outputs", "b/{}", false},
+                        {"--keep-order", "", true}};
+  d.settings.resume_command = "coreflow run --resume-failed ...";
+  d.attempts[4].input = "x";
+  d.attempts[4].stderr_tail = "boom\n";
+  nlohmann::json j = ReportJson(d, ComputeStats(d));
+  EXPECT_FALSE(j["started_at"].get<std::string>().empty());
+  EXPECT_EQ(j["host"], "node7");
+  EXPECT_EQ(j["argv"].size(), 12u);
+  EXPECT_EQ(j["command_line"],
+            "coreflow run -j2 --outputs 'a/{}' --outputs 'b/{}' -k work '{}' "
+            "::: x");
+  EXPECT_EQ(j["options"],
+            nlohmann::json::parse(
+                R"({"--jobs": "2", "--outputs": ["a/{}", "b/{}"], "--keep-order": true})"));
+  EXPECT_EQ(j["resume_command"], "coreflow run --resume-failed ...");
+  EXPECT_EQ(j["failures"][0]["input"], "x");
+  EXPECT_EQ(j["failures"][0]["stderr_tail"], "boom\n");
+  EXPECT_EQ(j["slowest"][0]["input"], "");
+  RunData unknown;
+  nlohmann::json u = ReportJson(unknown, ComputeStats(unknown));
+  EXPECT_TRUE(u["started_at"].is_null());
+  EXPECT_TRUE(u["host"].is_null());
+  EXPECT_TRUE(u["resume_command"].is_null());
+  EXPECT_EQ(u["argv"], nlohmann::json::array());
 }
 
 }  // namespace

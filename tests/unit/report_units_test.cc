@@ -2,7 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <time.h>
+
 #include <cstdint>
+
+#include "test_util.h"
 
 namespace coreflow {
 namespace {
@@ -58,6 +62,19 @@ TEST(ReportUnits, KibAsBytes) {
   EXPECT_EQ(FormatKib(300 * 1024.0), "300 MiB");
   EXPECT_EQ(FormatKib(1.5 * 1024 * 1024), "1.5 GiB");
   EXPECT_EQ(FormatKib(-5), "0 B");
+}
+
+TEST(ReportUnits, TimestampsAreLocalIso8601WithTheOffset) {
+  {
+    testutil::EnvOverride tz("TZ", "UTC0");
+    tzset();
+    EXPECT_EQ(FormatTimestamp(1700000000.7), "2023-11-14T22:13:20+00:00");
+    testutil::EnvOverride cet("TZ", "CET-1");
+    tzset();
+    EXPECT_EQ(FormatTimestamp(1700000000), "2023-11-14T23:13:20+01:00");
+    EXPECT_EQ(FormatTimestamp(0), "");
+  }
+  tzset();  // the zone this process had
 }
 
 }  // namespace

@@ -1,0 +1,52 @@
+#include "cli/invocation.h"
+
+#include <map>
+#include <string_view>
+
+#include "report/summary.h"
+
+namespace coreflow {
+
+Invocation DescribeInvocation(const CLI::App& sub, int argc, const char* const* argv) {
+  Invocation out;
+  out.argv.assign(argv, argv + argc);
+  for (size_t i = 1; i < out.argv.size(); ++i) {
+    if (out.argv[i] == sub.get_name()) {
+      out.subcommand = i;
+      break;
+    }
+  }
+  size_t rest = sub.remaining().size();  // the template and the inputs, after every option
+  out.options_end = rest <= out.argv.size() ? out.argv.size() - rest : out.argv.size();
+  if (out.options_end < out.subcommand + 1) out.options_end = out.subcommand + 1;
+  std::map<const CLI::Option*, size_t> seen;  // an option given again has its next value
+  for (const CLI::Option* opt : sub.parse_order()) {
+    size_t k = seen[opt]++;
+    GivenOption given{opt->get_name(), "", opt->get_items_expected() == 0};
+    if (!given.flag && k < opt->results().size()) given.value = opt->results()[k];
+    out.options.push_back(std::move(given));
+  }
+  return out;
+}
+
+std::string ResumeCommand(const Invocation& inv, const std::string& joblog) {
+  if (joblog.empty() || joblog == "-" || inv.subcommand == 0) return "";
+  std::vector<std::string> words(
+      inv.argv.begin(), inv.argv.begin() + static_cast<std::ptrdiff_t>(inv.subcommand) + 1);
+  words.push_back("--resume-failed");
+  for (size_t i = inv.subcommand + 1; i < inv.argv.size(); ++i) {
+    // Only among the options: the same words in the template are the task's business.
+    std::string_view w = inv.argv[i];
+    if (i < inv.options_end && (w == "--resume" || w == "--resume-failed")) continue;
+    words.push_back(inv.argv[i]);
+  }
+  return QuoteCommandLine(words);
+}
+
+void AddInvocation(const Invocation& inv, const std::string& joblog, RunSettings* settings) {
+  settings->argv = inv.argv;
+  settings->options = inv.options;
+  settings->resume_command = ResumeCommand(inv, joblog);
+}
+
+}  // namespace coreflow
