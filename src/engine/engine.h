@@ -28,7 +28,7 @@ namespace coreflow {
 struct RunConfig {
   std::string command_text;  // the command words joined by spaces; "" = inputs are commands
   std::vector<SourceSpec> sources;
-  char delimiter = '\n';
+  InputOptions inputs;  // -d, -0, --colsep, --header, --link
   SchedulerOptions schedule;
   BatchOptions batch;   // -N, -m, -X: several inputs per command
   bool worker = false;  // --worker: tasks go to warm workers as request lines (the Runner's)

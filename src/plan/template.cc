@@ -57,7 +57,7 @@ bool IsShellOnlyWord(std::string_view w) {
 // Tries to read a replacement string at text[i] == '{'. Returns its length, 0 if the brace is
 // literal text, or -1 with *err set for a malformed one.
 // `what` names the text in errors: "the command template" or "the output path".
-int ParseField(std::string_view text, size_t i, int num_sources, std::string_view what,
+int ParseField(std::string_view text, size_t i, const FieldScope& scope, std::string_view what,
                Field* field, std::string* err) {
   size_t j = i + 1;
   auto at_word_end = [&](size_t k) { return k >= text.size() || IsBlank(text[k]); };
@@ -110,7 +110,8 @@ int ParseField(std::string_view text, size_t i, int num_sources, std::string_vie
                          suffix);
       return -1;
     }
-    if (source > num_sources) {
+    if (source > scope.num_sources && !scope.any_number) {
+      int num_sources = scope.num_sources;
       *err = num_sources == 1 ? fmt::format("{} uses {{{}{}}} but there is only 1 input source",
                                             what, digits, suffix)
                               : fmt::format("{} uses {{{}{}}} but there are {} input sources", what,
@@ -122,6 +123,72 @@ int ParseField(std::string_view text, size_t i, int num_sources, std::string_vie
   field->source = source;
   field->transform = t;
   return static_cast<int>(j - i + 1);
+}
+
+// The transforms a replacement string may end with, longest suffix first.
+constexpr std::array<Transform, 4> kSuffixed = {Transform::kBasenameNoExtension,
+                                                Transform::kDirname, Transform::kNoExtension,
+                                                Transform::kBasename};
+
+// The column called `name` (1-based), or 0.
+int ColumnOf(const FieldScope& scope, std::string_view name) {
+  if (name.empty()) return 0;
+  for (size_t n = 0; n < scope.names->size(); ++n) {
+    if ((*scope.names)[n] == name) return static_cast<int>(n) + 1;
+  }
+  return 0;
+}
+
+// What a mistyped column name looks like: a word, not awk's `{ print }` nor the shell's ${x}.
+bool LooksLikeName(std::string_view text, size_t brace, std::string_view name) {
+  if (brace > 0 && text[brace - 1] == '$') return false;
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ListNames(const std::vector<std::string>& names) {
+  std::string list;
+  size_t shown = 0;
+  for (const std::string& n : names) {
+    if (n.empty()) continue;
+    if (++shown > 20) return list + ", ...";
+    list += (list.empty() ? "" : ", ") + n;
+  }
+  return list.empty() ? "none" : list;
+}
+
+// With --header: {name}, {name.}, {name/}, {name//} or {name/.} at text[i] == '{'. Returns its
+// length, 0 if it is literal text, or -1 with *err set for a name that no column has.
+int ParseNamedField(std::string_view text, size_t i, const FieldScope& scope, Field* field,
+                    std::string* err) {
+  size_t close = text.find('}', i + 1);
+  if (close == std::string_view::npos) return 0;
+  std::string_view inner = text.substr(i + 1, close - i - 1);
+  if (inner.empty() || inner.find_first_of(" \t\n{") != std::string_view::npos) return 0;
+  field->kind = Field::Kind::kInput;
+  field->transform = Transform::kNone;
+  field->source = ColumnOf(scope, inner);
+  std::string_view base = inner;  // the name without the longest suffix, for the message
+  for (size_t k = 0; field->source == 0 && k < kSuffixed.size(); ++k) {
+    std::string_view suffix = TransformSuffix(kSuffixed[k]);
+    if (inner.size() <= suffix.size() || !inner.ends_with(suffix)) continue;
+    std::string_view name = inner.substr(0, inner.size() - suffix.size());
+    if (base == inner) base = name;
+    field->source = ColumnOf(scope, name);
+    if (field->source > 0) field->transform = kSuffixed[k];
+  }
+  if (field->source > 0) return static_cast<int>(close - i + 1);
+  if (!LooksLikeName(text, i, base)) return 0;
+  *err = fmt::format("no column '{}' in {} (columns: {})", base, scope.names_origin,
+                     ListNames(*scope.names));
+  return -1;
 }
 
 void AddLiteral(std::vector<Piece>* pieces, std::string_view text) {
@@ -182,13 +249,14 @@ bool NeedsShell(const std::vector<Piece>& pieces) {
   return first.find('=') != std::string::npos || IsShellOnlyWord(first);
 }
 
-bool ParsePieces(std::string_view line, int num_sources, std::string_view what,
+bool ParsePieces(std::string_view line, const FieldScope& scope, std::string_view what,
                  std::vector<Piece>* pieces, bool* has_field, bool* uses_slot, std::string* err) {
   size_t literal_begin = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     if (line[i] != '{') continue;
     Field field;
-    int len = ParseField(line, i, num_sources, what, &field, err);
+    int len = ParseField(line, i, scope, what, &field, err);
+    if (len == 0 && scope.names != nullptr) len = ParseNamedField(line, i, scope, &field, err);
     if (len < 0) return false;
     if (len == 0) continue;
     AddLiteral(pieces, line.substr(literal_begin, i - literal_begin));
@@ -216,7 +284,8 @@ bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv) {
   return true;
 }
 
-bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err) {
+bool ParseTemplate(std::string_view line, const FieldScope& scope, CommandTemplate* out,
+                   std::string* err) {
   *out = CommandTemplate{};
   out->text = std::string(line);
   if (line.empty()) {
@@ -231,8 +300,7 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
     return false;
   }
   bool has_field = false;
-  if (!ParsePieces(line, num_sources, "the template", &out->pieces, &has_field, &out->uses_slot,
-                   err)) {
+  if (!ParsePieces(line, scope, "the template", &out->pieces, &has_field, &out->uses_slot, err)) {
     return false;
   }
   if (!has_field) {  // as in GNU parallel, even {#} or {%} alone means "no input appended"
@@ -254,7 +322,7 @@ void UseContextReplace(CommandTemplate* t) {
   SplitTemplateWords(t);
 }
 
-bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+bool ParsePathTemplate(std::string_view text, const FieldScope& scope, std::vector<Piece>* out,
                        std::string* err) {
   out->clear();
   if (text.empty()) {
@@ -263,7 +331,7 @@ bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece
   }
   bool has_field = false;
   bool uses_slot = false;
-  if (!ParsePieces(text, num_sources, "the output path", out, &has_field, &uses_slot, err)) {
+  if (!ParsePieces(text, scope, "the output path", out, &has_field, &uses_slot, err)) {
     return false;
   }
   if (uses_slot) {

@@ -8,7 +8,8 @@
 
 namespace coreflow {
 
-// One replacement string: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}
+// One replacement string: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}, and with
+// --header {name} {name.} ... for the column called name.
 struct Field {
   enum class Kind { kInput, kSeq, kSlot };
   Kind kind = Kind::kInput;
@@ -47,11 +48,29 @@ void UseContextReplace(CommandTemplate* t);
 // Fills blank_words: the line split on blanks, even where it needs a shell (--worker).
 void SplitTemplateWords(CommandTemplate* t);
 
+// What the replacement strings of a template may refer to.
+struct FieldScope {
+  int num_sources = 1;  // {n} beyond this is an error
+  // Columns (--colsep, --header): {n} is the n-th column of all sources, and one that an input
+  // line lacks stands for nothing, as in GNU parallel.
+  bool any_number = false;
+  // --header: the name of column n at n - 1; a {word} that names none is an error.
+  const std::vector<std::string>* names = nullptr;
+  std::string names_origin;  // "the header of sweep.csv", for that error
+};
+
 // Parses `line` (the command words joined by spaces) for `num_sources` input sources.
 // A line without any replacement string gets " {}" appended, as in GNU parallel.
 // An empty `line` means the inputs themselves are the commands. Errors: an unclosed '{',
-// {n} beyond the number of sources, a blank template.
-bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err);
+// {n} beyond the number of sources, a {name} no column has, a blank template.
+bool ParseTemplate(std::string_view line, const FieldScope& scope, CommandTemplate* out,
+                   std::string* err);
+inline bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
+                          std::string* err) {
+  FieldScope scope;
+  scope.num_sources = num_sources;
+  return ParseTemplate(line, scope, out, err);
+}
 
 // A plain command line (no replacement strings) as argv words, when it needs no shell: no
 // pipes, quotes, redirections, variables or builtins. False when it needs /bin/sh -c.
@@ -59,7 +78,13 @@ bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv);
 
 // Parses a path such as 'out/{/.}.tsv' (--outputs): the same replacement strings, expanded
 // without quoting and with nothing appended. {%} is refused: a path must not depend on the slot.
-bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+bool ParsePathTemplate(std::string_view text, const FieldScope& scope, std::vector<Piece>* out,
                        std::string* err);
+inline bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+                              std::string* err) {
+  FieldScope scope;
+  scope.num_sources = num_sources;
+  return ParsePathTemplate(text, scope, out, err);
+}
 
 }  // namespace coreflow
