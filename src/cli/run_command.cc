@@ -12,6 +12,7 @@
 #include "cli/argv_split.h"
 #include "cli/autotune.h"
 #include "cli/gnu_flags.h"
+#include "cli/input_flags.h"
 #include "cli/report_output.h"
 #include "engine/engine.h"
 #include "engine/pinning.h"
@@ -53,23 +54,6 @@ void Warn(const std::string& message) { fmt::print(stderr, "coreflow: warning: {
 const CLI::Validator kNotEmpty(
     [](std::string& value) { return value.empty() ? std::string("must not be empty") : ""; }, "",
     "");
-
-bool ParseDelimiter(const std::string& text, char* out) {
-  if (text == "\\n") {
-    *out = '\n';
-  } else if (text == "\\t") {
-    *out = '\t';
-  } else if (text == "\\0") {
-    *out = '\0';
-  } else if (text == "\\\\") {
-    *out = '\\';
-  } else if (text.size() == 1) {
-    *out = text[0];
-  } else {
-    return false;
-  }
-  return true;
-}
 
 std::string JoinWords(const std::vector<std::string>& words) {
   std::string line;
@@ -199,11 +183,14 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("-u,--ungroup", f->ungroup, "Let tasks write straight to the terminal (fastest)");
   run->add_flag("--group", f->group, "Print each task's output whole when it ends (the default)");
   run->add_flag("-0,--null", f->null, "Inputs are separated by NUL instead of newline");
-  run->add_option("-d,--delimiter", f->delimiter, "Input separator: one character, \\n, \\t or \\0")
+  run->add_option("-d,--delimiter", f->delimiter,
+                  "Input separator: a character or text, e.g. , or \\r\\n (escapes \\n \\t \\r, "
+                  "octal \\0 \\101)")
       ->check(kNotEmpty);
   // One file per -a: a vector option would otherwise swallow the command words after it.
   run->add_option("-a,--arg-file", f->arg_files, "Read inputs from FILE (like :::: FILE)")
       ->allow_extra_args(false);
+  AddColumnOptions(run, f);  // --colsep, --header, --link
   run->add_flag("--bar,--progress,--eta", f->progress,
                 "Show progress on stderr: done/total, running, failed, rate, ETA");
   run->add_flag("--no-progress", f->no_progress, "Never show progress");
@@ -222,11 +209,13 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->footer(
       "Replacement strings: {} input, {.} without extension, {/} basename, {//} dirname,\n"
       "{/.} basename without extension, {#} task number, {%} slot number, {1} {2}... one\n"
-      "source, {1.} {2/}... with a transformation. A command without {} gets the input\n"
+      "source (or column, with --colsep), {1.} {2/}... with a transformation, {name}\n"
+      "{name.}... a column named in the --header. A command without {} gets the input\n"
       "appended. Examples:\n"
       "  coreflow run gzip -k {} ::: *.txt\n"
       "  coreflow run -t 4 python3 fit.py --in {} --out out/{/.}.json :::: inputs.txt\n"
       "  find . -name '*.pdb' | coreflow run --timeout 10m voronota-run {}\n"
+      "  coreflow run --header : --colsep '\\t' fit --a {alpha} --b {beta} :::: params.tsv\n"
       "Exit status: 0 all succeeded, 1-100 that many failed, 101 more, 255 other errors.\n"
       "See docs/run.md for everything else.");
   run->add_flag("--autotune", f->autotune,
@@ -316,11 +305,7 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, RunPl
     }
   }
 
-  if (f.null) config.delimiter = '\0';
-  if (!f.delimiter.empty() && !ParseDelimiter(f.delimiter, &config.delimiter)) {
-    *err = fmt::format("--delimiter '{}' must be one character, \\n, \\t or \\0", f.delimiter);
-    return false;
-  }
+  if (!ResolveInputFlags(f, &config.inputs, err)) return false;
   int modes = (f.line_buffer ? 1 : 0) + (f.ungroup ? 1 : 0) + (f.group ? 1 : 0);
   if (modes > 1) {
     *err = "choose one of --group, --line-buffer and --ungroup";

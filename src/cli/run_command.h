@@ -38,6 +38,9 @@ struct RunFlags {
   bool null = false;
   std::string delimiter;
   std::vector<std::string> arg_files;
+  std::string colsep;  // --colsep, -C
+  std::string header;  // --header
+  bool link = false;   // --link, --xapply
   bool progress = false;
   bool no_progress = false;
   bool stats = false;

@@ -60,13 +60,16 @@ Engine::~Engine() = default;
 
 bool Engine::Prepare(std::string* err) {
   int num_sources = static_cast<int>(config_.sources.size());
+  // First, since --header's column names are needed to read the template.
+  if (!inputs_.Open(config_.sources, config_.inputs, err)) return false;
+  FieldScope scope = inputs_.field_scope();
   // GNU parallel's -N: with one source, {n} is the n-th input of the batch.
   bool positional = config_.batch.mode == BatchOptions::Mode::kCount && num_sources == 1;
-  int positions = positional ? static_cast<int>(config_.batch.max_inputs) : num_sources;
-  if (!ParseTemplate(config_.command_text, positions, &template_, err, config_.syntax)) {
-    return false;
-  }
-  if (!config_.tag.empty() && !ParseTextTemplate(config_.tag, num_sources, &tag_, err)) {
+  scope.num_sources = positional ? static_cast<int>(config_.batch.max_inputs) : num_sources;
+  scope.syntax = config_.syntax;
+  if (!ParseTemplate(config_.command_text, scope, &template_, err)) return false;
+  scope.num_sources = num_sources;
+  if (!config_.tag.empty() && !ParseTextTemplate(config_.tag, scope, &tag_, err)) {
     *err = "--tagstring: " + *err;
     return false;
   }
@@ -82,7 +85,8 @@ bool Engine::Prepare(std::string* err) {
   }
   for (const std::string& text : config_.outputs) {
     std::vector<Piece> pieces;
-    if (!ParsePathTemplate(text, num_sources, &pieces, err)) {
+    scope.num_sources = num_sources;
+    if (!ParsePathTemplate(text, scope, &pieces, err)) {
       *err = "--outputs: " + *err;
       return false;
     }
@@ -108,7 +112,6 @@ bool Engine::Prepare(std::string* err) {
     output_dirs_.push_back(TemplateDirectory(pieces));
     output_templates_.push_back(std::move(pieces));
   }
-  if (!inputs_.Open(config_.sources, config_.delimiter, err)) return false;
   for (const auto& cpus : config_.slot_cpus) slot_masks_.emplace_back(cpus);
   RebuildTaskEnvironment(config_.threads_explicit);
   enforce_rss_ = config_.mem_per_task > 0;

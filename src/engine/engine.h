@@ -31,7 +31,7 @@ struct RunConfig {
   bool verbose = false;      // -v: print each command on stdout before its output
   std::string tag;           // --tag, --tagstring: text put before each output line, a template
   std::vector<SourceSpec> sources;
-  char delimiter = '\n';
+  InputOptions inputs;  // -d, -0, --colsep, --header, --link
   SchedulerOptions schedule;
   BatchOptions batch;   // -N, -m, -X: several inputs per command
   bool worker = false;  // --worker: tasks go to warm workers as request lines (the Runner's)

@@ -11,8 +11,8 @@
 namespace coreflow {
 namespace {
 
-std::unique_ptr<InputSource> OpenSource(const SourceSpec& spec, char delimiter, bool* used_stdin,
-                                        std::string* err) {
+std::unique_ptr<InputSource> OpenSource(const SourceSpec& spec, const std::string& delimiter,
+                                        bool* used_stdin, std::string* err) {
   switch (spec.kind) {
     case SourceSpec::Kind::kArgs:
       return std::make_unique<ListSource>(spec.args);
@@ -40,18 +40,38 @@ std::unique_ptr<InputSource> OpenSource(const SourceSpec& spec, char delimiter, 
   return nullptr;
 }
 
+// How a source is named in messages about its header.
+std::string SourceOrigin(const SourceSpec& spec) {
+  switch (spec.kind) {
+    case SourceSpec::Kind::kArgs:
+      if (spec.args.empty()) return ":::";
+      return "::: " + spec.args[0] + (spec.args.size() > 1 ? " ..." : "");
+    case SourceSpec::Kind::kStdin:
+      return "standard input";
+    case SourceSpec::Kind::kFile:
+      return spec.path == "-" ? "standard input" : spec.path;
+  }
+  return "";
+}
+
+// A blocking read is fine where the values are needed before the first task: a header, or a
+// group that a product revisits.
+ReadStatus NextBlocking(InputSource* source, std::string* value, std::string* err) {
+  ReadStatus s;
+  do {
+    s = source->Next(value, err);
+    if (s == ReadStatus::kWouldBlock) WaitReadable(source->fd());
+  } while (s == ReadStatus::kWouldBlock);
+  return s;
+}
+
 // Reads a group of zipped sources to the shortest one's end.
 bool ReadWholeGroup(std::vector<std::unique_ptr<InputSource>>& group,
                     std::vector<std::vector<std::string>>* rows, std::string* err) {
   for (;;) {
     std::vector<std::string> row(group.size());
     for (size_t i = 0; i < group.size(); ++i) {
-      ReadStatus s;
-      do {
-        s = group[i]->Next(&row[i], err);
-        // A blocking read is fine here: the whole group is needed before the first task.
-        if (s == ReadStatus::kWouldBlock) WaitReadable(group[i]->fd());
-      } while (s == ReadStatus::kWouldBlock);
+      ReadStatus s = NextBlocking(group[i].get(), &row[i], err);
       if (s == ReadStatus::kError) return false;
       if (s == ReadStatus::kEnd) return true;
     }
@@ -61,16 +81,51 @@ bool ReadWholeGroup(std::vector<std::unique_ptr<InputSource>>& group,
 
 }  // namespace
 
-bool InputCombiner::Open(const std::vector<SourceSpec>& specs, char delimiter, std::string* err) {
+bool InputCombiner::Open(const std::vector<SourceSpec>& specs, const InputOptions& options,
+                         std::string* err) {
+  options_ = options;
+  if (options_.columns()) {
+    // As GNU parallel: without --colsep a header splits on tabs, and only --colsep trims.
+    bool given = !options_.colsep.empty();
+    if (!splitter_.Init(given ? options_.colsep : "\t", given, err)) return false;
+  }
   std::vector<std::vector<std::unique_ptr<InputSource>>> groups;
   bool used_stdin = false;
   for (const SourceSpec& spec : specs) {
-    auto source = OpenSource(spec, delimiter, &used_stdin, err);
+    auto source = OpenSource(spec, options_.delimiter, &used_stdin, err);
     if (source == nullptr) return false;
-    if (!spec.linked || groups.empty()) groups.emplace_back();
+    // --link may have to read a source again; a pipe cannot be, so its values are kept.
+    if (options_.link && specs.size() > 1 && !source->CanRewind()) {
+      source = std::make_unique<ReplaySource>(std::move(source));
+    }
+    if (options_.header && !ReadHeader(source.get(), SourceOrigin(spec), err)) return false;
+    if (groups.empty() || !(spec.linked || options_.link)) groups.emplace_back();
     groups.back().push_back(std::move(source));
   }
   return OpenSources(std::move(groups), err);
+}
+
+bool InputCombiner::ReadHeader(InputSource* source, const std::string& origin, std::string* err) {
+  std::string line;
+  ReadStatus s = NextBlocking(source, &line, err);
+  if (s == ReadStatus::kError) return false;
+  header_origins_.push_back(origin);
+  if (s == ReadStatus::kEnd) return true;                     // an empty source names no columns
+  if (!line.empty() && line.back() == '\r') line.pop_back();  // as GNU parallel: CRLF files
+  splitter_.Split(line, &column_names_);
+  return true;
+}
+
+FieldScope InputCombiner::field_scope() const {
+  FieldScope scope;
+  scope.any_number = options_.columns();
+  if (!options_.header) return scope;
+  scope.names = &column_names_;
+  scope.names_origin = header_origins_.size() == 1 ? "the header of " : "the headers of ";
+  for (size_t i = 0; i < header_origins_.size(); ++i) {
+    scope.names_origin += (i == 0 ? "" : ", ") + header_origins_[i];
+  }
+  return scope;
 }
 
 bool InputCombiner::OpenSources(std::vector<std::vector<std::unique_ptr<InputSource>>> groups,
@@ -82,10 +137,17 @@ bool InputCombiner::OpenSources(std::vector<std::vector<std::unique_ptr<InputSou
     return true;
   }
   first_ = std::move(groups[0]);
+  recycled_.assign(first_.size(), false);
   for (size_t g = 1; g < groups.size(); ++g) {
     rows_.emplace_back();
     if (!ReadWholeGroup(groups[g], &rows_.back(), err)) return false;
     if (rows_.back().empty()) ended_ = true;  // a product with an empty factor is empty
+    if (!options_.columns()) continue;
+    for (auto& row : rows_.back()) {  // split once, not once per use
+      std::vector<std::string> columns;
+      for (const std::string& v : row) splitter_.Split(v, &columns);
+      row = std::move(columns);
+    }
   }
   odometer_.assign(rows_.size(), 0);
   return true;
@@ -97,11 +159,18 @@ bool InputCombiner::CountRemaining(uint64_t* n) const {
     *n = 0;
     return true;
   }
-  uint64_t first = UINT64_MAX;
+  // Linked sources stop at the shortest; with --link they go on to the longest, unless one is
+  // empty and there is nothing to recycle.
+  bool recycle = options_.link && first_.size() > 1;
+  uint64_t first = recycle ? 0 : UINT64_MAX;
   for (const auto& source : first_) {
     uint64_t count = 0;
     if (!source->CountRemaining(&count)) return false;
-    first = std::min(first, count);  // linked sources stop at the shortest
+    if (recycle && count == 0) {
+      first = 0;
+      break;
+    }
+    first = recycle ? std::max(first, count) : std::min(first, count);
   }
   uint64_t total = first_.empty() ? 0 : first;
   for (const auto& rows : rows_) total *= rows.size();
@@ -113,11 +182,28 @@ int InputCombiner::fd() const {
   return blocked_source_ >= 0 ? first_[static_cast<size_t>(blocked_source_)]->fd() : -1;
 }
 
+ReadStatus InputCombiner::NextOfFirstGroup(size_t i, std::string* value, std::string* err) {
+  ReadStatus s = first_[i]->Next(value, err);
+  if (s != ReadStatus::kEnd || !options_.link || first_.size() < 2) return s;
+  // --link: a source that ran out starts over, until every one of them has ended once.
+  recycled_[i] = true;
+  if (std::all_of(recycled_.begin(), recycled_.end(), [](bool r) { return r; })) return s;
+  if (!first_[i]->Rewind()) {
+    *err = "an input source could not be read again for --link";
+    return ReadStatus::kError;
+  }
+  if (options_.header) {  // its first value is the header again
+    std::string header;
+    if ((s = first_[i]->Next(&header, err)) != ReadStatus::kValue) return s;
+  }
+  return first_[i]->Next(value, err);  // kEnd: an empty source, so there is nothing to link
+}
+
 ReadStatus InputCombiner::ReadFirstGroup(std::string* err) {
   while (partial_.size() < first_.size()) {
     size_t i = partial_.size();
     std::string value;
-    ReadStatus s = first_[i]->Next(&value, err);
+    ReadStatus s = NextOfFirstGroup(i, &value, err);
     if (s == ReadStatus::kWouldBlock) {
       blocked_source_ = static_cast<int>(i);
       return s;
@@ -126,7 +212,12 @@ ReadStatus InputCombiner::ReadFirstGroup(std::string* err) {
     if (s != ReadStatus::kValue) return s;
     partial_.push_back(std::move(value));
   }
-  current_first_ = std::move(partial_);
+  if (options_.columns()) {
+    current_first_.clear();
+    for (const std::string& v : partial_) splitter_.Split(v, &current_first_);
+  } else {
+    current_first_ = std::move(partial_);
+  }
   partial_.clear();
   return ReadStatus::kValue;
 }
@@ -147,8 +238,13 @@ ReadStatus InputCombiner::Next(std::vector<std::string>* tuple, std::string* err
     if (s != ReadStatus::kValue) return s;
     have_first_ = true;
   }
+  if (rows_.empty()) {  // no product: the values are used once, so they move
+    tuple->swap(current_first_);
+    have_first_ = false;
+    return ReadStatus::kValue;
+  }
   tuple->clear();
-  tuple->reserve(static_cast<size_t>(num_sources_));
+  tuple->reserve(current_first_.size());
   for (const std::string& v : current_first_) tuple->push_back(v);
   for (size_t g = 0; g < rows_.size(); ++g) {
     for (const std::string& v : rows_[g][odometer_[g]]) tuple->push_back(v);

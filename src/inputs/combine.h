@@ -4,7 +4,9 @@
 #include <string>
 #include <vector>
 
+#include "inputs/columns.h"
 #include "inputs/source.h"
+#include "plan/template.h"
 
 namespace coreflow {
 
@@ -17,14 +19,33 @@ struct SourceSpec {
   bool linked = false;            // `:::+` / `::::+`: zipped with the source before it
 };
 
+// How values are read, and what a task's values are made of.
+struct InputOptions {
+  std::string delimiter = "\n";  // ends each value of a file or stdin (-d, -0)
+  std::string colsep;   // --colsep: split each value into columns there (a regex); "" = do not
+  bool header = false;  // --header: each source's first value names its columns (split on
+                        // --colsep, else on tabs, as GNU parallel does)
+  bool link = false;    // --link: every source is linked; the shorter ones start over until
+                        // the longest ends
+  // Whether a task's values are columns, so that {n} is the n-th column of all sources.
+  bool columns() const { return !colsep.empty() || header; }
+};
+
 // Produces one tuple of values per task: sources combine as a product (GNU parallel's `:::`),
-// linked sources are zipped and stop at the shortest (`:::+`). The first group of sources is
-// streamed; the other groups are read whole before the first tuple, since a product must
-// revisit them.
+// linked sources are zipped and stop at the shortest (`:::+`), or with --link go on to the
+// longest, the shorter ones starting over. The first group of sources is streamed; the other
+// groups are read whole before the first tuple, since a product must revisit them. With
+// columns, each value becomes its columns, and the tuple holds those of every source in turn.
 class InputCombiner {
  public:
-  // Opens files and reads the non-streaming groups. False with a message naming the input.
-  bool Open(const std::vector<SourceSpec>& specs, char delimiter, std::string* err);
+  // Opens files, reads the headers and the non-streaming groups. False with a message naming
+  // the input or option.
+  bool Open(const std::vector<SourceSpec>& specs, const InputOptions& options, std::string* err);
+  bool Open(const std::vector<SourceSpec>& specs, char delimiter, std::string* err) {
+    InputOptions options;
+    options.delimiter.assign(1, delimiter);
+    return Open(specs, options, err);
+  }
 
   // Tests and other callers can supply ready-made sources: groups[g] are zipped together.
   bool OpenSources(std::vector<std::vector<std::unique_ptr<InputSource>>> groups, std::string* err);
@@ -38,9 +59,16 @@ class InputCombiner {
   // The descriptor to wait on after kWouldBlock.
   int fd() const;
   int num_sources() const { return num_sources_; }
+  // With --header: the name of column n at n - 1, numbered across sources as {n} is.
+  const std::vector<std::string>& column_names() const { return column_names_; }
+  // What the template's replacement strings may name: with columns any {n}, with --header
+  // the column names (num_sources is left for the caller).
+  FieldScope field_scope() const;
 
  private:
+  bool ReadHeader(InputSource* source, const std::string& origin, std::string* err);
   ReadStatus ReadFirstGroup(std::string* err);
+  ReadStatus NextOfFirstGroup(size_t i, std::string* value, std::string* err);
   bool Advance();  // steps the odometer over buffered groups; false when it wraps
 
   std::vector<std::unique_ptr<InputSource>> first_;          // streamed, zipped
@@ -52,6 +80,11 @@ class InputCombiner {
   bool ended_ = false;
   int blocked_source_ = -1;
   int num_sources_ = 0;
+  InputOptions options_;
+  ColumnSplitter splitter_;                  // with options_.columns()
+  std::vector<bool> recycled_;               // --link: sources of the first group that ran out
+  std::vector<std::string> column_names_;    // --header
+  std::vector<std::string> header_origins_;  // where each source's header came from
 };
 
 }  // namespace coreflow

@@ -1,5 +1,7 @@
 #include "plan/expand.h"
 
+#include <cstdint>
+
 #include <fmt/format.h>
 
 #include "base/hash.h"
@@ -14,11 +16,15 @@ bool RepeatsPerInput(const CommandTemplate& t, const Field& f) {
   return f.kind == Field::Kind::kInput && !(t.positional_inputs && f.source > 0);
 }
 
+// Every value of an input, rather than one of them (see ForEachFieldValue's `only`).
+constexpr size_t kAllValues = SIZE_MAX;
+
 // Calls `emit` with each value a replacement string stands for in this task, taking the
-// inputs in [first, last) of the batch.
+// inputs in [first, last) of the batch. `only` narrows {} (all of an input's values) to the
+// value at that index: -X and -N repeat a word around {} once per value, as GNU parallel does.
 template <typename Emit>
 void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput& in, size_t first,
-                       size_t last, int slot, Emit&& emit) {
+                       size_t last, int slot, size_t only, Emit&& emit) {
   switch (f.kind) {
     case Field::Kind::kSeq:
       emit(fmt::format_int(in.seq).str());
@@ -27,15 +33,26 @@ void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput
       emit(fmt::format_int(slot).str());
       return;
     case Field::Kind::kInput:
-      if (t.positional_inputs && f.source > 0) {  // -N: {n} is the n-th input, none past the end
+      if (t.positional_inputs && f.source > 0) {
+        // -N: {n} is the batch's n-th value (with --colsep, counting the columns of each
+        // input in turn); none past the end.
         auto n = static_cast<size_t>(f.source - 1);
-        if (n < in.items.size()) emit(ApplyTransform(f.transform, in.items[n][0]));
+        for (const auto& item : in.items) {
+          if (n < item.size()) {
+            emit(ApplyTransform(f.transform, item[n]));
+            return;
+          }
+          n -= item.size();
+        }
         return;
       }
       for (size_t i = first; i < last; ++i) {
         const auto& item = in.items[i];
-        if (f.source > 0) {
-          emit(ApplyTransform(f.transform, item[static_cast<size_t>(f.source - 1)]));
+        if (f.source > 0) {  // a column that an input line lacks stands for nothing
+          auto n = static_cast<size_t>(f.source - 1);
+          if (n < item.size()) emit(ApplyTransform(f.transform, item[n]));
+        } else if (only != kAllValues) {
+          if (only < item.size()) emit(ApplyTransform(f.transform, item[only]));
         } else {
           for (const std::string& v : item) emit(ApplyTransform(f.transform, v));
         }
@@ -51,17 +68,28 @@ bool WordRepeats(const CommandTemplate& t, const std::vector<Piece>& word) {
   return false;
 }
 
+// How many times a repeated word is written for input i: once per value where it holds {}
+// (several sources or columns), else once.
+size_t Repeats(const std::vector<Piece>& word, const TaskInput& in, size_t i) {
+  for (const Piece& p : word) {
+    if (p.is_field && p.field.kind == Field::Kind::kInput && p.field.source == 0) {
+      return in.items[i].size();
+    }
+  }
+  return 1;
+}
+
 // Appends the pieces with the inputs in [first, last), values shell-quoted and several values
 // of one field separated by blanks.
 void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, const TaskInput& in,
-                  size_t first, size_t last, int slot, std::string* line) {
+                  size_t first, size_t last, int slot, size_t only, std::string* line) {
   for (const Piece& p : pieces) {
     if (!p.is_field) {
       line->append(p.text);
       continue;
     }
     bool first_value = true;
-    ForEachFieldValue(t, p.field, in, first, last, slot, [&](const std::string& v) {
+    ForEachFieldValue(t, p.field, in, first, last, slot, only, [&](const std::string& v) {
       if (!first_value) line->push_back(' ');
       first_value = false;
       AppendShellQuoted(v, line);
@@ -73,7 +101,7 @@ void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, co
 // values (several sources, or a batch) splits its word, exactly as the shell would split the
 // quoted values GNU parallel writes there.
 void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const TaskInput& in,
-                 size_t first, size_t last, int slot, std::vector<std::string>* argv) {
+                 size_t first, size_t last, int slot, size_t only, std::vector<std::string>* argv) {
   std::string current;
   bool something = false;  // a word of fields that stand for nothing (-N's {2} of a batch of
                            // one) is left out, as GNU parallel does
@@ -84,7 +112,7 @@ void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const
       continue;
     }
     bool first_value = true;
-    ForEachFieldValue(t, p.field, in, first, last, slot, [&](const std::string& v) {
+    ForEachFieldValue(t, p.field, in, first, last, slot, only, [&](const std::string& v) {
       if (!first_value) {
         argv->push_back(std::move(current));
         current.clear();
@@ -131,18 +159,21 @@ std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int
   std::string line;
   size_t n = in.items.size();
   if (!t.context_replace) {
-    AppendQuoted(t, t.pieces, in, 0, n, slot, &line);
+    AppendQuoted(t, t.pieces, in, 0, n, slot, kAllValues, &line);
     return line;
   }
   for (const auto& word : t.blank_words) {
     if (!line.empty()) line.push_back(' ');
     if (!WordRepeats(t, word)) {
-      AppendQuoted(t, word, in, 0, n, slot, &line);
+      AppendQuoted(t, word, in, 0, n, slot, kAllValues, &line);
       continue;
     }
     for (size_t i = 0; i < n; ++i) {
-      if (i > 0) line.push_back(' ');
-      AppendQuoted(t, word, in, i, i + 1, slot, &line);
+      size_t repeats = Repeats(word, in, i);
+      for (size_t j = 0; j < repeats; ++j) {
+        if (i > 0 || j > 0) line.push_back(' ');
+        AppendQuoted(t, word, in, i, i + 1, slot, repeats > 1 ? j : kAllValues, &line);
+      }
     }
   }
   return line;
@@ -164,10 +195,15 @@ void ExpandWords(const CommandTemplate& t, const TaskInput& in, int slot,
   size_t n = in.items.size();
   for (const auto& word : t.use_shell ? t.blank_words : t.words) {
     if (!t.context_replace || !WordRepeats(t, word)) {
-      AppendWords(t, word, in, 0, n, slot, out);
+      AppendWords(t, word, in, 0, n, slot, kAllValues, out);
       continue;
     }
-    for (size_t i = 0; i < n; ++i) AppendWords(t, word, in, i, i + 1, slot, out);
+    for (size_t i = 0; i < n; ++i) {
+      size_t repeats = Repeats(word, in, i);
+      for (size_t j = 0; j < repeats; ++j) {
+        AppendWords(t, word, in, i, i + 1, slot, repeats > 1 ? j : kAllValues, out);
+      }
+    }
   }
 }
 
@@ -184,11 +220,12 @@ std::string ExpandText(const std::vector<Piece>& pieces, const TaskInput& in, in
       continue;
     }
     bool first = true;
-    ForEachFieldValue(kPlain, p.field, in, 0, in.items.size(), slot, [&](const std::string& v) {
-      if (!first) path.push_back(' ');
-      first = false;
-      path.append(v);
-    });
+    ForEachFieldValue(kPlain, p.field, in, 0, in.items.size(), slot, kAllValues,
+                      [&](const std::string& v) {
+                        if (!first) path.push_back(' ');
+                        first = false;
+                        path.append(v);
+                      });
   }
   return path;
 }

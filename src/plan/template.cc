@@ -59,7 +59,7 @@ bool IsShellOnlyWord(std::string_view w) {
 // Tries to read a replacement string at text[i] == '{'. Returns its length, 0 if the brace is
 // literal text, or -1 with *err set for a malformed one.
 // `what` names the text in errors: "the command template" or "the output path".
-int ParseField(std::string_view text, size_t i, int num_sources, std::string_view what,
+int ParseField(std::string_view text, size_t i, const FieldScope& scope, std::string_view what,
                Field* field, std::string* err) {
   size_t j = i + 1;
   // GNU parallel's {= perl expression =}: running it as text would be silently wrong.
@@ -120,7 +120,8 @@ int ParseField(std::string_view text, size_t i, int num_sources, std::string_vie
                          suffix);
       return -1;
     }
-    if (source > num_sources) {
+    if (source > scope.num_sources && !scope.any_number) {
+      int num_sources = scope.num_sources;
       *err = num_sources == 1 ? fmt::format("{} uses {{{}{}}} but there is only 1 input source",
                                             what, digits, suffix)
                               : fmt::format("{} uses {{{}{}}} but there are {} input sources", what,
@@ -132,6 +133,72 @@ int ParseField(std::string_view text, size_t i, int num_sources, std::string_vie
   field->source = source;
   field->transform = t;
   return static_cast<int>(j - i + 1);
+}
+
+// The transforms a replacement string may end with, longest suffix first.
+constexpr std::array<Transform, 4> kSuffixed = {Transform::kBasenameNoExtension,
+                                                Transform::kDirname, Transform::kNoExtension,
+                                                Transform::kBasename};
+
+// The column called `name` (1-based), or 0.
+int ColumnOf(const FieldScope& scope, std::string_view name) {
+  if (name.empty()) return 0;
+  for (size_t n = 0; n < scope.names->size(); ++n) {
+    if ((*scope.names)[n] == name) return static_cast<int>(n) + 1;
+  }
+  return 0;
+}
+
+// What a mistyped column name looks like: a word, not awk's `{ print }` nor the shell's ${x}.
+bool LooksLikeName(std::string_view text, size_t brace, std::string_view name) {
+  if (brace > 0 && text[brace - 1] == '$') return false;
+  if (name.empty() || !(std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_')) {
+    return false;
+  }
+  for (char c : name) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '-' && c != '.') {
+      return false;
+    }
+  }
+  return true;
+}
+
+std::string ListNames(const std::vector<std::string>& names) {
+  std::string list;
+  size_t shown = 0;
+  for (const std::string& n : names) {
+    if (n.empty()) continue;
+    if (++shown > 20) return list + ", ...";
+    list += (list.empty() ? "" : ", ") + n;
+  }
+  return list.empty() ? "none" : list;
+}
+
+// With --header: {name}, {name.}, {name/}, {name//} or {name/.} at text[i] == '{'. Returns its
+// length, 0 if it is literal text, or -1 with *err set for a name that no column has.
+int ParseNamedField(std::string_view text, size_t i, const FieldScope& scope, Field* field,
+                    std::string* err) {
+  size_t close = text.find('}', i + 1);
+  if (close == std::string_view::npos) return 0;
+  std::string_view inner = text.substr(i + 1, close - i - 1);
+  if (inner.empty() || inner.find_first_of(" \t\n{") != std::string_view::npos) return 0;
+  field->kind = Field::Kind::kInput;
+  field->transform = Transform::kNone;
+  field->source = ColumnOf(scope, inner);
+  std::string_view base = inner;  // the name without the longest suffix, for the message
+  for (size_t k = 0; field->source == 0 && k < kSuffixed.size(); ++k) {
+    std::string_view suffix = TransformSuffix(kSuffixed[k]);
+    if (inner.size() <= suffix.size() || !inner.ends_with(suffix)) continue;
+    std::string_view name = inner.substr(0, inner.size() - suffix.size());
+    if (base == inner) base = name;
+    field->source = ColumnOf(scope, name);
+    if (field->source > 0) field->transform = kSuffixed[k];
+  }
+  if (field->source > 0) return static_cast<int>(close - i + 1);
+  if (!LooksLikeName(text, i, base)) return 0;
+  *err = fmt::format("no column '{}' in {} (columns: {})", base, scope.names_origin,
+                     ListNames(*scope.names));
+  return -1;
 }
 
 void AddLiteral(std::vector<Piece>* pieces, std::string_view text) {
@@ -203,26 +270,27 @@ bool IsPlainInput(const Field& f, int len) {
 }
 
 // Finds the replacement string at line[i]: its length (0 for literal text) and field, or -1.
-int FieldAt(std::string_view line, size_t i, int num_sources, std::string_view what,
-            const TemplateSyntax& syntax, Field* field, std::string* err) {
+int FieldAt(std::string_view line, size_t i, const FieldScope& scope, std::string_view what,
+            Field* field, std::string* err) {
+  const TemplateSyntax& syntax = scope.syntax;
   if (size_t n = CustomInputAt(line, i, syntax); n > 0) {
     *field = Field{};
     return static_cast<int>(n);
   }
   if (line[i] != '{') return 0;
-  int len = ParseField(line, i, num_sources, what, field, err);
+  int len = ParseField(line, i, scope, what, field, err);
+  if (len == 0 && scope.names != nullptr) len = ParseNamedField(line, i, scope, field, err);
   // With -I, {} is plain text.
   if (len > 0 && syntax.input != "{}" && IsPlainInput(*field, len)) return 0;
   return len;
 }
 
-bool ParsePieces(std::string_view line, int num_sources, std::string_view what,
-                 const TemplateSyntax& syntax, std::vector<Piece>* pieces, bool* has_field,
-                 bool* uses_slot, std::string* err) {
+bool ParsePieces(std::string_view line, const FieldScope& scope, std::string_view what,
+                 std::vector<Piece>* pieces, bool* has_field, bool* uses_slot, std::string* err) {
   size_t literal_begin = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     Field field;
-    int len = FieldAt(line, i, num_sources, what, syntax, &field, err);
+    int len = FieldAt(line, i, scope, what, &field, err);
     if (len < 0) return false;
     if (len == 0) continue;
     AddLiteral(pieces, line.substr(literal_begin, i - literal_begin));
@@ -250,8 +318,8 @@ bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv) {
   return true;
 }
 
-bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err,
-                   const TemplateSyntax& syntax) {
+bool ParseTemplate(std::string_view line, const FieldScope& scope, CommandTemplate* out,
+                   std::string* err) {
   *out = CommandTemplate{};
   out->text = std::string(line);
   if (line.empty()) {
@@ -266,8 +334,7 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
     return false;
   }
   bool has_field = false;
-  if (!ParsePieces(line, num_sources, "the template", syntax, &out->pieces, &has_field,
-                   &out->uses_slot, err)) {
+  if (!ParsePieces(line, scope, "the template", &out->pieces, &has_field, &out->uses_slot, err)) {
     return false;
   }
   if (!has_field) {  // as in GNU parallel, even {#} or {%} alone means "no input appended"
@@ -279,6 +346,19 @@ bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
   return true;
 }
 
+// The length of `{name}` at word[i] when the name is plain (letters, digits, _ . /): a column
+// name that --header may give meaning to, kept whole by -q. 0 otherwise.
+size_t PlainBracedAt(std::string_view word, size_t i) {
+  if (word[i] != '{') return 0;
+  size_t close = word.find('}', i + 1);
+  if (close == std::string_view::npos || close == i + 1) return 0;
+  for (size_t k = i + 1; k < close; ++k) {
+    char c = word[k];
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != '.' && c != '/') return 0;
+  }
+  return close - i + 1;
+}
+
 std::string QuoteTemplateWord(std::string_view word, const TemplateSyntax& syntax) {
   if (word.empty()) return "''";
   std::string out;
@@ -287,10 +367,14 @@ std::string QuoteTemplateWord(std::string_view word, const TemplateSyntax& synta
     if (end > literal_begin)
       AppendShellQuoted(word.substr(literal_begin, end - literal_begin), &out);
   };
+  FieldScope scope;
+  scope.num_sources = 1 << 20;
+  scope.syntax = syntax;
   for (size_t i = 0; i < word.size(); ++i) {
     Field field;
     std::string ignored;  // a malformed one is literal here; ParseTemplate reports it later
-    int len = FieldAt(word, i, 1 << 20, "", syntax, &field, &ignored);
+    int len = FieldAt(word, i, scope, "", &field, &ignored);
+    if (len <= 0) len = static_cast<int>(PlainBracedAt(word, i));
     if (len <= 0) continue;
     flush(i);
     out.append(word.substr(i, static_cast<size_t>(len)));
@@ -311,7 +395,7 @@ void UseContextReplace(CommandTemplate* t) {
   SplitTemplateWords(t);
 }
 
-bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+bool ParsePathTemplate(std::string_view text, const FieldScope& scope, std::vector<Piece>* out,
                        std::string* err) {
   out->clear();
   if (text.empty()) {
@@ -320,8 +404,9 @@ bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece
   }
   bool has_field = false;
   bool uses_slot = false;
-  if (!ParsePieces(text, num_sources, "the output path", TemplateSyntax{}, out, &has_field,
-                   &uses_slot, err)) {
+  FieldScope plain = scope;  // -I respells the command's {} only
+  plain.syntax = TemplateSyntax{};
+  if (!ParsePieces(text, plain, "the output path", out, &has_field, &uses_slot, err)) {
     return false;
   }
   if (uses_slot) {
@@ -334,13 +419,14 @@ bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece
   return true;
 }
 
-bool ParseTextTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+bool ParseTextTemplate(std::string_view text, const FieldScope& scope, std::vector<Piece>* out,
                        std::string* err) {
   out->clear();
   bool has_field = false;
   bool uses_slot = false;
-  return ParsePieces(text, num_sources, "the text", TemplateSyntax{}, out, &has_field, &uses_slot,
-                     err);
+  FieldScope plain = scope;  // -I respells the command's {} only
+  plain.syntax = TemplateSyntax{};
+  return ParsePieces(text, plain, "the text", out, &has_field, &uses_slot, err);
 }
 
 }  // namespace coreflow

@@ -8,7 +8,8 @@
 
 namespace coreflow {
 
-// One replacement string: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}
+// One replacement string: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}, and with
+// --header {name} {name.} ... for the column called name.
 struct Field {
   enum class Kind { kInput, kSeq, kSlot };
   Kind kind = Kind::kInput;
@@ -40,12 +41,6 @@ struct CommandTemplate {
   std::vector<std::vector<Piece>> blank_words;  // -X: the line split on blanks, shell or not
 };
 
-// How the input's replacement string is spelled: GNU parallel's -I STR replaces {} (and only
-// {}: {.} {/} {#} keep their meaning, and a literal {} is then plain text).
-struct TemplateSyntax {
-  std::string input = "{}";
-};
-
 // -X (GNU parallel's context replace): `pre{}post` becomes `pre1post pre2post`, one word per
 // input of the batch, instead of -m's `pre1 2post`.
 void UseContextReplace(CommandTemplate* t);
@@ -53,12 +48,37 @@ void UseContextReplace(CommandTemplate* t);
 // Fills blank_words: the line split on blanks, even where it needs a shell (--worker).
 void SplitTemplateWords(CommandTemplate* t);
 
+// How the input's replacement string is spelled: GNU parallel's -I STR replaces {} (and only
+// {}: {.} {/} {#} keep their meaning, and a literal {} is then plain text).
+struct TemplateSyntax {
+  std::string input = "{}";
+};
+
+// What the replacement strings of a template may refer to.
+struct FieldScope {
+  int num_sources = 1;  // {n} beyond this is an error
+  // Columns (--colsep, --header): {n} is the n-th column of all sources, and one that an input
+  // line lacks stands for nothing, as in GNU parallel.
+  bool any_number = false;
+  // --header: the name of column n at n - 1; a {word} that names none is an error.
+  const std::vector<std::string>* names = nullptr;
+  std::string names_origin;  // "the header of sweep.csv", for that error
+  TemplateSyntax syntax;     // -I: the command template's spelling of {}
+};
+
 // Parses `line` (the command words joined by spaces) for `num_sources` input sources.
 // A line without any replacement string gets " {}" appended, as in GNU parallel.
 // An empty `line` means the inputs themselves are the commands. Errors: an unclosed '{',
-// {n} beyond the number of sources, a blank template, GNU's {= perl =} (not supported).
-bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out, std::string* err,
-                   const TemplateSyntax& syntax = {});
+// {n} beyond the number of sources, a {name} no column has, a blank template, GNU's
+// {= perl =} (not supported).
+bool ParseTemplate(std::string_view line, const FieldScope& scope, CommandTemplate* out,
+                   std::string* err);
+inline bool ParseTemplate(std::string_view line, int num_sources, CommandTemplate* out,
+                          std::string* err) {
+  FieldScope scope;
+  scope.num_sources = num_sources;
+  return ParseTemplate(line, scope, out, err);
+}
 
 // GNU parallel's -q: `word` as one literal shell word, its replacement strings left to be
 // substituted (and their values quoted), so `python3 -c 'a; b'` stays one argument.
@@ -70,12 +90,18 @@ bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv);
 
 // Parses a path such as 'out/{/.}.tsv' (--outputs): the same replacement strings, expanded
 // without quoting and with nothing appended. {%} is refused: a path must not depend on the slot.
-bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+bool ParsePathTemplate(std::string_view text, const FieldScope& scope, std::vector<Piece>* out,
                        std::string* err);
+inline bool ParsePathTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+                              std::string* err) {
+  FieldScope scope;
+  scope.num_sources = num_sources;
+  return ParsePathTemplate(text, scope, out, err);
+}
 
 // Parses a text such as --tagstring '{#} {/.}': the same replacement strings, {%} included,
 // expanded without quoting and with nothing appended.
-bool ParseTextTemplate(std::string_view text, int num_sources, std::vector<Piece>* out,
+bool ParseTextTemplate(std::string_view text, const FieldScope& scope, std::vector<Piece>* out,
                        std::string* err);
 
 }  // namespace coreflow

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
@@ -146,29 +147,55 @@ int SetNonBlocking(int fd) {
   return 0;
 }
 
-int CountRecords(int fd, char delimiter, uint64_t* count) {
-  off_t offset = ::lseek(fd, 0, SEEK_CUR);
-  if (offset < 0) return errno;
+int CountRecords(int fd, uint64_t offset, std::string_view delimiter, uint64_t* count) {
+  if (delimiter.empty()) return EINVAL;
+  std::string window;  // unscanned bytes: the tail that may begin a delimiter split by a read
   char buffer[65536];
+  auto at = static_cast<off_t>(offset);
   uint64_t n = 0;
-  char last = delimiter;
+  bool ends_with_delimiter = true;  // nothing at all counts as no records
   for (;;) {
-    ssize_t got = ::pread(fd, buffer, sizeof buffer, offset);
+    ssize_t got = ::pread(fd, buffer, sizeof buffer, at);
     if (got < 0) {
       if (errno == EINTR) continue;
       return errno;
     }
     if (got == 0) break;
-    for (const char* p = buffer; (p = static_cast<const char*>(std::memchr(
-                                      p, delimiter, static_cast<size_t>(buffer + got - p))));
-         ++p) {
-      ++n;
+    at += got;
+    ends_with_delimiter = false;
+    if (delimiter.size() == 1) {  // the common case: no window needed
+      const char* end = buffer + got;
+      for (const char* p = buffer; (p = static_cast<const char*>(std::memchr(
+                                        p, delimiter[0], static_cast<size_t>(end - p)))) != nullptr;
+           ++p) {
+        ++n;
+      }
+      ends_with_delimiter = buffer[got - 1] == delimiter[0];
+      continue;
     }
-    last = buffer[got - 1];
-    offset += got;
+    window.append(buffer, static_cast<size_t>(got));
+    size_t pos = 0;
+    for (size_t hit; (hit = window.find(delimiter, pos)) != std::string::npos;) {
+      ++n;
+      pos = hit + delimiter.size();
+    }
+    ends_with_delimiter = pos == window.size();
+    // Keep what may still start a delimiter that the next read completes.
+    window.erase(0, std::max(pos, window.size() - std::min(window.size(), delimiter.size() - 1)));
   }
-  *count = n + (last != delimiter ? 1 : 0);
+  *count = n + (ends_with_delimiter ? 0 : 1);
   return 0;
+}
+
+int FileOffset(int fd, uint64_t* offset) {
+  off_t at = ::lseek(fd, 0, SEEK_CUR);
+  if (at < 0) return errno;
+  *offset = static_cast<uint64_t>(at);
+  return 0;
+}
+
+int SeekTo(int fd, uint64_t offset) {
+  return ::lseek(fd, static_cast<off_t>(offset), SEEK_SET) < 0 ? errno : 0;
 }
 
 int TruncateFile(int fd, uint64_t size) {

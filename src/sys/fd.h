@@ -5,6 +5,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <utility>
 
 namespace coreflow {
@@ -83,10 +84,16 @@ int PipeUnread(int fd, int* bytes);
 // Marks a descriptor non-blocking. Returns 0 or errno.
 int SetNonBlocking(int fd);
 
-// Counts `delimiter`-separated records in a regular file from its current position to its end (a
-// last record without a trailing delimiter counts), reading with pread so the file position is
-// untouched. Returns 0 or errno.
-int CountRecords(int fd, char delimiter, uint64_t* count);
+// Counts `delimiter`-separated records in a regular file from byte `offset` to its end (a last
+// record without a trailing delimiter counts), reading with pread so the file position is
+// untouched. A delimiter of several bytes is found as DelimitedReader finds it: left to right,
+// without overlaps. Returns 0 or errno.
+int CountRecords(int fd, uint64_t offset, std::string_view delimiter, uint64_t* count);
+
+// The file position of `fd` (lseek SEEK_CUR): 0 or errno.
+int FileOffset(int fd, uint64_t* offset);
+// Moves the file position of `fd` to `offset` (lseek SEEK_SET): 0 or errno.
+int SeekTo(int fd, uint64_t offset);
 
 // Takes an exclusive advisory lock (flock) on the open file without waiting: 0, EWOULDBLOCK
 // when another open file holds it, or another errno (ENOLCK on file systems without locks).

@@ -15,6 +15,10 @@ Known, documented differences, left out on purpose:
     (values with newlines are compared through -0 instead);
   * a template without shell syntax runs without a shell in coreflow, so `echo -e` is
     /bin/echo's, not the shell builtin's.
+  * --header: a {name} that no column has is literal text in GNU, a usage error in coreflow;
+    column names are trimmed with --colsep in coreflow only;
+  * --link with an empty source: GNU exits 255, coreflow runs no task;
+  * -d '': Perl's paragraph mode in GNU, a usage error in coreflow.
 Cases for differences that are bugs still to fix are listed with skip=REASON.
 """
 
@@ -52,6 +56,10 @@ HOSTILE = ["a b", "it's", "$(touch PWNED)", "`touch PWNED`", ";touch PWNED", "é
 FILES = {
     "f1": "a/b.c\nx y/z.tar.gz\n",
     "f2": "1\n2\n3\n",
+    "params.tsv": "a\tb\tc\n1\t2\n x y \t\tz\n",
+    "ragged.csv": "a,b,c\nd\ne,f\ng,h,i\n",
+    "sweep.csv": "alpha,beta\n1,2\n3.x,dir/4.y\n",
+    "paths.csv": "f,d\na/b.c,x/y.z\n",
 }
 
 # (name, arguments after the program name, stdin or None, skip reason or None)
@@ -117,6 +125,79 @@ CASES = [
      None, None),
     ("batch_multiple_max_chars_quoted", ["-m", "-j1", "-s", "24", "echo", "x{}", ":::",
                                          "a b", "it's", "c", "$HOME", "dd", "e"], None, None),
+    # --colsep: columns become {1} {2} ...; {} is every column, each a word of its own; columns
+    # are trimmed; a missing column stands for nothing; numbering continues across sources.
+    ("colsep_tab_file", ["--colsep", "\\t", "printf", "[%s]", "{}", "{1}.{2}.{3}",
+                         "::::", "params.tsv"], None, None),
+    ("colsep_appended", ["--colsep", ",", "echo", ":::", "a,b", "c,d", ":::", "x,y"], None, None),
+    ("colsep_sources_continue", ["-C", "-", "echo", "{4}", "{3}", "{2}", "{1}", ":::", "A-B",
+                                 "C-D", ":::", "e-f", "g-h"], None, None),
+    ("colsep_missing_column", ["-C", ",", "printf", "[%s]", "x{3}y", "{3}", "z", ":::",
+                               "a,b,c", "1,2"], None, None),
+    ("colsep_missing_column_shell", ["-C", ",", "printf '[%s]' {3} z | cat", ":::", "a,b,c",
+                                     "1,2"], None, None),
+    ("colsep_trim_and_empty", ["-C", ",", "printf", "[%s]", "{}", "/", ":::", " a , b ", "",
+                               "a,,b", ",a,", "\t"], None, None),
+    ("colsep_regex", ["--colsep", "[,;]+", "echo", "{2}", "{1}", ":::", "a,;b", "c;d"],
+     None, None),
+    ("colsep_regex_blanks", ["--colsep", "\\s+", "printf", "[%s]", "{}", "/", ":::",
+                             " a  b ", "c\td"], None, None),
+    ("colsep_regex_group", ["--colsep", "(,)", "printf", "[%s]", "{}", "/", ":::", "a,b"],
+     None, None),
+    ("colsep_regex_empty_match", ["--colsep", "x*", "printf", "[%s]", "{}", "/", ":::", "ab",
+                                  "axxb"], None, None),
+    ("colsep_escaped_bar", ["-C", "\\|", "echo", "{2}", ":::", "a|b"], None, None),
+    ("colsep_string", ["-C", "::", "echo", "{2}", "{1}", ":::", "a::b", "c:d::e"], None, None),
+    ("colsep_stdin", ["--colsep", "\\t", "echo", "{2}-{1}"], b"a\tb\nc\td\n", None),
+    ("colsep_transforms", ["-C", ",", "echo", "{1.}", "{2/}", "{2//}", ":::", "a/b.c,x/y.z"],
+     None, None),
+    ("colsep_batch_positions", ["-N2", "-C", ",", "echo", "{1}", "{2}", "{3}", "{4}", "{5}",
+                                "{6}", "::::", "ragged.csv"], None, None),
+    ("colsep_batch_context", ["-N2", "-C", ",", "echo", "x{}y", "[{}]", "::::", "ragged.csv"],
+     None, None),
+    ("batch_context_per_value_several_sources", ["-N2", "echo", "x{}y", ":::", "a", "c", ":::",
+                                                 "b"], None, None),
+    ("colsep_dry_run_hostile", ["--dry-run", "-C", ",", "echo", "{2}", "{1}", ":::",
+                                "it's,$(touch PWNED)", "a b,`id`"], None, None),
+    ("colsep_linked", ["-C", ",", "echo", "{3}{1}", ":::", "a,b", "c,d", ":::+", "1", "2"],
+     None, None),
+    # --header: each source's first value names its columns.
+    ("header_csv", ["--header", ":", "--colsep", ",", "echo", "{alpha}", "{beta}", "{1}", "{}",
+                    "::::", "sweep.csv"], None, None),
+    ("header_args", ["--header", ":", "echo", "{x}-{y}", ":::", "x", "1", "2", ":::", "y", "a",
+                     "b"], None, None),
+    ("header_transforms", ["--header", ":", "--colsep", ",", "echo", "{f.}", "{f/}", "{f//}",
+                           "{f/.}", "{d}", "{2.}", "::::", "paths.csv"], None, None),
+    ("header_without_colsep_splits_on_tab", ["--header", ":", "printf", "[%s]", "{x}", "{2}",
+                                             "/", ":::", "x", "a\tb", " c "], None, None),
+    ("header_stdin_crlf", ["--header", ":", "-C", ",", "printf", "[%s]", "{b}", "{a}", "/"],
+     b"a,b\r\n1,2\r\n3,4\r\n", None),
+    ("header_several_sources", ["--header", ":", "-C", ",", "echo", "{c}", "{b}", "{a}", ":::",
+                                "a,b", "1,2", ":::", "c", "3", "4"], None, None),
+    ("header_regex_means_first_line", ["--header", ".*\\n", "echo", "{x}", ":::", "x", "1", "2"],
+     None, None),
+    ("header_batch", ["-N2", "--header", ":", "-C", ",", "echo", "{alpha}", "{3}",
+                      "::::", "sweep.csv"], None, None),
+    ("header_dry_run", ["--dry-run", "--header", ":", "-C", ",", "cp", "{alpha}", "out/{beta/.}",
+                        "::::", "sweep.csv"], None, None),
+    # -d: a string, with GNU parallel's escapes: \n \t \r and octal; no \x, and \\ stays two.
+    ("delimiter_crlf", ["-d", "\\r\\n", "printf '[%s]\\n'"], b"a\r\nb\r\n\r\nc", None),
+    ("delimiter_string", ["-d", "ab", "printf '[%s]\\n'"], b"1ab2aab3ab", None),
+    ("delimiter_octal", ["-d", "\\101", "printf '[%s]\\n'"], b"aAbBc", None),
+    ("delimiter_octal_nul", ["-d", "\\000", "printf '[%s]\\n'"], b"a\0b c\0", None),
+    ("delimiter_backslashes", ["-d", "\\\\", "printf '[%s]\\n'"], b"a\\b\\\\c", None),
+    ("delimiter_no_hex", ["-d", "\\x41", "printf '[%s]\\n'"], b"aAb\\x41c", None),
+    # --link: every source linked; shorter ones start over until the longest ends.
+    ("link_recycles", ["--link", "echo", ":::", "1", "2", ":::", "I", "II", "III", ":::", "a",
+                       "b", "c", "d", "e", "f", "g"], None, None),
+    ("xapply", ["--xapply", "echo", ":::", "a", "b", ":::", "1", "2", "3"], None, None),
+    ("link_file_and_args", ["--link", "echo", "::::", "f2", ":::", "p", "q"], None, None),
+    ("link_with_plus", ["--link", "echo", ":::", "1", "2", ":::", "I", "II", "III", ":::+", "a",
+                        "b", "c", "d", "e"], None, None),
+    ("link_colsep", ["--link", "-C", ",", "echo", "{1}", "{2}", "{3}", ":::", "a,b", "c,d",
+                     "e,f", ":::", "1", "2"], None, None),
+    ("link_stdin", ["--link", "echo", "::::", "-", ":::", "p", "q", "r"], b"1\n2\n", None),
+    ("plus_stops_at_shortest", ["echo", ":::", "1", "2", ":::+", "I", "II", "III"], None, None),
 ]
 
 

@@ -105,7 +105,8 @@ class UsageErrorTest(CoreflowTestCase):
         self.check("-t", "0", "touch", "ran", ":::", "x")
         self.check("-t", "two", "touch", "ran", ":::", "x")
         self.check("--retries", "-1", "touch", "ran", ":::", "x")
-        self.check("-d", "ab", "touch", "ran", ":::", "x")
+        self.check("-d", "", "touch", "ran", ":::", "x")  # -d takes a string, but not an empty one
+        self.check("--colsep", "[", "touch", "ran", ":::", "x")
 
     def test_conflicting_output_modes(self):
         self.check("--line-buffer", "--ungroup", "touch", "ran", ":::", "x")

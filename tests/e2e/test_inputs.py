@@ -124,5 +124,106 @@ class SourceTest(CoreflowTestCase):
         self.assertEqual(r.out, "[][a]")
 
 
+class ColumnsTest(CoreflowTestCase):
+    """--colsep, --header and --link; their errors come before any task."""
+
+    def setUp(self):
+        super().setUp()
+        self.write("sweep.csv", "alpha,beta\n1,2\n3,4\n")
+
+    def usage_error(self, *args, input=None):
+        r = self.cf(*args, input=input)
+        self.assertUsageError(r)
+        self.assertEqual([f for f in os.listdir(self.tmp) if f.startswith("ran")], [],
+                         "a task ran despite the error")
+        return r
+
+    def test_parameter_sweep_from_a_tsv_file(self):
+        self.write("params.tsv", "0.1\t10\tx y\n0.2\t20\tz\n")
+        r = self.cf("-k", "--colsep", "\\t", "printf", "%s,", "--a", "{1}", "--b", "{2}",
+                    "{3}", "::::", "params.tsv")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "--a,0.1,--b,10,x y,--a,0.2,--b,20,z,")
+
+    def test_header_names_columns(self):
+        r = self.cf("-k", "--header", ":", "--colsep", ",", "echo", "{alpha}", "{beta}",
+                    "::::", "sweep.csv")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "1 2\n3 4\n")
+        r = self.cf("-k", "--header", ":", "echo", "{x}-{y}", ":::", "x", "1", "2", ":::", "y",
+                    "a", "b")
+        self.assertEqual(r.out.splitlines(), ["1-a", "1-b", "2-a", "2-b"])
+
+    def test_header_from_stdin(self):
+        r = self.cf("-k", "--header", ":", "-C", ",", "echo", "{b}{a}", input=b"a,b\n1,2\n")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "21\n")
+
+    def test_header_names_in_outputs_and_journal(self):
+        r = self.cf("--header", ":", "-C", ",", "--outputs", "out/{alpha}.txt", "--joblog",
+                    "log", "mkdir -p out && echo {beta} > out/{alpha}.txt",
+                    "::::", "sweep.csv")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.read("out/1.txt"), b"2\n")
+        self.assertEqual(self.read("out/3.txt"), b"4\n")
+        r = self.cf("--header", ":", "-C", ",", "--outputs", "out/{alpha}.txt", "--joblog",
+                    "log", "--resume", "touch", "ran{alpha}", "::::", "sweep.csv")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertFalse(os.path.exists(self.path("ran1")))
+
+    def test_unknown_column_name(self):
+        r = self.usage_error("--header", ":", "--colsep", ",", "touch", "ran", "{nme}",
+                             "::::", "sweep.csv")
+        self.assertIn("no column 'nme' in the header of sweep.csv (columns: alpha, beta)", r.err)
+        r = self.usage_error("--header", ":", "touch", "ran{x}", "{z.}", ":::", "x", "1",
+                             ":::", "y", "2")
+        self.assertIn("no column 'z' in the headers of ::: x ..., ::: y ... (columns: x, y)",
+                      r.err)
+        r = self.usage_error("--header", ":", "-C", ",", "--outputs", "{gamma}.txt", "touch",
+                             "ran", "::::", "sweep.csv")
+        self.assertIn("--outputs: no column 'gamma'", r.err)
+
+    def test_braces_that_are_no_name_stay_literal(self):
+        r = self.cf("-k", "--header", ":", "-C", ",", "echo {alpha} | awk '{ print $1 }'",
+                    "::::", "sweep.csv")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "1\n3\n")
+
+    def test_invalid_colsep_regex(self):
+        r = self.usage_error("--colsep", "(", "touch", "ran{}", ":::", "a")
+        self.assertIn("--colsep '(' is not a valid regular expression", r.err)
+        self.usage_error("--colsep", "", "touch", "ran{}", ":::", "a")
+
+    def test_header_zero_is_not_supported(self):
+        r = self.usage_error("--header", "0", "touch", "ran{}", "::::", "sweep.csv")
+        self.assertIn("--header 0", r.err)
+
+    def test_empty_delimiter(self):
+        r = self.usage_error("-d", "", "touch", "ran{}", input=b"a\n")
+        self.assertIn("--delimiter", r.err)
+
+    def test_crlf_delimiter(self):
+        r = self.cf("-k", "-d", "\\r\\n", "printf", "[%s]", input=b"a\r\nb c\r\n\r\nd")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.stdout, b"[a][b c][][d]")
+
+    def test_link_recycles_the_shorter_sources(self):
+        self.write("f", "1\n2\n3\n")
+        r = self.cf("-k", "--link", "echo", "::::", "f", ":::", "a", "b")
+        self.assertEqual(r.out, "1 a\n2 b\n3 a\n")
+        # :::+ stops at the shortest instead.
+        r = self.cf("-k", "echo", "::::", "f", ":::+", "a", "b")
+        self.assertEqual(r.out, "1 a\n2 b\n")
+        r = self.cf("-k", "--xapply", "echo", ":::", "a", "b", "c", "::::", "-", input=b"1\n")
+        self.assertEqual(r.out, "a 1\nb 1\nc 1\n")
+
+    def test_link_counts_the_longest_for_batches(self):
+        # -X spreads 4 inputs over 2 slots only when it knows there are 4.
+        self.write("f", "1\n2\n3\n4\n")
+        r = self.cf("-k", "-j2", "-X", "--link", "echo", "::::", "f", ":::", "a")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "1 a 2 a\n3 a 4 a\n")  # as GNU parallel
+
+
 if __name__ == "__main__":
     unittest.main()

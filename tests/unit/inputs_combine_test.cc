@@ -295,5 +295,135 @@ TEST(InputCombinerTest, BufferedGroupReadsAPipeWhole) {
   EXPECT_EQ(Drain(&c), (Tuples{{"a", "1"}, {"a", "2"}, {"b", "1"}, {"b", "2"}}));
 }
 
+// ---- columns (--colsep), headers (--header) and --link ----
+
+Tuples CombineWith(const std::vector<SourceSpec>& specs, const InputOptions& options) {
+  InputCombiner c;
+  std::string err;
+  EXPECT_TRUE(c.Open(specs, options, &err)) << err;
+  return Drain(&c);
+}
+
+InputOptions Colsep(std::string separator) {
+  InputOptions o;
+  o.colsep = std::move(separator);
+  return o;
+}
+
+TEST(InputCombinerColumnsTest, ValuesBecomeTheirColumns) {
+  EXPECT_EQ(CombineWith({Args({"a,b", " c ", ""})}, Colsep(",")),
+            (Tuples{{"a", "b"}, {"c"}, {""}}));
+}
+
+TEST(InputCombinerColumnsTest, ColumnsOfEverySourceFollowEachOther) {
+  EXPECT_EQ(CombineWith({Args({"a,b", "c,d"}), Args({"1,2", "3"})}, Colsep(",")),
+            (Tuples{{"a", "b", "1", "2"}, {"a", "b", "3"}, {"c", "d", "1", "2"}, {"c", "d", "3"}}));
+  EXPECT_EQ(CombineWith({Args({"a,b", "c,d"}), Args({"1,2", "3"}, true)}, Colsep(",")),
+            (Tuples{{"a", "b", "1", "2"}, {"c", "d", "3"}}));
+}
+
+TEST(InputCombinerColumnsTest, RegexErrorFailsOpen) {
+  InputCombiner c;
+  std::string err;
+  EXPECT_FALSE(c.Open({Args({"a"})}, Colsep("[x"), &err));
+  EXPECT_NE(err.find("--colsep"), std::string::npos) << err;
+}
+
+TEST(InputCombinerColumnsTest, HeaderNamesColumnsAcrossSources) {
+  InputOptions o;
+  o.header = true;  // without --colsep: split on tabs, not trimmed
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({Args({"x\tx2", "1\t 2 ", "3"}), Args({"y", "a"})}, o, &err)) << err;
+  EXPECT_EQ(c.column_names(), (std::vector<std::string>{"x", "x2", "y"}));
+  FieldScope scope = c.field_scope();
+  EXPECT_TRUE(scope.any_number);
+  EXPECT_EQ(scope.names, &c.column_names());
+  EXPECT_EQ(scope.names_origin, "the headers of ::: x\tx2 ..., ::: y ...");
+  EXPECT_EQ(Drain(&c), (Tuples{{"1", " 2 ", "a"}, {"3", "a"}}));
+}
+
+TEST(InputCombinerColumnsTest, HeaderOfAFileWithColsepAndCrlf) {
+  TempFile f("combine_test", "alpha, beta\r\n1,2\r\n3,4\r\n");
+  InputOptions o = Colsep(",");
+  o.header = true;
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({File(f.path())}, o, &err)) << err;
+  EXPECT_EQ(c.column_names(), (std::vector<std::string>{"alpha", "beta"}));
+  EXPECT_EQ(c.field_scope().names_origin, "the header of " + f.path());
+  uint64_t n = 0;
+  ASSERT_TRUE(c.CountRemaining(&n));
+  EXPECT_EQ(n, 2u) << "the header is not a task";
+  EXPECT_EQ(Drain(&c), (Tuples{{"1", "2"}, {"3", "4"}}));
+}
+
+TEST(InputCombinerColumnsTest, WithoutColumnsNothingIsSplit) {
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({Args({"a,b\tc"})}, InputOptions{}, &err)) << err;
+  EXPECT_FALSE(c.field_scope().any_number);
+  EXPECT_EQ(c.field_scope().names, nullptr);
+  EXPECT_EQ(Drain(&c), (Tuples{{"a,b\tc"}}));
+}
+
+InputOptions Link() {
+  InputOptions o;
+  o.link = true;
+  return o;
+}
+
+TEST(InputCombinerLinkTest, ShorterSourcesStartOverUntilTheLongestEnds) {
+  EXPECT_EQ(
+      CombineWith({Args({"1", "2"}), Args({"I", "II", "III"}), Args({"a", "b", "c", "d", "e"})},
+                  Link()),
+      (Tuples{{"1", "I", "a"},
+              {"2", "II", "b"},
+              {"1", "III", "c"},
+              {"2", "I", "d"},
+              {"1", "II", "e"}}));
+  EXPECT_EQ(CombineWith({Args({"a", "b"}), Args({"1", "2"})}, Link()),
+            (Tuples{{"a", "1"}, {"b", "2"}}));
+  EXPECT_EQ(CombineWith({Args({"a", "b"}), Args({"1", "2", "3"}, true)}, Link()),
+            (Tuples{{"a", "1"}, {"b", "2"}, {"a", "3"}}))
+      << ":::+ under --link recycles too";
+  EXPECT_EQ(CombineWith({Args({"a", "b"})}, Link()), (Tuples{{"a"}, {"b"}}));
+}
+
+TEST(InputCombinerLinkTest, AnEmptySourceLeavesNothingToLink) {
+  EXPECT_EQ(CombineWith({Args({"a", "b"}), Args({})}, Link()), Tuples{});
+  EXPECT_EQ(CombineWith({Args({}), Args({"a", "b"})}, Link()), Tuples{});
+}
+
+TEST(InputCombinerLinkTest, CountsTheLongest) {
+  TempFile f("combine_test", "1\n2\n3\n4\n");
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({Args({"a", "b"}), File(f.path())}, Link(), &err)) << err;
+  uint64_t n = 0;
+  ASSERT_TRUE(c.CountRemaining(&n));
+  EXPECT_EQ(n, 4u);
+  EXPECT_EQ(Drain(&c), (Tuples{{"a", "1"}, {"b", "2"}, {"a", "3"}, {"b", "4"}}));
+  InputCombiner empty;
+  ASSERT_TRUE(empty.Open({Args({"a", "b"}), Args({})}, Link(), &err)) << err;
+  ASSERT_TRUE(empty.CountRemaining(&n));
+  EXPECT_EQ(n, 0u);
+}
+
+TEST(InputCombinerLinkTest, ShortFileAndPipeStartOverWithTheirHeaders) {
+  TempFile f("combine_test", "h\n1\n2\n");
+  Pipe p;
+  ASSERT_EQ(WriteAll(p.write_end.get(), "k\nx\n"), 0);
+  p.write_end.Reset();
+  std::string pipe = "/proc/self/fd/" + std::to_string(p.read_end.get());
+  InputOptions o = Link();
+  o.header = true;
+  InputCombiner c;
+  std::string err;
+  ASSERT_TRUE(c.Open({File(f.path()), File(pipe), Args({"j", "a", "b", "c"})}, o, &err)) << err;
+  EXPECT_EQ(c.column_names(), (std::vector<std::string>{"h", "k", "j"}));
+  EXPECT_EQ(Drain(&c), (Tuples{{"1", "x", "a"}, {"2", "x", "b"}, {"1", "x", "c"}}));
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -4,6 +4,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <memory>
 #include <string>
 #include <thread>
 #include <vector>
@@ -157,6 +158,86 @@ TEST(DelimitedReaderTest, OwnsOrBorrowsTheDescriptor) {
   ASSERT_GE(owned, 0);
   { DelimitedReader reader{UniqueFd(owned), '\n', file.path()}; }
   EXPECT_EQ(fcntl(owned, F_GETFD), -1) << "an owned descriptor is closed";
+}
+
+// ---- delimiters of several bytes, counting and reading again ----
+
+Records ReadWithDelimiter(const std::string& contents, const std::string& delimiter) {
+  TempFile file("source_test", contents);
+  DelimitedReader reader(OpenFile(file.path()), delimiter, file.path());
+  return ReadAll(&reader);
+}
+
+TEST(DelimitedReaderTest, MultiByteDelimiters) {
+  EXPECT_EQ(ReadWithDelimiter("a\r\nb\r\n\r\nc", "\r\n"), (Records{"a", "b", "", "c"}));
+  EXPECT_EQ(ReadWithDelimiter("a\nb\rc\r\n", "\r\n"), (Records{"a\nb\rc"}));
+  EXPECT_EQ(ReadWithDelimiter("1ab2aab3ab", "ab"), (Records{"1", "2a", "3"}));
+  EXPECT_EQ(ReadWithDelimiter("aaa", "aa"), (Records{"", "a"}));  // left to right, no overlap
+  EXPECT_EQ(ReadWithDelimiter(std::string("x\0\ny\0\n", 6), std::string("\0\n", 2)),
+            (Records{"x", "y"}));
+}
+
+TEST(DelimitedReaderTest, MultiByteDelimitersAcrossChunkBoundaries) {
+  // Delimiters that begin in one 64 KiB read and end in the next.
+  for (size_t first : {65533u, 65534u, 65535u, 65536u}) {
+    std::string a(first, 'a');
+    EXPECT_EQ(ReadWithDelimiter(a + "<=>" + "b<=>c", "<=>"), (Records{a, "b", "c"})) << first;
+  }
+}
+
+TEST(DelimitedReaderTest, CountsWhatIsLeftAfterReading) {
+  TempFile file("source_test", "h\r\na\r\nb\r\nc");
+  DelimitedReader reader(OpenFile(file.path()), std::string("\r\n"), file.path());
+  uint64_t n = 0;
+  ASSERT_TRUE(reader.CountRemaining(&n));
+  EXPECT_EQ(n, 4u);
+  std::string v, err;
+  ASSERT_EQ(reader.Next(&v, &err), ReadStatus::kValue);  // a header, say
+  ASSERT_TRUE(reader.CountRemaining(&n));
+  EXPECT_EQ(n, 3u);
+  EXPECT_EQ(ReadAll(&reader), (Records{"a", "b", "c"}));
+  ASSERT_TRUE(reader.CountRemaining(&n));
+  EXPECT_EQ(n, 0u);
+}
+
+TEST(DelimitedReaderTest, RewindReadsAFileAgain) {
+  TempFile file("source_test", "skip\na\nb");
+  UniqueFd fd = OpenFile(file.path());
+  char c[5];
+  ASSERT_EQ(ReadSome(fd.get(), c, 5), 5);  // a reader starts where the descriptor is
+  DelimitedReader reader(std::move(fd), '\n', file.path());
+  EXPECT_TRUE(reader.CanRewind());
+  EXPECT_EQ(ReadAll(&reader), (Records{"a", "b"}));
+  ASSERT_TRUE(reader.Rewind());
+  EXPECT_EQ(ReadAll(&reader), (Records{"a", "b"}));
+}
+
+TEST(ListSourceTest, Rewinds) {
+  ListSource source({"a", "b"});
+  EXPECT_TRUE(source.CanRewind());
+  EXPECT_EQ(ReadAll(&source), (Records{"a", "b"}));
+  ASSERT_TRUE(source.Rewind());
+  EXPECT_EQ(ReadAll(&source), (Records{"a", "b"}));
+}
+
+TEST(ReplaySourceTest, ReplaysAPipe) {
+  Pipe p;
+  ASSERT_EQ(WriteAll(p.write_end.get(), "x\ny\n"), 0);
+  p.write_end.Reset();
+  auto pipe = std::make_unique<DelimitedReader>(std::move(p.read_end), '\n', "pipe");
+  EXPECT_FALSE(pipe->CanRewind());
+  ReplaySource replay(std::move(pipe));
+  EXPECT_TRUE(replay.CanRewind());
+  EXPECT_FALSE(replay.Rewind()) << "only once the whole source has been seen";
+  EXPECT_EQ(ReadAll(&replay), (Records{"x", "y"}));
+  ASSERT_TRUE(replay.Rewind());
+  uint64_t n = 0;
+  ASSERT_TRUE(replay.CountRemaining(&n));
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(replay.fd(), -1) << "a replay never blocks";
+  EXPECT_EQ(ReadAll(&replay), (Records{"x", "y"}));
+  ASSERT_TRUE(replay.Rewind());
+  EXPECT_EQ(ReadAll(&replay), (Records{"x", "y"}));
 }
 
 // ---- DelimitedReader over a pipe ----

@@ -359,5 +359,52 @@ TEST(DescribeInputTest, ValuesQuotedWhereNeededAndCut) {
   EXPECT_EQ(DescribeInput(Input({"\xC3\xA9\xC3\xA9\xC3\xA9"}), 7), "'\xC3\xA9...");
 }
 
+// ---- columns (--colsep) ----
+
+TaskInput Rows(std::vector<std::vector<std::string>> rows) {
+  TaskInput in;
+  in.seq = 1;
+  in.items = std::move(rows);
+  return in;
+}
+
+CommandTemplate ColumnTemplate(std::string_view line) {
+  FieldScope scope;
+  scope.any_number = true;
+  CommandTemplate t;
+  std::string err;
+  EXPECT_TRUE(ParseTemplate(line, scope, &t, &err)) << err;
+  return t;
+}
+
+TEST(ExpandColumnsTest, MissingColumnsStandForNothing) {
+  CommandTemplate t = ColumnTemplate("printf %s. x{3}y {3} z");
+  Command c;
+  ExpandCommand(t, Rows({{"a", "b", "c"}}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"printf", "%s.", "xcy", "c", "z"}));
+  ExpandCommand(t, Rows({{"1", "2"}}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"printf", "%s.", "xy", "z"}));  // as GNU parallel
+  EXPECT_EQ(ExpandCommandLine(t, Rows({{"1", "2"}}), 1), "printf %s. xy  z");
+  EXPECT_EQ(ExpandPath(t.pieces, Rows({{"1"}})), "printf %s. xy  z");
+}
+
+TEST(ExpandColumnsTest, BatchPositionsCountColumnsOfEveryInput) {  // -N with --colsep
+  CommandTemplate t = ColumnTemplate("echo {1} {2} {3} {4} {5}");
+  t.positional_inputs = true;
+  UseContextReplace(&t);
+  Command c;
+  ExpandCommand(t, Rows({{"a", "b", "c"}, {"d"}}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"echo", "a", "b", "c", "d"}));
+}
+
+TEST(ExpandColumnsTest, ContextReplaceRepeatsOncePerValue) {  // -N, -X: GNU parallel's way
+  CommandTemplate t = ColumnTemplate("echo x{}y -{}- {#}");
+  UseContextReplace(&t);
+  Command c;
+  ExpandCommand(t, Rows({{"a", "b"}, {"c"}}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"echo", "xay", "xby", "xcy", "-a-", "-b-", "-c-", "1"}));
+  EXPECT_EQ(ExpandCommandLine(t, Rows({{"a b", "c"}}), 1), "echo x'a b'y xcy -'a b'- -c- 1");
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -366,14 +366,16 @@ TEST(ParseTemplateTest, PerlExpressionIsAnErrorNotText) {
 TEST(ParseTemplateTest, CustomInputStringReplacesOnlyTheBraces) {
   CommandTemplate t;
   std::string err;
-  TemplateSyntax at{"@@"};
-  ASSERT_TRUE(ParseTemplate("echo @@ {} {.} x@@y", 1, &t, &err, at)) << err;
+  FieldScope at;
+  at.syntax.input = "@@";
+  ASSERT_TRUE(ParseTemplate("echo @@ {} {.} x@@y", at, &t, &err)) << err;
   EXPECT_EQ(Render(t.pieces), "echo [{}] {} [{.}] x[{}]y");
   // A template without the string gets it appended, as usual.
-  ASSERT_TRUE(ParseTemplate("echo {}", 1, &t, &err, at)) << err;
+  ASSERT_TRUE(ParseTemplate("echo {}", at, &t, &err)) << err;
   EXPECT_EQ(Render(t.pieces), "echo {} [{}]");
-  TemplateSyntax braces{"{x}"};
-  ASSERT_TRUE(ParseTemplate("cp {x} {x}.bak", 1, &t, &err, braces)) << err;
+  FieldScope braces;
+  braces.syntax.input = "{x}";
+  ASSERT_TRUE(ParseTemplate("cp {x} {x}.bak", braces, &t, &err)) << err;
   EXPECT_EQ(Render(t.pieces), "cp [{}] [{}].bak");
 }
 
@@ -391,6 +393,78 @@ TEST(QuoteTemplateWordTest, QuotesTextAndKeepsReplacementStrings) {
   ASSERT_TRUE(ParseTemplate("python3 -c " + QuoteTemplateWord("import sys; print(1)") + " {}", 1,
                             &t, &err));
   EXPECT_TRUE(t.use_shell);
+}
+
+// ---- columns (--colsep) and column names (--header) ----
+
+struct Header {
+  std::vector<std::string> names;
+  FieldScope scope;
+  explicit Header(std::vector<std::string> n, int num_sources = 1) : names(std::move(n)) {
+    scope.num_sources = num_sources;
+    scope.any_number = true;
+    scope.names = &names;
+    scope.names_origin = "the header of sweep.csv";
+  }
+};
+
+TEST(ColumnTemplateTest, AnyColumnNumberWithColumns) {
+  FieldScope scope;
+  scope.any_number = true;
+  CommandTemplate t;
+  std::string err;
+  ASSERT_TRUE(ParseTemplate("echo {7} {12/.}", scope, &t, &err)) << err;
+  EXPECT_EQ(Render(t.pieces), "echo [{7}] [{12/.}]");
+  EXPECT_FALSE(ParseTemplate("echo {0}", scope, &t, &err));
+}
+
+TEST(ColumnTemplateTest, NamesBecomeColumnNumbers) {
+  Header h({"alpha", "beta", "a.b", "p-value"});
+  CommandTemplate t;
+  std::string err;
+  ASSERT_TRUE(ParseTemplate("fit --a {alpha} --b={beta} {a.b} {p-value} {1}", h.scope, &t, &err))
+      << err;
+  EXPECT_EQ(Render(t.pieces), "fit --a [{1}] --b=[{2}] [{3}] [{4}] [{1}]");
+  ASSERT_TRUE(ParseTemplate("x {alpha.} {alpha/} {beta//} {beta/.} {a.b.}", h.scope, &t, &err))
+      << err;
+  EXPECT_EQ(Render(t.pieces), "x [{1.}] [{1/}] [{2//}] [{2/.}] [{3.}]");
+  std::vector<Piece> path;
+  ASSERT_TRUE(ParsePathTemplate("out/{alpha}/{beta/.}.txt", h.scope, &path, &err)) << err;
+  EXPECT_EQ(Render(path), "out/[{1}]/[{2/.}].txt");
+}
+
+TEST(ColumnTemplateTest, UnknownNameIsAnError) {
+  Header h({"alpha", "beta"});
+  CommandTemplate t;
+  std::string err;
+  EXPECT_FALSE(ParseTemplate("echo {nme}", h.scope, &t, &err));
+  EXPECT_EQ(err, "no column 'nme' in the header of sweep.csv (columns: alpha, beta)");
+  EXPECT_FALSE(ParseTemplate("echo {gamma/.}", h.scope, &t, &err));
+  EXPECT_EQ(err, "no column 'gamma' in the header of sweep.csv (columns: alpha, beta)");
+  std::vector<Piece> path;
+  EXPECT_FALSE(ParsePathTemplate("out/{x}.txt", h.scope, &path, &err));
+}
+
+TEST(ColumnTemplateTest, BracesThatNameNothingStayLiteral) {
+  Header h({"alpha"});
+  CommandTemplate t;
+  std::string err;
+  for (const char* line : {"awk '{ print $1 }' {alpha}", "echo ${HOME} {alpha}",
+                           "echo {a b} {alpha}", "echo {} {alpha}"}) {
+    EXPECT_TRUE(ParseTemplate(line, h.scope, &t, &err)) << line << ": " << err;
+  }
+  ParseTemplate("echo {1x} {alpha}", h.scope, &t, &err);
+  EXPECT_EQ(Render(t.pieces), "echo {1x} [{1}]");
+}
+
+TEST(ColumnTemplateTest, ManyNamesAreCutInTheMessage) {
+  std::vector<std::string> names;
+  for (int i = 0; i < 30; ++i) names.push_back("c" + std::to_string(i));
+  Header h(names);
+  CommandTemplate t;
+  std::string err;
+  EXPECT_FALSE(ParseTemplate("echo {x}", h.scope, &t, &err));
+  EXPECT_NE(err.find("c19, ...)"), std::string::npos) << err;
 }
 
 }  // namespace

@@ -327,9 +327,14 @@ TEST(EnsureStandardFdsOpen, LeavesOpenDescriptorsAlone) {
 
 // ---- CountRecords ----
 
-int CountIn(ScratchDir& dir, const std::string& contents, char delimiter, uint64_t* count) {
+int CountIn(ScratchDir& dir, const std::string& contents, std::string_view delimiter,
+            uint64_t* count) {
   UniqueFd fd(OpenForReading(dir.Write("count", contents)));
-  return CountRecords(fd.get(), delimiter, count);
+  return CountRecords(fd.get(), 0, delimiter, count);
+}
+
+int CountIn(ScratchDir& dir, const std::string& contents, char delimiter, uint64_t* count) {
+  return CountIn(dir, contents, std::string_view(&delimiter, 1), count);
 }
 
 TEST(CountRecords, CountsLinesWithAndWithoutTrailingDelimiter) {
@@ -364,23 +369,49 @@ TEST(CountRecords, CountsAcrossBufferBoundaries) {
   EXPECT_EQ(n, 100001u);
 }
 
-TEST(CountRecords, StartsAtTheCurrentOffsetAndLeavesItThere) {
+TEST(CountRecords, StartsAtTheGivenOffsetAndLeavesThePositionAlone) {
   ScratchDir dir("fd_test");
   UniqueFd fd(OpenForReading(dir.Write("f", "one\ntwo\nthree\nfour")));
   char buffer[4];
   ASSERT_EQ(ReadSome(fd.get(), buffer, 4), 4);  // "one\n" consumed
+  uint64_t at = 0;
+  ASSERT_EQ(FileOffset(fd.get(), &at), 0);
+  EXPECT_EQ(at, 4u);
   uint64_t n = 0;
-  ASSERT_EQ(CountRecords(fd.get(), '\n', &n), 0);
+  ASSERT_EQ(CountRecords(fd.get(), at, "\n", &n), 0);
   EXPECT_EQ(n, 3u);
+  ASSERT_EQ(CountRecords(fd.get(), 6, "\n", &n), 0);
+  EXPECT_EQ(n, 3u);  // "o\nthree\nfour"
   EXPECT_EQ(lseek(fd.get(), 0, SEEK_CUR), 4);
   EXPECT_EQ(ReadToEnd(fd.get()), "two\nthree\nfour");
+  ASSERT_EQ(SeekTo(fd.get(), 8), 0);
+  EXPECT_EQ(ReadToEnd(fd.get()), "three\nfour");
+}
+
+TEST(CountRecords, MultiByteDelimiters) {
+  ScratchDir dir("fd_test");
+  uint64_t n = 0;
+  ASSERT_EQ(CountIn(dir, "a\r\nb\r\n", "\r\n", &n), 0);
+  EXPECT_EQ(n, 2u);
+  ASSERT_EQ(CountIn(dir, "a\r\nb\rc\n", "\r\n", &n), 0);
+  EXPECT_EQ(n, 2u);  // a lone \r or \n is part of a record
+  ASSERT_EQ(CountIn(dir, "aaa", "aa", &n), 0);
+  EXPECT_EQ(n, 2u);  // "" then "a": found left to right without overlap
+  ASSERT_EQ(CountIn(dir, "aaaa", "aa", &n), 0);
+  EXPECT_EQ(n, 2u);
+  // A delimiter split across two reads of 64 KiB still counts once.
+  std::string contents(65535, 'x');
+  contents += "<>y<>";
+  ASSERT_EQ(CountIn(dir, contents, "<>", &n), 0);
+  EXPECT_EQ(n, 2u);
+  EXPECT_EQ(CountIn(dir, "x", "", &n), EINVAL);
 }
 
 TEST(CountRecords, FailsOnAPipe) {
   UniqueFd r, w;
   ASSERT_EQ(MakePipe(&r, &w, false), 0);
   uint64_t n = 0;
-  EXPECT_EQ(CountRecords(r.get(), '\n', &n), ESPIPE);
+  EXPECT_EQ(CountRecords(r.get(), 0, "\n", &n), ESPIPE);
 }
 
 // ---- TruncateFile / CopyFileToFd ----
