@@ -58,15 +58,8 @@ Engine::~Engine() = default;
 
 bool Engine::Prepare(std::string* err) {
   int num_sources = static_cast<int>(config_.sources.size());
-  // GNU parallel's -N: with one source, {n} is the n-th input of the batch.
-  bool positional = config_.batch.mode == BatchOptions::Mode::kCount && num_sources == 1;
-  int positions = positional ? static_cast<int>(config_.batch.max_inputs) : num_sources;
-  if (!ParseTemplate(config_.command_text, positions, &template_, err)) return false;
-  template_.positional_inputs = positional;
-  // GNU parallel repeats a word around {} once per input with -N as with -X; -m does not.
-  if (config_.batch.mode == BatchOptions::Mode::kContext ||
-      config_.batch.mode == BatchOptions::Mode::kCount) {
-    UseContextReplace(&template_);
+  if (!ParseBatchTemplate(config_.command_text, num_sources, config_.batch, &template_, err)) {
+    return false;
   }
   sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
   if (config_.worker && template_.use_shell && template_.blank_words.empty()) {
@@ -174,7 +167,6 @@ RunTotals Engine::Totals() const {
 int Engine::Run(std::string* err) {
   if (config_.dry_run) return DryRun(err);
   start_ = now_ = runner_->Now();
-  SpreadBatches();
   for (RunObserver* o : observers_) o->OnRunStarted(start_);
   for (RunObserver* o : observers_) {
     if (o->WantsTotal() && !precount_known_) {

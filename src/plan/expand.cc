@@ -8,14 +8,30 @@
 namespace coreflow {
 namespace {
 
-// Whether a field stands for values of the batch's inputs, one per input, rather than for
-// one value of the whole task: with -X the word around it repeats once per input.
+// Whether a field stands for values of the batch, one at a time, rather than for one value of
+// the whole task: with -X the word around it repeats once per value.
 bool RepeatsPerInput(const CommandTemplate& t, const Field& f) {
-  return f.kind == Field::Kind::kInput && !(t.positional_inputs && f.source > 0);
+  return f.kind == Field::Kind::kInput && !(t.flat_inputs && f.source > 0);
+}
+
+// How many times a repeating word repeats: once per value of a flat batch, else per input.
+// Every input of a task has one value per source, so a flat batch is a matrix.
+size_t Units(const CommandTemplate& t, const TaskInput& in) {
+  if (!t.flat_inputs || in.items.empty()) return in.items.size();
+  return in.items.size() * in.items[0].size();
+}
+
+// The k-th value of a flat batch (every input has one value per source), or null past its end.
+const std::string* FlatValue(const TaskInput& in, size_t k) {
+  if (in.items.empty() || in.items[0].empty()) return nullptr;
+  size_t width = in.items[0].size();
+  size_t i = k / width;
+  if (i >= in.items.size() || k % width >= in.items[i].size()) return nullptr;
+  return &in.items[i][k % width];
 }
 
 // Calls `emit` with each value a replacement string stands for in this task, taking the
-// inputs in [first, last) of the batch.
+// units (Units()) in [first, last) of the batch.
 template <typename Emit>
 void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput& in, size_t first,
                        size_t last, int slot, Emit&& emit) {
@@ -27,9 +43,12 @@ void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput
       emit(fmt::format_int(slot).str());
       return;
     case Field::Kind::kInput:
-      if (t.positional_inputs && f.source > 0) {  // -N: {n} is the n-th input, none past the end
-        auto n = static_cast<size_t>(f.source - 1);
-        if (n < in.items.size()) emit(ApplyTransform(f.transform, in.items[n][0]));
+      if (t.flat_inputs) {  // {n}: the n-th value, none past the end; {}: each value in turn
+        size_t k = f.source > 0 ? static_cast<size_t>(f.source - 1) : first;
+        size_t end = f.source > 0 ? k + 1 : last;
+        for (; k < end; ++k) {
+          if (const std::string* v = FlatValue(in, k)) emit(ApplyTransform(f.transform, *v));
+        }
         return;
       }
       for (size_t i = first; i < last; ++i) {
@@ -51,7 +70,7 @@ bool WordRepeats(const CommandTemplate& t, const std::vector<Piece>& word) {
   return false;
 }
 
-// Appends the pieces with the inputs in [first, last), values shell-quoted and several values
+// Appends the pieces with the units in [first, last), values shell-quoted and several values
 // of one field separated by blanks.
 void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, const TaskInput& in,
                   size_t first, size_t last, int slot, std::string* line) {
@@ -69,7 +88,7 @@ void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, co
   }
 }
 
-// Appends argv words made of `word` with the inputs in [first, last). A field with several
+// Appends argv words made of `word` with the units in [first, last). A field with several
 // values (several sources, or a batch) splits its word, exactly as the shell would split the
 // quoted values GNU parallel writes there.
 void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const TaskInput& in,
@@ -113,7 +132,7 @@ std::string RawInputLine(const TaskInput& in) {
 std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int slot) {
   if (t.inputs_are_commands) return RawInputLine(in);
   std::string line;
-  size_t n = in.items.size();
+  size_t n = Units(t, in);
   if (!t.context_replace) {
     AppendQuoted(t, t.pieces, in, 0, n, slot, &line);
     return line;
@@ -145,7 +164,7 @@ void ExpandCommand(const CommandTemplate& t, const TaskInput& in, int slot, Comm
 
 void ExpandWords(const CommandTemplate& t, const TaskInput& in, int slot,
                  std::vector<std::string>* out) {
-  size_t n = in.items.size();
+  size_t n = Units(t, in);
   for (const auto& word : t.use_shell ? t.blank_words : t.words) {
     if (!t.context_replace || !WordRepeats(t, word)) {
       AppendWords(t, word, in, 0, n, slot, out);

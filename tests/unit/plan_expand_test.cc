@@ -332,12 +332,50 @@ TEST(ExpandBatchTest, ContextReplaceInAShellTemplate) {
 
 TEST(ExpandBatchTest, PositionsPickTheNthInputAndVanishPastTheEnd) {  // -N with one source
   CommandTemplate t = Template("echo {1}-{2} {2.}", 2);
-  t.positional_inputs = true;
+  t.flat_inputs = true;
   Command c;
   ExpandCommand(t, Batch({"a.x", "b.y"}), 1, &c);
   EXPECT_EQ(c.argv, (Argv{"echo", "a.x-b.y", "b"}));
   ExpandCommand(t, Batch({"c.z"}), 1, &c);
   EXPECT_EQ(c.argv, (Argv{"echo", "c.z-"}));  // as GNU parallel: the lone {2.} word goes
+}
+
+// -m, -X with several sources, as GNU parallel: the batch is one list of values, input after
+// input; {} stands for each value and {n} for the n-th.
+TaskInput Pairs(std::vector<std::vector<std::string>> items) {
+  TaskInput in;
+  in.seq = 1;
+  in.items = std::move(items);
+  return in;
+}
+
+TEST(ExpandBatchTest, ContextReplaceRepeatsTheWordPerValueOfSeveralSources) {
+  CommandTemplate t = Template("echo {}-{.} {1}{} {1}-{2}", 2);
+  t.flat_inputs = true;
+  UseContextReplace(&t);
+  TaskInput in = Pairs({{"a.x", "b"}, {"a.x", "c.y"}});
+  EXPECT_EQ(ExpandCommandLine(t, in, 1),
+            "echo a.x-a b-b a.x-a c.y-c a.xa.x a.xb a.xa.x a.xc.y a.x-b");
+  Command c;
+  ExpandCommand(t, in, 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"echo", "a.x-a", "b-b", "a.x-a", "c.y-c", "a.xa.x", "a.xb", "a.xa.x",
+                          "a.xc.y", "a.x-b"}));
+}
+
+TEST(ExpandBatchTest, MultipleValuesOfSeveralSourcesSitSideBySide) {
+  CommandTemplate t = Template("echo x{1}y {2} {}", 2);
+  t.flat_inputs = true;
+  EXPECT_EQ(ExpandCommandLine(t, Pairs({{"a", "c"}, {"a", "d"}, {"b", "c"}}), 1),
+            "echo xay c a c a d b c");
+}
+
+TEST(ExpandBatchTest, AWordOfPositionsAloneIsWrittenOnce) {  // -X: {1} does not repeat
+  CommandTemplate t = Template("cp {1} {3} dir/{}", 3);
+  t.flat_inputs = true;
+  UseContextReplace(&t);
+  Command c;
+  ExpandCommand(t, Batch({"a", "b"}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"cp", "a", "dir/a", "dir/b"}));  // {3} is past the end: no word
 }
 
 TEST(ExpandBatchTest, AnEmptyValueIsStillAWord) {
