@@ -63,21 +63,14 @@ bool Engine::Prepare(std::string* err) {
   // First, since --header's column names are needed to read the template.
   if (!inputs_.Open(config_.sources, config_.inputs, err)) return false;
   FieldScope scope = inputs_.field_scope();
-  // GNU parallel's -N: with one source, {n} is the n-th input of the batch.
-  bool positional = config_.batch.mode == BatchOptions::Mode::kCount && num_sources == 1;
-  scope.num_sources = positional ? static_cast<int>(config_.batch.max_inputs) : num_sources;
-  scope.syntax = config_.syntax;
-  if (!ParseTemplate(config_.command_text, scope, &template_, err)) return false;
   scope.num_sources = num_sources;
+  scope.syntax = config_.syntax;
+  if (!ParseBatchTemplate(config_.command_text, scope, config_.batch, &template_, err)) {
+    return false;
+  }
   if (!config_.tag.empty() && !ParseTextTemplate(config_.tag, scope, &tag_, err)) {
     *err = "--tagstring: " + *err;
     return false;
-  }
-  template_.positional_inputs = positional;
-  // GNU parallel repeats a word around {} once per input with -N as with -X; -m does not.
-  if (config_.batch.mode == BatchOptions::Mode::kContext ||
-      config_.batch.mode == BatchOptions::Mode::kCount) {
-    UseContextReplace(&template_);
   }
   sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
   if (config_.worker && template_.use_shell && template_.blank_words.empty()) {
@@ -197,7 +190,6 @@ RunTotals Engine::Totals() const {
 int Engine::Run(std::string* err) {
   if (config_.dry_run) return DryRun(err);
   start_ = now_ = runner_->Now();
-  SpreadBatches();
   for (RunObserver* o : observers_) {
     if (o->WantsTotal() && !precount_known_) {
       precount_known_ = inputs_.CountRemaining(&precounted_);

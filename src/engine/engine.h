@@ -131,10 +131,12 @@ class Engine {
   };
 
   int DryRun(std::string* err);
-  void SpreadBatches();  // -m, -X: no more inputs per command than fill every slot
   void FeedInputs();
   void AddInput(std::vector<std::string> values);
-  void QueueBatch();            // the batch being formed goes to the scheduler
+  void QueueBatch();      // the batch being formed goes to the scheduler
+  void QueueLastBatch();  // the same when the input has ended: -m, -X spread it
+  // Inputs [first, last) of `batch`, with what is kept per input, moved into a task of their own.
+  TaskState TakeInputs(TaskState& batch, size_t first, size_t last) const;
   bool Admit(TaskState& item);  // false when the input is skipped
   void Skip(TaskState item, bool record);
   void RecordSkip(uint64_t seq, TaskState& t);

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstddef>
+#include <iterator>
 
 #include "base/plural.h"
 #include "engine/engine.h"
@@ -14,21 +16,6 @@
 #include "sys/fd.h"
 
 namespace coreflow {
-
-void Engine::SpreadBatches() {
-  BatchOptions::Mode mode = config_.batch.mode;
-  if (mode != BatchOptions::Mode::kMultiple && mode != BatchOptions::Mode::kContext) return;
-  // As GNU parallel does: 7 inputs at -j2 make commands of 4 and 3, not one of 7.
-  uint64_t n = 0;
-  if (!inputs_.CountRemaining(&n)) return;
-  if (config_.input_limit > 0) n = std::min<uint64_t>(n, config_.input_limit);
-  if (!precount_known_) {
-    precounted_ = n;
-    precount_known_ = true;
-  }
-  auto slots = static_cast<uint64_t>(scheduler_.slots());
-  sizer_->LimitInputs(static_cast<size_t>(std::max<uint64_t>(1, (n + slots - 1) / slots)));
-}
 
 void Engine::FeedInputs() {
   while (!input_blocked_ && !inputs_done_ && scheduler_.WantsTasks()) {
@@ -41,6 +28,8 @@ void Engine::FeedInputs() {
         AddInput(std::move(tuple_));
         break;
       case ReadStatus::kWouldBlock:
+        // The batch being formed waits, as GNU parallel's does: batch sizes depend on the
+        // inputs alone, never on when a pipe delivers them.
         input_blocked_ = true;
         runner_->WatchInput(inputs_.fd());
         break;
@@ -53,15 +42,10 @@ void Engine::FeedInputs() {
         break;
       case ReadStatus::kEnd:
         inputs_done_ = true;
-        QueueBatch();
+        QueueLastBatch();
         Dispatch(ev::InputsEnded{});
         break;
     }
-  }
-  // Streamed input is slow to come: a partial batch goes now rather than leave a slot idle.
-  if (input_blocked_ && scheduler_.counts().running < scheduler_.slots() &&
-      scheduler_.WantsTasks()) {
-    QueueBatch();
   }
 }
 
@@ -71,6 +55,7 @@ void Engine::AddInput(std::vector<std::string> values) {
   if (!Admit(item)) return;
   // An input that must not run goes alone: it fails without taking a batch with it.
   bool alone = !item.refused.empty();
+  sizer_->SetNumbers(next_seq_ + 1, scheduler_.slots());  // skipped inputs took numbers
   if (alone || !sizer_->Fits(item.input.items[0])) QueueBatch();
   TaskState& b = batch_;
   b.input.items.push_back(std::move(item.input.items[0]));
@@ -83,7 +68,7 @@ void Engine::AddInput(std::vector<std::string> values) {
   for (std::string& path : item.outputs) b.outputs.push_back(std::move(path));
   b.cut_short = b.cut_short || item.cut_short;
   b.refused = std::move(item.refused);
-  if (alone || sizer_->Add()) QueueBatch();
+  if (alone || sizer_->Add(b.input.items.back())) QueueBatch();
 }
 
 void Engine::QueueBatch() {
@@ -92,10 +77,42 @@ void Engine::QueueBatch() {
   TaskState& t = tasks_[seq];
   t = std::move(batch_);
   t.input.seq = seq;
+  NoteRagged(&t.input);
   batch_ = TaskState{};
   sizer_->Reset();
+  sizer_->SetNumbers(next_seq_ + 1, scheduler_.slots());  // what the next batch gets
   items_queued_ += t.input.items.size();
   Dispatch(ev::TaskQueued{seq, static_cast<int>(t.input.items.size())});
+}
+
+void Engine::QueueLastBatch() {
+  size_t n = batch_.input.items.size();
+  size_t chunk = sizer_->TailChunk(n, scheduler_.slots());
+  if (chunk >= n) {
+    QueueBatch();
+    return;
+  }
+  // As GNU parallel: -m, -X divide the inputs left at the end among the slots.
+  TaskState whole = std::move(batch_);
+  for (size_t first = 0; first < n; first += chunk) {
+    batch_ = TakeInputs(whole, first, std::min(n, first + chunk));
+    QueueBatch();
+  }
+}
+
+Engine::TaskState Engine::TakeInputs(TaskState& batch, size_t first, size_t last) const {
+  TaskState part;
+  size_t per_input = output_templates_.size();  // outputs (and cut_before) are per input
+  auto take = [&](auto& from, auto& to, size_t width) {
+    if (from.empty()) return;
+    for (size_t i = first * width; i < last * width; ++i) to.push_back(std::move(from[i]));
+  };
+  take(batch.input.items, part.input.items, 1);
+  take(batch.keys, part.keys, 1);
+  take(batch.outputs, part.outputs, per_input);
+  take(batch.cut_before, part.cut_before, per_input);
+  part.cut_short = batch.cut_short;  // not known per input: every part removes what a cut left
+  return part;
 }
 
 bool Engine::Admit(TaskState& item) {
@@ -190,18 +207,20 @@ void Engine::SplitBatch(const TaskState& batch) {
 }
 
 int Engine::DryRun(std::string* err) {
-  SpreadBatches();
   std::string buffer;
   int slots = scheduler_.slots();
   TaskInput batch;
   uint64_t seq = 0;
-  auto emit = [&] {
-    if (batch.items.empty()) return;
-    batch.seq = ++seq;
-    buffer += ExpandCommandLine(template_, batch, static_cast<int>((seq - 1) % slots) + 1);
+  sizer_->SetNumbers(1, slots);
+  auto emit = [&](TaskInput& in) {
+    if (in.items.empty()) return;
+    in.seq = ++seq;
+    NoteRagged(&in);
+    buffer += ExpandCommandLine(template_, in, static_cast<int>((seq - 1) % slots) + 1);
     buffer.push_back('\n');
-    batch.items.clear();
+    in.items.clear();
     sizer_->Reset();
+    sizer_->SetNumbers(seq + 1, slots);
   };
   auto write = [&](std::string* why) {
     int e = WriteAll(config_.stdout_fd, buffer);
@@ -219,15 +238,24 @@ int Engine::DryRun(std::string* err) {
     }
     if (s == ReadStatus::kError) return 255;
     if (s == ReadStatus::kEnd) break;
-    if (!sizer_->Fits(tuple_)) emit();
+    if (!sizer_->Fits(tuple_)) emit(batch);
     batch.items.push_back(std::move(tuple_));
-    if (sizer_->Add()) emit();
+    if (sizer_->Add(batch.items.back())) emit(batch);
     dry_run_count_ += 1;
     if (buffer.size() >= 64 * 1024) {
       if (int status = write(err)) return status;
     }
   }
-  emit();
+  // The inputs left at the end, spread over the slots as a run does (QueueLastBatch).
+  size_t n = batch.items.size();
+  size_t chunk = sizer_->TailChunk(n, slots);
+  for (size_t first = 0; first < n; first += chunk) {
+    TaskInput part;
+    auto begin = batch.items.begin() + static_cast<std::ptrdiff_t>(first);
+    auto end = batch.items.begin() + static_cast<std::ptrdiff_t>(std::min(n, first + chunk));
+    part.items.assign(std::make_move_iterator(begin), std::make_move_iterator(end));
+    emit(part);
+  }
   return write(err);
 }
 

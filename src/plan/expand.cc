@@ -10,21 +10,44 @@
 namespace coreflow {
 namespace {
 
-// Whether a field stands for values of the batch's inputs, one per input, rather than for
-// one value of the whole task: with -X the word around it repeats once per input.
+// Whether a field stands for values of the batch, one at a time, rather than for one value of
+// the whole task: with -X the word around it repeats once per value.
 bool RepeatsPerInput(const CommandTemplate& t, const Field& f) {
-  return f.kind == Field::Kind::kInput && !(t.positional_inputs && f.source > 0);
+  return f.kind == Field::Kind::kInput && !(t.flat_inputs && f.source > 0);
 }
 
-// Every value of an input, rather than one of them (see ForEachFieldValue's `only`).
-constexpr size_t kAllValues = SIZE_MAX;
+// How many times a repeating word repeats: once per value of a flat batch, else per input.
+size_t Units(const CommandTemplate& t, const TaskInput& in) {
+  if (!t.flat_inputs || in.items.empty()) return in.items.size();
+  if (!in.ragged) return in.items.size() * in.items[0].size();
+  size_t n = 0;
+  for (const auto& item : in.items) n += item.size();
+  return n;
+}
+
+// The k-th value of a flat batch, or null past its end. Inputs of one width (one value per
+// source) are a matrix; --colsep rows of different lengths are walked.
+const std::string* FlatValue(const TaskInput& in, size_t k) {
+  if (in.items.empty()) return nullptr;
+  if (in.ragged) {
+    for (const auto& item : in.items) {
+      if (k < item.size()) return &item[k];
+      k -= item.size();
+    }
+    return nullptr;
+  }
+  size_t width = in.items[0].size();
+  if (width == 0) return nullptr;
+  size_t i = k / width;
+  if (i >= in.items.size() || k % width >= in.items[i].size()) return nullptr;
+  return &in.items[i][k % width];
+}
 
 // Calls `emit` with each value a replacement string stands for in this task, taking the
-// inputs in [first, last) of the batch. `only` narrows {} (all of an input's values) to the
-// value at that index: -X and -N repeat a word around {} once per value, as GNU parallel does.
+// units (Units()) in [first, last) of the batch.
 template <typename Emit>
 void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput& in, size_t first,
-                       size_t last, int slot, size_t only, Emit&& emit) {
+                       size_t last, int slot, Emit&& emit) {
   switch (f.kind) {
     case Field::Kind::kSeq:
       emit(fmt::format_int(in.seq).str());
@@ -33,16 +56,11 @@ void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput
       emit(fmt::format_int(slot).str());
       return;
     case Field::Kind::kInput:
-      if (t.positional_inputs && f.source > 0) {
-        // -N: {n} is the batch's n-th value (with --colsep, counting the columns of each
-        // input in turn); none past the end.
-        auto n = static_cast<size_t>(f.source - 1);
-        for (const auto& item : in.items) {
-          if (n < item.size()) {
-            emit(ApplyTransform(f.transform, item[n]));
-            return;
-          }
-          n -= item.size();
+      if (t.flat_inputs) {  // {n}: the n-th value, none past the end; {}: each value in turn
+        size_t k = f.source > 0 ? static_cast<size_t>(f.source - 1) : first;
+        size_t end = f.source > 0 ? k + 1 : last;
+        for (; k < end; ++k) {
+          if (const std::string* v = FlatValue(in, k)) emit(ApplyTransform(f.transform, *v));
         }
         return;
       }
@@ -51,8 +69,6 @@ void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput
         if (f.source > 0) {  // a column that an input line lacks stands for nothing
           auto n = static_cast<size_t>(f.source - 1);
           if (n < item.size()) emit(ApplyTransform(f.transform, item[n]));
-        } else if (only != kAllValues) {
-          if (only < item.size()) emit(ApplyTransform(f.transform, item[only]));
         } else {
           for (const std::string& v : item) emit(ApplyTransform(f.transform, v));
         }
@@ -68,28 +84,17 @@ bool WordRepeats(const CommandTemplate& t, const std::vector<Piece>& word) {
   return false;
 }
 
-// How many times a repeated word is written for input i: once per value where it holds {}
-// (several sources or columns), else once.
-size_t Repeats(const std::vector<Piece>& word, const TaskInput& in, size_t i) {
-  for (const Piece& p : word) {
-    if (p.is_field && p.field.kind == Field::Kind::kInput && p.field.source == 0) {
-      return in.items[i].size();
-    }
-  }
-  return 1;
-}
-
-// Appends the pieces with the inputs in [first, last), values shell-quoted and several values
+// Appends the pieces with the units in [first, last), values shell-quoted and several values
 // of one field separated by blanks.
 void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, const TaskInput& in,
-                  size_t first, size_t last, int slot, size_t only, std::string* line) {
+                  size_t first, size_t last, int slot, std::string* line) {
   for (const Piece& p : pieces) {
     if (!p.is_field) {
       line->append(p.text);
       continue;
     }
     bool first_value = true;
-    ForEachFieldValue(t, p.field, in, first, last, slot, only, [&](const std::string& v) {
+    ForEachFieldValue(t, p.field, in, first, last, slot, [&](const std::string& v) {
       if (!first_value) line->push_back(' ');
       first_value = false;
       AppendShellQuoted(v, line);
@@ -97,11 +102,11 @@ void AppendQuoted(const CommandTemplate& t, const std::vector<Piece>& pieces, co
   }
 }
 
-// Appends argv words made of `word` with the inputs in [first, last). A field with several
+// Appends argv words made of `word` with the units in [first, last). A field with several
 // values (several sources, or a batch) splits its word, exactly as the shell would split the
 // quoted values GNU parallel writes there.
 void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const TaskInput& in,
-                 size_t first, size_t last, int slot, size_t only, std::vector<std::string>* argv) {
+                 size_t first, size_t last, int slot, std::vector<std::string>* argv) {
   std::string current;
   bool something = false;  // a word of fields that stand for nothing (-N's {2} of a batch of
                            // one) is left out, as GNU parallel does
@@ -112,7 +117,7 @@ void AppendWords(const CommandTemplate& t, const std::vector<Piece>& word, const
       continue;
     }
     bool first_value = true;
-    ForEachFieldValue(t, p.field, in, first, last, slot, only, [&](const std::string& v) {
+    ForEachFieldValue(t, p.field, in, first, last, slot, [&](const std::string& v) {
       if (!first_value) {
         argv->push_back(std::move(current));
         current.clear();
@@ -157,23 +162,20 @@ std::string DescribeInput(const TaskInput& in, size_t max_bytes) {
 std::string ExpandCommandLine(const CommandTemplate& t, const TaskInput& in, int slot) {
   if (t.inputs_are_commands) return RawInputLine(in);
   std::string line;
-  size_t n = in.items.size();
+  size_t n = Units(t, in);
   if (!t.context_replace) {
-    AppendQuoted(t, t.pieces, in, 0, n, slot, kAllValues, &line);
+    AppendQuoted(t, t.pieces, in, 0, n, slot, &line);
     return line;
   }
   for (const auto& word : t.blank_words) {
     if (!line.empty()) line.push_back(' ');
     if (!WordRepeats(t, word)) {
-      AppendQuoted(t, word, in, 0, n, slot, kAllValues, &line);
+      AppendQuoted(t, word, in, 0, n, slot, &line);
       continue;
     }
     for (size_t i = 0; i < n; ++i) {
-      size_t repeats = Repeats(word, in, i);
-      for (size_t j = 0; j < repeats; ++j) {
-        if (i > 0 || j > 0) line.push_back(' ');
-        AppendQuoted(t, word, in, i, i + 1, slot, repeats > 1 ? j : kAllValues, &line);
-      }
+      if (i > 0) line.push_back(' ');
+      AppendQuoted(t, word, in, i, i + 1, slot, &line);
     }
   }
   return line;
@@ -192,18 +194,13 @@ void ExpandCommand(const CommandTemplate& t, const TaskInput& in, int slot, Comm
 
 void ExpandWords(const CommandTemplate& t, const TaskInput& in, int slot,
                  std::vector<std::string>* out) {
-  size_t n = in.items.size();
+  size_t n = Units(t, in);
   for (const auto& word : t.use_shell ? t.blank_words : t.words) {
     if (!t.context_replace || !WordRepeats(t, word)) {
-      AppendWords(t, word, in, 0, n, slot, kAllValues, out);
+      AppendWords(t, word, in, 0, n, slot, out);
       continue;
     }
-    for (size_t i = 0; i < n; ++i) {
-      size_t repeats = Repeats(word, in, i);
-      for (size_t j = 0; j < repeats; ++j) {
-        AppendWords(t, word, in, i, i + 1, slot, repeats > 1 ? j : kAllValues, out);
-      }
-    }
+    for (size_t i = 0; i < n; ++i) AppendWords(t, word, in, i, i + 1, slot, out);
   }
 }
 
@@ -213,21 +210,20 @@ std::string ExpandPath(const std::vector<Piece>& pieces, const TaskInput& in) {
 
 std::string ExpandText(const std::vector<Piece>& pieces, const TaskInput& in, int slot) {
   static const CommandTemplate kPlain;  // per task: no batch positions
-  std::string path;
+  std::string text;
   for (const Piece& p : pieces) {
     if (!p.is_field) {
-      path.append(p.text);
+      text.append(p.text);
       continue;
     }
     bool first = true;
-    ForEachFieldValue(kPlain, p.field, in, 0, in.items.size(), slot, kAllValues,
-                      [&](const std::string& v) {
-                        if (!first) path.push_back(' ');
-                        first = false;
-                        path.append(v);
-                      });
+    ForEachFieldValue(kPlain, p.field, in, 0, in.items.size(), slot, [&](const std::string& v) {
+      if (!first) text.push_back(' ');
+      first = false;
+      text.append(v);
+    });
   }
-  return path;
+  return text;
 }
 
 namespace {

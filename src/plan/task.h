@@ -10,7 +10,16 @@ namespace coreflow {
 struct TaskInput {
   uint64_t seq = 0;  // 1-based, in input order: GNU parallel's {#}
   std::vector<std::vector<std::string>> items;
+  bool ragged = false;  // items hold different numbers of values (--colsep rows): see NoteRagged
 };
+
+// Sets in->ragged once the batch's items are in: expansion then walks them to find a value.
+inline void NoteRagged(TaskInput* in) {
+  in->ragged = false;
+  for (const auto& item : in->items) {
+    if (item.size() != in->items[0].size()) in->ragged = true;
+  }
+}
 
 // What to execute: argv[0] is looked up in PATH.
 struct Command {

@@ -35,9 +35,11 @@ struct CommandTemplate {
   bool inputs_are_commands = false;  // no template given: each input is a command line
   bool uses_slot = false;            // has {%}
   std::string text;                  // the command line as written
-  // Batches (-N, -m, -X) put several inputs in one command.
-  bool positional_inputs = false;  // -N with one source: {n} is the batch's n-th input
-  bool context_replace = false;    // -X: each word holding an input repeats once per input
+  // Batches (-N, -m, -X) put several inputs in one command. As in GNU parallel, the inputs of
+  // -m, -X (and -N with one source) are one list of values, input after input: {n} is its
+  // n-th value and {} stands for each of them.
+  bool flat_inputs = false;
+  bool context_replace = false;                 // -X: each word holding {} repeats once per value
   std::vector<std::vector<Piece>> blank_words;  // -X: the line split on blanks, shell or not
 };
 
@@ -65,6 +67,10 @@ struct FieldScope {
   std::string names_origin;  // "the header of sweep.csv", for that error
   TemplateSyntax syntax;     // -I: the command template's spelling of {}
 };
+
+// The largest n of a {n} (six digits; longer ones are literal text): as `num_sources` of
+// ParseTemplate, any {n} is accepted.
+inline constexpr int kAnyPosition = 999999;
 
 // Parses `line` (the command words joined by spaces) for `num_sources` input sources.
 // A line without any replacement string gets " {}" appended, as in GNU parallel.

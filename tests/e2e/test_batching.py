@@ -134,6 +134,30 @@ class BatchingTest(CoreflowTestCase):
         r = self.cf("-X", "-j4", "--no-summary", "echo", ":::", *map(str, range(10)))
         self.assertEqual(sorted(len(line.split()) for line in r.out.splitlines()), [1, 3, 3, 3])
 
+    def test_every_replacement_string_counts_towards_s(self):
+        values = "".join("dir%d/file%d.tar.gz\n" % (i, i) for i in range(400)).encode()
+        for flag in ("-X", "-m"):
+            for template in (["echo", "a{}b{.}c{/.}"], ["echo", "{}", "{}", "x{//}"]):
+                r = self.cf(flag, "-j3", "-s", "300", "--dry-run", *template, input=values)
+                self.assertEqual(r.returncode, 0, r)
+                lines = r.out.splitlines()
+                self.assertGreater(len(lines), 10)
+                self.assertTrue(all(len(line) < 300 for line in lines), (flag, template))
+
+    def test_batch_sizes_from_a_pipe_depend_on_the_inputs_alone(self):
+        numbers = "".join("%d\n" % i for i in range(1, 60001))
+        self.write("numbers", numbers)
+        sizes = []
+        for source in (["::::", "numbers"], ["::::", "-"], []):
+            r = self.cf("-X", "-j2", "-k", "--no-summary", "echo", *source, input=numbers.encode())
+            self.assertEqual(r.returncode, 0, r)
+            sizes.append([len(line.split()) for line in r.out.splitlines()])
+        self.assertEqual(sizes[0], sizes[1])
+        self.assertEqual(sizes[0], sizes[2])
+        self.assertEqual(sum(sizes[0]), 60000)
+        self.assertEqual(len(sizes[0]), 4)  # two full commands, then the rest over both slots
+        self.assertLessEqual(abs(sizes[0][2] - sizes[0][3]), 1)
+
     def test_batching_flags_are_checked(self):
         for flags in (["-N2", "-X"], ["-X", "-m"], ["--split-failed-batches"], ["-N", "0"],
                       ["-s", "100"], ["-N2", "-s", "100"], ["-X", "-s", "0"]):

@@ -4,8 +4,10 @@ Each case compares standard output and the exit status. GNU parallel runs with
 PARALLEL_SHELL=/bin/sh (coreflow's shell) and a throw-away HOME (it writes ~/.parallel).
 
 Known, documented differences, left out on purpose:
-  * a replacement string naming a source that does not exist ({3} with two sources): GNU
-    substitutes '', coreflow stops with a usage error;
+  * a replacement string naming a source that does not exist ({3} with two sources, without
+    -m or -X): GNU substitutes '', coreflow stops with a usage error;
+  * -s with a {n} in a word that -X repeats: GNU counts {n} once per input and may exceed -s,
+    coreflow counts the line as written;
   * an unclosed replacement string ('echo {1'): GNU takes it literally, coreflow stops with a
     usage error;
   * --results: GNU escapes the directory names '', '.' and '..' differently;
@@ -61,6 +63,13 @@ FILES = {
     "sweep.csv": "alpha,beta\n1,2\n3.x,dir/4.y\n",
     "paths.csv": "f,d\na/b.c,x/y.z\n",
 }
+
+GIFS = b"".join(b"%d.gif\n" % i for i in range(1, 16))
+
+
+def _numbers(n):
+    return b"".join(b"%d\n" % i for i in range(1, n + 1))
+
 
 # (name, arguments after the program name, stdin or None, skip reason or None)
 CASES = [
@@ -198,6 +207,45 @@ CASES = [
                      "e,f", ":::", "1", "2"], None, None),
     ("link_stdin", ["--link", "echo", "::::", "-", ":::", "p", "q", "r"], b"1\n2\n", None),
     ("plus_stops_at_shortest", ["echo", ":::", "1", "2", ":::+", "I", "II", "III"], None, None),
+    # Every replacement string counts towards -s, each with its own transform and quoting.
+    ("batch_multiple_every_field", ["-m", "-j1", "-s", "80", "--dry-run", "echo", "a{}b{.}c{.}"],
+     GIFS, None),
+    ("batch_context_every_field", ["-X", "-j1", "-s", "80", "--dry-run", "echo", "a{}b{.}c{.}"],
+     GIFS, None),
+    ("batch_context_word_twice", ["-X", "-j1", "-s", "40", "echo", "{}", "{}"], _numbers(15),
+     None),
+    ("batch_quoted_fields", ["-X", "-j1", "-s", "60", "--dry-run", "echo", "{}", "x{.}"],
+     "\n".join(HOSTILE[:12]).encode() + b"\n", None),
+    # Commands are filled to -s; the inputs left when the input ends are divided among the slots.
+    *[("batch_%s_tail_j%d_n%d" % ("context" if flag == "-X" else "multiple", jobs, n),
+       [flag, "-j%d" % jobs, "-s", "100", "echo"], _numbers(n), None)
+      for flag in ("-X", "-m") for jobs, n in ((1, 92), (2, 92), (3, 92), (2, 120), (4, 35),
+                                                (5, 3), (3, 200))],
+    ("batch_tail_in_words", ["-X", "-j3", "-s", "60", "echo", "pre{}post", "{#}"],
+     _numbers(40), None),
+    ("batch_from_a_pipe", ["-X", "-j2", "-s", "4000", "echo"], _numbers(5000), None),
+    # GNU counts {n} and {#} once per input, with the input's own value.
+    ("batch_multiple_position_count", ["-m", "-j1", "-s", "100", "echo", "{1}", "{}"],
+     _numbers(92), None),
+    ("batch_context_position_count", ["-X", "-j2", "-s", "100", "echo", "x{1}y{}", "{#}"],
+     _numbers(92), None),
+    # Several sources: -X and -m see one list of values; {} is each value, {n} the n-th.
+    ("batch_context_sources", ["-X", "-j1", "echo", "{}-{.}", ":::", "a", ":::", "b"],
+     None, None),
+    ("batch_context_positions", ["-X", "-j1", "echo", "{1}-{2}", ":::", "a", "b", ":::", "c",
+                                 "d"], None, None),
+    ("batch_context_sources_words", ["-X", "-j1", "printf", "[%s]", "{1}{}", "{.}", "x{2}y",
+                                     ":::", "a.x", "b.y", ":::", "c", "d.z"], None, None),
+    ("batch_multiple_sources", ["-m", "-j1", "printf", "[%s]", "x{1}y", "{2}", "{}", ":::", "a",
+                                "b", ":::", "c", "d"], None, None),
+    ("batch_multiple_positions", ["-m", "-j1", "echo", "{1}-{2}", ":::", "a", "b", ":::", "c",
+                                  "d"], None, None),
+    ("batch_sources_spread", ["-X", "-j2", "echo", "{}-{1}", ":::", "a", "b", "c", ":::", "d",
+                              "e"], None, None),
+    ("batch_positions_past_the_end", ["-X", "-j1", "printf", "[%s]", "x{1}y", "{2}", "{3}",
+                                      "z{3}", ":::", "a", "b"], None, None),
+    ("batch_sources_quoted", ["-m", "-j1", "--dry-run", "echo", "{1}", "{}", ":::", "a b",
+                              "it's", ":::", "$x", "c.d"], None, None),
 ]
 
 

@@ -33,6 +33,9 @@ CASES = [
     ("tag_line_buffer", ["--lb", "--tag", "echo a; echo b", ":::", "x", "y"], None, None),
     ("tagstring", ["--tagstring", "<{}-{#}>", "echo l1; echo l2", ":::", "a", "b"], None, None),
     ("tag_replace_string", ["-I", "@@", "--tag", "echo", "@@", ":::", "q"], None, None),
+    # -N with several sources: one list of values, as with -X.
+    ("max_args_several_sources", ["-N2", "echo", "{1}-{2}", "{3}", ":::", "a", "b", ":::", "c",
+                                  "d"], None, None),
     ("dryrun_will_cite", ["--dryrun", "--will-cite", "echo", ":::", "a", "b c"], None, None),
 ]
 

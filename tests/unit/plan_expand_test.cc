@@ -332,12 +332,50 @@ TEST(ExpandBatchTest, ContextReplaceInAShellTemplate) {
 
 TEST(ExpandBatchTest, PositionsPickTheNthInputAndVanishPastTheEnd) {  // -N with one source
   CommandTemplate t = Template("echo {1}-{2} {2.}", 2);
-  t.positional_inputs = true;
+  t.flat_inputs = true;
   Command c;
   ExpandCommand(t, Batch({"a.x", "b.y"}), 1, &c);
   EXPECT_EQ(c.argv, (Argv{"echo", "a.x-b.y", "b"}));
   ExpandCommand(t, Batch({"c.z"}), 1, &c);
   EXPECT_EQ(c.argv, (Argv{"echo", "c.z-"}));  // as GNU parallel: the lone {2.} word goes
+}
+
+// -m, -X with several sources, as GNU parallel: the batch is one list of values, input after
+// input; {} stands for each value and {n} for the n-th.
+TaskInput Pairs(std::vector<std::vector<std::string>> items) {
+  TaskInput in;
+  in.seq = 1;
+  in.items = std::move(items);
+  return in;
+}
+
+TEST(ExpandBatchTest, ContextReplaceRepeatsTheWordPerValueOfSeveralSources) {
+  CommandTemplate t = Template("echo {}-{.} {1}{} {1}-{2}", 2);
+  t.flat_inputs = true;
+  UseContextReplace(&t);
+  TaskInput in = Pairs({{"a.x", "b"}, {"a.x", "c.y"}});
+  EXPECT_EQ(ExpandCommandLine(t, in, 1),
+            "echo a.x-a b-b a.x-a c.y-c a.xa.x a.xb a.xa.x a.xc.y a.x-b");
+  Command c;
+  ExpandCommand(t, in, 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"echo", "a.x-a", "b-b", "a.x-a", "c.y-c", "a.xa.x", "a.xb", "a.xa.x",
+                          "a.xc.y", "a.x-b"}));
+}
+
+TEST(ExpandBatchTest, MultipleValuesOfSeveralSourcesSitSideBySide) {
+  CommandTemplate t = Template("echo x{1}y {2} {}", 2);
+  t.flat_inputs = true;
+  EXPECT_EQ(ExpandCommandLine(t, Pairs({{"a", "c"}, {"a", "d"}, {"b", "c"}}), 1),
+            "echo xay c a c a d b c");
+}
+
+TEST(ExpandBatchTest, AWordOfPositionsAloneIsWrittenOnce) {  // -X: {1} does not repeat
+  CommandTemplate t = Template("cp {1} {3} dir/{}", 3);
+  t.flat_inputs = true;
+  UseContextReplace(&t);
+  Command c;
+  ExpandCommand(t, Batch({"a", "b"}), 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"cp", "a", "dir/a", "dir/b"}));  // {3} is past the end: no word
 }
 
 TEST(ExpandBatchTest, AnEmptyValueIsStillAWord) {
@@ -365,6 +403,7 @@ TaskInput Rows(std::vector<std::vector<std::string>> rows) {
   TaskInput in;
   in.seq = 1;
   in.items = std::move(rows);
+  NoteRagged(&in);
   return in;
 }
 
@@ -390,7 +429,7 @@ TEST(ExpandColumnsTest, MissingColumnsStandForNothing) {
 
 TEST(ExpandColumnsTest, BatchPositionsCountColumnsOfEveryInput) {  // -N with --colsep
   CommandTemplate t = ColumnTemplate("echo {1} {2} {3} {4} {5}");
-  t.positional_inputs = true;
+  t.flat_inputs = true;
   UseContextReplace(&t);
   Command c;
   ExpandCommand(t, Rows({{"a", "b", "c"}, {"d"}}), 1, &c);
@@ -399,6 +438,7 @@ TEST(ExpandColumnsTest, BatchPositionsCountColumnsOfEveryInput) {  // -N with --
 
 TEST(ExpandColumnsTest, ContextReplaceRepeatsOncePerValue) {  // -N, -X: GNU parallel's way
   CommandTemplate t = ColumnTemplate("echo x{}y -{}- {#}");
+  t.flat_inputs = true;  // as ParseBatchTemplate makes it for -X, and -N with one source
   UseContextReplace(&t);
   Command c;
   ExpandCommand(t, Rows({{"a", "b"}, {"c"}}), 1, &c);
