@@ -1,0 +1,91 @@
+#include "cli/run_journal.h"
+
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "cli/messages.h"
+#include "plan/expand.h"
+#include "sys/clock.h"
+#include "sys/file_state.h"
+#include "sys/process_tag.h"
+
+namespace coreflow {
+
+bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
+                 ResumeIndex* resume, std::string* err) {
+  if (f.joblog != "-" && !journal->Acquire(f.joblog, err)) return false;
+  if (!journal->warning().empty()) Warn(journal->warning());
+  bool append = f.joblog_append && !f.resume && !f.resume_failed;
+  if (f.resume || f.resume_failed || append) {
+    if (!resume->Load(f.joblog, err)) return false;
+    if (resume->exists() && append) {  // --joblog +FILE: add this run's records, skip nothing
+      return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
+    }
+    if (resume->exists()) {
+      const JournalInfo& info = resume->info();
+      if (info.template_hash != TemplateHash(template_text, info.version)) {
+        Warn(fmt::format(
+            "'{}' was written for the command '{}'; tasks are matched by command and inputs, so "
+            "tasks of that command are not skipped",
+            f.joblog, resume->info().template_text));
+      }
+      return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
+    }
+  }
+  return journal->Create(f.joblog, STDOUT_FILENO, TemplateHash(template_text, kJournalVersion),
+                         template_text, err);
+}
+
+bool EndEarlierRuns(const ResumeIndex& resume, const std::string& journal, std::string* err) {
+  std::vector<std::string> ids;
+  double since = 0;  // when the first of them started: their processes started after it
+  for (const RunNote& run : resume.runs()) {
+    ids.push_back(run.id);
+    if (run.started > 0 && (since == 0 || run.started < since)) since = run.started;
+  }
+  if (ids.empty()) return true;
+  EndedProcesses ended = EndRunProcesses(ids, since, 30 * kNanosPerSecond);
+  if (!ended.all_gone) {
+    *err = fmt::format(
+        "processes left by an earlier run of journal '{}' could not be ended within 30 s (stuck "
+        "in the kernel?); nothing was run, try again when they are gone",
+        journal);
+    return false;
+  }
+  if (ended.killed > 0) {
+    fmt::print(stderr, "coreflow: ended {} process{} that an earlier run of '{}' left running\n",
+               ended.killed, ended.killed == 1 ? "" : "es", journal);
+  }
+  return true;
+}
+
+bool CheckJournalIsNoInput(const std::string& journal, const std::vector<SourceSpec>& sources,
+                           std::string* err) {
+  if (journal.empty() || journal == "-") return true;
+  FileIdentity j = StatFile(journal);
+  if (!j.exists) return true;
+  for (const SourceSpec& s : sources) {
+    bool same = false;
+    std::string shown;
+    if (s.kind == SourceSpec::Kind::kFile) {
+      FileIdentity in = StatFile(s.path);
+      same = in.exists && in.dev == j.dev && in.ino == j.ino;
+      shown = ":::: " + s.path;
+    } else if (s.kind == SourceSpec::Kind::kStdin) {
+      FileIdentity in = StatFd(STDIN_FILENO);
+      same = in.exists && in.dev == j.dev && in.ino == j.ino;
+      shown = "standard input";
+    }
+    if (same) {
+      *err = fmt::format(
+          "--joblog '{}' is also an input ({}): coreflow would read its own records as inputs; "
+          "give the journal another name",
+          journal, shown);
+      return false;
+    }
+  }
+  return true;
+}
+
+}  // namespace coreflow
