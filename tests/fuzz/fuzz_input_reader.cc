@@ -3,8 +3,8 @@
 // byte, which is refused.
 //
 // Byte 0 picks the mode: bit 0 the delimiter ('\n' or '\0'), bit 1 a pipe instead of a regular
-// file (memfd), bit 2 repeats the rest past one 64 KiB read chunk so records straddle reads.
-// The digits '0'..'7' therefore name every mode.
+// file (memfd), bit 2 repeats the rest past one 64 KiB read chunk so records straddle reads,
+// bit 3 the two-byte delimiter '\r\n' instead. The digits '0'..'9' name modes.
 
 #include <fcntl.h>
 #include <sys/mman.h>
@@ -49,7 +49,10 @@ coreflow::UniqueFd MakeSource(const std::string& bytes, bool use_pipe) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
-  const char delimiter = (data[0] & 1) != 0 ? '\0' : '\n';
+  // NUL, newline or a two-byte delimiter (-d '\r\n').
+  const std::string delimiter = (data[0] & 8) != 0   ? std::string("\r\n")
+                                : (data[0] & 1) != 0 ? std::string(1, '\0')
+                                                     : std::string("\n");
   const bool use_pipe = (data[0] & 2) != 0;
   const bool repeat = (data[0] & 4) != 0;
   std::string input(reinterpret_cast<const char*>(data + 1), size - 1);
@@ -73,11 +76,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       // Only a NUL byte in a newline-separated record is refused, and the records before it
       // came through whole.
       size_t nul = input.find('\0');
-      if (delimiter != '\n' || nul == std::string::npos ||
+      if (delimiter[0] == '\0' || nul == std::string::npos ||
           err.find("NUL byte") == std::string::npos) {
         __builtin_trap();
       }
-      size_t line_start = input.rfind('\n', nul);
+      size_t line_start = input.rfind(delimiter, nul);
       std::string_view before(input.data(), line_start == std::string::npos ? 0 : line_start);
       if (joined != before) __builtin_trap();
       return 0;
@@ -85,7 +88,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     // The writer is gone before the first read, so nothing else may block or fail.
     if (status != coreflow::ReadStatus::kValue) __builtin_trap();
     if (value.find(delimiter) != std::string::npos) __builtin_trap();
-    if (count > 0) joined.push_back(delimiter);
+    if (count > 0) joined += delimiter;
     joined += value;
     ++count;
   }
@@ -93,7 +96,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
 
   // A trailing delimiter ends the last record; it does not start an empty one.
   std::string_view expected = input;
-  if (!expected.empty() && expected.back() == delimiter) expected.remove_suffix(1);
+  if (expected.size() >= delimiter.size() &&
+      expected.substr(expected.size() - delimiter.size()) == delimiter) {
+    expected.remove_suffix(delimiter.size());
+  }
   if (joined != expected) __builtin_trap();
   if (count == 0 && !input.empty()) __builtin_trap();
   if (counted && expected_count != count) __builtin_trap();
