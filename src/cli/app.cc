@@ -68,6 +68,10 @@ int Main(int argc, char** argv) {
   CLI::App* hw = AddHwCommand(app, &hw_flags);
   if (argc >= 2 && argv[1][0] != '-' && argv[1][0] != '\0') {
     std::string_view word = argv[1];
+    if (word == "help") {  // as git and cargo take it
+      fmt::print("{}", app.help());
+      return 0;
+    }
     if (word != "run" && word != "tune" && word != "report" && word != "hw") {
       fmt::print(stderr, "coreflow: error: {}\n", UnknownCommand(app, word));
       return 255;

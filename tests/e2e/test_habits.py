@@ -83,6 +83,9 @@ class HabitsTest(CoreflowTestCase):
         r = cfhelp.run([cfhelp.BIN, "echo", ":::", "a"], cwd=self.tmp)
         self.assertUsageError(r)
         self.assertIn("coreflow run echo", r.err)
+        r = cfhelp.run([cfhelp.BIN, "help"], cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("run", r.out)
 
     def test_unknown_options_get_a_suggestion(self):
         r = self.cf("--keeporder", "echo", ":::", "a")
