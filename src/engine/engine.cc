@@ -47,10 +47,6 @@ Outcome OutcomeFromWaitStatus(int status) {
   return o;
 }
 
-Nanos ToNanos(const timeval& tv) {
-  return static_cast<Nanos>(tv.tv_sec) * kNanosPerSecond + static_cast<Nanos>(tv.tv_usec) * 1000;
-}
-
 }  // namespace
 
 Engine::Engine(RunConfig config, Runner* runner)
@@ -110,42 +106,6 @@ bool Engine::Prepare(std::string* err) {
   enforce_rss_ = config_.mem_per_task > 0;
   if (enforce_rss_) rss_ = std::make_unique<ProcessGroupRss>();
   return true;
-}
-
-void Engine::RebuildTaskEnvironment(bool explicit_threads) {
-  Environment env = config_.environment;
-  thread_variables_ = ApplyThreadVariables(config_.threads_per_task, explicit_threads, &env);
-  if (!slot_masks_.empty()) {  // pinned: a task's threads spread over its own cores
-    env.Set("OMP_PLACES", "cores");
-    env.Set("OMP_PROC_BIND", "close");
-  }
-  task_env_ = std::make_unique<TaskEnvironment>(env);  // a running child has its own copy
-}
-
-void Engine::Reshape(const RunShape& shape) {
-  if (shape.slots <= 0) {  // a pause changes nothing else: a task still let start has the old shape
-    Dispatch(ev::SetSlots{0});
-    return;
-  }
-  bool was_pinned = !slot_masks_.empty();
-  if (shape.batch > 0 && config_.batch.mode == BatchOptions::Mode::kCount) {
-    sizer_->LimitInputs(std::min(shape.batch, config_.batch.max_inputs));
-  }
-  slot_masks_.clear();
-  for (const auto& cpus : shape.slot_cpus) slot_masks_.emplace_back(cpus);
-  bool threads_changed = shape.threads > 0 && shape.threads != config_.threads_per_task;
-  if (threads_changed) config_.threads_per_task = shape.threads;
-  if (threads_changed || was_pinned != !slot_masks_.empty()) {
-    RebuildTaskEnvironment(/*explicit_threads=*/true);
-  }
-  if (journal_ != nullptr) {  // so a report of the journal knows the shape
-    std::string note = fmt::format(R"({{"slots":{},"threads":{},"batch":{},"bind":{}}})",
-                                   shape.slots, config_.threads_per_task, sizer_->max_inputs(),
-                                   slot_masks_.empty() ? "false" : "true");
-    if (int e = journal_->RecordNote("reshape", note, now_)) OnJournalError(e);
-  }
-  Dispatch(ev::SetSlots{shape.slots});
-  runner_->SetSlots(shape.slots);
 }
 
 void Engine::AddObserver(RunObserver* observer) {
@@ -228,91 +188,6 @@ int Engine::Run(std::string* err) {
   return exit_status_;
 }
 
-void Engine::RecordStarts(const TaskState& t, const act::StartTask& a, int* error) {
-  // One mark per input, so a crash shows each cut short, with what was at its outputs.
-  size_t per_input = output_templates_.size();
-  std::vector<FileIdentity> states;
-  for (size_t i = 0; i < t.keys.size(); ++i) {
-    StartMark mark{t.keys[i], a.attempt, a.seq, "", true};
-    if (per_input > 0 && (i + 1) * per_input <= t.before.size()) {
-      states.assign(t.before.begin() + static_cast<std::ptrdiff_t>(i * per_input),
-                    t.before.begin() + static_cast<std::ptrdiff_t>((i + 1) * per_input));
-      mark.outputs = FormatOutputStates(states);
-    }
-    if (int e = journal_->RecordStart(mark, now_)) {
-      *error = e;
-      return;
-    }
-  }
-}
-
-void Engine::DiscardOutputs(TaskState& t, bool only_changed) {
-  for (size_t i = 0; i < t.outputs.size(); ++i) {
-    const std::string& path = t.outputs[i];
-    FileIdentity now = StatFile(path);
-    if (!now.exists) continue;
-    // What was there before the attempt and is untouched is not the attempt's doing.
-    if (only_changed && i < t.before.size() && t.before[i] == now) continue;
-    // After a crash: what the cut attempt found there, if the journal says, and left alone.
-    if (!only_changed && i < t.cut_before.size() && t.cut_before[i] &&
-        SameFileState(*t.cut_before[i], now)) {
-      continue;
-    }
-    // Never outside the directory the template names (a value holding '..').
-    size_t which = output_templates_.empty() ? 0 : i % output_templates_.size();
-    if (which < output_dirs_.size() && !StaysWithin(path, output_dirs_[which])) continue;
-    int e = config_.keep_failed_outputs ? MovePath(path, path + ".failed") : RemoveFile(path);
-    if (e != 0) {
-      Say(fmt::format("coreflow: warning: cannot {} partial output '{}': {}\n",
-                      config_.keep_failed_outputs ? "move aside" : "remove", path, ErrnoText(e)));
-    }
-  }
-}
-
-void Engine::CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome) {
-  for (const std::string& path : t.outputs) {
-    if (StatFile(path).exists) continue;
-    outcome->missing_output = true;
-    t.error +=
-        fmt::format("coreflow: task {} exited 0 but did not write its output '{}'\n", seq, path);
-  }
-}
-
-void Engine::Journal(const TaskState& t, const act::TaskFinished& a,
-                     const std::string& command_line) {
-  JournalRecord r;
-  r.seq = a.seq;
-  r.start_wall = t.started_wall;
-  r.runtime = t.ended - t.started;
-  r.receive = t.out_bytes;
-  r.exitval = a.outcome.timed_out ? -1 : a.outcome.exit_code;
-  r.signal = a.outcome.signal;
-  r.command = command_line;
-  r.attempt = a.attempt;
-  r.user_cpu = ToNanos(t.usage.ru_utime);
-  r.sys_cpu = ToNanos(t.usage.ru_stime);
-  r.max_rss_kib = t.usage.ru_maxrss;
-  r.slot = t.slot;
-  r.outcome = ClassifyOutcome(a.outcome, t.could_not_execute);
-  // A task coreflow stopped did not finish: a resumed run does it again.
-  r.final = a.final && r.outcome != AttemptOutcome::kInterrupted;
-  // One record per input, so resume and reports stay per input; a batch's share its times.
-  for (const Hash128& key : t.keys) {
-    r.key = key;
-    if (int e = journal_->RecordAttempt(r, now_)) {
-      OnJournalError(e);
-      return;
-    }
-  }
-}
-
-void Engine::OnJournalError(int e) {
-  Drain(fmt::format(
-      "cannot write journal '{}': {}; no new tasks were started; when this is fixed, run the "
-      "same command with --resume to do the rest",
-      journal_->path(), ErrnoText(e)));
-}
-
 void Engine::Tick() {
   if (scheduler_.capacity() > 0 && !capacity_announced_ && last_spawn_error_ != 0) {
     capacity_announced_ = true;
@@ -353,61 +228,6 @@ void Engine::Tick() {
     armed_tick_ = due;
     runner_->ArmTick(due);
   }
-}
-
-bool Engine::SampleRunningMemory() {
-  // Orphans that escaped a task's group count as the task's: the runner knows them by tag.
-  if (!rss_->Sample(&rss_by_group_, [this](int pid) { return runner_->OrphanGroup(pid); })) {
-    return false;
-  }
-  running_rss_ = 0;
-  for (const auto& [pgid, bytes] : rss_by_group_) running_rss_ += bytes;
-  rss_known_ = true;
-  return true;
-}
-
-void Engine::WatchMemory() {
-  auto gib = [](uint64_t b) { return static_cast<double>(b) / (1024.0 * 1024 * 1024); };
-  if (enforce_rss_ && SampleRunningMemory()) {
-    for (auto& [seq, t] : tasks_) {
-      if (t.pgid == 0 || t.over_memory) continue;
-      auto it = rss_by_group_.find(t.pgid);
-      if (it == rss_by_group_.end() || it->second <= config_.mem_per_task) continue;
-      t.over_memory = true;
-      t.error += fmt::format(
-          "coreflow: task {} was killed: over memory limit ({:.2f} GiB resident, "
-          "--mem-per-task {:.2f} GiB)\n",
-          seq, gib(it->second), gib(config_.mem_per_task));
-      runner_->Signal(seq, SIGKILL);
-    }
-  }
-  uint64_t available = 0;
-  if (config_.memfree > 0 && ReadMemAvailable(config_.meminfo_root, &available)) {
-    // GNU parallel's rule: below half of --memfree, the youngest task makes room.
-    if (available < config_.memfree / 2) Dispatch(ev::MemoryCritical{});
-    bool low = available < config_.memfree;
-    if (low == memory_low_) return;
-    memory_low_ = low;
-    if (low) {
-      Say(
-          fmt::format("coreflow: waiting to start tasks: {:.2f} GiB available, --memfree {:.2f} "
-                      "GiB\n",
-                      gib(available), gib(config_.memfree)));
-    }
-    Dispatch(ev::MemoryLow{low});
-  }
-}
-
-void Engine::CheckCgroupOom(uint64_t seq, TaskState& t) {
-  // The kernel may end any process of the task, so a shell may still exit normally: the
-  // slot's kill count says what happened.
-  if (cgroups_->OomKills(t.slot) <= t.oom_kills) return;
-  t.over_memory = true;
-  t.error += fmt::format(
-      "coreflow: task {} was killed: over memory limit (--mem-per-task {:.2f} GiB, enforced by "
-      "the kernel in cgroup {}/slot-{})\n",
-      seq, static_cast<double>(config_.mem_per_task) / (1024.0 * 1024 * 1024), cgroups_->path(),
-      t.slot);
 }
 
 void Engine::Dispatch(const Event& event) {
@@ -611,91 +431,6 @@ void Engine::OnWorkerReady(const RunnerEvent& ev) {
   for (RunObserver* o : observers_) o->OnWorkerReady(ev.slot, ev.startup);
 }
 
-void Engine::OnOutput(TaskState& t, int stream, const std::string& data, bool flush) {
-  // --line-buffer: pass on whole lines only, so lines of different tasks never mix.
-  std::string& partial = t.partial[stream - 1];
-  (stream == 1 ? t.out_bytes : t.err_bytes) += data.size();
-  if (stream == 2) KeepTail(&t.err_tail, data, kStderrTailBytes);
-  partial.append(data);
-  size_t last_newline = partial.rfind('\n');
-  if (!flush && last_newline == std::string::npos) return;
-  size_t n = flush ? partial.size() : last_newline + 1;
-  PassLines(t, stream, std::string_view(partial).substr(0, n));
-  partial.erase(0, n);
-}
-
-void Engine::PassLines(TaskState& t, int stream, std::string_view lines) {
-  std::string prefixed;
-  if (!t.line_prefix.empty()) {
-    bool at_line_start = true;
-    AppendPrefixedLines(lines, t.line_prefix, &at_line_start, &prefixed);
-    lines = prefixed;
-  }
-  if (config_.schedule.keep_order && t.input.seq != live_seq_) {
-    // -k: only the earliest unfinished task prints as it goes; later ones wait their turn.
-    t.held[stream - 1].append(lines);
-  } else {
-    WriteOut(stream == 1 ? config_.stdout_fd : config_.stderr_fd, lines.data(), lines.size());
-  }
-}
-
-void Engine::EchoCommand(TaskState& t, int slot) {
-  std::string line = ExpandCommandLine(template_, t.input, slot) + "\n";
-  switch (config_.output) {
-    case OutputMode::kGroup:  // printed with the output, when the task ends
-      t.echo = std::move(line);
-      break;
-    case OutputMode::kLineBuffer:
-      PassLines(t, 1, line);
-      break;
-    case OutputMode::kUngroup:
-      WriteOut(config_.stdout_fd, line.data(), line.size());
-      break;
-  }
-}
-
-void Engine::WriteHeldLines(TaskState& t) {
-  WriteOut(config_.stdout_fd, t.held[0].data(), t.held[0].size());
-  WriteOut(config_.stderr_fd, t.held[1].data(), t.held[1].size());
-  t.held[0].clear();
-  t.held[1].clear();
-}
-
-void Engine::OutputBegin() {
-  if (output_depth_++ == 0) {
-    for (RunObserver* o : observers_) o->OnOutputBegin();
-  }
-}
-
-void Engine::OutputEnd() {
-  if (--output_depth_ == 0) {
-    for (RunObserver* o : observers_) o->OnOutputEnd();
-  }
-}
-
-void Engine::Say(const std::string& message) {
-  OutputBegin();
-  WriteAll(config_.stderr_fd, message);  // best effort: a closed stderr must not stop the run
-  OutputEnd();
-}
-
-void Engine::WriteOut(int fd, const char* data, size_t size) {
-  if (output_broken_ || size == 0) return;
-  OutputBegin();
-  int e = WriteAll(fd, data, size);
-  OutputEnd();
-  if (e != 0) OnWriteError(e, fd == config_.stdout_fd ? "standard output" : "standard error");
-}
-
-void Engine::OnWriteError(int e, const char* what) {
-  output_broken_ = true;
-  if (e == EPIPE) {
-    Dispatch(ev::Interrupted{SIGPIPE});  // the reader went away (e.g. `| head`): stop quietly
-  } else {
-    Fail(fmt::format("cannot write {}: {}", what, ErrnoText(e)));
-  }
-}
-
 void Engine::Fail(const std::string& message) {
   if (error_.empty()) error_ = message;
   Dispatch(ev::Abort{});
@@ -705,34 +440,6 @@ void Engine::Drain(const std::string& message) {
   if (!error_.empty()) return;
   error_ = message;
   Dispatch(ev::Drain{});
-}
-
-TaskRecord Engine::Record(const TaskState& t, const act::TaskFinished& a,
-                          std::string command_line) {
-  TaskRecord r;
-  r.seq = a.seq;
-  r.attempt = a.attempt;
-  r.slot = t.slot;
-  r.final = a.final;
-  r.outcome = a.outcome;
-  r.started = t.started;
-  r.ended = t.ended;
-  r.started_wall = t.started_wall;
-  r.user_cpu = ToNanos(t.usage.ru_utime);
-  r.sys_cpu = ToNanos(t.usage.ru_stime);
-  r.max_rss_kib = t.usage.ru_maxrss;
-  r.out_bytes = t.out_bytes;
-  r.err_bytes = t.err_bytes;
-  r.error = t.error;
-  r.could_not_execute = t.could_not_execute;
-  r.command_line = std::move(command_line);
-  r.inputs = static_cast<int>(t.input.items.size());
-  // The summary names a failed task by its input and shows the end of its stderr.
-  if (wants_command_line_ || (a.final && !a.outcome.ok())) {
-    r.input = DescribeInput(t.input, kMaxReportedInput);
-    r.stderr_tail = t.output ? t.output->err.Tail(kStderrTailBytes) : t.err_tail;
-  }
-  return r;
 }
 
 void Engine::FinishTask(const act::TaskFinished& a) {
@@ -784,35 +491,6 @@ void Engine::FinishTask(const act::TaskFinished& a) {
       Fail(fmt::format("cannot write results file '{}': {}", where, ErrnoText(e)));
     }
   }
-}
-
-void Engine::ReleaseOutput(uint64_t seq) {
-  auto it = tasks_.find(seq);
-  if (it == tasks_.end()) return;
-  TaskState& t = it->second;
-  OutputBegin();
-  if (!t.echo.empty()) {
-    std::string line = t.line_prefix + t.echo;
-    WriteOut(config_.stdout_fd, line.data(), line.size());
-  }
-  if (config_.results_dir.empty()) {
-    if (t.output && !output_broken_) {
-      if (int e = t.output->out.WriteTo(config_.stdout_fd, t.line_prefix)) {
-        OnWriteError(e, "standard output");
-      } else if (int e2 = t.output->err.WriteTo(config_.stderr_fd, t.line_prefix)) {
-        OnWriteError(e2, "standard error");
-      }
-    }
-    WriteOut(config_.stderr_fd, t.error.data(), t.error.size());
-  }
-  if (config_.output == OutputMode::kLineBuffer && config_.schedule.keep_order) {
-    WriteHeldLines(t);
-    // Releases come in input order: the next task now prints what it held and goes live.
-    live_seq_ = seq + 1;
-    if (auto next = tasks_.find(live_seq_); next != tasks_.end()) WriteHeldLines(next->second);
-  }
-  OutputEnd();
-  tasks_.erase(it);
 }
 
 }  // namespace coreflow

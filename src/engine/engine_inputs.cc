@@ -154,19 +154,6 @@ bool Engine::Admit(TaskState& item) {
   return false;
 }
 
-void Engine::ExpandOutputs(TaskState& item) {
-  for (size_t i = 0; i < output_templates_.size(); ++i) {
-    std::string path = ExpandPath(output_templates_[i], item.input);
-    if (item.refused.empty() && !StaysWithin(path, output_dirs_[i])) {
-      item.refused = fmt::format(
-          "coreflow: input '{}' was not run: its output '{}' (--outputs '{}') is outside '{}/'\n",
-          item.input.items.empty() || item.input.items[0].empty() ? "" : item.input.items[0][0],
-          path, config_.outputs[i], output_dirs_[i]);
-    }
-    item.outputs.push_back(std::move(path));
-  }
-}
-
 void Engine::Skip(TaskState item, bool record) {
   uint64_t seq = ++next_seq_;
   TaskState& t = tasks_[seq];

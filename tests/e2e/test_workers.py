@@ -232,11 +232,12 @@ if what == "pre-answer":      # answers the request it expects with its ready li
     out.flush()
 else:
     say({"ready": True})
-if what == "never-reads":     # answers task after task without reading a request
-    import time
-    for i in range(1, 100):
-        time.sleep(0.05)
-        say({"id": i, "status": 0})
+if what == "never-reads":     # answers its request once it has come, without reading it
+    import select
+    select.select([sys.stdin], [], [])
+    say({"id": 1, "status": 0})
+    import signal
+    signal.pause()            # and leaves it unread until coreflow stops it
 if what == "close-results":   # closes its result descriptor and lives on
     out.close()
 for line in sys.stdin:

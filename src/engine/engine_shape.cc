@@ -1,0 +1,62 @@
+// The engine's shape: how many tasks run at once, with how many threads, on which CPUs, and
+// its change while a run goes on (an online tuner's Reshape).
+#include "engine/engine.h"
+
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "base/plural.h"
+#include "engine/results_dir.h"
+#include "exec/output_buffer.h"
+#include "exec/worker_protocol.h"
+#include "plan/expand.h"
+#include "plan/output_path.h"
+#include "sys/clock.h"
+#include "sys/fd.h"
+#include "sys/memory.h"
+
+namespace coreflow {
+
+void Engine::RebuildTaskEnvironment(bool explicit_threads) {
+  Environment env = config_.environment;
+  thread_variables_ = ApplyThreadVariables(config_.threads_per_task, explicit_threads, &env);
+  if (!slot_masks_.empty()) {  // pinned: a task's threads spread over its own cores
+    env.Set("OMP_PLACES", "cores");
+    env.Set("OMP_PROC_BIND", "close");
+  }
+  task_env_ = std::make_unique<TaskEnvironment>(env);  // a running child has its own copy
+}
+
+void Engine::Reshape(const RunShape& shape) {
+  if (shape.slots <= 0) {  // a pause changes nothing else: a task still let start has the old shape
+    Dispatch(ev::SetSlots{0});
+    return;
+  }
+  bool was_pinned = !slot_masks_.empty();
+  if (shape.batch > 0 && config_.batch.mode == BatchOptions::Mode::kCount) {
+    sizer_->LimitInputs(std::min(shape.batch, config_.batch.max_inputs));
+  }
+  slot_masks_.clear();
+  for (const auto& cpus : shape.slot_cpus) slot_masks_.emplace_back(cpus);
+  bool threads_changed = shape.threads > 0 && shape.threads != config_.threads_per_task;
+  if (threads_changed) config_.threads_per_task = shape.threads;
+  if (threads_changed || was_pinned != !slot_masks_.empty()) {
+    RebuildTaskEnvironment(/*explicit_threads=*/true);
+  }
+  if (journal_ != nullptr) {  // so a report of the journal knows the shape
+    std::string note = fmt::format(R"({{"slots":{},"threads":{},"batch":{},"bind":{}}})",
+                                   shape.slots, config_.threads_per_task, sizer_->max_inputs(),
+                                   slot_masks_.empty() ? "false" : "true");
+    if (int e = journal_->RecordNote("reshape", note, now_)) OnJournalError(e);
+  }
+  Dispatch(ev::SetSlots{shape.slots});
+  runner_->SetSlots(shape.slots);
+}
+
+}  // namespace coreflow
