@@ -8,6 +8,7 @@
 #include "cli/argv_split.h"
 #include "cli/gnu_flags.h"
 #include "cli/hw_command.h"
+#include "cli/messages.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "exec/crash_guard.h"
@@ -73,8 +74,7 @@ int Main(int argc, char** argv) {
       return 0;
     }
     if (word != "run" && word != "tune" && word != "report" && word != "hw") {
-      fmt::print(stderr, "coreflow: error: {}\n", UnknownCommand(app, word));
-      return 255;
+      return UsageError(UnknownCommand(app, word));
     }
   }
   try {
@@ -96,8 +96,7 @@ int Main(int argc, char** argv) {
   for (CLI::App* command : {run, tune}) {
     if (!command->parsed()) continue;
     if (std::string e = UnknownRunOption(*command, command->remaining()); !e.empty()) {
-      fmt::print(stderr, "coreflow: error: {}\n", e);
-      return 255;
+      return UsageError(e);
     }
   }
   if (run->parsed()) {
