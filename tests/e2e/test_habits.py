@@ -100,15 +100,23 @@ class HabitsTest(CoreflowTestCase):
         self.assertIn("did you mean '--sample'?", r.err)
 
     def test_quote_needs_a_command(self):
-        self.assertUsageError(self.cf("-q", input=b"a\n"))
+        r = self.cf("-q", input=b"a\n")
+        self.assertUsageError(r)
+        self.assertIn("no command was given", r.err)
 
     def test_tag_cannot_go_with_ungroup_or_results(self):
-        for flags in (["--tag", "-u"], ["--tagstring", "x", "--results", "res"]):
+        for flags, why in ((["--tag", "-u"], "--line-buffer"),
+                           (["--tagstring", "x", "--results", "res"], "--results")):
             r = self.cf(*flags, "echo", ":::", "a")
             self.assertUsageError(r)
+            self.assertIn("prefixes the lines", r.err)
+            self.assertIn(why, r.err)
+        self.assertFalse(os.path.exists(self.path("res")))
 
     def test_replace_string_must_not_be_empty(self):
-        self.assertUsageError(self.cf("-I", "", "echo", ":::", "a"))
+        r = self.cf("-I", "", "echo", ":::", "a")
+        self.assertUsageError(r)
+        self.assertIn("needs a string", r.err)
 
     def test_seq_in_outputs_is_the_task_number(self):
         os.mkdir(self.path("ens"))
