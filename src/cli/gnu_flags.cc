@@ -8,42 +8,11 @@
 #include <fmt/format.h>
 
 #include "base/parse.h"
+#include "base/spelling.h"
 #include "cli/run_command.h"
 
 namespace coreflow {
 namespace {
-
-// Edits between a and b, a swap of two neighbours counting as one (rnu: run).
-size_t EditDistance(std::string_view a, std::string_view b) {
-  std::vector<std::vector<size_t>> d(a.size() + 1, std::vector<size_t>(b.size() + 1));
-  for (size_t i = 0; i <= a.size(); ++i) d[i][0] = i;
-  for (size_t j = 0; j <= b.size(); ++j) d[0][j] = j;
-  for (size_t i = 1; i <= a.size(); ++i) {
-    for (size_t j = 1; j <= b.size(); ++j) {
-      size_t cost = a[i - 1] == b[j - 1] ? 0 : 1;
-      d[i][j] = std::min({d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost});
-      if (i > 1 && j > 1 && a[i - 1] == b[j - 2] && a[i - 2] == b[j - 1]) {
-        d[i][j] = std::min(d[i][j], d[i - 2][j - 2] + 1);
-      }
-    }
-  }
-  return d[a.size()][b.size()];
-}
-
-// The candidate nearest to `given`, when close enough to be a slip rather than another word.
-std::string Nearest(std::string_view given, const std::vector<std::string>& candidates) {
-  std::string best;
-  size_t best_distance = SIZE_MAX;
-  for (const std::string& c : candidates) {
-    size_t d = EditDistance(given, c);
-    if (d < best_distance) {
-      best_distance = d;
-      best = c;
-    }
-  }
-  size_t allowed = std::max<size_t>(1, std::min<size_t>(3, given.size() / 3));
-  return best_distance <= allowed ? best : "";
-}
 
 // GNU parallel options coreflow leaves out on purpose, and what to do instead.
 constexpr std::array<std::pair<std::string_view, std::string_view>, 30> kGnuHints = {{
@@ -145,7 +114,7 @@ std::string NearestOption(const CLI::App& app, std::string_view given) {
   }
   std::string_view name = given.substr(0, given.find('='));
   if (name.size() <= 2) return "";  // -x: too short to guess from
-  return Nearest(name, names);
+  return NearestWord(name, names);
 }
 
 std::string NearestCommand(const CLI::App& app, std::string_view given) {
@@ -153,7 +122,7 @@ std::string NearestCommand(const CLI::App& app, std::string_view given) {
   for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
     names.push_back(sub->get_name());
   }
-  return Nearest(given, names);
+  return NearestWord(given, names);
 }
 
 }  // namespace coreflow

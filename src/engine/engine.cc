@@ -245,50 +245,48 @@ void Engine::Dispatch(const Event& event) {
 }
 
 void Engine::Execute(const Action& action) {
-  if (const auto* a = std::get_if<act::StartTask>(&action)) {
-    StartTask(*a);
-  } else if (const auto* a = std::get_if<act::SignalTask>(&action)) {
-    runner_->Signal(a->seq, a->signal);
-  } else if (const auto* a = std::get_if<act::ArmTimer>(&action)) {
-    runner_->ArmTimer(a->at);
-  } else if (const auto* a = std::get_if<act::TaskFinished>(&action)) {
-    FinishTask(*a);
-  } else if (const auto* a = std::get_if<act::ReleaseOutput>(&action)) {
-    ReleaseOutput(a->seq);
-  } else if (const auto* a = std::get_if<act::RunFinished>(&action)) {
-    exit_status_ = a->exit_status;
-  }
+  // One overload per kind: a new action kind that the engine does not carry out does not compile.
+  std::visit([this](const auto& a) { Carry(a); }, action);
 }
 
+void Engine::Carry(const act::StartTask& a) { StartTask(a); }
+void Engine::Carry(const act::SignalTask& a) { runner_->Signal(a.task.value(), a.signal); }
+void Engine::Carry(const act::ArmTimer& a) { runner_->ArmTimer(a.at); }
+void Engine::Carry(const act::TaskFinished& a) { FinishTask(a); }
+void Engine::Carry(const act::ReleaseOutput& a) { ReleaseOutput(a.task.value()); }
+void Engine::Carry(const act::RunFinished& a) { exit_status_ = a.exit_status; }
+
 void Engine::StartTask(const act::StartTask& a) {
+  const uint64_t seq = a.task.value();
+  const int slot = a.slot.value();
   if (!error_.empty()) {
     // The run is failing; the scheduler chose this task before it learnt so. Hand it back.
-    Dispatch(ev::StartDeferred{a.seq});
+    Dispatch(ev::StartDeferred{a.task});
     return;
   }
-  TaskState& t = tasks_.at(a.seq);
-  t.slot = a.slot;
+  TaskState& t = tasks_.at(seq);
+  t.slot = slot;
   t.attempt = a.attempt;
   t.started = runner_->Now();
   t.started_wall = RealtimeNow();
   if (config_.worker) {
     worker_args_.clear();
-    ExpandWords(template_, t.input, a.slot, &worker_args_);
-    worker_request_ = EncodeWorkerRequest(a.seq, a.attempt, a.slot, worker_args_, t.input.items);
+    ExpandWords(template_, t.input, slot, &worker_args_);
+    worker_request_ = EncodeWorkerRequest(seq, a.attempt, slot, worker_args_, t.input.items);
     command_.argv = {"the --worker command"};  // what a spawn error names
   } else {
-    ExpandCommand(template_, t.input, a.slot, &command_);
+    ExpandCommand(template_, t.input, slot, &command_);
   }
-  task_env_->SetTask(a.seq, a.slot);
-  if (!tag_.empty()) t.line_prefix = ExpandText(tag_, t.input, a.slot) + "\t";
-  if (config_.verbose) EchoCommand(t, a.slot);
+  task_env_->SetTask(seq, slot);
+  if (!tag_.empty()) t.line_prefix = ExpandText(tag_, t.input, slot) + "\t";
+  if (config_.verbose) EchoCommand(t, slot);
   if (!t.refused.empty()) {  // never run, and its outputs never touched
     t.error = t.refused;
     t.could_not_execute = true;
     t.ended = t.started;
     Outcome o;
     o.exit_code = 126;
-    Dispatch(ev::TaskExited{a.seq, o});
+    Dispatch(ev::TaskExited{a.task, o});
     return;
   }
   if (!t.outputs.empty()) {
@@ -301,7 +299,7 @@ void Engine::StartTask(const act::StartTask& a) {
     RecordStarts(t, a, &e);
     if (e != 0) {
       OnJournalError(e);
-      Dispatch(ev::StartDeferred{a.seq});
+      Dispatch(ev::StartDeferred{a.task});
       return;
     }
   }
@@ -309,28 +307,28 @@ void Engine::StartTask(const act::StartTask& a) {
   spec.command = &command_;
   spec.envp = task_env_->envp();
   spec.output = config_.output;
-  spec.slot = a.slot;
-  if (static_cast<size_t>(a.slot) <= slot_masks_.size()) {
-    spec.cpus = &slot_masks_[static_cast<size_t>(a.slot) - 1];
+  spec.slot = slot;
+  if (static_cast<size_t>(slot) <= slot_masks_.size()) {
+    spec.cpus = &slot_masks_[static_cast<size_t>(slot) - 1];
   }
   spec.threads = config_.threads_per_task;
   if (config_.worker) spec.worker_request = &worker_request_;
   if (cgroups_ != nullptr) {
-    spec.cgroup_procs_fd = cgroups_->ProcsFd(a.slot);
-    t.oom_kills = cgroups_->OomKills(a.slot);
+    spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
+    t.oom_kills = cgroups_->OomKills(slot);
   }
-  int e = runner_->Start(a.seq, spec);
+  int e = runner_->Start(seq, spec);
   if (e == 0) {
     if (rss_ != nullptr) {
-      t.pgid = runner_->ProcessGroup(a.seq);
+      t.pgid = runner_->ProcessGroup(seq);
       rss_->Watch(t.pgid);
     }
-    for (RunObserver* o : observers_) o->OnTaskStarted(a.seq, a.slot, a.attempt, t.started);
+    for (RunObserver* o : observers_) o->OnTaskStarted(seq, slot, a.attempt, t.started);
     return;
   }
   if (IsTransientSpawnError(e)) {
     last_spawn_error_ = e;
-    Dispatch(ev::StartDeferred{a.seq});
+    Dispatch(ev::StartDeferred{a.task});
     return;
   }
   // The command cannot be executed at all: the task fails as a shell would report it.
@@ -339,7 +337,7 @@ void Engine::StartTask(const act::StartTask& a) {
   t.ended = t.started;
   Outcome o;
   o.exit_code = e == ENOENT ? 127 : 126;
-  Dispatch(ev::TaskExited{a.seq, o});
+  Dispatch(ev::TaskExited{a.task, o});
 }
 
 void Engine::OnRunnerEvent(RunnerEvent& ev) {
@@ -372,7 +370,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
       if (cgroups_ != nullptr) CheckCgroupOom(ev.handle, t);
       outcome.over_memory = t.over_memory;
       if (outcome.ok() && !t.outputs.empty()) CheckOutputs(ev.handle, t, &outcome);
-      Dispatch(ev::TaskExited{ev.handle, outcome});
+      Dispatch(ev::TaskExited{TaskId(ev.handle), outcome});
       break;
     }
     case RunnerEvent::Kind::kOutput: {
@@ -403,7 +401,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
     case RunnerEvent::Kind::kBegan:
       if (auto it = tasks_.find(ev.handle); it != tasks_.end()) {
         OnBegan(it->second, ev.at);
-        Dispatch(ev::TaskBegan{ev.handle});
+        Dispatch(ev::TaskBegan{TaskId(ev.handle)});
       }
       break;
     case RunnerEvent::Kind::kWorkerReady:
@@ -443,7 +441,7 @@ void Engine::Drain(const std::string& message) {
 }
 
 void Engine::FinishTask(const act::TaskFinished& a) {
-  TaskState& t = tasks_.at(a.seq);
+  TaskState& t = tasks_.at(a.task.value());
   if (t.output) {
     t.out_bytes = t.output->out.size();
     t.err_bytes = t.output->err.size();
@@ -467,7 +465,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   }
   if (!a.final && a.outcome.interrupted) {
     Say(fmt::format("coreflow: task {} was stopped to free memory (--memfree) and will run again\n",
-                    a.seq));
+                    a.task.value()));
   }
   if (a.split) SplitBatch(t);
   if (!a.final && config_.worker && !t.error.empty()) {

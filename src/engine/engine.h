@@ -154,6 +154,12 @@ class Engine {
   static constexpr Nanos kMemoryWatchInterval = 250 * kNanosPerMilli;
   void Dispatch(const Event& event);
   void Execute(const Action& action);
+  void Carry(const act::StartTask& a);
+  void Carry(const act::SignalTask& a);
+  void Carry(const act::ArmTimer& a);
+  void Carry(const act::TaskFinished& a);
+  void Carry(const act::ReleaseOutput& a);
+  void Carry(const act::RunFinished& a);
   void StartTask(const act::StartTask& a);
   void FinishTask(const act::TaskFinished& a);
   TaskRecord Record(const TaskState& t, const act::TaskFinished& a, std::string command_line);

@@ -82,7 +82,7 @@ void Engine::QueueBatch() {
   sizer_->Reset();
   sizer_->SetNumbers(next_seq_ + 1, scheduler_.slots());  // what the next batch gets
   items_queued_ += t.input.items.size();
-  Dispatch(ev::TaskQueued{seq, static_cast<int>(t.input.items.size())});
+  Dispatch(ev::TaskQueued{TaskId(seq), static_cast<int>(t.input.items.size())});
 }
 
 void Engine::QueueLastBatch() {
@@ -161,7 +161,7 @@ void Engine::Skip(TaskState item, bool record) {
   t.input.seq = seq;
   ++items_queued_;
   if (record) RecordSkip(seq, t);
-  Dispatch(ev::TaskSkipped{seq});  // may release (and erase) the task: do not touch t
+  Dispatch(ev::TaskSkipped{TaskId(seq)});  // may release (and erase) the task: do not touch t
 }
 
 void Engine::RecordSkip(uint64_t seq, TaskState& t) {
@@ -188,9 +188,9 @@ void Engine::SplitBatch(const TaskState& batch) {
     t.input.items.push_back(batch.input.items[i]);
     if (i < batch.keys.size()) t.keys.push_back(batch.keys[i]);
     ExpandOutputs(t);
-    Dispatch(ev::TaskQueued{seq, 1, batch.input.seq});
+    Dispatch(ev::TaskQueued{TaskId(seq), 1, TaskId(batch.input.seq)});
   }
-  Dispatch(ev::BatchSplit{batch.input.seq});
+  Dispatch(ev::BatchSplit{TaskId(batch.input.seq)});
 }
 
 int Engine::DryRun(std::string* err) {

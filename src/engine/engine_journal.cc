@@ -34,7 +34,7 @@ void Engine::RecordStarts(const TaskState& t, const act::StartTask& a, int* erro
   size_t per_input = output_templates_.size();
   std::vector<FileIdentity> states;
   for (size_t i = 0; i < t.keys.size(); ++i) {
-    StartMark mark{t.keys[i], a.attempt, a.seq, "", true};
+    StartMark mark{t.keys[i], a.attempt, a.task.value(), "", true};
     if (per_input > 0 && (i + 1) * per_input <= t.before.size()) {
       states.assign(t.before.begin() + static_cast<std::ptrdiff_t>(i * per_input),
                     t.before.begin() + static_cast<std::ptrdiff_t>((i + 1) * per_input));
@@ -50,7 +50,7 @@ void Engine::RecordStarts(const TaskState& t, const act::StartTask& a, int* erro
 void Engine::Journal(const TaskState& t, const act::TaskFinished& a,
                      const std::string& command_line) {
   JournalRecord r;
-  r.seq = a.seq;
+  r.seq = a.task.value();
   r.start_wall = t.started_wall;
   r.runtime = t.ended - t.started;
   r.receive = t.out_bytes;
@@ -85,7 +85,7 @@ void Engine::OnJournalError(int e) {
 TaskRecord Engine::Record(const TaskState& t, const act::TaskFinished& a,
                           std::string command_line) {
   TaskRecord r;
-  r.seq = a.seq;
+  r.seq = a.task.value();
   r.attempt = a.attempt;
   r.slot = t.slot;
   r.final = a.final;

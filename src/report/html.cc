@@ -384,7 +384,9 @@ std::string RenderHtml(const RunData& data, const RunStats& stats) {
       "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<title>coreflow report</title>";
+  page += "<style>";
   page += kReportStyle;
+  page += "</style>";
   page += "</head><body><main>";
   page += Header(data, stats, rows.size());
   page += rows.empty() ? "<section><p class=\"empty\">No attempts were recorded.</p></section>"

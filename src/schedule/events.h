@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <variant>
 
+#include "base/ids.h"
 #include "base/time.h"
 
 namespace coreflow {
@@ -21,29 +22,29 @@ struct Outcome {
 // What the engine tells the scheduler. All of them are plain data.
 namespace ev {
 struct TaskQueued {  // a task was read from the inputs and can be started
-  uint64_t seq;
+  TaskId task;
   int inputs = 1;         // a batch (-N, -m, -X) holds several
-  uint64_t split_of = 0;  // one input of split batch `split_of`: queued ahead of new tasks
+  TaskId split_of;  // one input of split batch `split_of` (0: none): queued ahead of new tasks
 };
 struct TaskBegan {  // a started task really began (its warm worker got it): --timeout counts now
-  uint64_t seq;
+  TaskId task;
 };
 struct SetSlots {  // a controller (online tuning) changes how many tasks run at once; 0 pauses
   int slots;
 };
 struct BatchSplit {  // the inputs of a split batch were queued (TaskQueued) as tasks of their own
-  uint64_t seq;
+  TaskId task;
 };
 struct TaskSkipped {  // a task that needs no run (finished before): counted, never started
-  uint64_t seq;
+  TaskId task;
 };
 struct InputsEnded {};
 struct TaskExited {  // the task's main process ended (or could not be executed at all)
-  uint64_t seq;
+  TaskId task;
   Outcome outcome;
 };
 struct StartDeferred {  // spawning hit a transient limit (EAGAIN, EMFILE): try again later
-  uint64_t seq;
+  TaskId task;
 };
 struct TimerFired {};
 struct Interrupted {  // SIGINT/SIGTERM/SIGHUP to coreflow, or its stdout went away (SIGPIPE)
@@ -67,26 +68,26 @@ using Event =
 // What the scheduler asks the engine to do, in order.
 namespace act {
 struct StartTask {
-  uint64_t seq;
-  int slot;     // 1-based; GNU parallel's {%}
+  TaskId task;
+  SlotId slot;  // 1-based; GNU parallel's {%}
   int attempt;  // 1 for the first try
 };
 struct SignalTask {  // to the task's whole process group
-  uint64_t seq;
+  TaskId task;
   int signal;
 };
 struct ArmTimer {  // the one timer the scheduler needs; at == 0 disarms it
   Nanos at;
 };
 struct TaskFinished {  // one attempt ended; `final` unless it will be retried
-  uint64_t seq;
+  TaskId task;
   int attempt;
   Outcome outcome;
   bool final;
   bool split = false;  // a failed batch whose inputs the engine queues again one by one
 };
 struct ReleaseOutput {  // the task's output may be written now (input order with -k)
-  uint64_t seq;
+  TaskId task;
 };
 struct RunFinished {
   int exit_status;

@@ -2,33 +2,34 @@
 
 namespace coreflow {
 
-void ReleaseOrder::Finished(uint64_t seq, std::vector<uint64_t>* out) {
-  finished_.insert(seq);
+void ReleaseOrder::Finished(TaskId task, std::vector<TaskId>* out) {
+  finished_.insert(task);
   Advance(out);
 }
 
-void ReleaseOrder::Split(uint64_t seq) { splits_[seq]; }
+void ReleaseOrder::Split(TaskId task) { splits_[task]; }
 
-void ReleaseOrder::AddInput(uint64_t batch, uint64_t seq) {
-  splits_[batch].inputs.push_back(seq);
-  split_inputs_.insert(seq);
+void ReleaseOrder::AddInput(TaskId batch, TaskId task) {
+  splits_[batch].inputs.push_back(task);
+  split_inputs_.insert(task);
 }
 
-void ReleaseOrder::SplitQueued(uint64_t batch, std::vector<uint64_t>* out) {
+void ReleaseOrder::SplitQueued(TaskId batch, std::vector<TaskId>* out) {
   splits_[batch].queued = true;
   Advance(out);
 }
 
-void ReleaseOrder::Advance(std::vector<uint64_t>* out) {
+void ReleaseOrder::Advance(std::vector<TaskId>* out) {
   while (true) {
     if (split_inputs_.erase(next_) > 0) {  // written already, in its batch's place
-      ++next_;
+      Step();
       continue;
     }
     auto split = splits_.find(next_);
     if (split == splits_.end()) {
       if (finished_.erase(next_) == 0) return;
-      out->push_back(next_++);
+      out->push_back(next_);
+      Step();
       continue;
     }
     SplitBatch& b = split->second;
@@ -42,12 +43,12 @@ void ReleaseOrder::Advance(std::vector<uint64_t>* out) {
     }
     if (!b.queued || b.released < b.inputs.size()) return;
     splits_.erase(split);
-    ++next_;
+    Step();
   }
 }
 
-void ReleaseOrder::Flush(std::vector<uint64_t>* out) {
-  for (uint64_t seq : finished_) out->push_back(seq);
+void ReleaseOrder::Flush(std::vector<TaskId>* out) {
+  for (TaskId task : finished_) out->push_back(task);
   finished_.clear();
 }
 

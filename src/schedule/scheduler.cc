@@ -9,7 +9,7 @@ namespace coreflow {
 
 Scheduler::Scheduler(const SchedulerOptions& options) : options_(options) {
   if (options_.slots < 1) options_.slots = 1;
-  for (int s = 1; s <= options_.slots; ++s) free_slots_.push(s);
+  for (int s = 1; s <= options_.slots; ++s) free_slots_.push(SlotId(s));
 }
 
 bool Scheduler::WantsTasks() const {
@@ -20,57 +20,8 @@ bool Scheduler::WantsTasks() const {
 
 void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) {
   if (finished_) return;
-  if (const auto* e = std::get_if<ev::TaskQueued>(&event)) {
-    if (e->split_of != 0) {
-      // Like a retry, ahead of new tasks, after the inputs of its batch queued before it
-      // (none of them has started: StartReady waits for the BatchSplit).
-      ready_.insert(ready_.begin() + static_cast<std::ptrdiff_t>(split_inputs_queued_++), e->seq);
-      if (options_.keep_order) order_.AddInput(e->split_of, e->seq);
-    } else {
-      ready_.push_back(e->seq);
-    }
-    ++counts_.queued;
-    if (options_.split_failed_batches && e->inputs > 1) batches_.insert(e->seq);
-  } else if (const auto* e = std::get_if<ev::TaskBegan>(&event)) {
-    auto it = running_.find(e->seq);
-    if (options_.timeout_from_began && options_.timeout > 0 && it != running_.end() &&
-        it->second.phase == Phase::kRunning) {
-      timeouts_.push_back({now + options_.timeout, e->seq, it->second.attempt});
-    }
-  } else if (const auto* e = std::get_if<ev::SetSlots>(&event)) {
-    OnSetSlots(e->slots);
-  } else if (const auto* e = std::get_if<ev::BatchSplit>(&event)) {
-    if (splits_pending_ > 0) --splits_pending_;
-    split_inputs_queued_ = 0;
-    if (options_.keep_order) {
-      std::vector<uint64_t> seqs;
-      order_.SplitQueued(e->seq, &seqs);
-      for (uint64_t seq : seqs) out->push_back(act::ReleaseOutput{seq});
-    }
-  } else if (const auto* e = std::get_if<ev::TaskSkipped>(&event)) {
-    ++counts_.queued;
-    ++counts_.skipped;
-    Release(e->seq, out);
-  } else if (std::get_if<ev::InputsEnded>(&event)) {
-    counts_.inputs_ended = true;
-    CheckHalt(nullptr, out, now);  // percentages can be judged once the total is known
-  } else if (const auto* e = std::get_if<ev::TaskExited>(&event)) {
-    OnExited(*e, now, out);
-  } else if (const auto* e = std::get_if<ev::StartDeferred>(&event)) {
-    OnDeferred(*e, now, out);
-  } else if (const auto* e = std::get_if<ev::Interrupted>(&event)) {
-    OnInterrupted(*e, now, out);
-  } else if (std::get_if<ev::Abort>(&event)) {
-    aborted_ = true;
-    Stop(now, out);
-  } else if (const auto* e = std::get_if<ev::MemoryLow>(&event)) {
-    memory_low_ = e->low;
-  } else if (std::get_if<ev::MemoryCritical>(&event)) {
-    OnMemoryCritical(now, out);
-  } else if (std::get_if<ev::Drain>(&event)) {
-    aborted_ = true;
-    stop_starting_ = true;
-  }
+  // One overload per kind: a new event kind that no one handles does not compile.
+  std::visit([&](const auto& e) { On(e, now, out); }, event);
   // Deadlines are checked on every event, so a late timer wake-up loses nothing.
   FireDeadlines(now, out);
   WakeDelayed(now);
@@ -79,20 +30,95 @@ void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) 
   if (!finished_) UpdateTimer(now, out);
 }
 
-void Scheduler::FreeSlot(int slot) {
-  if (slot <= options_.slots) free_slots_.push(slot);  // a slot cut by SetSlots is not reused
+void Scheduler::On(const ev::TaskQueued& e, Nanos, std::vector<Action>*) {
+  if (e.split_of != TaskId()) {
+    // Like a retry, ahead of new tasks, after the inputs of its batch queued before it
+    // (none of them has started: StartReady waits for the BatchSplit).
+    ready_.insert(ready_.begin() + static_cast<std::ptrdiff_t>(split_inputs_queued_++), e.task);
+    if (options_.keep_order) order_.AddInput(e.split_of, e.task);
+  } else {
+    ready_.push_back(e.task);
+  }
+  ++counts_.queued;
+  if (options_.split_failed_batches && e.inputs > 1) batches_.insert(e.task);
+}
+
+void Scheduler::On(const ev::TaskBegan& e, Nanos now, std::vector<Action>*) {
+  auto it = running_.find(e.task);
+  if (options_.timeout_from_began && options_.timeout > 0 && it != running_.end() &&
+      it->second.phase == Phase::kRunning) {
+    timeouts_.push_back({now + options_.timeout, e.task, it->second.attempt});
+  }
+}
+
+void Scheduler::On(const ev::SetSlots& e, Nanos, std::vector<Action>*) { OnSetSlots(e.slots); }
+
+void Scheduler::On(const ev::BatchSplit& e, Nanos, std::vector<Action>* out) {
+  if (splits_pending_ > 0) --splits_pending_;
+  split_inputs_queued_ = 0;
+  if (options_.keep_order) {
+    std::vector<TaskId> tasks;
+    order_.SplitQueued(e.task, &tasks);
+    for (TaskId task : tasks) out->push_back(act::ReleaseOutput{task});
+  }
+}
+
+void Scheduler::On(const ev::TaskSkipped& e, Nanos, std::vector<Action>* out) {
+  ++counts_.queued;
+  ++counts_.skipped;
+  Release(e.task, out);
+}
+
+void Scheduler::On(const ev::InputsEnded&, Nanos now, std::vector<Action>* out) {
+  counts_.inputs_ended = true;
+  CheckHalt(nullptr, out, now);  // percentages can be judged once the total is known
+}
+
+void Scheduler::On(const ev::TaskExited& e, Nanos now, std::vector<Action>* out) {
+  OnExited(e, now, out);
+}
+
+void Scheduler::On(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out) {
+  OnDeferred(e, now, out);
+}
+
+void Scheduler::On(const ev::TimerFired&, Nanos, std::vector<Action>*) {}  // deadlines follow
+
+void Scheduler::On(const ev::Interrupted& e, Nanos now, std::vector<Action>* out) {
+  OnInterrupted(e, now, out);
+}
+
+void Scheduler::On(const ev::Abort&, Nanos now, std::vector<Action>* out) {
+  aborted_ = true;
+  Stop(now, out);
+}
+
+void Scheduler::On(const ev::Drain&, Nanos, std::vector<Action>*) {
+  aborted_ = true;
+  stop_starting_ = true;
+}
+
+void Scheduler::On(const ev::MemoryLow& e, Nanos, std::vector<Action>*) { memory_low_ = e.low; }
+
+void Scheduler::On(const ev::MemoryCritical&, Nanos now, std::vector<Action>* out) {
+  OnMemoryCritical(now, out);
+}
+
+void Scheduler::FreeSlot(SlotId slot) {
+  if (slot.value() <= options_.slots) free_slots_.push(slot);  // a slot cut by SetSlots is not reused
 }
 
 void Scheduler::OnSetSlots(int slots) {
   slots = std::max(slots, 0);
   std::vector<bool> busy(static_cast<size_t>(std::max(slots, options_.slots)) + 1, false);
-  for (const auto& [seq, r] : running_) {
-    if (static_cast<size_t>(r.slot) < busy.size()) busy[static_cast<size_t>(r.slot)] = true;
+  for (const auto& [task, r] : running_) {
+    auto s = static_cast<size_t>(r.slot.value());
+    if (s < busy.size()) busy[s] = true;
   }
   options_.slots = slots;
   free_slots_ = {};
   for (int s = 1; s <= slots; ++s) {
-    if (!busy[static_cast<size_t>(s)]) free_slots_.push(s);
+    if (!busy[static_cast<size_t>(s)]) free_slots_.push(SlotId(s));
   }
 }
 
@@ -102,27 +128,27 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
   while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !wait_for_exit_ &&
          !ready_.empty() && !free_slots_.empty() &&
          (capacity_ == 0 || counts_.running < capacity_)) {
-    uint64_t seq = ready_.front();
+    TaskId task = ready_.front();
     ready_.pop_front();
-    int slot = free_slots_.top();
+    SlotId slot = free_slots_.top();
     free_slots_.pop();
     int attempt = 1;
-    if (auto it = attempts_.find(seq); it != attempts_.end()) {
+    if (auto it = attempts_.find(task); it != attempts_.end()) {
       attempt = it->second + 1;
     } else {
       ++counts_.started;
     }
-    running_.emplace(seq, Running{slot, attempt, Phase::kRunning, false, false, false, ++starts_});
+    running_.emplace(task, Running{slot, attempt, Phase::kRunning, false, false, false, ++starts_});
     ++counts_.running;
     if (options_.timeout > 0 && !options_.timeout_from_began) {
-      timeouts_.push_back({now + options_.timeout, seq, attempt});
+      timeouts_.push_back({now + options_.timeout, task, attempt});
     }
-    out->push_back(act::StartTask{seq, slot, attempt});
+    out->push_back(act::StartTask{task, slot, attempt});
   }
 }
 
 void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out) {
-  auto it = running_.find(e.seq);
+  auto it = running_.find(e.task);
   if (it == running_.end()) return;  // not ours, or already handled
   Running r = it->second;
   running_.erase(it);
@@ -142,68 +168,68 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   if (r.requeue && !outcome.ok() && !stop_starting_) {
     // Ended to free memory, not for its own sake: it runs again, and the attempt is not held
     // against it. It waits behind the queue, so the memory it held can go to others first.
-    attempts_[e.seq] = r.attempt;
-    ++requeues_[e.seq];
-    ready_.push_back(e.seq);
+    attempts_[e.task] = r.attempt;
+    ++requeues_[e.task];
+    ready_.push_back(e.task);
     ++counts_.requeued;
-    out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false});
+    out->push_back(act::TaskFinished{e.task, r.attempt, outcome, false});
     return;
   }
-  if (!outcome.ok() && !stop_starting_ && !outcome.interrupted && batches_.erase(e.seq) > 0) {
+  if (!outcome.ok() && !stop_starting_ && !outcome.interrupted && batches_.erase(e.task) > 0) {
     // Its inputs come back as tasks of their own: this task is done, neither ok nor failed.
-    attempts_.erase(e.seq);
-    requeues_.erase(e.seq);
+    attempts_.erase(e.task);
+    requeues_.erase(e.task);
     ++counts_.split;
     ++splits_pending_;  // the run is not over until the engine has queued its inputs
-    if (options_.keep_order) order_.Split(e.seq);
-    out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false, true});
-    Release(e.seq, out);
+    if (options_.keep_order) order_.Split(e.task);
+    out->push_back(act::TaskFinished{e.task, r.attempt, outcome, false, true});
+    Release(e.task, out);
     return;
   }
-  batches_.erase(e.seq);
+  batches_.erase(e.task);
   int counted = r.attempt;
-  if (auto q = requeues_.find(e.seq); q != requeues_.end()) counted -= q->second;
+  if (auto q = requeues_.find(e.task); q != requeues_.end()) counted -= q->second;
   bool retry = !outcome.ok() && !stop_starting_ &&
                (options_.max_attempts == 0 || counted < options_.max_attempts) &&
                (options_.retry_timeouts || !outcome.timed_out);
   if (retry) {
-    attempts_[e.seq] = r.attempt;
+    attempts_[e.task] = r.attempt;
     if (options_.retry_delay > 0) {
       Nanos delay = options_.retry_delay;
       for (int i = 1; i < r.attempt && delay < kMaxRetryDelay; ++i) delay *= 2;
-      delayed_.emplace(now + std::min(delay, kMaxRetryDelay), e.seq);
+      delayed_.emplace(now + std::min(delay, kMaxRetryDelay), e.task);
     } else {
-      ready_.push_front(e.seq);  // GNU parallel retries a task before starting new ones
+      ready_.push_front(e.task);  // GNU parallel retries a task before starting new ones
     }
     ++counts_.retried;
-    out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, false});
+    out->push_back(act::TaskFinished{e.task, r.attempt, outcome, false});
     return;
   }
-  attempts_.erase(e.seq);
-  requeues_.erase(e.seq);
+  attempts_.erase(e.task);
+  requeues_.erase(e.task);
   if (outcome.ok()) {
     ++counts_.succeeded;
   } else {
     ++counts_.failed;
   }
-  out->push_back(act::TaskFinished{e.seq, r.attempt, outcome, true});
-  Release(e.seq, out);
+  out->push_back(act::TaskFinished{e.task, r.attempt, outcome, true});
+  Release(e.task, out);
   CheckHalt(&outcome, out, now);
 }
 
 void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out) {
-  auto it = running_.find(e.seq);
+  auto it = running_.find(e.task);
   if (it == running_.end()) return;
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
   FreeSlot(r.slot);
   if (r.attempt > 1) {
-    attempts_[e.seq] = r.attempt - 1;
+    attempts_[e.task] = r.attempt - 1;
   } else {
     --counts_.started;
   }
-  ready_.push_front(e.seq);
+  ready_.push_front(e.task);
   if (!running_.empty()) {
     // As many as run now is what the system allows: no more start until one of them ends
     // and frees its processes and descriptors. Waiting on a timer instead would idle slots.
@@ -232,7 +258,7 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
 void Scheduler::WakeDelayed(Nanos now) {
   // Due retries go first, earliest due first, as undelayed retries do.
   auto end = delayed_.upper_bound(now);
-  std::vector<uint64_t> due;
+  std::vector<TaskId> due;
   for (auto it = delayed_.begin(); it != end; ++it) due.push_back(it->second);
   delayed_.erase(delayed_.begin(), end);
   for (auto it = due.rbegin(); it != due.rend(); ++it) ready_.push_front(*it);
@@ -240,7 +266,7 @@ void Scheduler::WakeDelayed(Nanos now) {
 
 void Scheduler::Stop(Nanos now, std::vector<Action>* out) {
   stop_starting_ = true;
-  for (auto& [seq, r] : running_) {
+  for (auto& [task, r] : running_) {
     if (r.phase == Phase::kRunning) r.stopped = true;
   }
   TerminateAll(now, out);
@@ -255,10 +281,10 @@ void Scheduler::OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<A
     return;
   }
   // A second interrupt: no more grace.
-  for (auto& [seq, r] : running_) {
+  for (auto& [task, r] : running_) {
     if (r.phase != Phase::kKilled) {
       r.phase = Phase::kKilled;
-      out->push_back(act::SignalTask{seq, SIGKILL});
+      out->push_back(act::SignalTask{task, SIGKILL});
     }
   }
 }
@@ -268,38 +294,38 @@ void Scheduler::OnMemoryCritical(Nanos now, std::vector<Action>* out) {
   // task is left alone, as ending it could only start it again.
   if (stop_starting_ || running_.size() < 2) return;
   Running* youngest = nullptr;
-  uint64_t youngest_seq = 0;
-  for (auto& [seq, r] : running_) {
+  TaskId youngest_task;
+  for (auto& [task, r] : running_) {
     if (r.requeue) return;
     if (r.phase != Phase::kRunning) continue;
     if (youngest == nullptr || r.start_order > youngest->start_order) {
       youngest = &r;
-      youngest_seq = seq;
+      youngest_task = task;
     }
   }
   if (youngest == nullptr) return;
   youngest->requeue = true;
-  Terminate(youngest_seq, *youngest, now, out);
+  Terminate(youngest_task, *youngest, now, out);
 }
 
-void Scheduler::Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out) {
+void Scheduler::Terminate(TaskId task, Running& r, Nanos now, std::vector<Action>* out) {
   if (r.phase != Phase::kRunning) return;
   if (options_.term_grace <= 0) {
     r.phase = Phase::kKilled;
-    out->push_back(act::SignalTask{seq, SIGKILL});
+    out->push_back(act::SignalTask{task, SIGKILL});
     return;
   }
   r.phase = Phase::kTerminating;
-  out->push_back(act::SignalTask{seq, SIGTERM});
-  kill_after_.push_back({now + options_.term_grace, seq, r.attempt});
+  out->push_back(act::SignalTask{task, SIGTERM});
+  kill_after_.push_back({now + options_.term_grace, task, r.attempt});
 }
 
 void Scheduler::TerminateAll(Nanos now, std::vector<Action>* out) {
-  for (auto& [seq, r] : running_) Terminate(seq, r, now, out);
+  for (auto& [task, r] : running_) Terminate(task, r, now, out);
 }
 
 bool Scheduler::IsLive(const Deadline& d, Phase phase) const {
-  auto it = running_.find(d.seq);
+  auto it = running_.find(d.task);
   return it != running_.end() && it->second.attempt == d.attempt && it->second.phase == phase;
 }
 
@@ -308,16 +334,16 @@ void Scheduler::FireDeadlines(Nanos now, std::vector<Action>* out) {
     Deadline d = timeouts_.front();
     timeouts_.pop_front();
     if (!IsLive(d, Phase::kRunning)) continue;
-    Running& r = running_.at(d.seq);
+    Running& r = running_.at(d.task);
     r.timed_out = true;
-    Terminate(d.seq, r, now, out);
+    Terminate(d.task, r, now, out);
   }
   while (!kill_after_.empty() && kill_after_.front().at <= now) {
     Deadline d = kill_after_.front();
     kill_after_.pop_front();
     if (!IsLive(d, Phase::kTerminating)) continue;
-    running_.at(d.seq).phase = Phase::kKilled;
-    out->push_back(act::SignalTask{d.seq, SIGKILL});
+    running_.at(d.task).phase = Phase::kKilled;
+    out->push_back(act::SignalTask{d.task, SIGKILL});
   }
 }
 
@@ -355,14 +381,14 @@ void Scheduler::CheckHalt(const Outcome* last, std::vector<Action>* out, Nanos n
   if (h.when == HaltPolicy::When::kNow) Stop(now, out);
 }
 
-void Scheduler::Release(uint64_t seq, std::vector<Action>* out) {
+void Scheduler::Release(TaskId task, std::vector<Action>* out) {
   if (!options_.keep_order) {
-    out->push_back(act::ReleaseOutput{seq});
+    out->push_back(act::ReleaseOutput{task});
     return;
   }
-  std::vector<uint64_t> seqs;
-  order_.Finished(seq, &seqs);
-  for (uint64_t s : seqs) out->push_back(act::ReleaseOutput{s});
+  std::vector<TaskId> tasks;
+  order_.Finished(task, &tasks);
+  for (TaskId t : tasks) out->push_back(act::ReleaseOutput{t});
 }
 
 void Scheduler::MaybeFinish(std::vector<Action>* out) {
@@ -370,9 +396,9 @@ void Scheduler::MaybeFinish(std::vector<Action>* out) {
                                          delayed_.empty() && splits_pending_ == 0);
   if (!no_more_work || !running_.empty()) return;
   // Tasks that never started leave gaps in the order; release what did finish.
-  std::vector<uint64_t> seqs;
-  order_.Flush(&seqs);
-  for (uint64_t seq : seqs) out->push_back(act::ReleaseOutput{seq});
+  std::vector<TaskId> tasks;
+  order_.Flush(&tasks);
+  for (TaskId task : tasks) out->push_back(act::ReleaseOutput{task});
   if (armed_at_ != 0) out->push_back(act::ArmTimer{0});
   armed_at_ = 0;
   out->push_back(act::RunFinished{ExitStatus()});

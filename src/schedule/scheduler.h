@@ -79,7 +79,7 @@ class Scheduler {
  private:
   enum class Phase { kRunning, kTerminating, kKilled };
   struct Running {
-    int slot;
+    SlotId slot;
     int attempt;
     Phase phase;
     bool timed_out;
@@ -89,24 +89,39 @@ class Scheduler {
   };
   struct Deadline {
     Nanos at;
-    uint64_t seq;
+    TaskId task;
     int attempt;
   };
 
+  // Handlers of each event kind (Handle visits them).
+  void On(const ev::TaskQueued& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::TaskBegan& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::SetSlots& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::BatchSplit& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::TaskSkipped& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::InputsEnded& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::TaskExited& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::TimerFired& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::Abort& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::Drain& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::MemoryLow& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::MemoryCritical& e, Nanos now, std::vector<Action>* out);
   void OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out);
   void OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
   void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
   void OnMemoryCritical(Nanos now, std::vector<Action>* out);
   void OnSetSlots(int slots);
-  void FreeSlot(int slot);
+  void FreeSlot(SlotId slot);
   void FireDeadlines(Nanos now, std::vector<Action>* out);
   void StartReady(Nanos now, std::vector<Action>* out);
-  void Terminate(uint64_t seq, Running& r, Nanos now, std::vector<Action>* out);
+  void Terminate(TaskId task, Running& r, Nanos now, std::vector<Action>* out);
   void TerminateAll(Nanos now, std::vector<Action>* out);
   void Stop(Nanos now, std::vector<Action>* out);  // stop starting and terminate what runs
   void WakeDelayed(Nanos now);
   void CheckHalt(const Outcome* last, std::vector<Action>* out, Nanos now);
-  void Release(uint64_t seq, std::vector<Action>* out);
+  void Release(TaskId task, std::vector<Action>* out);
   void MaybeFinish(std::vector<Action>* out);
   void UpdateTimer(Nanos now, std::vector<Action>* out);
   bool IsLive(const Deadline& d, Phase phase) const;
@@ -114,19 +129,19 @@ class Scheduler {
 
   SchedulerOptions options_;
   SchedulerCounts counts_;
-  std::deque<uint64_t> ready_;
-  std::map<uint64_t, Running> running_;         // ordered: deterministic signalling order
-  std::unordered_map<uint64_t, int> attempts_;  // attempts made by tasks being retried
-  std::unordered_map<uint64_t, int> requeues_;  // of those, attempts --memfree ended
-  std::set<uint64_t> batches_;      // tasks of several inputs, with split_failed_batches
+  std::deque<TaskId> ready_;
+  std::map<TaskId, Running> running_;         // ordered: deterministic signalling order
+  std::unordered_map<TaskId, int> attempts_;  // attempts made by tasks being retried
+  std::unordered_map<TaskId, int> requeues_;  // of those, attempts --memfree ended
+  std::set<TaskId> batches_;      // tasks of several inputs, with split_failed_batches
   int splits_pending_ = 0;          // split batches whose inputs are not queued yet
   size_t split_inputs_queued_ = 0;  // of the batch being split, so far
   uint64_t starts_ = 0;
-  std::priority_queue<int, std::vector<int>, std::greater<int>> free_slots_;
+  std::priority_queue<SlotId, std::vector<SlotId>, std::greater<SlotId>> free_slots_;
   std::deque<Deadline> timeouts_;           // start + timeout, in start order
   std::deque<Deadline> kill_after_;         // SIGTERM + grace, in signalling order
   ReleaseOrder order_;                      // -k
-  std::multimap<Nanos, uint64_t> delayed_;  // retries waiting for --retry-delay
+  std::multimap<Nanos, TaskId> delayed_;  // retries waiting for --retry-delay
   Nanos backoff_ = kMinBackoff;
   Nanos backoff_until_ = 0;
   // After a start failed for want of processes or descriptors while others ran: how many can

@@ -93,37 +93,7 @@ std::vector<TuneConfig> TuneSearch::Neighbours(const TuneConfig& c, int dimensio
 void TuneSearch::Plan() {
   if (!started_) {
     started_ = true;
-    switch (mode_) {
-      case TuneMode::kQuick:
-        for (int t : threads_)
-          queue_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
-        break;
-      case TuneMode::kExhaustive:
-        for (int round = 0; round < 2; ++round) {
-          for (int t : threads_) {
-            for (size_t b : batches_) {
-              for (bool bind : space_.try_bind ? std::vector<bool>{false, true}
-                                               : std::vector<bool>{space_.bind}) {
-                queue_.push_back(MakeConfig(space_, t, b, bind));
-              }
-            }
-          }
-        }
-        break;
-      case TuneMode::kDefault:
-        // Seeds: one thread per task (the default), a task per L3 group or NUMA node, one
-        // task on every core. They are far apart, so the descent starts near the best of
-        // them instead of wherever the default happens to be.
-        for (int t : threads_) {
-          bool group = std::find(space_.group_cores.begin(), space_.group_cores.end(), t) !=
-                       space_.group_cores.end();
-          if (t == current_.threads || group || t == threads_.back()) {
-            survivors_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
-          }
-        }
-        queue_.assign(survivors_.begin(), survivors_.end());
-        break;
-    }
+    PlanFirstRound();
     return;
   }
   if (mode_ != TuneMode::kDefault) {
@@ -131,6 +101,45 @@ void TuneSearch::Plan() {
     return;
   }
   if (!survivors_.empty() && Halve()) return;
+  if (Descend()) return;
+  if (dimension_ == 3 && Confirm()) return;
+  done_ = true;
+}
+
+void TuneSearch::PlanFirstRound() {
+  switch (mode_) {
+    case TuneMode::kQuick:
+      for (int t : threads_) queue_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
+      break;
+    case TuneMode::kExhaustive:
+      for (int round = 0; round < 2; ++round) {
+        for (int t : threads_) {
+          for (size_t b : batches_) {
+            for (bool bind : space_.try_bind ? std::vector<bool>{false, true}
+                                             : std::vector<bool>{space_.bind}) {
+              queue_.push_back(MakeConfig(space_, t, b, bind));
+            }
+          }
+        }
+      }
+      break;
+    case TuneMode::kDefault:
+      // Seeds: one thread per task (the default), a task per L3 group or NUMA node, one
+      // task on every core. They are far apart, so the descent starts near the best of
+      // them instead of wherever the default happens to be.
+      for (int t : threads_) {
+        bool group = std::find(space_.group_cores.begin(), space_.group_cores.end(), t) !=
+                     space_.group_cores.end();
+        if (t == current_.threads || group || t == threads_.back()) {
+          survivors_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
+        }
+      }
+      queue_.assign(survivors_.begin(), survivors_.end());
+      break;
+  }
+}
+
+bool TuneSearch::Descend() {
   while (dimension_ < 3) {
     const TrialResult* here = Best(current_);
     // Among the measured neighbours, the best; take it when it beats the current by the noise.
@@ -143,7 +152,7 @@ void TuneSearch::Plan() {
     std::vector<TuneConfig> next = Neighbours(current_, dimension_);
     if (!next.empty()) {
       for (const TuneConfig& c : next) queue_.push_back(c);
-      return;
+      return true;
     }
     if (best != nullptr && here != nullptr &&
         best->rate > here->rate * (1 + Threshold(*best, *here)) && !(best->config == current_)) {
@@ -152,26 +161,26 @@ void TuneSearch::Plan() {
     }
     ++dimension_;
   }
-  if (dimension_ == 3) {  // confirm the best two: A/B/A/B
-    dimension_ = 4;
-    std::vector<const TrialResult*> ranked;
-    for (const TrialResult& t : trials_) ranked.push_back(&t);
-    std::sort(ranked.begin(), ranked.end(),
-              [](const TrialResult* a, const TrialResult* b) { return a->rate > b->rate; });
-    const TuneConfig* second = nullptr;
-    for (const TrialResult* t : ranked) {
-      if (!(t->config == ranked.front()->config)) {
-        second = &t->config;
-        break;
-      }
-    }
-    if (second != nullptr) {
-      TuneConfig a = ranked.front()->config, b = *second;
-      queue_ = {a, b, a, b};
-      return;
+  return false;
+}
+
+bool TuneSearch::Confirm() {  // the best two, measured again A/B/A/B
+  dimension_ = 4;
+  std::vector<const TrialResult*> ranked;
+  for (const TrialResult& t : trials_) ranked.push_back(&t);
+  std::sort(ranked.begin(), ranked.end(),
+            [](const TrialResult* a, const TrialResult* b) { return a->rate > b->rate; });
+  const TuneConfig* second = nullptr;
+  for (const TrialResult* t : ranked) {
+    if (!(t->config == ranked.front()->config)) {
+      second = &t->config;
+      break;
     }
   }
-  done_ = true;
+  if (second == nullptr) return false;
+  TuneConfig a = ranked.front()->config, b = *second;
+  queue_ = {a, b, a, b};
+  return true;
 }
 
 bool TuneSearch::Halve() {

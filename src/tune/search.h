@@ -44,6 +44,9 @@ class TuneSearch {
 
  private:
   void Plan();  // refills the queue from what was measured
+  void PlanFirstRound();  // the seeds, or the whole grid
+  bool Descend();         // one dimension at a time; false once all three are done
+  bool Confirm();         // false when there is nothing to confirm
   // Successive halving over the seeds; true while a round is queued, false once one is left.
   bool Halve();
   const TrialResult* Best(const TuneConfig& c) const;

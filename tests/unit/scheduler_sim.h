@@ -51,7 +51,7 @@ class Simulation {
         Running r = running_.at(seq);
         running_.erase(seq);
         busy_slots_.erase(r.slot);
-        Dispatch(ev::TaskExited{seq, r.outcome});
+        Dispatch(ev::TaskExited{TaskId(seq), r.outcome});
       }
       if (timer_at_ != 0 && timer_at_ <= now_) {
         timer_at_ = 0;
@@ -79,7 +79,7 @@ class Simulation {
   const std::vector<act::SignalTask>& signals() const { return signals_; }
   std::map<uint64_t, int> FinalCount() const {
     std::map<uint64_t, int> n;
-    for (const auto& f : finished_) n[f.seq] += f.final ? 1 : 0;
+    for (const auto& f : finished_) n[f.task.value()] += f.final ? 1 : 0;
     return n;
   }
 
@@ -92,7 +92,7 @@ class Simulation {
   };
 
   void Feed() {
-    while (fed_ < num_tasks_ && scheduler_.WantsTasks()) Dispatch(ev::TaskQueued{++fed_});
+    while (fed_ < num_tasks_ && scheduler_.WantsTasks()) Dispatch(ev::TaskQueued{TaskId(++fed_)});
     if (fed_ == num_tasks_ && !inputs_ended_) {
       inputs_ended_ = true;
       Dispatch(ev::InputsEnded{});
@@ -133,42 +133,43 @@ class Simulation {
   void Apply(const Action& a) {
     if (const auto* s = std::get_if<act::StartTask>(&a)) {
       starts_.push_back(*s);
-      ASSERT_GE(s->slot, 1);
-      ASSERT_LE(s->slot, options_.slots);
-      ASSERT_TRUE(busy_slots_.insert(s->slot).second)
-          << "slot " << s->slot << " given to two running tasks";
+      const int slot = s->slot.value();
+      const uint64_t task = s->task.value();
+      ASSERT_GE(slot, 1);
+      ASSERT_LE(slot, options_.slots);
+      ASSERT_TRUE(busy_slots_.insert(slot).second) << "slot " << slot << " given to two tasks";
       bool over_limit = process_limit_ > 0 && static_cast<int>(running_.size()) >= process_limit_;
       if (transient_failures_ > 0 || over_limit) {
         if (!over_limit) --transient_failures_;
         ++deferred_;
-        busy_slots_.erase(s->slot);
-        Dispatch(ev::StartDeferred{s->seq});
+        busy_slots_.erase(slot);
+        Dispatch(ev::StartDeferred{s->task});
         return;
       }
-      TaskScript t = script_(s->seq, s->attempt);
-      Running r{s->slot, now_ + t.duration, t.outcome, t.ignores_term};
-      exits_.insert({r.exit_at, s->seq});
-      running_.emplace(s->seq, r);
+      TaskScript t = script_(task, s->attempt);
+      Running r{slot, now_ + t.duration, t.outcome, t.ignores_term};
+      exits_.insert({r.exit_at, task});
+      running_.emplace(task, r);
       max_running_ = std::max(max_running_, static_cast<int>(running_.size()));
       ASSERT_LE(static_cast<int>(running_.size()), options_.slots) << "capacity exceeded";
     } else if (const auto* s = std::get_if<act::SignalTask>(&a)) {
       signals_.push_back(*s);
-      auto it = running_.find(s->seq);
+      auto it = running_.find(s->task.value());
       ASSERT_NE(it, running_.end()) << "signal to a task that is not running";
       Running& r = it->second;
       if (s->signal == SIGKILL || !r.ignores_term) {
         // Dies of the signal a millisecond later.
-        SetExit(s->seq, r, std::min(r.exit_at, now_ + kNanosPerMilli));
+        SetExit(s->task.value(), r, std::min(r.exit_at, now_ + kNanosPerMilli));
         r.outcome = Outcome{0, s->signal, false};
       } else {
-        SetExit(s->seq, r, std::max(r.exit_at, now_ + 1000 * kNanosPerSecond));
+        SetExit(s->task.value(), r, std::max(r.exit_at, now_ + 1000 * kNanosPerSecond));
       }
     } else if (const auto* s = std::get_if<act::ArmTimer>(&a)) {
       timer_at_ = s->at;
     } else if (const auto* s = std::get_if<act::TaskFinished>(&a)) {
       finished_.push_back(*s);
     } else if (const auto* s = std::get_if<act::ReleaseOutput>(&a)) {
-      released_.push_back(s->seq);
+      released_.push_back(s->task.value());
     } else if (const auto* s = std::get_if<act::RunFinished>(&a)) {
       exit_status_ = s->exit_status;
     }

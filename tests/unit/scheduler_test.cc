@@ -45,19 +45,19 @@ std::vector<T> Only(const std::vector<Action>& actions) {
 TEST(Scheduler, StartsUpToCapacityInInputOrder) {
   Scheduler s(Slots(2));
   EXPECT_TRUE(s.WantsTasks());
-  auto a1 = Feed(s, ev::TaskQueued{1}, 0);
-  auto a2 = Feed(s, ev::TaskQueued{2}, 0);
-  auto a3 = Feed(s, ev::TaskQueued{3}, 0);
+  auto a1 = Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  auto a2 = Feed(s, ev::TaskQueued{TaskId(2)}, 0);
+  auto a3 = Feed(s, ev::TaskQueued{TaskId(3)}, 0);
   ASSERT_EQ(Only<act::StartTask>(a1).size(), 1u);
-  EXPECT_EQ(Only<act::StartTask>(a1)[0].slot, 1);
+  EXPECT_EQ(Only<act::StartTask>(a1)[0].slot, SlotId(1));
   ASSERT_EQ(Only<act::StartTask>(a2).size(), 1u);
-  EXPECT_EQ(Only<act::StartTask>(a2)[0].slot, 2);
+  EXPECT_EQ(Only<act::StartTask>(a2)[0].slot, SlotId(2));
   EXPECT_TRUE(Only<act::StartTask>(a3).empty());  // both slots busy
-  auto a4 = Feed(s, ev::TaskExited{1, Outcome{}}, 5);
+  auto a4 = Feed(s, ev::TaskExited{TaskId(1), Outcome{}}, 5);
   auto starts = Only<act::StartTask>(a4);
   ASSERT_EQ(starts.size(), 1u);
-  EXPECT_EQ(starts[0].seq, 3u);
-  EXPECT_EQ(starts[0].slot, 1);  // the slot task 1 freed
+  EXPECT_EQ(starts[0].task, TaskId(3));
+  EXPECT_EQ(starts[0].slot, SlotId(1));  // the slot task 1 freed
   EXPECT_EQ(starts[0].attempt, 1);
 }
 
@@ -66,7 +66,7 @@ TEST(Scheduler, KeepsOnlyASmallLookahead) {
   int fed = 0;
   std::vector<Action> out;
   while (s.WantsTasks() && fed < 100)
-    s.Handle(ev::TaskQueued{static_cast<uint64_t>(++fed)}, 0, &out);
+    s.Handle(ev::TaskQueued{TaskId(static_cast<uint64_t>(++fed))}, 0, &out);
   EXPECT_EQ(fed, 6);  // 3 running + 3 queued: the input is streamed, not slurped
 }
 
@@ -130,7 +130,7 @@ TEST(Scheduler, TimeoutSendsTermThenKillAfterGrace) {
   o.timeout = 1 * kSec;
   o.term_grace = 2 * kSec;
   Scheduler s(o);
-  auto out = Feed(s, ev::TaskQueued{1}, 0);
+  auto out = Feed(s, ev::TaskQueued{TaskId(1)}, 0);
   auto timers = Only<act::ArmTimer>(out);
   ASSERT_FALSE(timers.empty());
   EXPECT_EQ(timers.back().at, 1 * kSec);
@@ -143,7 +143,7 @@ TEST(Scheduler, TimeoutSendsTermThenKillAfterGrace) {
   sigs = Only<act::SignalTask>(out);
   ASSERT_EQ(sigs.size(), 1u);
   EXPECT_EQ(sigs[0].signal, SIGKILL);
-  out = Feed(s, ev::TaskExited{1, Outcome{0, SIGKILL, false}}, 3 * kSec + kMs);
+  out = Feed(s, ev::TaskExited{TaskId(1), Outcome{0, SIGKILL, false}}, 3 * kSec + kMs);
   auto fin = Only<act::TaskFinished>(out);
   ASSERT_EQ(fin.size(), 1u);
   EXPECT_TRUE(fin[0].outcome.timed_out);
@@ -178,12 +178,12 @@ TEST(Scheduler, TimeoutKillsOnlySlowTasks) {
     terms += s.signal == SIGTERM;
     kills += s.signal == SIGKILL;
     if (s.signal == SIGKILL) {
-      EXPECT_EQ(s.seq, 10u);
+      EXPECT_EQ(s.task, TaskId(10));
     }
   }
   EXPECT_EQ(terms, 6);
   EXPECT_EQ(kills, 1);
-  for (const auto& f : sim.finished()) EXPECT_EQ(f.outcome.timed_out, f.seq % 5 == 0);
+  for (const auto& f : sim.finished()) EXPECT_EQ(f.outcome.timed_out, f.task.value() % 5 == 0);
   EXPECT_LT(sim.now(), 1 * kSec);  // nobody waited for the 10 s tasks
 }
 
@@ -192,7 +192,7 @@ TEST(Scheduler, ZeroGraceKillsAtOnce) {
   o.timeout = kSec;
   o.term_grace = 0;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
   auto sigs = Only<act::SignalTask>(Feed(s, ev::TimerFired{}, kSec));
   ASSERT_EQ(sigs.size(), 1u);
   EXPECT_EQ(sigs[0].signal, SIGKILL);
@@ -210,11 +210,11 @@ TEST(Scheduler, RetriesUntilSuccessAndReportsEveryAttempt) {
   sim.Run();
   int attempts1 = 0, attempts2 = 0;
   for (const auto& f : sim.finished()) {
-    if (f.seq == 1) {
+    if (f.task == TaskId(1)) {
       ++attempts1;
       EXPECT_EQ(f.final, f.attempt == 3);
     }
-    if (f.seq == 2) {
+    if (f.task == TaskId(2)) {
       ++attempts2;
       EXPECT_EQ(f.final, f.attempt == 3);
     }
@@ -224,7 +224,7 @@ TEST(Scheduler, RetriesUntilSuccessAndReportsEveryAttempt) {
   EXPECT_EQ(sim.exit_status(), 1);
   EXPECT_EQ(sim.scheduler().counts().retried, 4u);
   // A retry goes before tasks that never started.
-  EXPECT_EQ(sim.starts()[2].seq, 1u);
+  EXPECT_EQ(sim.starts()[2].task, TaskId(1));
   EXPECT_EQ(sim.starts()[2].attempt, 2);
 }
 
@@ -358,7 +358,7 @@ TEST(Scheduler, InterruptTerminatesThenKillsAfterGrace) {
   sim.Run();
   EXPECT_EQ(sim.exit_status(), 130);
   ASSERT_EQ(sim.signals().size(), 3u);  // TERM 1, TERM 2, KILL 2
-  EXPECT_EQ(sim.signals()[2].seq, 2u);
+  EXPECT_EQ(sim.signals()[2].task, TaskId(2));
   EXPECT_EQ(sim.signals()[2].signal, SIGKILL);
   EXPECT_LT(sim.now(), 8 * kSec);
   EXPECT_EQ(sim.starts().size(), 2u);
@@ -368,7 +368,7 @@ TEST(Scheduler, SecondInterruptKillsAtOnce) {
   SchedulerOptions o = Slots(1);
   o.term_grace = 60 * kSec;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
   auto sigs = Only<act::SignalTask>(Feed(s, ev::Interrupted{SIGINT}, kSec));
   ASSERT_EQ(sigs.size(), 1u);
   EXPECT_EQ(sigs[0].signal, SIGTERM);
@@ -376,27 +376,27 @@ TEST(Scheduler, SecondInterruptKillsAtOnce) {
   ASSERT_EQ(sigs.size(), 1u);
   EXPECT_EQ(sigs[0].signal, SIGKILL);
   EXPECT_FALSE(s.WantsTasks());
-  auto out = Feed(s, ev::TaskExited{1, Outcome{0, SIGKILL, false}}, kSec + 2 * kMs);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), Outcome{0, SIGKILL, false}}, kSec + 2 * kMs);
   ASSERT_EQ(Only<act::RunFinished>(out).size(), 1u);
   EXPECT_EQ(Only<act::RunFinished>(out)[0].exit_status, 130);
 }
 
 TEST(Scheduler, SigtermExitStatus) {
   Scheduler s(Slots(1));
-  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
   Feed(s, ev::Interrupted{SIGTERM}, 1);
-  auto out = Feed(s, ev::TaskExited{1, Outcome{0, SIGTERM, false}}, 2);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), Outcome{0, SIGTERM, false}}, 2);
   EXPECT_EQ(Only<act::RunFinished>(out)[0].exit_status, 143);
 }
 
 TEST(Scheduler, AbortStopsAndReturns255) {
   Scheduler s(Slots(2));
-  Feed(s, ev::TaskQueued{1}, 0);
-  Feed(s, ev::TaskQueued{2}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  Feed(s, ev::TaskQueued{TaskId(2)}, 0);
   auto out = Feed(s, ev::Abort{}, 1);
   EXPECT_EQ(Only<act::SignalTask>(out).size(), 2u);
-  Feed(s, ev::TaskExited{1, Outcome{0, SIGTERM, false}}, 2);
-  out = Feed(s, ev::TaskExited{2, Outcome{0, SIGTERM, false}}, 3);
+  Feed(s, ev::TaskExited{TaskId(1), Outcome{0, SIGTERM, false}}, 2);
+  out = Feed(s, ev::TaskExited{TaskId(2), Outcome{0, SIGTERM, false}}, 3);
   EXPECT_EQ(Only<act::RunFinished>(out)[0].exit_status, 255);
 }
 
@@ -458,8 +458,8 @@ TEST(Scheduler, ABurstThatFailsWholeBacksOffOnce) {
 
 TEST(Scheduler, BackoffArmsTheTimer) {
   Scheduler s(Slots(1));
-  Feed(s, ev::TaskQueued{1}, 0);
-  auto out = Feed(s, ev::StartDeferred{1}, 100);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  auto out = Feed(s, ev::StartDeferred{TaskId(1)}, 100);
   EXPECT_TRUE(Only<act::StartTask>(out).empty());
   auto timers = Only<act::ArmTimer>(out);
   ASSERT_EQ(timers.size(), 1u);
@@ -470,11 +470,11 @@ TEST(Scheduler, BackoffArmsTheTimer) {
 
 TEST(Scheduler, StaleAndDuplicateExitsAreIgnored) {
   Scheduler s(Slots(1));
-  Feed(s, ev::TaskQueued{1}, 0);
-  auto out = Feed(s, ev::TaskExited{99, Outcome{}}, 1);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  auto out = Feed(s, ev::TaskExited{TaskId(99), Outcome{}}, 1);
   EXPECT_TRUE(Only<act::TaskFinished>(out).empty());
-  Feed(s, ev::TaskExited{1, Outcome{}}, 2);
-  out = Feed(s, ev::TaskExited{1, Outcome{1, 0, false}}, 3);
+  Feed(s, ev::TaskExited{TaskId(1), Outcome{}}, 2);
+  out = Feed(s, ev::TaskExited{TaskId(1), Outcome{1, 0, false}}, 3);
   EXPECT_TRUE(Only<act::TaskFinished>(out).empty());
   EXPECT_EQ(s.counts().succeeded, 1u);
   EXPECT_EQ(s.counts().failed, 0u);
@@ -491,16 +491,16 @@ TEST(Scheduler, SkippedTasksCountAndKeepTheOrder) {
   SchedulerOptions o = Slots(1);
   o.keep_order = true;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1}, 0);
-  auto skip = Feed(s, ev::TaskSkipped{2}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  auto skip = Feed(s, ev::TaskSkipped{TaskId(2)}, 0);
   EXPECT_TRUE(Only<act::ReleaseOutput>(skip).empty());  // -k: waits for task 1
   EXPECT_TRUE(Only<act::StartTask>(skip).empty());
   Feed(s, ev::InputsEnded{}, 0);
-  auto out = Feed(s, ev::TaskExited{1, Outcome{}}, 1);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), Outcome{}}, 1);
   auto released = Only<act::ReleaseOutput>(out);
   ASSERT_EQ(released.size(), 2u);
-  EXPECT_EQ(released[0].seq, 1u);
-  EXPECT_EQ(released[1].seq, 2u);
+  EXPECT_EQ(released[0].task, TaskId(1));
+  EXPECT_EQ(released[1].task, TaskId(2));
   EXPECT_EQ(s.counts().skipped, 1u);
   EXPECT_EQ(s.counts().queued, 2u);
   ASSERT_EQ(Only<act::RunFinished>(out).size(), 1u);
@@ -509,12 +509,12 @@ TEST(Scheduler, SkippedTasksCountAndKeepTheOrder) {
 
 TEST(Scheduler, DrainLetsRunningTasksFinishAndStartsNothing) {
   Scheduler s(Slots(1));
-  Feed(s, ev::TaskQueued{1}, 0);
-  Feed(s, ev::TaskQueued{2}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  Feed(s, ev::TaskQueued{TaskId(2)}, 0);
   auto drain = Feed(s, ev::Drain{}, 1);
   EXPECT_TRUE(Only<act::SignalTask>(drain).empty());  // no one is killed
   EXPECT_FALSE(s.WantsTasks());
-  auto out = Feed(s, ev::TaskExited{1, Outcome{}}, 2);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), Outcome{}}, 2);
   EXPECT_TRUE(Only<act::StartTask>(out).empty());
   ASSERT_EQ(Only<act::RunFinished>(out).size(), 1u);
   EXPECT_EQ(Only<act::RunFinished>(out)[0].exit_status, 255);
@@ -526,22 +526,22 @@ TEST(Scheduler, RetryDelayDoublesAndOtherTasksRunMeanwhile) {
   o.max_attempts = 3;
   o.retry_delay = 100 * kMs;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1}, 0);
-  Feed(s, ev::TaskQueued{2}, 0);
-  auto fail1 = Feed(s, ev::TaskExited{1, Failed(1)}, 10 * kMs);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  Feed(s, ev::TaskQueued{TaskId(2)}, 0);
+  auto fail1 = Feed(s, ev::TaskExited{TaskId(1), Failed(1)}, 10 * kMs);
   auto starts = Only<act::StartTask>(fail1);
   ASSERT_EQ(starts.size(), 1u);
-  EXPECT_EQ(starts[0].seq, 2u);  // the retry waits; task 2 takes the slot
+  EXPECT_EQ(starts[0].task, TaskId(2));  // the retry waits; task 2 takes the slot
   auto timers = Only<act::ArmTimer>(fail1);
   ASSERT_FALSE(timers.empty());
   EXPECT_EQ(timers.back().at, 110 * kMs);
-  Feed(s, ev::TaskExited{2, Outcome{}}, 20 * kMs);
+  Feed(s, ev::TaskExited{TaskId(2), Outcome{}}, 20 * kMs);
   EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TimerFired{}, 109 * kMs)).empty());
   starts = Only<act::StartTask>(Feed(s, ev::TimerFired{}, 110 * kMs));
   ASSERT_EQ(starts.size(), 1u);
-  EXPECT_EQ(starts[0].seq, 1u);
+  EXPECT_EQ(starts[0].task, TaskId(1));
   EXPECT_EQ(starts[0].attempt, 2);
-  auto fail2 = Feed(s, ev::TaskExited{1, Failed(1)}, 120 * kMs);
+  auto fail2 = Feed(s, ev::TaskExited{TaskId(1), Failed(1)}, 120 * kMs);
   timers = Only<act::ArmTimer>(fail2);
   ASSERT_FALSE(timers.empty());
   EXPECT_EQ(timers.back().at, 320 * kMs);  // twice the first delay
@@ -553,12 +553,12 @@ TEST(Scheduler, TimeoutsAreNotRetriedWhenSoConfigured) {
   o.timeout = kSec;
   o.retry_timeouts = false;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
   Feed(s, ev::InputsEnded{}, 0);
   Feed(s, ev::TimerFired{}, kSec);  // SIGTERM
   Outcome killed;
   killed.signal = SIGTERM;
-  auto out = Feed(s, ev::TaskExited{1, killed}, kSec + kMs);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), killed}, kSec + kMs);
   auto finished = Only<act::TaskFinished>(out);
   ASSERT_EQ(finished.size(), 1u);
   EXPECT_TRUE(finished[0].final);
@@ -568,17 +568,17 @@ TEST(Scheduler, TimeoutsAreNotRetriedWhenSoConfigured) {
 
 TEST(Scheduler, TasksStoppedByAnInterruptAreMarkedInterrupted) {
   Scheduler s(Slots(2));
-  Feed(s, ev::TaskQueued{1}, 0);
-  Feed(s, ev::TaskQueued{2}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  Feed(s, ev::TaskQueued{TaskId(2)}, 0);
   Feed(s, ev::Interrupted{SIGTERM}, kMs);
   Outcome term;
   term.signal = SIGTERM;
-  auto f1 = Only<act::TaskFinished>(Feed(s, ev::TaskExited{1, term}, 2 * kMs));
+  auto f1 = Only<act::TaskFinished>(Feed(s, ev::TaskExited{TaskId(1), term}, 2 * kMs));
   ASSERT_EQ(f1.size(), 1u);
   EXPECT_TRUE(f1[0].outcome.interrupted);
   EXPECT_FALSE(f1[0].outcome.timed_out);
   // A task that exits on its own before the signal reaches it is still one the run stopped.
-  auto f2 = Only<act::TaskFinished>(Feed(s, ev::TaskExited{2, Outcome{}}, 3 * kMs));
+  auto f2 = Only<act::TaskFinished>(Feed(s, ev::TaskExited{TaskId(2), Outcome{}}, 3 * kMs));
   ASSERT_EQ(f2.size(), 1u);
   EXPECT_TRUE(f2[0].outcome.interrupted);
 }
@@ -586,7 +586,7 @@ TEST(Scheduler, TasksStoppedByAnInterruptAreMarkedInterrupted) {
 TEST(Scheduler, MemoryLowHoldsStartsUntilMemoryReturns) {
   Scheduler s(Slots(2));
   Feed(s, ev::MemoryLow{true}, 0);
-  EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskQueued{1}, 0)).empty());
+  EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskQueued{TaskId(1)}, 0)).empty());
   Feed(s, ev::InputsEnded{}, 0);
   EXPECT_FALSE(s.finished());  // waiting, not done
   auto out = Feed(s, ev::MemoryLow{false}, kSec);
@@ -597,19 +597,19 @@ TEST(Scheduler, MemoryCriticalRequeuesTheYoungestWithoutSpendingAnAttempt) {
   SchedulerOptions o = Slots(3);
   o.max_attempts = 1;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1}, 0);
-  Feed(s, ev::TaskQueued{2}, kMs);
-  Feed(s, ev::TaskQueued{3}, 2 * kMs);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  Feed(s, ev::TaskQueued{TaskId(2)}, kMs);
+  Feed(s, ev::TaskQueued{TaskId(3)}, 2 * kMs);
   auto out = Feed(s, ev::MemoryCritical{}, kSec);
   auto signals = Only<act::SignalTask>(out);
   ASSERT_EQ(signals.size(), 1u);
-  EXPECT_EQ(signals[0].seq, 3u);  // started last
+  EXPECT_EQ(signals[0].task, TaskId(3));  // started last
   EXPECT_EQ(signals[0].signal, SIGTERM);
   // One at a time: nothing more until that one is gone.
   EXPECT_TRUE(Only<act::SignalTask>(Feed(s, ev::MemoryCritical{}, kSec)).empty());
   Outcome killed;
   killed.signal = SIGTERM;
-  out = Feed(s, ev::TaskExited{3, killed}, kSec + kMs);
+  out = Feed(s, ev::TaskExited{TaskId(3), killed}, kSec + kMs);
   auto finished = Only<act::TaskFinished>(out);
   ASSERT_EQ(finished.size(), 1u);
   EXPECT_FALSE(finished[0].final);
@@ -618,11 +618,11 @@ TEST(Scheduler, MemoryCriticalRequeuesTheYoungestWithoutSpendingAnAttempt) {
   // It runs again (attempt 2) although --retries allows one attempt, and may still fail once.
   auto starts = Only<act::StartTask>(out);
   ASSERT_EQ(starts.size(), 1u);
-  EXPECT_EQ(starts[0].seq, 3u);
+  EXPECT_EQ(starts[0].task, TaskId(3));
   EXPECT_EQ(starts[0].attempt, 2);
   Outcome failed;
   failed.exit_code = 1;
-  finished = Only<act::TaskFinished>(Feed(s, ev::TaskExited{3, failed}, 2 * kSec));
+  finished = Only<act::TaskFinished>(Feed(s, ev::TaskExited{TaskId(3), failed}, 2 * kSec));
   ASSERT_EQ(finished.size(), 1u);
   EXPECT_TRUE(finished[0].final);
   EXPECT_EQ(s.counts().failed, 1u);
@@ -631,17 +631,17 @@ TEST(Scheduler, MemoryCriticalRequeuesTheYoungestWithoutSpendingAnAttempt) {
 
 TEST(Scheduler, MemoryCriticalLeavesALoneTaskAlone) {
   Scheduler s(Slots(2));
-  Feed(s, ev::TaskQueued{1}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
   EXPECT_TRUE(Only<act::SignalTask>(Feed(s, ev::MemoryCritical{}, kSec)).empty());
 }
 
 TEST(Scheduler, RequeuedTaskThatFinishedAnywayCounts) {
   Scheduler s(Slots(2));
-  Feed(s, ev::TaskQueued{1}, 0);
-  Feed(s, ev::TaskQueued{2}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1)}, 0);
+  Feed(s, ev::TaskQueued{TaskId(2)}, 0);
   Feed(s, ev::InputsEnded{}, 0);
   Feed(s, ev::MemoryCritical{}, kSec);
-  auto out = Feed(s, ev::TaskExited{2, Outcome{}}, kSec);  // exited 0 before the signal
+  auto out = Feed(s, ev::TaskExited{TaskId(2), Outcome{}}, kSec);  // exited 0 before the signal
   ASSERT_EQ(Only<act::TaskFinished>(out).size(), 1u);
   EXPECT_TRUE(Only<act::TaskFinished>(out)[0].final);
   EXPECT_TRUE(Only<act::StartTask>(out).empty());
@@ -679,11 +679,11 @@ TEST(Scheduler, AFailedBatchIsSplitInsteadOfRetried) {
   o.max_attempts = 3;
   o.split_failed_batches = true;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1, 4}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1), 4}, 0);
   Feed(s, ev::InputsEnded{}, 0);
   Outcome failed;
   failed.exit_code = 2;
-  auto out = Feed(s, ev::TaskExited{1, failed}, 10);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), failed}, 10);
   auto finished = Only<act::TaskFinished>(out);
   ASSERT_EQ(finished.size(), 1u);
   EXPECT_TRUE(finished[0].split);
@@ -691,11 +691,11 @@ TEST(Scheduler, AFailedBatchIsSplitInsteadOfRetried) {
   EXPECT_TRUE(Only<act::StartTask>(out).empty());  // not retried whole
   EXPECT_EQ(Only<act::ReleaseOutput>(out).size(), 1u);
   EXPECT_FALSE(s.finished());  // waits for the inputs to come back as tasks
-  Feed(s, ev::TaskQueued{2, 1}, 10);
-  auto after = Feed(s, ev::BatchSplit{1}, 10);
+  Feed(s, ev::TaskQueued{TaskId(2), 1}, 10);
+  auto after = Feed(s, ev::BatchSplit{TaskId(1)}, 10);
   EXPECT_FALSE(s.finished());
   // The single input fails and is retried per --retries, never split.
-  auto second = Feed(s, ev::TaskExited{2, failed}, 20);
+  auto second = Feed(s, ev::TaskExited{TaskId(2), failed}, 20);
   ASSERT_EQ(Only<act::TaskFinished>(second).size(), 1u);
   EXPECT_FALSE(Only<act::TaskFinished>(second)[0].split);
   EXPECT_EQ(Only<act::StartTask>(second).size(), 1u);
@@ -709,25 +709,25 @@ TEST(Scheduler, ASplitBatchsInputsRunAheadOfNewTasksAndPrintInItsPlace) {
   o.keep_order = true;
   o.read_all_inputs = true;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1, 2}, 0);  // starts at once
-  Feed(s, ev::TaskQueued{2, 1}, 0);
-  Feed(s, ev::TaskQueued{3, 1}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1), 2}, 0);  // starts at once
+  Feed(s, ev::TaskQueued{TaskId(2), 1}, 0);
+  Feed(s, ev::TaskQueued{TaskId(3), 1}, 0);
   Feed(s, ev::InputsEnded{}, 0);
   Outcome failed;
   failed.exit_code = 2;
-  auto out = Feed(s, ev::TaskExited{1, failed}, 10);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), failed}, 10);
   EXPECT_EQ(Only<act::ReleaseOutput>(out).size(), 1u);  // the batch's own output
   EXPECT_TRUE(Only<act::StartTask>(out).empty());       // 2 waits for the batch's inputs
-  EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskQueued{4, 1, 1}, 10)).empty());
-  Feed(s, ev::TaskQueued{5, 1, 1}, 10);
-  auto first = Feed(s, ev::BatchSplit{1}, 10);
+  EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskQueued{TaskId(4), 1, TaskId(1)}, 10)).empty());
+  Feed(s, ev::TaskQueued{TaskId(5), 1, TaskId(1)}, 10);
+  auto first = Feed(s, ev::BatchSplit{TaskId(1)}, 10);
   ASSERT_EQ(Only<act::StartTask>(first).size(), 1u);
-  EXPECT_EQ(Only<act::StartTask>(first)[0].seq, 4u);  // before 2 and 3
+  EXPECT_EQ(Only<act::StartTask>(first)[0].task, TaskId(4));  // before 2 and 3
   std::vector<uint64_t> started, released;
   for (uint64_t seq : {4, 5, 2, 3}) {
-    for (const Action& a : Feed(s, ev::TaskExited{seq, Outcome{}}, 20)) {
-      if (auto* st = std::get_if<act::StartTask>(&a)) started.push_back(st->seq);
-      if (auto* r = std::get_if<act::ReleaseOutput>(&a)) released.push_back(r->seq);
+    for (const Action& a : Feed(s, ev::TaskExited{TaskId(seq), Outcome{}}, 20)) {
+      if (auto* st = std::get_if<act::StartTask>(&a)) started.push_back(st->task.value());
+      if (auto* r = std::get_if<act::ReleaseOutput>(&a)) released.push_back(r->task.value());
     }
   }
   EXPECT_EQ(started, (std::vector<uint64_t>{5, 2, 3}));
@@ -739,38 +739,38 @@ TEST(Scheduler, BatchesAreRetriedWholeWithoutSplitting) {
   SchedulerOptions o = Slots(1);
   o.max_attempts = 2;
   Scheduler s(o);
-  Feed(s, ev::TaskQueued{1, 4}, 0);
+  Feed(s, ev::TaskQueued{TaskId(1), 4}, 0);
   Feed(s, ev::InputsEnded{}, 0);
   Outcome failed;
   failed.exit_code = 2;
-  auto out = Feed(s, ev::TaskExited{1, failed}, 10);
+  auto out = Feed(s, ev::TaskExited{TaskId(1), failed}, 10);
   ASSERT_EQ(Only<act::StartTask>(out).size(), 1u);
   EXPECT_EQ(Only<act::StartTask>(out)[0].attempt, 2);
-  Feed(s, ev::TaskExited{1, failed}, 20);
+  Feed(s, ev::TaskExited{TaskId(1), failed}, 20);
   EXPECT_TRUE(s.finished());
   EXPECT_EQ(s.counts().failed, 1u);  // GNU parallel counts failed commands
 }
 
 TEST(Scheduler, SetSlotsGrowsShrinksAndPauses) {
   Scheduler s(Slots(2));
-  for (uint64_t seq = 1; seq <= 6; ++seq) Feed(s, ev::TaskQueued{seq}, 0);
+  for (uint64_t seq = 1; seq <= 6; ++seq) Feed(s, ev::TaskQueued{TaskId(seq)}, 0);
   Feed(s, ev::InputsEnded{}, 0);
   EXPECT_EQ(s.counts().running, 2);
   auto grown = Feed(s, ev::SetSlots{3}, 1);
   ASSERT_EQ(Only<act::StartTask>(grown).size(), 1u);
-  EXPECT_EQ(Only<act::StartTask>(grown)[0].slot, 3);
+  EXPECT_EQ(Only<act::StartTask>(grown)[0].slot, SlotId(3));
   Feed(s, ev::SetSlots{0}, 2);  // pause: running tasks finish, none start
   for (uint64_t seq = 1; seq <= 3; ++seq) {
-    EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskExited{seq, Outcome{}}, 3)).empty());
+    EXPECT_TRUE(Only<act::StartTask>(Feed(s, ev::TaskExited{TaskId(seq), Outcome{}}, 3)).empty());
   }
   EXPECT_EQ(s.counts().running, 0);
   EXPECT_FALSE(s.finished());
   auto resumed = Feed(s, ev::SetSlots{1}, 4);
   ASSERT_EQ(Only<act::StartTask>(resumed).size(), 1u);
-  EXPECT_EQ(Only<act::StartTask>(resumed)[0].slot, 1);
-  auto next = Feed(s, ev::TaskExited{4, Outcome{}}, 5);
+  EXPECT_EQ(Only<act::StartTask>(resumed)[0].slot, SlotId(1));
+  auto next = Feed(s, ev::TaskExited{TaskId(4), Outcome{}}, 5);
   ASSERT_EQ(Only<act::StartTask>(next).size(), 1u);
-  EXPECT_EQ(Only<act::StartTask>(next)[0].slot, 1);  // never slot 2 or 3 again
+  EXPECT_EQ(Only<act::StartTask>(next)[0].slot, SlotId(1));  // never slot 2 or 3 again
 }
 
 }  // namespace

@@ -1,9 +1,3 @@
-// The report page's script that draws the timeline, the utilization curve and the histograms.
-#include "report/html_assets.h"
-
-namespace coreflow {
-
-extern const char* const kReportScriptCharts = R"JS(
 // Per-slot attempt positions sorted by start (for hover), and attempts grouped by colour.
 function prepare(D) {
   const n = D.seq.length, start = new Float64Array(n), end = new Float64Array(n);
@@ -355,6 +349,3 @@ try {
 } catch (e) {
   showError(e);
 }
-)JS";
-
-}  // namespace coreflow
