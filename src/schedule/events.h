@@ -25,6 +25,7 @@ struct TaskQueued {  // a task was read from the inputs and can be started
   TaskId task;
   int inputs = 1;         // a batch (-N, -m, -X) holds several
   TaskId split_of;  // one input of split batch `split_of` (0: none): queued ahead of new tasks
+  StageId stage;    // the stage it is a task of (a plain run has only stage 0)
 };
 struct TaskBegan {  // a started task really began (its warm worker got it): --timeout counts now
   TaskId task;
@@ -69,8 +70,9 @@ using Event =
 namespace act {
 struct StartTask {
   TaskId task;
-  SlotId slot;  // 1-based; GNU parallel's {%}
+  SlotId slot;  // 1-based within its stage; GNU parallel's {%}
   int attempt;  // 1 for the first try
+  StageId stage;
 };
 struct SignalTask {  // to the task's whole process group
   TaskId task;

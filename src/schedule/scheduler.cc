@@ -7,15 +7,28 @@
 
 namespace coreflow {
 
-Scheduler::Scheduler(const SchedulerOptions& options) : options_(options) {
+Scheduler::Scheduler(const SchedulerOptions& options)
+    : options_(options), stages_(std::max(options.slots, 1), options.stages) {
   if (options_.slots < 1) options_.slots = 1;
-  for (int s = 1; s <= options_.slots; ++s) free_slots_.push(SlotId(s));
+}
+
+Nanos Scheduler::TimeoutOf(StageId stage) const {
+  Nanos own = stages_.options(stage).timeout;
+  return own >= 0 ? own : options_.timeout;
+}
+
+int Scheduler::MaxAttemptsOf(StageId stage) const {
+  int own = stages_.options(stage).max_attempts;
+  return own >= 0 ? own : options_.max_attempts;
 }
 
 bool Scheduler::WantsTasks() const {
   if (finished_ || stop_starting_ || counts_.inputs_ended) return false;
-  // Keep a short queue: enough to refill every slot without holding the whole input.
-  return options_.read_all_inputs || ready_.size() < static_cast<size_t>(options_.slots);
+  // Keep a short queue: enough to refill every slot without holding the whole input; and as
+  // few items between stages, so that memory stays flat when a later stage is the slower.
+  if (options_.read_all_inputs) return true;
+  auto slots = static_cast<size_t>(options_.slots);
+  return stages_.ready(StageId(0)) < slots && stages_.ready_after_first() < 2 * slots;
 }
 
 void Scheduler::Handle(const Event& event, Nanos now, std::vector<Action>* out) {
@@ -34,20 +47,22 @@ void Scheduler::On(const ev::TaskQueued& e, Nanos, std::vector<Action>*) {
   if (e.split_of != TaskId()) {
     // Like a retry, ahead of new tasks, after the inputs of its batch queued before it
     // (none of them has started: StartReady waits for the BatchSplit).
-    ready_.insert(ready_.begin() + static_cast<std::ptrdiff_t>(split_inputs_queued_++), e.task);
+    stages_.InsertAt(e.stage, split_inputs_queued_++, e.task);
     if (options_.keep_order) order_.AddInput(e.split_of, e.task);
   } else {
-    ready_.push_back(e.task);
+    stages_.PushBack(e.stage, e.task);
   }
+  if (e.stage != StageId(0) && moving_ > 0) --moving_;  // the item that finished the stage before
   ++counts_.queued;
   if (options_.split_failed_batches && e.inputs > 1) batches_.insert(e.task);
 }
 
 void Scheduler::On(const ev::TaskBegan& e, Nanos now, std::vector<Action>*) {
   auto it = running_.find(e.task);
-  if (options_.timeout_from_began && options_.timeout > 0 && it != running_.end() &&
-      it->second.phase == Phase::kRunning) {
-    timeouts_.push_back({now + options_.timeout, e.task, it->second.attempt});
+  if (!options_.timeout_from_began || it == running_.end()) return;
+  Nanos timeout = TimeoutOf(it->second.stage);
+  if (timeout > 0 && it->second.phase == Phase::kRunning) {
+    timeouts_.push_back({now + timeout, e.task, it->second.attempt});
   }
 }
 
@@ -104,46 +119,36 @@ void Scheduler::On(const ev::MemoryCritical&, Nanos now, std::vector<Action>* ou
   OnMemoryCritical(now, out);
 }
 
-void Scheduler::FreeSlot(SlotId slot) {
-  if (slot.value() <= options_.slots) free_slots_.push(slot);  // a slot cut by SetSlots is not reused
-}
-
 void Scheduler::OnSetSlots(int slots) {
   slots = std::max(slots, 0);
-  std::vector<bool> busy(static_cast<size_t>(std::max(slots, options_.slots)) + 1, false);
-  for (const auto& [task, r] : running_) {
-    auto s = static_cast<size_t>(r.slot.value());
-    if (s < busy.size()) busy[s] = true;
-  }
+  std::vector<std::pair<StageId, SlotId>> busy;
+  for (const auto& [task, r] : running_) busy.emplace_back(r.stage, r.slot);
   options_.slots = slots;
-  free_slots_ = {};
-  for (int s = 1; s <= slots; ++s) {
-    if (!busy[static_cast<size_t>(s)]) free_slots_.push(SlotId(s));
-  }
+  stages_.SetBudget(slots, busy);
 }
 
 void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
   // A split batch's inputs are queued by the engine right after it is split: they go first.
   if (splits_pending_ > 0) return;
   while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !wait_for_exit_ &&
-         !ready_.empty() && !free_slots_.empty() &&
          (capacity_ == 0 || counts_.running < capacity_)) {
-    TaskId task = ready_.front();
-    ready_.pop_front();
-    SlotId slot = free_slots_.top();
-    free_slots_.pop();
+    std::optional<StageId> stage = stages_.Next();
+    if (!stage) return;
+    auto [task, slot] = stages_.Start(*stage);
     int attempt = 1;
     if (auto it = attempts_.find(task); it != attempts_.end()) {
       attempt = it->second + 1;
     } else {
       ++counts_.started;
     }
-    running_.emplace(task, Running{slot, attempt, Phase::kRunning, false, false, false, ++starts_});
+    running_.emplace(task,
+                     Running{*stage, slot, attempt, Phase::kRunning, false, false, false, ++starts_});
     ++counts_.running;
-    if (options_.timeout > 0 && !options_.timeout_from_began) {
-      timeouts_.push_back({now + options_.timeout, task, attempt});
+    Nanos timeout = TimeoutOf(*stage);
+    if (timeout > 0 && !options_.timeout_from_began) {
+      timeouts_.push_back({now + timeout, task, attempt});
     }
-    out->push_back(act::StartTask{task, slot, attempt});
+    out->push_back(act::StartTask{task, slot, attempt, *stage});
   }
 }
 
@@ -153,7 +158,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
-  FreeSlot(r.slot);
+  stages_.Finish(r.stage, r.slot);
   backoff_ = kMinBackoff;
   fruitless_deferrals_ = 0;
   if (wait_for_exit_ || capacity_ > 0) {
@@ -170,7 +175,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
     // against it. It waits behind the queue, so the memory it held can go to others first.
     attempts_[e.task] = r.attempt;
     ++requeues_[e.task];
-    ready_.push_back(e.task);
+    stages_.PushBack(r.stage, e.task);
     ++counts_.requeued;
     out->push_back(act::TaskFinished{e.task, r.attempt, outcome, false});
     return;
@@ -190,16 +195,16 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   int counted = r.attempt;
   if (auto q = requeues_.find(e.task); q != requeues_.end()) counted -= q->second;
   bool retry = !outcome.ok() && !stop_starting_ &&
-               (options_.max_attempts == 0 || counted < options_.max_attempts) &&
+               (MaxAttemptsOf(r.stage) == 0 || counted < MaxAttemptsOf(r.stage)) &&
                (options_.retry_timeouts || !outcome.timed_out);
   if (retry) {
     attempts_[e.task] = r.attempt;
     if (options_.retry_delay > 0) {
       Nanos delay = options_.retry_delay;
       for (int i = 1; i < r.attempt && delay < kMaxRetryDelay; ++i) delay *= 2;
-      delayed_.emplace(now + std::min(delay, kMaxRetryDelay), e.task);
+      delayed_.emplace(now + std::min(delay, kMaxRetryDelay), std::pair(e.task, r.stage));
     } else {
-      ready_.push_front(e.task);  // GNU parallel retries a task before starting new ones
+      stages_.PushFront(r.stage, e.task);  // GNU parallel retries before starting new ones
     }
     ++counts_.retried;
     out->push_back(act::TaskFinished{e.task, r.attempt, outcome, false});
@@ -212,6 +217,9 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   } else {
     ++counts_.failed;
   }
+  // An item that passed a stage before the last goes on: the run is not over until the
+  // engine has queued its next task.
+  if (outcome.ok() && static_cast<size_t>(r.stage.value()) + 1 < stages_.stage_count()) ++moving_;
   out->push_back(act::TaskFinished{e.task, r.attempt, outcome, true});
   Release(e.task, out);
   CheckHalt(&outcome, out, now);
@@ -223,13 +231,13 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
-  FreeSlot(r.slot);
+  stages_.Finish(r.stage, r.slot);
   if (r.attempt > 1) {
     attempts_[e.task] = r.attempt - 1;
   } else {
     --counts_.started;
   }
-  ready_.push_front(e.task);
+  stages_.PushFront(r.stage, e.task);
   if (!running_.empty()) {
     // As many as run now is what the system allows: no more start until one of them ends
     // and frees its processes and descriptors. Waiting on a timer instead would idle slots.
@@ -258,10 +266,10 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
 void Scheduler::WakeDelayed(Nanos now) {
   // Due retries go first, earliest due first, as undelayed retries do.
   auto end = delayed_.upper_bound(now);
-  std::vector<TaskId> due;
+  std::vector<std::pair<TaskId, StageId>> due;
   for (auto it = delayed_.begin(); it != end; ++it) due.push_back(it->second);
   delayed_.erase(delayed_.begin(), end);
-  for (auto it = due.rbegin(); it != due.rend(); ++it) ready_.push_front(*it);
+  for (auto it = due.rbegin(); it != due.rend(); ++it) stages_.PushFront(it->second, it->first);
 }
 
 void Scheduler::Stop(Nanos now, std::vector<Action>* out) {
@@ -392,8 +400,9 @@ void Scheduler::Release(TaskId task, std::vector<Action>* out) {
 }
 
 void Scheduler::MaybeFinish(std::vector<Action>* out) {
-  bool no_more_work = stop_starting_ || (counts_.inputs_ended && ready_.empty() &&
-                                         delayed_.empty() && splits_pending_ == 0);
+  bool no_more_work = stop_starting_ || (counts_.inputs_ended && stages_.ready_total() == 0 &&
+                                         delayed_.empty() && splits_pending_ == 0 &&
+                                         moving_ == 0);
   if (!no_more_work || !running_.empty()) return;
   // Tasks that never started leave gaps in the order; release what did finish.
   std::vector<TaskId> tasks;
@@ -416,7 +425,7 @@ void Scheduler::UpdateTimer(Nanos now, std::vector<Action>* out) {
   };
   if (!timeouts_.empty()) consider(timeouts_.front().at);
   if (!kill_after_.empty()) consider(kill_after_.front().at);
-  if (backoff_until_ > now && !ready_.empty() && !stop_starting_) consider(backoff_until_);
+  if (backoff_until_ > now && stages_.ready_total() > 0 && !stop_starting_) consider(backoff_until_);
   if (!delayed_.empty() && !stop_starting_) consider(delayed_.begin()->first);
   if (next != armed_at_) {
     armed_at_ = next;

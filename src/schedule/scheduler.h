@@ -15,11 +15,13 @@
 #include "schedule/events.h"
 #include "schedule/halt.h"
 #include "schedule/release_order.h"
+#include "schedule/stage_queues.h"
 
 namespace coreflow {
 
 struct SchedulerOptions {
-  int slots = 1;
+  int slots = 1;  // tasks at once; with stages, the cores their tasks share
+  std::vector<StageOptions> stages;  // empty: one stage whose tasks hold one slot each
   Nanos timeout = 0;  // per attempt; 0 = none
   Nanos term_grace = 2 * kNanosPerSecond;
   int max_attempts = 1;        // GNU --retries N: N attempts in all; 0 = until it succeeds
@@ -79,6 +81,7 @@ class Scheduler {
  private:
   enum class Phase { kRunning, kTerminating, kKilled };
   struct Running {
+    StageId stage;
     SlotId slot;
     int attempt;
     Phase phase;
@@ -113,7 +116,8 @@ class Scheduler {
   void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
   void OnMemoryCritical(Nanos now, std::vector<Action>* out);
   void OnSetSlots(int slots);
-  void FreeSlot(SlotId slot);
+  Nanos TimeoutOf(StageId stage) const;
+  int MaxAttemptsOf(StageId stage) const;
   void FireDeadlines(Nanos now, std::vector<Action>* out);
   void StartReady(Nanos now, std::vector<Action>* out);
   void Terminate(TaskId task, Running& r, Nanos now, std::vector<Action>* out);
@@ -129,19 +133,19 @@ class Scheduler {
 
   SchedulerOptions options_;
   SchedulerCounts counts_;
-  std::deque<TaskId> ready_;
+  StageQueues stages_;  // the ready tasks of each stage, slots and the budget of cores
   std::map<TaskId, Running> running_;         // ordered: deterministic signalling order
   std::unordered_map<TaskId, int> attempts_;  // attempts made by tasks being retried
   std::unordered_map<TaskId, int> requeues_;  // of those, attempts --memfree ended
   std::set<TaskId> batches_;      // tasks of several inputs, with split_failed_batches
   int splits_pending_ = 0;          // split batches whose inputs are not queued yet
   size_t split_inputs_queued_ = 0;  // of the batch being split, so far
+  uint64_t moving_ = 0;  // items that passed a stage and whose next stage's task is not queued
   uint64_t starts_ = 0;
-  std::priority_queue<SlotId, std::vector<SlotId>, std::greater<SlotId>> free_slots_;
   std::deque<Deadline> timeouts_;           // start + timeout, in start order
   std::deque<Deadline> kill_after_;         // SIGTERM + grace, in signalling order
   ReleaseOrder order_;                      // -k
-  std::multimap<Nanos, TaskId> delayed_;  // retries waiting for --retry-delay
+  std::multimap<Nanos, std::pair<TaskId, StageId>> delayed_;  // retries waiting for --retry-delay
   Nanos backoff_ = kMinBackoff;
   Nanos backoff_until_ = 0;
   // After a start failed for want of processes or descriptors while others ran: how many can

@@ -1,0 +1,83 @@
+#include "schedule/stage_queues.h"
+
+#include <algorithm>
+
+namespace coreflow {
+
+StageQueues::StageQueues(int budget, std::vector<StageOptions> stages)
+    : budget_(std::max(budget, 0)), cores_free_(budget_) {
+  if (stages.empty()) stages.push_back(StageOptions{});
+  for (const StageOptions& o : stages) {
+    Stage s;
+    s.options = o;
+    Size(s);
+    for (int i = 1; i <= s.slot_count; ++i) s.free_slots.push(SlotId(i));
+    stages_.push_back(std::move(s));
+  }
+}
+
+void StageQueues::Size(Stage& s) {
+  // A task that asks for more than the whole budget runs alone rather than never.
+  s.cores = std::clamp(s.options.cores, 1, std::max(budget_, 1));
+  s.slot_count = budget_ / s.cores;
+  if (s.options.slots > 0) s.slot_count = std::min(s.slot_count, s.options.slots);
+}
+
+void StageQueues::InsertAt(StageId stage, size_t index, TaskId task) {
+  std::deque<TaskId>& q = At(stage).ready;
+  q.insert(q.begin() + static_cast<std::ptrdiff_t>(std::min(index, q.size())), task);
+  ++ready_total_;
+}
+
+std::optional<StageId> StageQueues::Next() const {
+  for (size_t i = stages_.size(); i-- > 0;) {
+    const Stage& s = stages_[i];
+    if (s.ready.empty() || s.free_slots.empty()) continue;  // nothing to start, or at its cap
+    // The latest stage with work waits for cores rather than let earlier ones take them.
+    if (s.cores > cores_free_) return std::nullopt;
+    return StageId(static_cast<int>(i));
+  }
+  return std::nullopt;
+}
+
+std::pair<TaskId, SlotId> StageQueues::Start(StageId stage) {
+  Stage& s = At(stage);
+  TaskId task = s.ready.front();
+  s.ready.pop_front();
+  --ready_total_;
+  SlotId slot = s.free_slots.top();
+  s.free_slots.pop();
+  cores_free_ -= s.cores;
+  return {task, slot};
+}
+
+void StageQueues::Finish(StageId stage, SlotId slot) {
+  Stage& s = At(stage);
+  cores_free_ += s.cores;
+  if (slot.value() <= s.slot_count) s.free_slots.push(slot);
+}
+
+void StageQueues::SetBudget(int budget, const std::vector<std::pair<StageId, SlotId>>& busy) {
+  budget_ = std::max(budget, 0);
+  cores_free_ = budget_;
+  for (Stage& s : stages_) {
+    Size(s);
+    s.free_slots = {};
+  }
+  std::vector<std::vector<bool>> taken(stages_.size());
+  for (auto [stage, slot] : busy) {
+    Stage& s = At(stage);
+    cores_free_ -= s.cores;
+    auto& t = taken[static_cast<size_t>(stage.value())];
+    if (t.size() <= static_cast<size_t>(slot.value())) t.resize(slot.value() + 1, false);
+    t[static_cast<size_t>(slot.value())] = true;
+  }
+  for (size_t i = 0; i < stages_.size(); ++i) {
+    for (int n = 1; n <= stages_[i].slot_count; ++n) {
+      bool is_taken = static_cast<size_t>(n) < taken[i].size() && taken[i][static_cast<size_t>(n)];
+      if (!is_taken) stages_[i].free_slots.push(SlotId(n));
+    }
+  }
+}
+
+}  // namespace coreflow

@@ -1,0 +1,81 @@
+#pragma once
+
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <optional>
+#include <queue>
+#include <utility>
+#include <vector>
+
+#include "base/ids.h"
+#include "base/time.h"
+
+namespace coreflow {
+
+// What one task of a stage asks for. A plain run has one stage whose task holds one unit.
+struct StageOptions {
+  int cores = 1;  // units of the run's budget one task holds (its threads)
+  int slots = 0;  // at most this many of the stage's tasks at once; 0: as the budget allows
+  Nanos timeout = -1;     // per attempt; -1: the run's (SchedulerOptions::timeout)
+  int max_attempts = -1;  // -1: the run's
+};
+
+// The ready queues of a run's stages, apart from what the run has: a budget of cores (what
+// -j sets) that every stage's tasks draw on. Each stage numbers its slots from 1 ({%}), so a
+// warm worker or a CPU set belongs to one (stage, slot). A later stage goes first: finished
+// items leave the pipeline early, and a stage whose items wait gets the cores the others leave.
+class StageQueues {
+ public:
+  StageQueues(int budget, std::vector<StageOptions> stages);
+
+  size_t stage_count() const { return stages_.size(); }
+  int budget() const { return budget_; }
+  // Tasks may start while more than this many cores are free (0 or less: none).
+  int cores_free() const { return cores_free_; }
+  const StageOptions& options(StageId stage) const { return At(stage).options; }
+
+  void PushBack(StageId stage, TaskId task) {
+    At(stage).ready.push_back(task);
+    ++ready_total_;
+  }
+  void PushFront(StageId stage, TaskId task) {
+    At(stage).ready.push_front(task);
+    ++ready_total_;
+  }
+  // At position `index` of the stage's queue (the inputs of a split batch, in order).
+  void InsertAt(StageId stage, size_t index, TaskId task);
+  size_t ready(StageId stage) const { return At(stage).ready.size(); }
+  size_t ready_total() const { return ready_total_; }
+  // Waiting in the stages after the first: items that the first stage let through.
+  size_t ready_after_first() const { return ready_total_ - At(StageId(0)).ready.size(); }
+
+  // The stage whose head task starts next, if one can start now.
+  std::optional<StageId> Next() const;
+  // Takes the head of `stage`'s queue (Next() said it can start) with a slot and its cores.
+  std::pair<TaskId, SlotId> Start(StageId stage);
+  // Puts back what a task of `stage` held when it ends; a slot beyond the stage's count
+  // (the budget shrank) is not reused.
+  void Finish(StageId stage, SlotId slot);
+  // The budget changes (online tuning; 0 pauses). `busy` lists the slots of running tasks.
+  void SetBudget(int budget, const std::vector<std::pair<StageId, SlotId>>& busy);
+
+ private:
+  struct Stage {
+    StageOptions options;
+    std::deque<TaskId> ready;
+    std::priority_queue<SlotId, std::vector<SlotId>, std::greater<SlotId>> free_slots;
+    int slot_count = 0;  // slots 1..slot_count exist
+    int cores = 1;       // what a task holds: its ask, at most the whole budget
+  };
+  Stage& At(StageId stage) { return stages_[static_cast<size_t>(stage.value())]; }
+  const Stage& At(StageId stage) const { return stages_[static_cast<size_t>(stage.value())]; }
+  void Size(Stage& s);  // slot_count and cores from the budget
+
+  int budget_;
+  int cores_free_;
+  size_t ready_total_ = 0;
+  std::vector<Stage> stages_;
+};
+
+}  // namespace coreflow
