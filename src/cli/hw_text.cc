@@ -1,5 +1,6 @@
 #include <fmt/format.h>
 
+#include "base/cpu_list.h"
 #include "base/plural.h"
 #include "cli/hw_output.h"
 #include "report/units.h"
@@ -98,18 +99,6 @@ std::string Blas(const BlasInfo& b) {
 }
 
 }  // namespace
-
-std::string FormatCpuList(const std::vector<int>& cpus) {
-  std::string s;
-  for (size_t i = 0; i < cpus.size();) {
-    size_t j = i;
-    while (j + 1 < cpus.size() && cpus[j + 1] == cpus[j] + 1) ++j;
-    if (!s.empty()) s += ",";
-    s += j == i ? std::to_string(cpus[i]) : fmt::format("{}-{}", cpus[i], cpus[j]);
-    i = j + 1;
-  }
-  return s;
-}
 
 std::string HwText(const HwInfo& info) {
   std::string out;

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "base/cpu_list.h"
 #include "sys/topology.h"
 
 namespace coreflow {
@@ -15,8 +16,5 @@ namespace coreflow {
 // slots than cores, slots get single PUs (SMT siblings then serve different slots), and with
 // more slots than PUs, PUs are shared round-robin.
 std::vector<std::vector<int>> CarveSlots(const Topology& topology, int slots);
-
-// "0-3,8,10-11": a CPU list as Linux writes it (Cpus_allowed_list, taskset -c).
-std::string FormatCpuList(std::vector<int> cpus);
 
 }  // namespace coreflow

@@ -4,6 +4,8 @@
 
 #include <string>
 
+#include "base/cpu_list.h"
+
 namespace coreflow {
 namespace {
 
