@@ -95,6 +95,9 @@ void BatchSizer::AddWord(const std::vector<Piece>& word, bool context) {
       case Field::Kind::kSlot:
         ++(repeats ? slot_repeated_ : slot_fixed_);
         break;
+      case Field::Kind::kStageOutput:  // pipelines do not batch: nothing to size
+      case Field::Kind::kGroup:
+        break;
       case Field::Kind::kInput:
         if (p.field.source > 0) {
           position_fields_.push_back(

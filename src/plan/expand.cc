@@ -55,6 +55,15 @@ void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput
     case Field::Kind::kSlot:
       emit(fmt::format_int(slot).str());
       return;
+    case Field::Kind::kStageOutput:
+      if (auto s = static_cast<size_t>(f.source); s < in.stage_outputs.size()) {
+        const std::vector<std::string>& paths = in.stage_outputs[s];
+        for (size_t k = 0; k < paths.size() && (f.all || k == 0); ++k) emit(paths[k]);
+      }
+      return;
+    case Field::Kind::kGroup:
+      emit(ApplyTransform(f.transform, in.group));
+      return;
     case Field::Kind::kInput:
       if (t.flat_inputs) {  // {n}: the n-th value, none past the end; {}: each value in turn
         size_t k = f.source > 0 ? static_cast<size_t>(f.source - 1) : first;

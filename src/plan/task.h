@@ -11,6 +11,10 @@ struct TaskInput {
   uint64_t seq = 0;  // 1-based, in input order: GNU parallel's {#}
   std::vector<std::vector<std::string>> items;
   bool ragged = false;  // items hold different numbers of values (--colsep rows): see NoteRagged
+  // In a pipeline: the declared output paths of each earlier stage, by stage index (in a
+  // gather stage, every item's of the group in turn); and the gather template's value.
+  std::vector<std::vector<std::string>> stage_outputs;
+  std::string group;
 };
 
 // Sets in->ragged once the batch's items are in: expansion then walks them to find a value.

@@ -269,6 +269,40 @@ bool IsPlainInput(const Field& f, int len) {
   return len == 2 && f.kind == Field::Kind::kInput && f.source == 0;
 }
 
+// In a pipeline's stage: {NAME.output(s)} or {group...} at text[i] == '{'. Returns its length,
+// 0 if it is none of them, or -1 with *err for a {NAME.output} that names no earlier stage.
+int ParseStageField(std::string_view text, size_t i, const FieldScope& scope,
+                    std::string_view what, Field* field, std::string* err) {
+  size_t close = text.find('}', i + 1);
+  if (close == std::string_view::npos) return 0;
+  std::string_view inner = text.substr(i + 1, close - i - 1);
+  auto length = static_cast<int>(close - i + 1);
+  if (scope.gather && inner.starts_with("group")) {
+    std::string_view suffix = inner.substr(5);
+    for (Transform t : {Transform::kNone, Transform::kNoExtension, Transform::kBasename,
+                        Transform::kDirname, Transform::kBasenameNoExtension}) {
+      if (suffix != TransformSuffix(t)) continue;
+      *field = Field{Field::Kind::kGroup, 0, t, false};
+      return length;
+    }
+  }
+  for (std::string_view kind : {".outputs", ".output"}) {
+    if (inner.size() <= kind.size() || !inner.ends_with(kind)) continue;
+    std::string_view name = inner.substr(0, inner.size() - kind.size());
+    if (!LooksLikeName(text, i, name)) return 0;
+    for (size_t s = 0; scope.stages != nullptr && s < scope.stages->size(); ++s) {
+      if ((*scope.stages)[s] != name) continue;
+      *field = Field{Field::Kind::kStageOutput, static_cast<int>(s), Transform::kNone,
+                     kind == ".outputs"};
+      return length;
+    }
+    *err = fmt::format("{} '{}' uses {{{}}} but no earlier stage is called '{}'", what, text,
+                       inner, name);
+    return -1;
+  }
+  return 0;
+}
+
 // Finds the replacement string at line[i]: its length (0 for literal text) and field, or -1.
 int FieldAt(std::string_view line, size_t i, const FieldScope& scope, std::string_view what,
             Field* field, std::string* err) {
@@ -278,6 +312,9 @@ int FieldAt(std::string_view line, size_t i, const FieldScope& scope, std::strin
     return static_cast<int>(n);
   }
   if (line[i] != '{') return 0;
+  if (scope.stages != nullptr || scope.gather) {
+    if (int len = ParseStageField(line, i, scope, what, field, err); len != 0) return len;
+  }
   int len = ParseField(line, i, scope, what, field, err);
   if (len == 0 && scope.names != nullptr) len = ParseNamedField(line, i, scope, field, err);
   // With -I, {} is plain text.

@@ -9,12 +9,17 @@
 namespace coreflow {
 
 // One replacement string: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}, and with
-// --header {name} {name.} ... for the column called name.
+// --header {name} {name.} ... for the column called name. In a pipeline's stage,
+// {NAME.output} and {NAME.outputs} (an earlier stage's declared outputs) and, in a gather
+// stage, {group} {group.} {group/} {group//} {group/.} (docs/pipelines.md).
 struct Field {
-  enum class Kind { kInput, kSeq, kSlot };
+  enum class Kind { kInput, kSeq, kSlot, kStageOutput, kGroup };
   Kind kind = Kind::kInput;
-  int source = 0;  // 1-based input source for {n...}; 0 means every source ({}, {.}, ...)
+  // kInput: the 1-based input source for {n...}, 0 for every source ({}, {.}, ...);
+  // kStageOutput: the stage (its index in the pipeline)
+  int source = 0;
   Transform transform = Transform::kNone;
+  bool all = false;  // kStageOutput: every output ({NAME.outputs}), not the first
 };
 
 // A run of literal text or one replacement string.
@@ -66,6 +71,10 @@ struct FieldScope {
   const std::vector<std::string>* names = nullptr;
   std::string names_origin;  // "the header of sweep.csv", for that error
   TemplateSyntax syntax;     // -I: the command template's spelling of {}
+  // A pipeline's stage: the names of the stages before it, whose outputs {NAME.output} and
+  // {NAME.outputs} name (nullptr: not a pipeline); and whether it gathers ({group}).
+  const std::vector<std::string>* stages = nullptr;
+  bool gather = false;
 };
 
 // The largest n of a {n} (six digits; longer ones are literal text): as `num_sources` of

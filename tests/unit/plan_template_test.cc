@@ -30,6 +30,12 @@ std::string Render(const std::vector<Piece>& pieces) {
         out += TransformSuffix(p.field.transform);
         out += "}]";
         break;
+      case Field::Kind::kStageOutput:
+        out += "[{stage" + std::to_string(p.field.source) + (p.field.all ? ".outputs}]" : ".output}]");
+        break;
+      case Field::Kind::kGroup:
+        out += std::string("[{group") + TransformSuffix(p.field.transform) + "}]";
+        break;
     }
   }
   return out;
