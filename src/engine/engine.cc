@@ -50,7 +50,13 @@ Outcome OutcomeFromWaitStatus(int status) {
 }  // namespace
 
 Engine::Engine(RunConfig config, Runner* runner)
-    : config_(std::move(config)), runner_(runner), scheduler_(config_.schedule) {}
+    : config_(std::move(config)),
+      runner_(runner),
+      scheduler_(config_.schedule),
+      outputs_(&disk_, OutputOptions{config_.clobber, config_.keep_failed_outputs}),
+      memory_sampler_(std::make_unique<SystemMemorySampler>(
+          config_.meminfo_root, [this](int pid) { return runner_->OrphanGroup(pid); })),
+      memory_(memory_sampler_.get(), MemoryLimits{config_.mem_per_task, config_.memfree}) {}
 
 Engine::~Engine() = default;
 
@@ -72,53 +78,28 @@ bool Engine::Prepare(std::string* err) {
   if (config_.worker && template_.use_shell && template_.blank_words.empty()) {
     SplitTemplateWords(&template_);  // a worker's arguments are words, never a shell line
   }
-  for (const std::string& text : config_.outputs) {
-    std::vector<Piece> pieces;
-    scope.num_sources = num_sources;
-    if (!ParsePathTemplate(text, scope, &pieces, err)) {
-      *err = "--outputs: " + *err;
-      return false;
-    }
-    // One file for every task: a failed task's cleanup would remove what the others wrote.
-    if (std::none_of(pieces.begin(), pieces.end(), [](const Piece& p) { return p.is_field; })) {
-      *err = fmt::format(
-          "--outputs '{}' is the same file for every task, so one task's failure would remove "
-          "what the others wrote; name each task's own file, e.g. 'out/{{/.}}.txt'",
-          text);
-      return false;
-    }
-    // {#} numbers commands; with a batch one command holds several inputs, each with outputs.
-    bool numbered = std::any_of(pieces.begin(), pieces.end(), [](const Piece& p) {
-      return p.is_field && p.field.kind == Field::Kind::kSeq;
-    });
-    if (numbered && config_.batch.mode != BatchOptions::Mode::kNone) {
-      *err = fmt::format(
-          "--outputs '{}' uses {{#}}, but with -N, -X or -m one task holds several inputs; name "
-          "each input's file after the input, e.g. 'out/{{/.}}.txt'",
-          text);
-      return false;
-    }
-    output_dirs_.push_back(TemplateDirectory(pieces));
-    output_templates_.push_back(std::move(pieces));
+  if (!outputs_.Parse(config_.outputs, scope, config_.batch.mode != BatchOptions::Mode::kNone,
+                      err)) {
+    return false;
   }
   for (const auto& cpus : config_.slot_cpus) slot_masks_.emplace_back(cpus);
   RebuildTaskEnvironment(config_.threads_explicit);
-  enforce_rss_ = config_.mem_per_task > 0;
-  if (enforce_rss_) rss_ = std::make_unique<ProcessGroupRss>();
   return true;
 }
 
 void Engine::AddObserver(RunObserver* observer) {
   observers_.push_back(observer);
   wants_command_line_ = wants_command_line_ || observer->WantsCommandLine();
-  if (observer->WantsMemory() && rss_ == nullptr) rss_ = std::make_unique<ProcessGroupRss>();
+  if (observer->WantsMemory()) memory_.ObserveRss();
   Nanos every = observer->TickInterval();
   if (every > 0 && (observer_tick_ == 0 || every < observer_tick_)) observer_tick_ = every;
 }
 
 void Engine::SetSlotCgroups(SlotCgroups* cgroups) {
   cgroups_ = cgroups;
-  if (cgroups_ != nullptr) enforce_rss_ = false;
+  if (cgroups_ == nullptr) return;
+  memory_sampler_->SetSlotCgroups(cgroups_);
+  memory_.EnforceInKernel(cgroups_->path());
 }
 
 void Engine::SetJournal(JournalWriter* journal) {
@@ -142,8 +123,8 @@ RunTotals Engine::Totals() const {
   t.skipped = c.skipped;
   t.running = c.running;
   t.elapsed = now_ - start_;
-  t.running_rss_bytes = running_rss_;
-  t.rss_known = rss_known_;
+  t.running_rss_bytes = memory_.running_rss();
+  t.rss_known = memory_.rss_known();
   return t;
 }
 
@@ -158,7 +139,7 @@ int Engine::Run(std::string* err) {
   }
   for (RunObserver* o : observers_) o->OnRunStarted(start_);  // with the total, where known
   std::vector<RunnerEvent> events;
-  if (config_.memfree > 0) WatchMemory();  // before the first start, not after it
+  if (config_.memfree > 0) CarryOut(memory_.Check());  // before the first start, not after it
   FeedInputs();
   Tick();
   while (!scheduler_.finished()) {
@@ -205,17 +186,14 @@ void Engine::Tick() {
       due = journal_->SyncDue();
     }
   }
-  bool watch = (enforce_rss_ && scheduler_.counts().running > 0) || config_.memfree > 0;
-  if (watch && !scheduler_.finished()) {
-    if (now_ >= next_memory_watch_) {
-      WatchMemory();
-      next_memory_watch_ = now_ + kMemoryWatchInterval;
-    }
-    if (due == 0 || next_memory_watch_ < due) due = next_memory_watch_;
+  if (memory_.Watching(scheduler_.counts().running > 0) && !scheduler_.finished()) {
+    MemoryVerdict verdict;
+    if (memory_.CheckIfDue(now_, &verdict)) CarryOut(verdict);
+    if (due == 0 || memory_.next_check() < due) due = memory_.next_check();
   }
   if (observer_tick_ > 0 && !scheduler_.finished()) {
     if (now_ >= next_observer_tick_) {
-      if (rss_ != nullptr && !enforce_rss_) SampleRunningMemory();  // else WatchMemory did
+      memory_.SampleForObservers();  // unless the memory guard's checks sample anyway
       RunTotals totals = Totals();
       for (RunObserver* o : observers_) {
         if (o->TickInterval() > 0) o->OnTick(totals);
@@ -291,8 +269,7 @@ void Engine::StartTask(const act::StartTask& a) {
   }
   if (!t.outputs.empty()) {
     if (t.cut_short && a.attempt == 1) DiscardOutputs(t, /*only_changed=*/false);
-    t.before.clear();
-    for (const std::string& path : t.outputs) t.before.push_back(StatFile(path));
+    t.before = outputs_.Identify(t.outputs);
   }
   if (journal_ != nullptr) {
     int e = 0;
@@ -315,17 +292,15 @@ void Engine::StartTask(const act::StartTask& a) {
   if (config_.worker) spec.worker_request = &worker_request_;
   if (cgroups_ != nullptr) {
     spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
-    t.oom_kills = cgroups_->OomKills(slot);
   }
+  memory_.TaskStarting(a.task, a.slot);
   int e = runner_->Start(seq, spec);
   if (e == 0) {
-    if (rss_ != nullptr) {
-      t.pgid = runner_->ProcessGroup(seq);
-      rss_->Watch(t.pgid);
-    }
+    if (memory_.samples_rss()) memory_.TaskRunning(a.task, runner_->ProcessGroup(seq));
     for (RunObserver* o : observers_) o->OnTaskStarted(seq, slot, a.attempt, t.started);
     return;
   }
+  memory_.TaskNotStarted(a.task);
   if (IsTransientSpawnError(e)) {
     last_spawn_error_ = e;
     Dispatch(ev::StartDeferred{a.task});
@@ -363,12 +338,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
             ErrnoText(t.output->spill_error)));
       }
       Outcome outcome = OutcomeFromWaitStatus(ev.wait_status);
-      if (t.pgid != 0) {
-        rss_->Unwatch(t.pgid);
-        t.pgid = 0;
-      }
-      if (cgroups_ != nullptr) CheckCgroupOom(ev.handle, t);
-      outcome.over_memory = t.over_memory;
+      outcome.over_memory = memory_.TaskExited(TaskId{ev.handle}, &t.error);
       if (outcome.ok() && !t.outputs.empty()) CheckOutputs(ev.handle, t, &outcome);
       Dispatch(ev::TaskExited{TaskId(ev.handle), outcome});
       break;
@@ -476,7 +446,6 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     t.output.reset();
     t.error.clear();
     t.could_not_execute = false;
-    t.over_memory = false;
     t.out_bytes = t.err_bytes = 0;
     t.err_tail.clear();
     t.usage = rusage{};

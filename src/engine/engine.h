@@ -8,6 +8,8 @@
 #include <vector>
 
 #include "base/environment.h"
+#include "engine/declared_outputs.h"
+#include "engine/memory_guard.h"
 #include "engine/task_env.h"
 #include "engine/thread_env.h"
 #include "exec/runner.h"
@@ -18,8 +20,9 @@
 #include "plan/template.h"
 #include "report/observer.h"
 #include "schedule/scheduler.h"
+#include "sys/disk.h"
 #include "sys/file_state.h"
-#include "sys/process_rss.h"
+#include "sys/memory_sampler.h"
 #include "sys/slot_cgroups.h"
 
 namespace coreflow {
@@ -124,10 +127,7 @@ class Engine {
     // Cut short: what was at each path when the cut attempt began (journal version 2); a path
     // without it is unknown, and removed as possibly half written.
     std::vector<std::optional<FileIdentity>> cut_before;
-    std::string refused;       // why it must not run at all (an output outside its directory)
-    int pgid = 0;              // while running, when memory is watched
-    bool over_memory = false;  // killed by the memory watchdog
-    uint64_t oom_kills = 0;    // the slot cgroup's OOM kill count at the start
+    std::string refused;  // why it must not run at all (an output outside its directory)
   };
 
   int DryRun(std::string* err);
@@ -148,10 +148,7 @@ class Engine {
   void Journal(const TaskState& t, const act::TaskFinished& a, const std::string& command_line);
   void OnJournalError(int e);
   void Tick();
-  void WatchMemory();
-  bool SampleRunningMemory();  // false when /proc could not be read
-  void CheckCgroupOom(uint64_t seq, TaskState& t);
-  static constexpr Nanos kMemoryWatchInterval = 250 * kNanosPerMilli;
+  void CarryOut(const MemoryVerdict& verdict);  // the memory guard's kills and start rules
   void Dispatch(const Event& event);
   void Execute(const Action& action);
   void Carry(const act::StartTask& a);
@@ -193,22 +190,16 @@ class Engine {
   JournalWriter* journal_ = nullptr;
   const ResumeIndex* resume_ = nullptr;
   std::vector<Piece> tag_;  // --tag, --tagstring, parsed
-  std::vector<std::vector<Piece>> output_templates_;
-  std::vector<std::string> output_dirs_;  // the directory each template fixes ("": none)
   int key_version_ = kJournalVersion;
-  DirectoryIndex output_index_;
+  SystemDisk disk_;
+  DeclaredOutputs outputs_;  // --outputs, on disk_
   uint64_t resumed_ = 0;
   Nanos armed_tick_ = 0;
-  bool enforce_rss_ = false;  // --mem-per-task without cgroups: the watchdog kills
-  Nanos observer_tick_ = 0;   // the shortest TickInterval() asked for
+  Nanos observer_tick_ = 0;  // the shortest TickInterval() asked for
   Nanos next_observer_tick_ = 0;
-  uint64_t running_rss_ = 0;
-  bool rss_known_ = false;
-  std::unique_ptr<ProcessGroupRss> rss_;  // samples running tasks: the watchdog, observers
-  SlotCgroups* cgroups_ = nullptr;        // or the kernel's limit, where cgroups allow
-  std::unordered_map<int, uint64_t> rss_by_group_;
-  Nanos next_memory_watch_ = 0;
-  bool memory_low_ = false;
+  std::unique_ptr<SystemMemorySampler> memory_sampler_;
+  MemoryGuard memory_;              // --mem-per-task, --memfree: decides, the engine acts
+  SlotCgroups* cgroups_ = nullptr;  // --mem-per-task in the kernel, where cgroups allow
   bool wants_command_line_ = false;
   int last_spawn_error_ = 0;         // of a start that must wait (EMFILE, EAGAIN)
   bool capacity_announced_ = false;  // said once that fewer tasks run than slots

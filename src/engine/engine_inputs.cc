@@ -102,7 +102,7 @@ void Engine::QueueLastBatch() {
 
 Engine::TaskState Engine::TakeInputs(TaskState& batch, size_t first, size_t last) const {
   TaskState part;
-  size_t per_input = output_templates_.size();  // outputs (and cut_before) are per input
+  size_t per_input = outputs_.per_input();  // outputs (and cut_before) are per input
   auto take = [&](auto& from, auto& to, size_t width) {
     if (from.empty()) return;
     for (size_t i = first * width; i < last * width; ++i) to.push_back(std::move(from[i]));
@@ -116,7 +116,7 @@ Engine::TaskState Engine::TakeInputs(TaskState& batch, size_t first, size_t last
 }
 
 bool Engine::Admit(TaskState& item) {
-  if (journal_ == nullptr && resume_ == nullptr && output_templates_.empty()) return true;
+  if (journal_ == nullptr && resume_ == nullptr && outputs_.empty()) return true;
   Hash128 key = TaskKey(template_.text, item.input, key_version_);
   item.keys.push_back(key);
   const std::string* cut_outputs = nullptr;
@@ -134,7 +134,7 @@ bool Engine::Admit(TaskState& item) {
         break;
     }
   }
-  if (output_templates_.empty()) return true;
+  if (outputs_.empty()) return true;
   // {#} in an output path: the number this input's task gets (skipped ones take one too).
   item.input.seq = next_seq_ + 1;
   ExpandOutputs(item);
@@ -146,10 +146,7 @@ bool Engine::Admit(TaskState& item) {
     item.cut_before.assign(item.outputs.size(), std::nullopt);
   }
   // Outputs left by an attempt that was cut short may be partial: that input runs again.
-  if (config_.clobber || item.cut_short || !item.refused.empty()) return true;
-  for (const std::string& path : item.outputs) {
-    if (!output_index_.Exists(path)) return true;
-  }
+  if (item.cut_short || !item.refused.empty() || !outputs_.UpToDate(item.outputs)) return true;
   Skip(std::move(item), /*record=*/true);
   return false;
 }

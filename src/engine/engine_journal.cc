@@ -31,7 +31,7 @@ Nanos ToNanos(const timeval& tv) {
 
 void Engine::RecordStarts(const TaskState& t, const act::StartTask& a, int* error) {
   // One mark per input, so a crash shows each cut short, with what was at its outputs.
-  size_t per_input = output_templates_.size();
+  size_t per_input = outputs_.per_input();
   std::vector<FileIdentity> states;
   for (size_t i = 0; i < t.keys.size(); ++i) {
     StartMark mark{t.keys[i], a.attempt, a.task.value(), "", true};

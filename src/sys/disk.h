@@ -1,0 +1,34 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "sys/file_state.h"
+
+namespace coreflow {
+
+// The few file operations declared outputs need, behind an interface so their rules can be
+// tested on an in-memory disk (ninja's DiskInterface).
+class Disk {
+ public:
+  virtual ~Disk() = default;
+  // What is at `path`: absent (exists = false) when stat(2) fails for any reason.
+  virtual FileIdentity Stat(const std::string& path) = 0;
+  // unlink(2); a file already gone counts as removed. Returns 0 or errno.
+  virtual int Remove(const std::string& path) = 0;
+  // rename(2), replacing `to`. Returns 0 or errno.
+  virtual int Move(const std::string& from, const std::string& to) = 0;
+  // The names in `dir`, with "." and "..", unsorted. Returns 0 or errno.
+  virtual int List(const std::string& dir, std::vector<std::string>* names) = 0;
+};
+
+// The real file system.
+class SystemDisk : public Disk {
+ public:
+  FileIdentity Stat(const std::string& path) override;
+  int Remove(const std::string& path) override;
+  int Move(const std::string& from, const std::string& to) override;
+  int List(const std::string& dir, std::vector<std::string>* names) override;
+};
+
+}  // namespace coreflow
