@@ -56,7 +56,10 @@ Engine::Engine(RunConfig config, Runner* runner)
       outputs_(&disk_, OutputOptions{config_.clobber, config_.keep_failed_outputs}),
       memory_sampler_(std::make_unique<SystemMemorySampler>(
           config_.meminfo_root, [this](int pid) { return runner_->OrphanGroup(pid); })),
-      memory_(memory_sampler_.get(), MemoryLimits{config_.mem_per_task, config_.memfree}) {}
+      memory_(memory_sampler_.get(), MemoryLimits{config_.mem_per_task, config_.memfree}),
+      writer_(config_.stdout_fd, config_.stderr_fd),
+      sink_({config_.output, config_.schedule.keep_order, !config_.results_dir.empty()}, &writer_,
+            this) {}
 
 Engine::~Engine() = default;
 
@@ -103,8 +106,8 @@ void Engine::SetSlotCgroups(SlotCgroups* cgroups) {
 }
 
 void Engine::SetJournal(JournalWriter* journal) {
-  journal_ = journal;
-  key_version_ = journal->version();
+  journal_ = std::make_unique<JournalRecorder>(journal);
+  key_version_ = journal_->key_version();
   wants_command_line_ = true;
 }
 
@@ -153,9 +156,9 @@ int Engine::Run(std::string* err) {
   runner_->EndStragglers(interrupts_ > 1 ? 0 : config_.schedule.term_grace);
   if (journal_ != nullptr) {
     runner_->ArmTick(0);
-    journal_->RecordNote("end", std::to_string(exit_status_), now_);  // the run ended whole
-    if (int e = journal_->Close(); e != 0 && error_.empty()) {
-      error_ = fmt::format("cannot write journal '{}': {}", journal_->path(), ErrnoText(e));
+    std::string journal_error;
+    if (!journal_->RunEnded(exit_status_, now_, &journal_error) && error_.empty()) {
+      error_ = journal_error;
       exit_status_ = 255;
     }
   }
@@ -182,7 +185,7 @@ void Engine::Tick() {
   if (journal_ != nullptr) {
     due = journal_->SyncDue();
     if (due != 0 && now_ >= due) {
-      if (int e = journal_->Sync(now_)) OnJournalError(e);
+      if (std::string e; !journal_->Sync(now_, &e)) OnJournalError(e);
       due = journal_->SyncDue();
     }
   }
@@ -256,8 +259,8 @@ void Engine::StartTask(const act::StartTask& a) {
     ExpandCommand(template_, t.input, slot, &command_);
   }
   task_env_->SetTask(seq, slot);
-  if (!tag_.empty()) t.line_prefix = ExpandText(tag_, t.input, slot) + "\t";
-  if (config_.verbose) EchoCommand(t, slot);
+  sink_.Start(a.task, tag_.empty() ? "" : ExpandText(tag_, t.input, slot) + "\t",
+              config_.verbose ? ExpandCommandLine(template_, t.input, slot) + "\n" : "");
   if (!t.refused.empty()) {  // never run, and its outputs never touched
     t.error = t.refused;
     t.could_not_execute = true;
@@ -271,14 +274,9 @@ void Engine::StartTask(const act::StartTask& a) {
     if (t.cut_short && a.attempt == 1) DiscardOutputs(t, /*only_changed=*/false);
     t.before = outputs_.Identify(t.outputs);
   }
-  if (journal_ != nullptr) {
-    int e = 0;
-    RecordStarts(t, a, &e);
-    if (e != 0) {
-      OnJournalError(e);
-      Dispatch(ev::StartDeferred{a.task});
-      return;
-    }
+  if (journal_ != nullptr && !RecordStart(t, a)) {
+    Dispatch(ev::StartDeferred{a.task});
+    return;
   }
   LaunchSpec spec;
   spec.command = &command_;
@@ -326,10 +324,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
       t.ended = ev.at;
       t.usage = ev.usage;
       t.output = std::move(ev.output);
-      if (config_.output == OutputMode::kLineBuffer) {
-        OnOutput(t, 1, "", true);
-        OnOutput(t, 2, "", true);
-      }
+      if (config_.output == OutputMode::kLineBuffer) sink_.Flush(TaskId(ev.handle));
       if (t.output && t.output->spill_error != 0) {
         // The output is kept whole in memory, but the disk is full: start nothing more.
         Drain(fmt::format(
@@ -345,7 +340,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
     }
     case RunnerEvent::Kind::kOutput: {
       auto it = tasks_.find(ev.handle);
-      if (it != tasks_.end()) OnOutput(it->second, ev.stream, ev.data, false);
+      if (it != tasks_.end()) OnOutput(ev.handle, it->second, ev.stream, ev.data);
       break;
     }
     case RunnerEvent::Kind::kSignal: {
@@ -392,9 +387,8 @@ void Engine::OnBegan(TaskState& t, Nanos began) {
 
 void Engine::OnWorkerReady(const RunnerEvent& ev) {
   if (journal_ != nullptr) {
-    std::string note =
-        fmt::format(R"({{"slot":{},"startup_s":{:.6f}}})", ev.slot, ToSeconds(ev.startup));
-    if (int e = journal_->RecordNote("worker", note, now_)) OnJournalError(e);
+    std::string e;
+    if (!journal_->WorkerReady(SlotId(ev.slot), ev.startup, now_, &e)) OnJournalError(e);
   }
   for (RunObserver* o : observers_) o->OnWorkerReady(ev.slot, ev.startup);
 }
@@ -419,7 +413,6 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   if (!t.outputs.empty() && !a.outcome.ok()) DiscardOutputs(t, /*only_changed=*/true);
   std::string command_line;
   if (wants_command_line_) command_line = ExpandCommandLine(template_, t.input, t.slot);
-  if (journal_ != nullptr) Journal(t, a, command_line);
   if (a.final) {
     // A task coreflow stopped is neither done nor failed: a resumed run does it again.
     AttemptOutcome outcome = ClassifyOutcome(a.outcome, t.could_not_execute);
@@ -428,8 +421,10 @@ void Engine::FinishTask(const act::TaskFinished& a) {
                                                                 : items_failed_;
     count += t.input.items.size();
   }
-  if (!observers_.empty()) {
+  if (journal_ != nullptr || !observers_.empty()) {
     TaskRecord r = Record(t, a, std::move(command_line));
+    std::string e;
+    if (journal_ != nullptr && !journal_->TaskFinished(r, t.keys, now_, &e)) OnJournalError(e);
     RunTotals totals = Totals();
     for (RunObserver* o : observers_) o->OnTaskFinished(r, totals);
   }

@@ -9,7 +9,9 @@
 
 #include "base/environment.h"
 #include "engine/declared_outputs.h"
+#include "engine/journal_recorder.h"
 #include "engine/memory_guard.h"
+#include "engine/output_sink.h"
 #include "engine/task_env.h"
 #include "engine/thread_env.h"
 #include "exec/runner.h"
@@ -68,10 +70,10 @@ struct RunShape {
 
 // Wires one run: inputs -> planner -> scheduler <-> runner -> observers (joblog, progress).
 // It owns no process and reads no clock itself; the Runner does both.
-class Engine {
+class Engine : private OutputSink::Listener {
  public:
   Engine(RunConfig config, Runner* runner);
-  ~Engine();
+  ~Engine() override;
 
   // Parses the template and opens the inputs. Usage errors surface here, before any task.
   bool Prepare(std::string* err);
@@ -113,12 +115,8 @@ class Engine {
     std::unique_ptr<CapturedOutput> output;
     uint64_t out_bytes = 0;
     uint64_t err_bytes = 0;
-    std::string partial[2];   // --line-buffer: an unfinished line of stdout, stderr
-    std::string held[2];      // --line-buffer -k: whole lines waiting for earlier tasks
-    std::string line_prefix;  // --tag: before each line of output
-    std::string echo;         // -v with grouped output: the command, printed with the output
-    std::string err_tail;     // --line-buffer: the end of its stderr, for reports
-    std::string error;        // why it could not be executed, or lacks an output
+    std::string err_tail;  // --line-buffer: the end of its stderr, for reports
+    std::string error;     // why it could not be executed, or lacks an output
     bool could_not_execute = false;
     std::vector<Hash128> keys;         // TaskKey of each input, when a journal or outputs need it
     bool cut_short = false;            // the journal shows an attempt that never finished
@@ -143,10 +141,9 @@ class Engine {
   void SplitBatch(const TaskState& batch);  // --split-failed-batches
   void CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome);
   void ExpandOutputs(TaskState& item);  // fills outputs (and refused, when one escapes)
-  void RecordStarts(const TaskState& t, const act::StartTask& a, int* error);
+  bool RecordStart(const TaskState& t, const act::StartTask& a);  // false: the journal failed
   void DiscardOutputs(TaskState& t, bool only_changed);
-  void Journal(const TaskState& t, const act::TaskFinished& a, const std::string& command_line);
-  void OnJournalError(int e);
+  void OnJournalError(const std::string& message);
   void Tick();
   void CarryOut(const MemoryVerdict& verdict);  // the memory guard's kills and start rules
   void Dispatch(const Event& event);
@@ -166,15 +163,13 @@ class Engine {
   // The environment tasks start with: thread variables, and OpenMP placement when pinned.
   void RebuildTaskEnvironment(bool explicit_threads);  // a warm worker got the task only now
   void OnWorkerReady(const RunnerEvent& ev);
-  void OnOutput(TaskState& t, int stream, const std::string& data, bool flush);
-  void PassLines(TaskState& t, int stream, std::string_view lines);  // whole lines, prefixed
-  void EchoCommand(TaskState& t, int slot);                          // -v
-  void WriteHeldLines(TaskState& t);
-  void WriteOut(int fd, const char* data, size_t size);
-  void OnWriteError(int e, const char* what);  // EPIPE stops quietly; anything else aborts
-  void Say(const std::string& message);        // a message of coreflow's own on stderr
-  void OutputBegin();
-  void OutputEnd();
+  void OnOutput(uint64_t seq, TaskState& t, int stream, const std::string& data);
+  void Say(const std::string& message);  // a message of coreflow's own on stderr
+  // OutputSink::Listener: observers hear of writes; a failed write stops the run.
+  void OnOutputBegin() override;
+  void OnOutputEnd() override;
+  void OnReaderGone() override;
+  void OnWriteFailed(const std::string& message) override;
   void Fail(const std::string& message);
   void Drain(const std::string& message);  // no new tasks; running ones finish
   RunTotals Totals() const;
@@ -187,7 +182,7 @@ class Engine {
   std::vector<ThreadVariable> thread_variables_;
   std::unique_ptr<TaskEnvironment> task_env_;
   std::vector<RunObserver*> observers_;
-  JournalWriter* journal_ = nullptr;
+  std::unique_ptr<JournalRecorder> journal_;
   const ResumeIndex* resume_ = nullptr;
   std::vector<Piece> tag_;  // --tag, --tagstring, parsed
   int key_version_ = kJournalVersion;
@@ -229,11 +224,10 @@ class Engine {
   uint64_t dry_run_count_ = 0;
   uint64_t precounted_ = 0;  // inputs counted before the run, when observers asked
   bool precount_known_ = false;
-  int output_depth_ = 0;
   int interrupts_ = 0;
-  bool output_broken_ = false;
-  uint64_t live_seq_ = 1;  // --line-buffer -k: the task whose lines go out as they come
-  std::string error_;      // the first error that ends the run with 255
+  FdStreamWriter writer_;
+  OutputSink sink_;    // what tasks print, and coreflow's messages
+  std::string error_;  // the first error that ends the run with 255
 };
 
 }  // namespace coreflow

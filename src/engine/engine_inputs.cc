@@ -161,18 +161,6 @@ void Engine::Skip(TaskState item, bool record) {
   Dispatch(ev::TaskSkipped{TaskId(seq)});  // may release (and erase) the task: do not touch t
 }
 
-void Engine::RecordSkip(uint64_t seq, TaskState& t) {
-  if (journal_ == nullptr) return;
-  JournalRecord r;
-  r.seq = seq;
-  r.start_wall = RealtimeNow();
-  r.command = ExpandCommandLine(template_, t.input, 0);
-  r.key = t.keys.empty() ? Hash128{} : t.keys[0];
-  r.attempt = 1;
-  r.outcome = AttemptOutcome::kSkipped;
-  if (int e = journal_->RecordAttempt(r, now_)) OnJournalError(e);
-}
-
 void Engine::SplitBatch(const TaskState& batch) {
   Say(
       fmt::format("coreflow: task {} failed; its {} run again one by one "

@@ -1,24 +1,11 @@
-// The engine's journal side: a mark when a task starts, a record when an attempt ends.
+// The engine's journal side: tells the journal recorder what happened, and what a task ran as.
 #include "engine/engine.h"
-
-#include <signal.h>
-#include <sys/wait.h>
-
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 #include <fmt/format.h>
 
-#include "base/plural.h"
-#include "engine/results_dir.h"
 #include "exec/output_buffer.h"
-#include "exec/worker_protocol.h"
 #include "plan/expand.h"
-#include "plan/output_path.h"
 #include "sys/clock.h"
-#include "sys/fd.h"
-#include "sys/memory.h"
 
 namespace coreflow {
 namespace {
@@ -29,57 +16,29 @@ Nanos ToNanos(const timeval& tv) {
 
 }  // namespace
 
-void Engine::RecordStarts(const TaskState& t, const act::StartTask& a, int* error) {
-  // One mark per input, so a crash shows each cut short, with what was at its outputs.
-  size_t per_input = outputs_.per_input();
-  std::vector<FileIdentity> states;
-  for (size_t i = 0; i < t.keys.size(); ++i) {
-    StartMark mark{t.keys[i], a.attempt, a.task.value(), "", true};
-    if (per_input > 0 && (i + 1) * per_input <= t.before.size()) {
-      states.assign(t.before.begin() + static_cast<std::ptrdiff_t>(i * per_input),
-                    t.before.begin() + static_cast<std::ptrdiff_t>((i + 1) * per_input));
-      mark.outputs = FormatOutputStates(states);
-    }
-    if (int e = journal_->RecordStart(mark, now_)) {
-      *error = e;
-      return;
-    }
+bool Engine::RecordStart(const TaskState& t, const act::StartTask& a) {
+  std::string e;
+  if (journal_->TaskStarted(a.task, a.attempt, t.keys, t.before, outputs_.per_input(),
+                            now_, &e)) {
+    return true;
+  }
+  OnJournalError(e);
+  return false;
+}
+
+void Engine::RecordSkip(uint64_t seq, TaskState& t) {
+  if (journal_ == nullptr) return;
+  std::string e;
+  if (!journal_->TaskSkipped(TaskId(seq), t.keys.empty() ? Hash128{} : t.keys[0],
+                             ExpandCommandLine(template_, t.input, 0), RealtimeNow(), now_, &e)) {
+    OnJournalError(e);
   }
 }
 
-void Engine::Journal(const TaskState& t, const act::TaskFinished& a,
-                     const std::string& command_line) {
-  JournalRecord r;
-  r.seq = a.task.value();
-  r.start_wall = t.started_wall;
-  r.runtime = t.ended - t.started;
-  r.receive = t.out_bytes;
-  r.exitval = a.outcome.timed_out ? -1 : a.outcome.exit_code;
-  r.signal = a.outcome.signal;
-  r.command = command_line;
-  r.attempt = a.attempt;
-  r.user_cpu = ToNanos(t.usage.ru_utime);
-  r.sys_cpu = ToNanos(t.usage.ru_stime);
-  r.max_rss_kib = t.usage.ru_maxrss;
-  r.slot = t.slot;
-  r.outcome = ClassifyOutcome(a.outcome, t.could_not_execute);
-  // A task coreflow stopped did not finish: a resumed run does it again.
-  r.final = a.final && r.outcome != AttemptOutcome::kInterrupted;
-  // One record per input, so resume and reports stay per input; a batch's share its times.
-  for (const Hash128& key : t.keys) {
-    r.key = key;
-    if (int e = journal_->RecordAttempt(r, now_)) {
-      OnJournalError(e);
-      return;
-    }
-  }
-}
-
-void Engine::OnJournalError(int e) {
-  Drain(fmt::format(
-      "cannot write journal '{}': {}; no new tasks were started; when this is fixed, run the "
-      "same command with --resume to do the rest",
-      journal_->path(), ErrnoText(e)));
+void Engine::OnJournalError(const std::string& message) {
+  Drain(message +
+        "; no new tasks were started; when this is fixed, run the same command with --resume "
+        "to do the rest");
 }
 
 TaskRecord Engine::Record(const TaskState& t, const act::TaskFinished& a,

@@ -50,10 +50,11 @@ void Engine::Reshape(const RunShape& shape) {
     RebuildTaskEnvironment(/*explicit_threads=*/true);
   }
   if (journal_ != nullptr) {  // so a report of the journal knows the shape
-    std::string note = fmt::format(R"({{"slots":{},"threads":{},"batch":{},"bind":{}}})",
-                                   shape.slots, config_.threads_per_task, sizer_->max_inputs(),
-                                   slot_masks_.empty() ? "false" : "true");
-    if (int e = journal_->RecordNote("reshape", note, now_)) OnJournalError(e);
+    std::string e;
+    if (!journal_->Reshaped(shape.slots, config_.threads_per_task, sizer_->max_inputs(),
+                            !slot_masks_.empty(), now_, &e)) {
+      OnJournalError(e);
+    }
   }
   Dispatch(ev::SetSlots{shape.slots});
   runner_->SetSlots(shape.slots);
