@@ -47,8 +47,8 @@ CLI::App* AddTuneCommand(CLI::App& app, RunFlags* f) {
 
 namespace {
 
-void AddRunOptions(CLI::App* run, RunFlags* f) {
-  run->prefix_command();  // everything from the first non-option word on is the template
+// -j, -t, -k and how many inputs go into one command: -N, -X, -m, -s.
+void AddShapeOptions(CLI::App* run, RunFlags* f) {
   run->add_option("-j,--jobs,-P,--max-procs", f->jobs,
                   "Tasks at once: N, N% or +N/-N of the usable cores, 0 for many "
                   "(default: one per usable core, or cores / -t)")
@@ -73,12 +73,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
                   "1K 1024); an input longer than that runs alone")
       ->transform(CountWithMultiplier())
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 30));
-  AddWorkerFlags(run, &f->worker);
-  AddGnuHabitFlags(run, f);
-  run->add_flag("--bind", f->bind,
-                "Pin each slot's tasks to CPUs of their own: whole cores, kept within one L3 "
-                "cache and NUMA node where they fit (also sets OMP_PLACES=cores, "
-                "OMP_PROC_BIND=close)");
+}
+
+// What happens to a task that fails or runs too long.
+void AddFailureOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("--split-failed-batches", f->split_failed_batches,
                 "When a command of several inputs fails, run its inputs again one by one "
                 "instead of retrying them together");
@@ -96,6 +94,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
       ->check(kNotEmpty);
   run->add_flag("--no-retry-timeouts", f->no_retry_timeouts,
                 "Do not retry a task killed by --timeout (it would likely time out again)");
+}
+
+// --mem-per-task and --memfree.
+void AddMemoryOptions(CLI::App* run, RunFlags* f) {
   run->add_option("--mem-per-task", f->mem_per_task,
                   "Memory one task may use, e.g. 4G: runs only as many at once as fit in the "
                   "usable memory, and kills a task (its whole process group) that goes over")
@@ -103,6 +105,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->add_option("--memfree", f->memfree,
                   "Start no task while less than this much memory is available, e.g. 2G")
       ->check(kNotEmpty);
+}
+
+// When to stop early, the journal, resuming, and the files tasks declare.
+void AddJournalOptions(CLI::App* run, RunFlags* f) {
   run->add_option("--halt,--halt-on-error", f->halt,
                   "When to stop early: never, soon,fail=N, now,fail=N, soon,fail=N%, "
                   "now,success=N, soon,done=N (default never)");
@@ -125,6 +131,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("--clobber", f->clobber, "Run tasks even when their --outputs exist");
   run->add_flag("--keep-failed-outputs", f->keep_failed_outputs,
                 "Move a failed attempt's --outputs to NAME.failed instead of removing them");
+}
+
+// Where and how the tasks' output goes.
+void AddOutputOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("--dry-run", f->dry_run, "Print the commands instead of running them");
   run->add_option("--results,--res", f->results,
                   "Save each task's stdout, stderr, seq and exit status under DIR/1/VALUE/... "
@@ -134,6 +144,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
                 "Print output a line at a time as it comes (lines never mix)");
   run->add_flag("-u,--ungroup", f->ungroup, "Let tasks write straight to the terminal (fastest)");
   run->add_flag("--group", f->group, "Print each task's output whole when it ends (the default)");
+}
+
+// How inputs are read: separators, files, columns.
+void AddInputOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("-0,--null", f->null, "Inputs are separated by NUL instead of newline");
   run->add_option("-d,--delimiter", f->delimiter,
                   "Input separator: a character or text, e.g. , or \\r\\n (escapes \\n \\t \\r, "
@@ -143,6 +157,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   run->add_option("-a,--arg-file", f->arg_files, "Read inputs from FILE (like :::: FILE)")
       ->allow_extra_args(false);
   AddColumnOptions(run, f);  // --colsep, --header, --link
+}
+
+// Progress, the summary and the reports.
+void AddReportOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("--bar,--progress,--eta", f->progress,
                 "Show progress on stderr: done/total, running, failed, rate, ETA");
   run->add_flag("--no-progress", f->no_progress, "Never show progress");
@@ -158,6 +176,9 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
                 "Do not print the few lines of summary on stderr at the end");
   run->add_flag("--stats", f->stats,
                 "At the end, print coreflow's own CPU time per task and peak memory on stderr");
+}
+
+void AddHelpFooter(CLI::App* run) {
   run->footer(
       "Replacement strings: {} input, {.} without extension, {/} basename, {//} dirname,\n"
       "{/.} basename without extension, {#} task number, {%} slot number, {1} {2}... one\n"
@@ -170,6 +191,10 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
       "  coreflow run --header : --colsep '\\t' fit --a {alpha} --b {beta} :::: params.tsv\n"
       "Exit status: 0 all succeeded, 1-100 that many failed, 101 more, 255 other errors.\n"
       "See docs/run.md for everything else.");
+}
+
+// --autotune and how it tunes.
+void AddAutotuneOptions(CLI::App* run, RunFlags* f) {
   run->add_flag("--autotune", f->autotune,
                 "Choose -j, -t, -N (up to the -N given) and --bind by measuring real tasks of "
                 "this run, or take what an earlier tuning on this machine found");
@@ -178,6 +203,25 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
       ->check(CLI::IsMember({"quick", "default", "exhaustive"}));
   run->add_flag("--retune", f->retune, "Tune again even when the cache has an answer");
   run->add_flag("--no-tune-cache", f->no_tune_cache, "Neither read nor write the tuning cache");
+}
+
+void AddRunOptions(CLI::App* run, RunFlags* f) {
+  run->prefix_command();  // everything from the first non-option word on is the template
+  AddShapeOptions(run, f);
+  AddWorkerFlags(run, &f->worker);
+  AddGnuHabitFlags(run, f);
+  run->add_flag("--bind", f->bind,
+                "Pin each slot's tasks to CPUs of their own: whole cores, kept within one L3 "
+                "cache and NUMA node where they fit (also sets OMP_PLACES=cores, "
+                "OMP_PROC_BIND=close)");
+  AddFailureOptions(run, f);
+  AddMemoryOptions(run, f);
+  AddJournalOptions(run, f);
+  AddOutputOptions(run, f);
+  AddInputOptions(run, f);
+  AddReportOptions(run, f);
+  AddHelpFooter(run);
+  AddAutotuneOptions(run, f);
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include "engine/journal_recorder.h"
 #include "engine/memory_guard.h"
 #include "engine/output_sink.h"
+#include "engine/run_shaper.h"
 #include "engine/task_env.h"
 #include "engine/thread_env.h"
 #include "exec/runner.h"
@@ -59,18 +60,9 @@ struct RunConfig {
   int stderr_fd = 2;
 };
 
-// How many tasks run at once, with how many threads and inputs each, on which CPUs: what an
-// online tuner may change while a run goes on (Engine::Reshape).
-struct RunShape {
-  int slots = 1;     // 0 pauses (running tasks finish, none start) and leaves the rest as it is
-  int threads = 0;   // threads per task; 0 leaves it as it is
-  size_t batch = 0;  // -N's inputs per command; 0 leaves it
-  std::vector<std::vector<int>> slot_cpus;  // --bind's CPUs per slot; empty: no pinning
-};
-
 // Wires one run: inputs -> planner -> scheduler <-> runner -> observers (joblog, progress).
 // It owns no process and reads no clock itself; the Runner does both.
-class Engine : private OutputSink::Listener {
+class Engine : public RunShaper, private OutputSink::Listener {
  public:
   Engine(RunConfig config, Runner* runner);
   ~Engine() override;
@@ -90,12 +82,12 @@ class Engine : private OutputSink::Listener {
   int Run(std::string* err);
   // Changes the shape of the run for every task that starts from now on; those running go on
   // as they are. Safe to call from an observer.
-  void Reshape(const RunShape& shape);
-  int threads_per_task() const { return config_.threads_per_task; }
-  int slots() const { return scheduler_.slots(); }
+  void Reshape(const RunShape& shape) override;
+  int threads_per_task() const override { return config_.threads_per_task; }
+  int slots() const override { return scheduler_.slots(); }
 
   const CommandTemplate& command_template() const { return template_; }
-  RunTotals totals() const { return Totals(); }
+  RunTotals totals() const override { return Totals(); }
   uint64_t dry_run_count() const { return dry_run_count_; }
   uint64_t resumed() const { return resumed_; }
   uint64_t inputs_read() const {

@@ -4,8 +4,8 @@
 
 namespace coreflow {
 
-AutotuneController::AutotuneController(Engine* engine, TuneSpace space, AutotuneOptions options)
-    : engine_(engine), search_(std::move(space), options.mode), options_(std::move(options)) {}
+AutotuneController::AutotuneController(RunShaper* run, TuneSpace space, AutotuneOptions options)
+    : run_(run), search_(std::move(space), options.mode), options_(std::move(options)) {}
 
 size_t AutotuneController::WindowTasks(const TuneConfig& c) const {
   size_t per_slot = options_.mode == TuneMode::kQuick ? 2 : 3;
@@ -38,7 +38,7 @@ void AutotuneController::Apply(const TuneConfig& wanted, Nanos now) {
   shape.threads = c.threads;
   shape.batch = c.batch;
   if (c.bind && options_.carve) shape.slot_cpus = options_.carve(c.slots);
-  engine_->Reshape(shape);
+  run_->Reshape(shape);
   applied_ = c;
   trial_start_ = now;
 }
@@ -50,7 +50,7 @@ void AutotuneController::OnRunStarted(Nanos now) {
     return;
   }
   // Below two trials' worth a comparison cannot be made: the trials would only cost time.
-  RunTotals totals = engine_->totals();
+  RunTotals totals = run_->totals();
   size_t needed = std::max(options_.min_budget, 2 * TrialInputs(*trial_));
   if (totals.total_known && totals.total < needed) {
     too_few_ = needed;
@@ -116,7 +116,7 @@ void AutotuneController::EndTrial(const RunTotals& totals, Nanos now) {
       Apply(search_.Winner(), now);
       phase_ = Phase::kDone;
     } else {
-      engine_->Reshape(RunShape{0, 0, 0, {}});  // drain, then the winner
+      run_->Reshape(RunShape{0, 0, 0, {}});  // drain, then the winner
     }
   }
 }
@@ -141,7 +141,7 @@ void AutotuneController::NextTrial(const RunTotals& totals, Nanos now) {
   }
   waiting_ = *trial_;
   phase_ = Phase::kDraining;
-  engine_->Reshape(RunShape{0, 0, 0, {}});
+  run_->Reshape(RunShape{0, 0, 0, {}});
 }
 
 }  // namespace coreflow

@@ -4,7 +4,7 @@
 #include <optional>
 #include <vector>
 
-#include "engine/engine.h"
+#include "engine/run_shaper.h"
 #include "report/observer.h"
 #include "tune/meter.h"
 #include "tune/search.h"
@@ -29,10 +29,11 @@ size_t TrialBudget(const AutotuneOptions& options, const RunTotals& totals, size
 // Online tuning (run --autotune): trials run real inputs, which are journalled and count as
 // done, so no work is lost; then the rest runs on the winner. Between two trials the run
 // drains (no task starts until the last one of the old shape ended), so each trial is measured
-// alone. Plugs into the engine as an observer and reshapes it; the engine knows nothing of it.
+// alone. Plugs into the engine as an observer and reshapes the run through a RunShaper; the
+// engine knows nothing of it.
 class AutotuneController : public RunObserver {
  public:
-  AutotuneController(Engine* engine, TuneSpace space, AutotuneOptions options);
+  AutotuneController(RunShaper* run, TuneSpace space, AutotuneOptions options);
 
   bool WantsTotal() const override { return true; }
   void OnRunStarted(Nanos now) override;
@@ -55,7 +56,7 @@ class AutotuneController : public RunObserver {
   size_t WindowTasks(const TuneConfig& c) const;
   size_t TrialInputs(const TuneConfig& c) const;  // what one trial of `c` takes, about
 
-  Engine* engine_;
+  RunShaper* run_;
   TuneSearch search_;
   AutotuneOptions options_;
   Phase phase_ = Phase::kMeasuring;
