@@ -30,6 +30,10 @@ ProcessRunner::ProcessRunner(std::string run_id)
     : run_id_(run_id.empty() ? RandomHex(8) : std::move(run_id)) {}
 
 int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
+  return Start(ProcessHandle(handle), spec);
+}
+
+int ProcessRunner::Start(ProcessHandle handle, const LaunchSpec& spec) {
   if (int e = InjectedFault(FaultSite::kSpawn)) return e;
   Proc p;
   p.mode = spec.output;
@@ -42,7 +46,7 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   for (const std::string& a : spec.command->argv) argv_.push_back(const_cast<char*>(a.c_str()));
   argv_.push_back(nullptr);
   // The tag goes to everything the process starts: what it leaves behind can be found.
-  tag_ = RunTagEntry(run_id_, handle);
+  tag_ = RunTagEntry(run_id_, handle.value());
   envp_.clear();
   envp_.push_back(tag_.data());
   for (char* const* e = spec.envp; e != nullptr && *e != nullptr; ++e) {
@@ -103,7 +107,9 @@ int ProcessRunner::Start(uint64_t handle, const LaunchSpec& spec) {
   return 0;
 }
 
-void ProcessRunner::Signal(uint64_t handle, int signal) {
+void ProcessRunner::Signal(uint64_t handle, int signal) { Signal(ProcessHandle(handle), signal); }
+
+void ProcessRunner::Signal(ProcessHandle handle, int signal) {
   auto it = procs_.find(handle);
   if (it == procs_.end() || it->second.closing) return;  // closing: being killed already
   it->second.signalled = true;
@@ -112,6 +118,10 @@ void ProcessRunner::Signal(uint64_t handle, int signal) {
 }
 
 int ProcessRunner::ProcessGroup(uint64_t handle) const {
+  return ProcessGroup(ProcessHandle(handle));
+}
+
+int ProcessRunner::ProcessGroup(ProcessHandle handle) const {
   auto it = procs_.find(handle);
   return it == procs_.end() || it->second.closing ? 0 : it->second.pid;
 }
@@ -119,15 +129,15 @@ int ProcessRunner::ProcessGroup(uint64_t handle) const {
 int ProcessRunner::OrphanGroup(int pid) const {
   RunTag tag;
   if (!ReadRunTag(pid, &tag) || tag.run_id != run_id_) return 0;
-  return ProcessGroup(tag.process);
+  return ProcessGroup(ProcessHandle(tag.process));
 }
 
-bool ProcessRunner::IsRunning(uint64_t handle) const {
+bool ProcessRunner::IsRunning(ProcessHandle handle) const {
   auto it = procs_.find(handle);
   return it != procs_.end() && !it->second.closing;
 }
 
-bool ProcessRunner::HasExited(uint64_t handle) const {
+bool ProcessRunner::HasExited(ProcessHandle handle) const {
   auto it = procs_.find(handle);
   return it == procs_.end() || it->second.closing || ReadableNow(it->second.pidfd.get());
 }
@@ -164,8 +174,8 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
   }
   for (int i = 0; i < n; ++i) {
     uint64_t token = ready_[static_cast<size_t>(i)].data.u64;
-    uint64_t handle = token & kHandleMask;
-    switch (token >> kKindShift) {
+    auto handle = TokenPayload<ProcessHandle>(token);  // for the kinds that carry one
+    switch (KindOf(token)) {
       case kPidfd:
         OnExit(handle, events);
         break;
@@ -206,19 +216,19 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
       case kWatched: {
         RunnerEvent ev;
         ev.kind = RunnerEvent::Kind::kReadable;
-        ev.handle = handle;
+        ev.handle = handle.value();
         events->push_back(std::move(ev));
         break;
       }
       case kWritableWatched: {
         RunnerEvent ev;
         ev.kind = RunnerEvent::Kind::kWritable;
-        ev.handle = handle;
+        ev.handle = handle.value();
         events->push_back(std::move(ev));
         break;
       }
       case kLeftover:
-        OnLeftoverGone(handle, events);
+        OnLeftoverGone(TokenPayload<LeftoverId>(token), events);
         break;
       case kRecheck:
         recheck_.Acknowledge();
@@ -231,7 +241,7 @@ bool ProcessRunner::Wait(std::vector<RunnerEvent>* events, std::string* err) {
   return true;
 }
 
-bool ProcessRunner::Drain(uint64_t handle, Proc& p, int stream, bool until_empty,
+bool ProcessRunner::Drain(ProcessHandle handle, Proc& p, int stream, bool until_empty,
                           std::vector<RunnerEvent>* events) {
   UniqueFd& fd = stream == 1 ? p.out : p.err;
   // After an exit, what the task wrote fits in the pipe (at most 1 MiB unless it was enlarged by
@@ -247,7 +257,7 @@ bool ProcessRunner::Drain(uint64_t handle, Proc& p, int stream, bool until_empty
     } else {
       RunnerEvent ev;
       ev.kind = RunnerEvent::Kind::kOutput;
-      ev.handle = handle;
+      ev.handle = handle.value();
       ev.stream = stream;
       ev.data.assign(data);
       events->push_back(std::move(ev));
@@ -256,17 +266,17 @@ bool ProcessRunner::Drain(uint64_t handle, Proc& p, int stream, bool until_empty
   return true;
 }
 
-int ProcessRunner::WatchReadable(int fd, uint64_t cookie) {
-  return poller_.Add(fd, EPOLLIN, Token(kWatched, cookie));
+int ProcessRunner::WatchReadable(int fd, ProcessHandle owner) {
+  return poller_.Add(fd, EPOLLIN, Token(kWatched, owner));
 }
 
-int ProcessRunner::WatchWritable(int fd, uint64_t cookie) {
-  return poller_.Add(fd, EPOLLOUT, Token(kWritableWatched, cookie));
+int ProcessRunner::WatchWritable(int fd, ProcessHandle owner) {
+  return poller_.Add(fd, EPOLLOUT, Token(kWritableWatched, owner));
 }
 
 void ProcessRunner::Unwatch(int fd) { poller_.Remove(fd); }
 
-std::unique_ptr<CapturedOutput> ProcessRunner::CutOutput(uint64_t handle,
+std::unique_ptr<CapturedOutput> ProcessRunner::CutOutput(ProcessHandle handle,
                                                          std::vector<RunnerEvent>* events) {
   auto it = procs_.find(handle);
   if (it == procs_.end() || it->second.closing) return nullptr;
@@ -282,12 +292,12 @@ std::unique_ptr<CapturedOutput> ProcessRunner::CutOutput(uint64_t handle,
   return cut;
 }
 
-bool ProcessRunner::Usage(uint64_t handle, ProcessUsage* out) const {
+bool ProcessRunner::Usage(ProcessHandle handle, ProcessUsage* out) const {
   auto it = procs_.find(handle);
   return it != procs_.end() && !it->second.closing && ReadTreeUsage(it->second.pid, out);
 }
 
-void ProcessRunner::OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events) {
+void ProcessRunner::OnReadable(ProcessHandle handle, int stream, std::vector<RunnerEvent>* events) {
   auto it = procs_.find(handle);
   if (it == procs_.end()) return;  // a stale event: the task was already handled
   Proc& p = it->second;
@@ -296,13 +306,13 @@ void ProcessRunner::OnReadable(uint64_t handle, int stream, std::vector<RunnerEv
   if (!Drain(handle, p, stream, false, events)) fd.Reset();  // closing also leaves the epoll set
 }
 
-void ProcessRunner::OnExit(uint64_t handle, std::vector<RunnerEvent>* events) {
+void ProcessRunner::OnExit(ProcessHandle handle, std::vector<RunnerEvent>* events) {
   auto it = procs_.find(handle);
   if (it == procs_.end() || it->second.closing) return;
   Proc& p = it->second;
   RunnerEvent ev;
   ev.kind = RunnerEvent::Kind::kExited;
-  ev.handle = handle;
+  ev.handle = handle.value();
   pid_t r;
   do r = ::wait4(p.pid, &ev.wait_status, WNOHANG, &ev.usage);
   while (r < 0 && errno == EINTR);
@@ -331,7 +341,7 @@ void ProcessRunner::OnExit(uint64_t handle, std::vector<RunnerEvent>* events) {
   ReapExitedChildren(events);
 }
 
-void ProcessRunner::Finish(uint64_t handle, std::vector<RunnerEvent>* events) {
+void ProcessRunner::Finish(ProcessHandle handle, std::vector<RunnerEvent>* events) {
   auto it = procs_.find(handle);
   events->push_back(std::move(it->second.exit));
   procs_.erase(it);

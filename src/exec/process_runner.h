@@ -8,7 +8,9 @@
 #include <unordered_set>
 #include <vector>
 
+#include "base/ids.h"
 #include "exec/crash_guard.h"
+#include "exec/process_host.h"
 #include "exec/runner.h"
 #include "exec/spawn.h"
 #include "sys/fd.h"
@@ -29,7 +31,9 @@ namespace coreflow {
 // to coreflow carrying its tag (COREFLOW_RUN, sys/process_tag.h), escaped ones (setsid)
 // included; the exit event waits on their pidfds. So nothing of a finished attempt writes
 // into its retry, and its outputs are whole when they are checked.
-class ProcessRunner : public Runner {
+// It serves the engine as a Runner (handles as the engine numbers tasks) and a WorkerRunner as
+// its ProcessHost (typed process handles); both name the same processes.
+class ProcessRunner : public Runner, public ProcessHost {
  public:
   // `run_id` goes into every process's tag; a random one when empty.
   explicit ProcessRunner(std::string run_id = "");
@@ -43,30 +47,31 @@ class ProcessRunner : public Runner {
   bool Init(std::string* err);
   const std::string& run_id() const { return run_id_; }
 
+  // Runner: the engine's handles.
   int Start(uint64_t handle, const LaunchSpec& spec) override;
   int ProcessGroup(uint64_t handle) const override;
-  int OrphanGroup(int pid) const override;
   void Signal(uint64_t handle, int signal) override;
+
+  // ProcessHost: the same processes, by typed handle.
+  int Start(ProcessHandle process, const LaunchSpec& spec) override;
+  int ProcessGroup(ProcessHandle process) const override;
+  void Signal(ProcessHandle process, int signal) override;
+  [[nodiscard]] bool HasExited(ProcessHandle process) const override;
+  std::unique_ptr<CapturedOutput> CutOutput(ProcessHandle process,
+                                            std::vector<RunnerEvent>* events) override;
+  [[nodiscard]] bool Usage(ProcessHandle process, ProcessUsage* out) const override;
+  [[nodiscard]] int WatchReadable(int fd, ProcessHandle owner) override;
+  [[nodiscard]] int WatchWritable(int fd, ProcessHandle owner) override;
+  void Unwatch(int fd) override;
+
+  // Both.
+  int OrphanGroup(int pid) const override;
   void ArmTimer(Nanos at) override;
   void ArmTick(Nanos at) override;
   void WatchInput(int fd) override;
   bool Wait(std::vector<RunnerEvent>* events, std::string* err) override;
   Nanos Now() override;
   void EndStragglers(Nanos grace) override;
-
-  // For warm workers (WorkerRunner), which live across tasks:
-  // Wakes Wait() with kReadable (handle = cookie) while `fd` is readable. 0 or errno.
-  int WatchReadable(int fd, uint64_t cookie);
-  // Wakes Wait() with kWritable (handle = cookie) while `fd` has room. 0 or errno.
-  int WatchWritable(int fd, uint64_t cookie);
-  void Unwatch(int fd);
-  // Whether the process started for `handle` has exited (its exit may not be reported yet).
-  bool HasExited(uint64_t handle) const;
-  // Ends the output captured for `handle` so far and starts a new capture (kGroup); in
-  // --line-buffer mode what the pipes held comes out as kOutput events instead.
-  std::unique_ptr<CapturedOutput> CutOutput(uint64_t handle, std::vector<RunnerEvent>* events);
-  // The CPU time and memory of the process started for `handle` and its descendants.
-  bool Usage(uint64_t handle, ProcessUsage* out) const;
 
  private:
   struct Proc {
@@ -89,24 +94,25 @@ class ProcessRunner : public Runner {
     bool recheck_pending = false;
   };
   // A process left behind by one that exited, being killed.
+  using LeftoverId = StrongId<struct LeftoverIdTag, uint64_t>;
   struct Leftover {
-    uint64_t handle;  // whose it was
+    ProcessHandle owner;  // whose it was
     pid_t pid;
     UniqueFd pidfd;
   };
 
-  void OnExit(uint64_t handle, std::vector<RunnerEvent>* events);
+  void OnExit(ProcessHandle handle, std::vector<RunnerEvent>* events);
   // Kills what `handle` left running and watches it die; returns how many are watched (or
   // wait for another look).
-  int Sweep(uint64_t handle);
+  int Sweep(ProcessHandle handle);
   void OnRecheck(std::vector<RunnerEvent>* events);
-  int Track(uint64_t handle, pid_t pid, bool kill);
-  void OnLeftoverGone(uint64_t id, std::vector<RunnerEvent>* events);
-  void Finish(uint64_t handle, std::vector<RunnerEvent>* events);
-  bool IsRunning(uint64_t handle) const;
-  void OnReadable(uint64_t handle, int stream, std::vector<RunnerEvent>* events);
+  int Track(ProcessHandle handle, pid_t pid, bool kill);
+  void OnLeftoverGone(LeftoverId id, std::vector<RunnerEvent>* events);
+  void Finish(ProcessHandle handle, std::vector<RunnerEvent>* events);
+  bool IsRunning(ProcessHandle handle) const;
+  void OnReadable(ProcessHandle handle, int stream, std::vector<RunnerEvent>* events);
   // Reads what a pipe holds now; false at end of file or error.
-  bool Drain(uint64_t handle, Proc& p, int stream, bool until_empty,
+  bool Drain(ProcessHandle handle, Proc& p, int stream, bool until_empty,
              std::vector<RunnerEvent>* events);
   void ReapExitedChildren(std::vector<RunnerEvent>* events);
   void KillAll();
@@ -124,8 +130,8 @@ class ProcessRunner : public Runner {
   Spawner spawner_;
   rlimit original_nofile_{};
   bool raised_nofile_ = false;
-  std::unordered_map<uint64_t, Proc> procs_;
-  std::unordered_map<pid_t, uint64_t> by_pid_;
+  std::unordered_map<ProcessHandle, Proc> procs_;
+  std::unordered_map<pid_t, ProcessHandle> by_pid_;
   std::vector<epoll_event> ready_;
   std::vector<RunnerEvent> pending_;  // events found outside Wait() (input that cannot block)
   std::vector<char*> argv_;
@@ -133,10 +139,10 @@ class ProcessRunner : public Runner {
   ChildrenReader children_;
   std::vector<pid_t> child_pids_;
   std::string tag_;  // COREFLOW_RUN=... of the process being started
-  std::unordered_map<uint64_t, Leftover> leftovers_;  // by id
-  std::unordered_map<pid_t, uint64_t> leftover_pids_;
+  std::unordered_map<LeftoverId, Leftover> leftovers_;
+  std::unordered_map<pid_t, LeftoverId> leftover_pids_;
   std::unordered_set<pid_t> opaque_;  // orphans with no environment to read: never attributed
-  uint64_t next_leftover_ = 1;
+  LeftoverId next_leftover_{1};
   CpuMask own_cpus_;  // ours, put back after a child is started on a slot's CPUs
   bool own_cpus_known_ = false;
   std::string read_buffer_;

@@ -24,7 +24,7 @@ namespace coreflow {
 
 using namespace process_runner;  // NOLINT: the runner's own private constants
 
-int ProcessRunner::Sweep(uint64_t handle) {
+int ProcessRunner::Sweep(ProcessHandle handle) {
   Proc& p = procs_.at(handle);
   int watched = 0;
   // The rest of its process group. The leader is reaped, but its id stays reserved as a
@@ -55,18 +55,19 @@ int ProcessRunner::Sweep(uint64_t handle) {
       continue;
     }
     if (read != TagRead::kTagged || tag.run_id != run_id_) continue;  // untagged: EndStragglers
-    if (tag.process != handle && IsRunning(tag.process)) continue;    // another task's
+    if (ProcessHandle(tag.process) != handle && IsRunning(ProcessHandle(tag.process)))
+      continue;  // another task's
     watched += Track(handle, pid, /*kill=*/true);
   }
   return watched;
 }
 
 void ProcessRunner::OnRecheck(std::vector<RunnerEvent>* events) {
-  std::vector<uint64_t> due;
+  std::vector<ProcessHandle> due;
   for (auto& [handle, p] : procs_) {
     if (p.closing && p.recheck_pending) due.push_back(handle);
   }
-  for (uint64_t handle : due) {
+  for (ProcessHandle handle : due) {
     Proc& p = procs_.at(handle);
     p.recheck_pending = false;
     if (--p.leftovers > 0) continue;  // the last of its leftovers to die sweeps again
@@ -75,7 +76,7 @@ void ProcessRunner::OnRecheck(std::vector<RunnerEvent>* events) {
   }
 }
 
-int ProcessRunner::Track(uint64_t handle, pid_t pid, bool kill) {
+int ProcessRunner::Track(ProcessHandle handle, pid_t pid, bool kill) {
   if (leftover_pids_.count(pid) != 0) return 0;
   UniqueFd fd(PidfdOpen(pid));
   if (!fd.valid()) return 0;  // gone already
@@ -86,7 +87,8 @@ int ProcessRunner::Track(uint64_t handle, pid_t pid, bool kill) {
     if (!ReadRunTag(pid, &tag) || tag.run_id != run_id_) return 0;
     if (PidfdSignal(fd.get(), SIGKILL) != 0) return 0;
   }
-  uint64_t id = next_leftover_++;
+  LeftoverId id = next_leftover_;
+  next_leftover_ = LeftoverId(id.value() + 1);
   if (poller_.Add(fd.get(), EPOLLIN, Token(kLeftover, id)) != 0) {
     // Cannot watch it (out of memory): wait for it here instead; it has been sent SIGKILL.
     WaitReadable(fd.get());
@@ -97,10 +99,10 @@ int ProcessRunner::Track(uint64_t handle, pid_t pid, bool kill) {
   return 1;
 }
 
-void ProcessRunner::OnLeftoverGone(uint64_t id, std::vector<RunnerEvent>* events) {
+void ProcessRunner::OnLeftoverGone(LeftoverId id, std::vector<RunnerEvent>* events) {
   auto it = leftovers_.find(id);
   if (it == leftovers_.end()) return;
-  uint64_t handle = it->second.handle;
+  ProcessHandle handle = it->second.owner;
   leftover_pids_.erase(it->second.pid);
   leftovers_.erase(it);        // closes the pidfd, which leaves the epoll set
   ReapExitedChildren(events);  // it may have been our child (an orphan)

@@ -22,7 +22,7 @@ bool WorkerRunner::ReadAnswers(Worker& w) {
       w.answers.Reset();
       // A live worker that closed it can answer no more: without this it would hang the run
       // (its exit, if it is exiting, tells the rest).
-      if (w.state != State::kRetiring && !processes_->HasExited(w.handle)) {
+      if (!w.life.Is<worker_life::Retiring>() && !processes_->HasExited(w.handle)) {
         w.answers_closed = true;
         processes_->Signal(w.handle, SIGKILL);
       }
@@ -39,7 +39,7 @@ void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
   if (!w.answers.valid()) return;
   ReadAnswers(w);
   std::string line;
-  while (w.state != State::kRetiring && w.trouble.empty() && w.reader.Next(&line)) {
+  while (!w.life.Is<worker_life::Retiring>() && w.trouble.empty() && w.reader.Next(&line)) {
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank lines
     WorkerMessage m;
     std::string why;
@@ -54,30 +54,20 @@ void WorkerRunner::OnAnswers(Worker& w, std::vector<RunnerEvent>* events) {
 
 void WorkerRunner::OnMessage(Worker& w, const WorkerMessage& m, std::vector<RunnerEvent>* events) {
   if (m.kind == WorkerMessage::Kind::kReady) {
-    if (w.state != State::kStarting) {
-      Kill(w, "protocol error: a second ready line");
-      return;
-    }
-    w.state = State::kIdle;
-    failed_starts_ = 0;
-    RunnerEvent ready;
-    ready.kind = RunnerEvent::Kind::kWorkerReady;
-    ready.slot = w.slot;
-    ready.startup = Now() - w.spawned;
-    events->push_back(std::move(ready));
-    if (w.task != 0) Send(w, events);
+    // Not starting: a second ready line, which kills it.
+    if (Drive(w, worker_life::SaidReady{Now()}, events).announced && w.has_task()) Send(w, events);
     return;
   }
-  if (w.state != State::kBusy) {
+  if (!w.life.Is<worker_life::Busy>()) {
     Kill(w, fmt::format("protocol error: an answer (id {}) while it had no task", m.id));
   } else if (w.request_sent > 0 || !w.request.empty()) {
     Kill(w,
          fmt::format("protocol error: an answer (id {}) before its whole request was sent", m.id));
   } else if (int unread = 0; PipeUnread(w.to_worker.get(), &unread) == 0 && unread > 0) {
     Kill(w, fmt::format("protocol error: an answer (id {}) before it read its request", m.id));
-  } else if (m.id != w.task) {
+  } else if (m.id != w.task.value()) {
     Kill(w, fmt::format("protocol error: the answer names task {}, but it was running task {}",
-                        m.id, w.task));
+                        m.id, w.task.value()));
   } else {
     Complete(w, m, events);
   }

@@ -6,8 +6,12 @@
 #include <unordered_map>
 #include <vector>
 
-#include "exec/process_runner.h"
+#include "base/ids.h"
+#include "exec/process_host.h"
+#include "exec/runner.h"
+#include "exec/worker_life.h"
 #include "exec/worker_protocol.h"
+#include "sys/fd.h"
 
 namespace coreflow {
 
@@ -24,12 +28,13 @@ struct WorkerOptions {
 // Runs tasks on warm workers (--worker, docs/workers.md): one long-lived process per slot
 // serves task after task, each sent as a request line on its stdin and answered on its result
 // descriptor. To the engine it is a Runner like any other: a task starts, prints, and exits
-// with a status. Processes come from the ProcessRunner underneath; this class keeps the
+// with a status. Processes come from the ProcessHost underneath; this class keeps the
 // protocol, starts and replaces workers (with back-off after a crash), and moves each task's
-// output, CPU time and memory from the worker to the task.
+// output, CPU time and memory from the worker to the task. Each worker's life is a
+// worker_life::WorkerLife; this class carries out what it decides.
 class WorkerRunner : public Runner {
  public:
-  WorkerRunner(ProcessRunner* processes, WorkerOptions options);
+  WorkerRunner(ProcessHost* processes, WorkerOptions options);
   ~WorkerRunner() override;
   WorkerRunner(const WorkerRunner&) = delete;
   WorkerRunner& operator=(const WorkerRunner&) = delete;
@@ -46,52 +51,51 @@ class WorkerRunner : public Runner {
   void EndStragglers(Nanos grace) override;
   void SetSlots(int slots) override;
 
-  static constexpr Nanos kMinBackoff = 100 * kNanosPerMilli;
-  static constexpr Nanos kMaxBackoff = 5 * kNanosPerSecond;
+  static constexpr Nanos kMinBackoff = worker_life::Restarts::kMinBackoff;
+  static constexpr Nanos kMaxBackoff = worker_life::Restarts::kMaxBackoff;
 
  private:
-  enum class State {
-    kDelayed,   // waiting out the back-off before it is started
-    kStarting,  // started, not ready yet
-    kIdle,
-    kBusy,
-    kRetiring,  // stdin closed: it should exit; killed if it does not
-  };
+  // A task as the engine numbers it (the Runner's handle); workers are ProcessHandles.
+  using TaskHandle = StrongId<struct WorkerTaskHandleTag, uint64_t>;
+
   struct Worker {
-    uint64_t handle = 0;  // the ProcessRunner's handle for its process
+    explicit Worker(worker_life::WorkerLife l) : life(std::move(l)) {}
+    ProcessHandle handle;  // the ProcessHost's handle for its process
     int slot = 0;
-    State state = State::kDelayed;
-    LaunchSpec spec;              // as the first task asked (output mode, cgroup); cpus: see below
-    std::optional<CpuMask> cpus;  // its slot's CPUs when pinned (the engine's change on a reshape)
-    int threads = 0;              // the threads per task it was started for
+    worker_life::WorkerLife life;
+    LaunchSpec spec;  // as the first task asked (output mode, cgroup); cpus: in life.shape()
     std::vector<std::string> base_env;  // the task environment, without ours
     std::vector<std::string> env;
     std::vector<char*> envp;
     UniqueFd to_worker;  // its stdin
     UniqueFd answers;    // the read end of its result descriptor
     LineReader reader;
-    Nanos spawned = 0;
-    Nanos not_before = 0;  // kDelayed: when it may start
-    Nanos kill_at = 0;     // kRetiring: when it gets SIGTERM, then SIGKILL
-    bool terminated = false;
-    uint64_t task = 0;            // the task it runs, or will once ready; 0 for none
+    TaskHandle task;              // the task it runs, or will once ready; 0 for none
     std::string request;          // that task's request while it waits for the worker, or is sent
     size_t request_sent = 0;      // bytes of it the worker has taken so far
     bool sending = false;         // waiting for room in its stdin (a request larger than the pipe)
     bool answers_closed = false;  // it closed its result descriptor while it lived
-    Nanos began = 0;              // when the task's request was sent
     ProcessUsage at_begin;
-    uint64_t tasks_done = 0;
     bool signalled = false;  // the engine signalled it (a time-out, an interrupt)
     std::string trouble;     // why coreflow stopped it (a protocol error), for the task's note
+    bool has_task() const { return task != TaskHandle(); }
   };
 
-  // Puts task `handle` on its slot's worker, starting one if there is none.
-  int Place(uint64_t handle, const LaunchSpec& spec, const std::vector<std::string>& env,
+  // Puts task `task` on its slot's worker, starting one if there is none.
+  int Place(TaskHandle task, const LaunchSpec& spec, const std::vector<std::string>& env,
             std::string request);
-  // A worker's environment and CPUs are fixed at its start: one started for another shape of
-  // the run (threads per task, pinning) cannot serve this task.
-  static bool Fits(const Worker& w, const LaunchSpec& spec);
+  Worker& NewWorker(const LaunchSpec& spec, const std::vector<std::string>& env);
+  static worker_life::Shape ShapeOf(const LaunchSpec& spec);
+  // What of a worker's life decision is left to the caller.
+  struct Verdict {
+    bool start = false;         // start its process now
+    bool announced = false;     // it became ready
+    bool failed_start = false;  // it died before it was ready
+    bool stopped = false;       // the run stopped it before it was ready
+    bool lost_task = false;     // it died while busy
+  };
+  // Feeds `event` to the worker's life and carries out what it decided on the worker itself.
+  Verdict Drive(Worker& w, const worker_life::Event& event, std::vector<RunnerEvent>* events);
   int Spawn(Worker& w);
   void Send(Worker& w, std::vector<RunnerEvent>* events);
   void SendMore(Worker& w);  // writes what the pipe takes; the rest when it has room
@@ -103,23 +107,27 @@ class WorkerRunner : public Runner {
   void OnMessage(Worker& w, const WorkerMessage& m, std::vector<RunnerEvent>* events);
   void Complete(Worker& w, const WorkerMessage& m, std::vector<RunnerEvent>* events);
   void OnExit(RunnerEvent& ev, std::vector<RunnerEvent>* events);
+  void OnFailedStart(Worker& w, const RunnerEvent& ev, const std::string& how,
+                     std::vector<RunnerEvent>* events);
+  void FailRunningTask(Worker& w, RunnerEvent& ev, Nanos began, const std::string& how,
+                       std::vector<RunnerEvent>* events);
   void OnTimer(Nanos now, std::vector<RunnerEvent>* events);
-  void FailTask(uint64_t task, int wait_status, const std::string& note,
+  void FailTask(TaskHandle task, int wait_status, const std::string& note,
                 std::vector<RunnerEvent>* events);
   void Rearm();
-  Worker* ForTask(uint64_t task);
-  const Worker* ForTask(uint64_t task) const;
+  Worker* ForTask(TaskHandle task);
+  const Worker* ForTask(TaskHandle task) const;
 
-  ProcessRunner* processes_;
+  ProcessHost* processes_;
   WorkerOptions options_;
-  std::unordered_map<uint64_t, Worker> workers_;  // by process handle
-  std::unordered_map<int, uint64_t> by_slot_;     // the slot's worker, unless retiring
-  std::unordered_map<uint64_t, uint64_t> by_task_;
-  uint64_t next_handle_;
-  std::map<int, Nanos> backoff_;  // per slot, after a crash
-  int failed_starts_ = 0;         // in a row
-  Nanos engine_timer_ = 0;        // what the engine armed
-  Nanos armed_ = 0;               // what is armed below
+  worker_life::Policy policy_;
+  std::unordered_map<ProcessHandle, Worker> workers_;
+  std::unordered_map<int, ProcessHandle> by_slot_;  // the slot's worker, unless retiring
+  std::unordered_map<TaskHandle, ProcessHandle> by_task_;
+  ProcessHandle next_handle_;
+  worker_life::Restarts restarts_;
+  Nanos engine_timer_ = 0;  // what the engine armed
+  Nanos armed_ = 0;         // what is armed below
   std::vector<RunnerEvent> pending_;
   std::string fatal_;
   std::string read_buffer_;
