@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <memory>
+#include <optional>
 
 #include <fmt/format.h>
 
@@ -10,6 +11,7 @@
 #include "cli/autotune.h"
 #include "cli/machine_probe.h"
 #include "cli/messages.h"
+#include "cli/pipeline_file.h"
 #include "cli/report_output.h"
 #include "cli/run_journal.h"
 #include "cli/run_plan.h"
@@ -240,14 +242,36 @@ int RunSessionToEnd(const RunFlags& f, const RunPlan& plan, AutotuneSetup& autot
   return status;
 }
 
+// -f FILE: a one-stage pipeline becomes flags and words; a longer one is only described
+// (--dry-run) for now. An exit status when there is nothing more to do.
+std::optional<int> UsePipelineFile(RunFlags* f, std::vector<std::string>* words, std::string* err) {
+  if (f->pipeline_file.empty()) return std::nullopt;
+  PipelineSpec spec;
+  if (!ReadPipelineFile(f->pipeline_file, &spec, err)) return UsageError(*err);
+  if (spec.stages.size() > 1) {
+    if (f->dry_run) {
+      fmt::print("{}", DescribePipeline(spec));
+      return 0;
+    }
+    return UsageError(fmt::format(
+        "{} has {} stages; this version runs pipelines of one stage (several stages in one run "
+        "come next); --dry-run prints the whole plan",
+        spec.origin, spec.stages.size()));
+  }
+  if (!ApplyOneStage(spec, f, words, err)) return UsageError(*err);
+  return std::nullopt;
+}
+
 }  // namespace
 
-int RunMain(const RunFlags& given, const std::vector<std::string>& rest) {
+int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) {
   RunFlags f = ResolveJoblogAppend(given);
   Environment env = ProcessEnvironment();
   if (f.tune_list) return ListTuneCache(env);
   if (f.tune_clear) return ClearTuneCache(env);
   std::string err;
+  std::vector<std::string> rest = given_words;
+  if (std::optional<int> done = UsePipelineFile(&f, &rest, &err)) return *done;
   RunPlan plan;
   bool planned = BuildRunPlan(f, rest, env, ProbeMachine(f, env), &plan, &err);
   for (const std::string& warning : plan.warnings) Warn(warning);

@@ -38,6 +38,7 @@ struct RunFlags {
   bool null = false;
   std::string delimiter;
   std::vector<std::string> arg_files;
+  std::string pipeline_file;  // -f FILE: a pipeline (docs/pipelines.md)
   std::string colsep;  // --colsep, -C
   std::string header;  // --header
   bool link = false;   // --link, --xapply

@@ -157,6 +157,10 @@ void AddInputOptions(CLI::App* run, RunFlags* f) {
   run->add_option("-a,--arg-file", f->arg_files, "Read inputs from FILE (like :::: FILE)")
       ->allow_extra_args(false);
   AddColumnOptions(run, f);  // --colsep, --header, --link
+  run->add_option("-f,--file", f->pipeline_file,
+                  "Run the pipeline that FILE describes (TOML: inputs, then stages; "
+                  "see docs/pipelines.md); --dry-run prints its plan")
+      ->check(kNotEmpty);
 }
 
 // Progress, the summary and the reports.

@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
+#include <toml++/toml.h>
 #include <algorithm>
 #include <cmath>
 #include <set>
-#include <toml++/toml.h>
 
 #include "base/parse.h"
 #include "base/spelling.h"
@@ -15,9 +15,9 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"jobs", "input", "stage"};
 const std::vector<std::string> kInputKeys = {"values", "file", "link"};
-const std::vector<std::string> kStageKeys = {"name",    "command", "worker",  "threads",
-                                             "mem",     "gpus",    "timeout", "retries",
-                                             "slots",   "outputs", "gather",  "group_size"};
+const std::vector<std::string> kStageKeys = {"name",  "command", "worker",  "threads",
+                                             "mem",   "gpus",    "timeout", "retries",
+                                             "slots", "outputs", "gather",  "group_size"};
 
 // Reads one table of the file; the first mistake is kept, with the line it is on.
 class Reader {
@@ -41,10 +41,10 @@ class Reader {
       std::string name(key.str());
       if (std::find(known.begin(), known.end(), name) != known.end()) continue;
       std::string near = NearestWord(name, known);
-      return Fail(&node, fmt::format("{}: unknown key '{}'{}", where, name,
-                                     near.empty() ? fmt::format(" (known: {})",
-                                                                fmt::join(known, ", "))
-                                                  : fmt::format(" (did you mean '{}'?)", near)));
+      return Fail(&node,
+                  fmt::format("{}: unknown key '{}'{}", where, name,
+                              near.empty() ? fmt::format(" (known: {})", fmt::join(known, ", "))
+                                           : fmt::format(" (did you mean '{}'?)", near)));
     }
     return true;
   }
@@ -64,8 +64,8 @@ class Reader {
     if (n == nullptr) return true;
     std::optional<int64_t> v = n->is_integer() ? n->value<int64_t>() : std::nullopt;
     if (!v || *v < min || *v > 1000000) {
-      return Fail(n, fmt::format("{}: '{}' must be a whole number from {} to 1000000", where,
-                                 key, min));
+      return Fail(
+          n, fmt::format("{}: '{}' must be a whole number from {} to 1000000", where, key, min));
     }
     *out = static_cast<int>(*v);
     return true;
@@ -111,8 +111,9 @@ bool ReadSource(Reader& r, const toml::table& t, size_t index, PipelineSource* o
     if (!link->is_boolean()) return r.Fail(link, where + ": 'link' must be true or false");
     out->link = link->value<bool>().value_or(false);
     if (out->link && index == 0) {
-      return r.Fail(link, where + ": 'link' pairs a source with the one before it; the first "
-                                  "source has none");
+      return r.Fail(link, where +
+                              ": 'link' pairs a source with the one before it; the first "
+                              "source has none");
     }
   }
   bool has_values = t.contains("values"), has_file = t.contains("file");
@@ -140,8 +141,8 @@ bool ReadLimits(Reader& r, const toml::table& t, const std::string& where, Pipel
                           : n->value<std::string>().value_or("");
     if (!(n->is_number() || n->is_string()) || !ParseDuration(text, &s->timeout, &why) ||
         s->timeout <= 0) {
-      return r.Fail(n, fmt::format("{}: 'timeout' must be a duration such as \"90s\" or \"2h\"",
-                                   where));
+      return r.Fail(
+          n, fmt::format("{}: 'timeout' must be a duration such as \"90s\" or \"2h\"", where));
     }
   }
   if (const toml::node* n = t.get("gpus")) {
@@ -180,8 +181,9 @@ bool ReadStage(Reader& r, const toml::table& t, size_t index, PipelineStage* s) 
     return false;
   }
   if (s->command.empty() && s->worker.empty()) {
-    return r.Fail(&t, where + ": give a 'command' (run per item) or a 'worker' (started once "
-                              "per slot, sent 'command' as each task's request)");
+    return r.Fail(&t, where +
+                          ": give a 'command' (run per item) or a 'worker' (started once "
+                          "per slot, sent 'command' as each task's request)");
   }
   if (t.contains("group_size") && s->gather.empty()) {
     return r.Fail(t.get("group_size"), where + ": 'group_size' needs 'gather'");
@@ -197,19 +199,17 @@ bool ResolveReferences(Reader& r, const toml::table& t, const std::vector<Pipeli
   for (const StageReferenceText& ref : FindStageReferences(texts)) {
     auto it = std::find_if(done.begin(), done.end(),
                            [&](const PipelineStage& e) { return e.name == ref.stage; });
+    std::string spelled = fmt::format("{{{}.{}}}", ref.stage, ref.all ? "outputs" : "output");
     if (ref.stage == s->name) {
-      return r.Fail(&t, fmt::format("stage '{}': names its own outputs as {{{}.output}}; use the "
-                                    "path itself",
-                                    s->name, ref.stage));
+      return r.Fail(&t, fmt::format("stage '{}': names its own outputs as {}; use the path itself",
+                                    s->name, spelled));
     }
     if (it == done.end()) {
-      return r.Fail(&t, fmt::format("stage '{}': {{{}.output}} names no earlier stage", s->name,
-                                    ref.stage));
+      return r.Fail(&t, fmt::format("stage '{}': {} names no earlier stage", s->name, spelled));
     }
     if (it->outputs.empty()) {
-      return r.Fail(&t, fmt::format("stage '{}': {{{}.output}} names stage '{}', which declares "
-                                    "no 'outputs'",
-                                    s->name, ref.stage, ref.stage));
+      return r.Fail(&t, fmt::format("stage '{}': {} names stage '{}', which declares no 'outputs'",
+                                    s->name, spelled, ref.stage));
     }
     s->references.push_back({it->id, ref.all});
   }
@@ -250,8 +250,8 @@ bool LoadPipeline(std::string_view text, std::string_view origin, PipelineSpec* 
     return false;
   }
   Reader r(origin, err);
-  if (!r.OnlyKnownKeys(root, kTopKeys, "the file") || !r.Int(root, "jobs", "the file", 1,
-                                                              &out->jobs)) {
+  if (!r.OnlyKnownKeys(root, kTopKeys, "the file") ||
+      !r.Int(root, "jobs", "the file", 1, &out->jobs)) {
     return false;
   }
   for (std::string_view key : {"input", "stage"}) {

@@ -271,8 +271,8 @@ bool IsPlainInput(const Field& f, int len) {
 
 // In a pipeline's stage: {NAME.output(s)} or {group...} at text[i] == '{'. Returns its length,
 // 0 if it is none of them, or -1 with *err for a {NAME.output} that names no earlier stage.
-int ParseStageField(std::string_view text, size_t i, const FieldScope& scope,
-                    std::string_view what, Field* field, std::string* err) {
+int ParseStageField(std::string_view text, size_t i, const FieldScope& scope, std::string_view what,
+                    Field* field, std::string* err) {
   size_t close = text.find('}', i + 1);
   if (close == std::string_view::npos) return 0;
   std::string_view inner = text.substr(i + 1, close - i - 1);
@@ -296,8 +296,8 @@ int ParseStageField(std::string_view text, size_t i, const FieldScope& scope,
                      kind == ".outputs"};
       return length;
     }
-    *err = fmt::format("{} '{}' uses {{{}}} but no earlier stage is called '{}'", what, text,
-                       inner, name);
+    *err = fmt::format("{} '{}' uses {{{}}} but no earlier stage is called '{}'", what, text, inner,
+                       name);
     return -1;
   }
   return 0;

@@ -23,7 +23,7 @@ struct Outcome {
 namespace ev {
 struct TaskQueued {  // a task was read from the inputs and can be started
   TaskId task;
-  int inputs = 1;         // a batch (-N, -m, -X) holds several
+  int inputs = 1;   // a batch (-N, -m, -X) holds several
   TaskId split_of;  // one input of split batch `split_of` (0: none): queued ahead of new tasks
   StageId stage;    // the stage it is a task of (a plain run has only stage 0)
 };

@@ -19,7 +19,7 @@ class ReleaseOrder {
   void Finished(TaskId task, std::vector<TaskId>* out);
   // Batch `task` is split: its place waits for the inputs queued next (Finished may follow).
   void Split(TaskId task);
-  void AddInput(TaskId batch, TaskId task);                   // one of them, as task `task`
+  void AddInput(TaskId batch, TaskId task);                  // one of them, as task `task`
   void SplitQueued(TaskId batch, std::vector<TaskId>* out);  // all of them are queued
   // The run ends: whatever finished and is still held, by task number.
   void Flush(std::vector<TaskId>* out);
@@ -27,9 +27,9 @@ class ReleaseOrder {
  private:
   struct SplitBatch {
     std::vector<TaskId> inputs;  // their tasks, in input order
-    size_t released = 0;           // of those
-    bool own_released = false;     // the batch's own output
-    bool queued = false;           // every input is in `inputs`
+    size_t released = 0;         // of those
+    bool own_released = false;   // the batch's own output
+    bool queued = false;         // every input is in `inputs`
   };
   void Advance(std::vector<TaskId>* out);
   void Step() { next_ = TaskId(next_.value() + 1); }

@@ -141,8 +141,8 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
     } else {
       ++counts_.started;
     }
-    running_.emplace(task,
-                     Running{*stage, slot, attempt, Phase::kRunning, false, false, false, ++starts_});
+    running_.emplace(
+        task, Running{*stage, slot, attempt, Phase::kRunning, false, false, false, ++starts_});
     ++counts_.running;
     Nanos timeout = TimeoutOf(*stage);
     if (timeout > 0 && !options_.timeout_from_began) {
@@ -401,8 +401,7 @@ void Scheduler::Release(TaskId task, std::vector<Action>* out) {
 
 void Scheduler::MaybeFinish(std::vector<Action>* out) {
   bool no_more_work = stop_starting_ || (counts_.inputs_ended && stages_.ready_total() == 0 &&
-                                         delayed_.empty() && splits_pending_ == 0 &&
-                                         moving_ == 0);
+                                         delayed_.empty() && splits_pending_ == 0 && moving_ == 0);
   if (!no_more_work || !running_.empty()) return;
   // Tasks that never started leave gaps in the order; release what did finish.
   std::vector<TaskId> tasks;
@@ -425,7 +424,8 @@ void Scheduler::UpdateTimer(Nanos now, std::vector<Action>* out) {
   };
   if (!timeouts_.empty()) consider(timeouts_.front().at);
   if (!kill_after_.empty()) consider(kill_after_.front().at);
-  if (backoff_until_ > now && stages_.ready_total() > 0 && !stop_starting_) consider(backoff_until_);
+  if (backoff_until_ > now && stages_.ready_total() > 0 && !stop_starting_)
+    consider(backoff_until_);
   if (!delayed_.empty() && !stop_starting_) consider(delayed_.begin()->first);
   if (next != armed_at_) {
     armed_at_ = next;

@@ -20,9 +20,9 @@
 namespace coreflow {
 
 struct SchedulerOptions {
-  int slots = 1;  // tasks at once; with stages, the cores their tasks share
+  int slots = 1;                     // tasks at once; with stages, the cores their tasks share
   std::vector<StageOptions> stages;  // empty: one stage whose tasks hold one slot each
-  Nanos timeout = 0;  // per attempt; 0 = none
+  Nanos timeout = 0;                 // per attempt; 0 = none
   Nanos term_grace = 2 * kNanosPerSecond;
   int max_attempts = 1;        // GNU --retries N: N attempts in all; 0 = until it succeeds
   Nanos retry_delay = 0;       // before the 2nd attempt; doubles for each later one
@@ -137,14 +137,14 @@ class Scheduler {
   std::map<TaskId, Running> running_;         // ordered: deterministic signalling order
   std::unordered_map<TaskId, int> attempts_;  // attempts made by tasks being retried
   std::unordered_map<TaskId, int> requeues_;  // of those, attempts --memfree ended
-  std::set<TaskId> batches_;      // tasks of several inputs, with split_failed_batches
-  int splits_pending_ = 0;          // split batches whose inputs are not queued yet
-  size_t split_inputs_queued_ = 0;  // of the batch being split, so far
+  std::set<TaskId> batches_;                  // tasks of several inputs, with split_failed_batches
+  int splits_pending_ = 0;                    // split batches whose inputs are not queued yet
+  size_t split_inputs_queued_ = 0;            // of the batch being split, so far
   uint64_t moving_ = 0;  // items that passed a stage and whose next stage's task is not queued
   uint64_t starts_ = 0;
-  std::deque<Deadline> timeouts_;           // start + timeout, in start order
-  std::deque<Deadline> kill_after_;         // SIGTERM + grace, in signalling order
-  ReleaseOrder order_;                      // -k
+  std::deque<Deadline> timeouts_;    // start + timeout, in start order
+  std::deque<Deadline> kill_after_;  // SIGTERM + grace, in signalling order
+  ReleaseOrder order_;               // -k
   std::multimap<Nanos, std::pair<TaskId, StageId>> delayed_;  // retries waiting for --retry-delay
   Nanos backoff_ = kMinBackoff;
   Nanos backoff_until_ = 0;

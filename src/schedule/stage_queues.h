@@ -15,8 +15,8 @@ namespace coreflow {
 
 // What one task of a stage asks for. A plain run has one stage whose task holds one unit.
 struct StageOptions {
-  int cores = 1;  // units of the run's budget one task holds (its threads)
-  int slots = 0;  // at most this many of the stage's tasks at once; 0: as the budget allows
+  int cores = 1;          // units of the run's budget one task holds (its threads)
+  int slots = 0;          // at most this many of the stage's tasks at once; 0: as the budget allows
   Nanos timeout = -1;     // per attempt; -1: the run's (SchedulerOptions::timeout)
   int max_attempts = -1;  // -1: the run's
 };

@@ -43,7 +43,7 @@ class TuneSearch {
   static double Threshold(const TrialResult& a, const TrialResult& b);
 
  private:
-  void Plan();  // refills the queue from what was measured
+  void Plan();            // refills the queue from what was measured
   void PlanFirstRound();  // the seeds, or the whole grid
   bool Descend();         // one dimension at a time; false once all three are done
   bool Confirm();         // false when there is nothing to confirm

@@ -99,7 +99,8 @@ class WorkerTest(CoreflowTestCase):
         self.assertEqual(rep["workers"]["started"], 2)
         self.assertGreaterEqual(rep["workers"]["startup_s"]["p50"], 0.55)
         self.assertLess(rep["runtime_s"]["max"], 0.5)  # no task carries the start-up
-        self.assertRegex(r.err, r"coreflow: 2 workers started, start-up p50 0\.[6-9]")
+        # At least the 0.6 s the worker sleeps; a loaded machine may add any amount.
+        self.assertRegex(r.err, r"coreflow: 2 workers started, start-up p50 (0\.[6-9]|[1-9])")
         self.assertEqual(len(cfhelp.journal_marks(self.read("log").decode(), "worker")), 2)
         again = cfhelp.run([cfhelp.BIN, "report", "log"], cwd=self.tmp)
         self.assertIn("2 workers started", again.out)

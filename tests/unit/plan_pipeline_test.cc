@@ -157,8 +157,9 @@ TEST(PipelineTest, EveryMistakeIsOneClearLine) {
        "p.toml:2: stage 1: name 'Big' must start with a lower-case letter"},
       {"[[stage]]\nname = \"a b\"\ncommand = \"x\"\n", "name 'a b' must start"},
       {"[[stage]]\nname = \"a\"\n", "stage 'a': give a 'command' (run per item) or a 'worker'"},
-      {ok_stage + "thread = 2\n", "p.toml:4: stage 1: unknown key 'thread' (did you mean "
-                                  "'threads'?)"},
+      {ok_stage + "thread = 2\n",
+       "p.toml:4: stage 1: unknown key 'thread' (did you mean "
+       "'threads'?)"},
       {ok_stage + "colour = 2\n", "unknown key 'colour' (known: name, command, worker"},
       {ok_stage + "threads = 0\n", "stage 'a': 'threads' must be a whole number from 1"},
       {ok_stage + "retries = -1\n", "stage 'a': 'retries' must be a whole number from 0"},

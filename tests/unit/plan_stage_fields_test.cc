@@ -35,8 +35,7 @@ TaskInput Item() {
   return in;
 }
 
-std::vector<std::string> Argv(std::string_view line, const FieldScope& scope,
-                              const TaskInput& in) {
+std::vector<std::string> Argv(std::string_view line, const FieldScope& scope, const TaskInput& in) {
   Command c;
   ExpandCommand(Parse(line, scope), in, 1, &c);
   return c.argv;

@@ -31,7 +31,8 @@ std::string Render(const std::vector<Piece>& pieces) {
         out += "}]";
         break;
       case Field::Kind::kStageOutput:
-        out += "[{stage" + std::to_string(p.field.source) + (p.field.all ? ".outputs}]" : ".output}]");
+        out +=
+            "[{stage" + std::to_string(p.field.source) + (p.field.all ? ".outputs}]" : ".output}]");
         break;
       case Field::Kind::kGroup:
         out += std::string("[{group") + TransformSuffix(p.field.transform) + "}]";

@@ -90,8 +90,8 @@ TEST(StageQueues, ABudgetThatShrinksKeepsRunningTasksAndReusesNoSlotBeyondIt) {
   StageQueues q(4, {});
   for (uint64_t t = 1; t <= 8; ++t) q.PushBack(kFirst, TaskId(t));
   for (int i = 0; i < 4; ++i) q.Start(kFirst);
-  q.SetBudget(2, {{kFirst, SlotId(1)}, {kFirst, SlotId(2)}, {kFirst, SlotId(3)},
-                  {kFirst, SlotId(4)}});
+  q.SetBudget(2,
+              {{kFirst, SlotId(1)}, {kFirst, SlotId(2)}, {kFirst, SlotId(3)}, {kFirst, SlotId(4)}});
   EXPECT_EQ(q.cores_free(), -2);
   q.Finish(kFirst, SlotId(4));  // slot 4 is gone
   q.Finish(kFirst, SlotId(3));

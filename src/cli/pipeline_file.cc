@@ -1,0 +1,130 @@
+#include "cli/pipeline_file.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+#include "base/parse.h"
+#include "cli/argv_split.h"
+
+namespace coreflow {
+namespace {
+
+std::string Sources(const PipelineSpec& spec) {
+  std::string out;
+  for (const PipelineSource& s : spec.sources) {
+    std::string sep = s.file.empty() ? ":::" : "::::";
+    if (s.link) sep += "+";
+    out += " " + sep;
+    if (!s.file.empty()) {
+      out += " " + s.file;
+    } else {
+      for (const std::string& v : s.values) out += " " + v;
+    }
+  }
+  return out.empty() ? " (from the command line or standard input)" : out;
+}
+
+std::string Asks(const PipelineStage& s) {
+  std::vector<std::string> parts = {fmt::format("threads {}", s.threads)};
+  if (s.slots > 0) parts.push_back(fmt::format("slots {}", s.slots));
+  if (s.mem > 0) parts.push_back(fmt::format("mem {} MiB", s.mem >> 20));
+  if (s.gpus > 0) parts.push_back(fmt::format("gpus {}", s.gpus));
+  if (s.timeout > 0) parts.push_back("timeout " + FormatDuration(s.timeout));
+  if (s.retries > 0) parts.push_back(fmt::format("retries {}", s.retries));
+  return fmt::format("{}", fmt::join(parts, ", "));
+}
+
+// What a stage of a one-stage file cannot be on the command line yet.
+bool CheckOneStage(const PipelineSpec& spec, std::string* err) {
+  const PipelineStage& s = spec.stages[0];
+  const char* missing = s.gpus > 0 ? "'gpus'" : !s.gather.empty() ? "'gather'" : nullptr;
+  if (missing == nullptr) return true;
+  *err = fmt::format("{}: stage '{}' uses {}, which this version does not run yet; remove it",
+                     spec.origin, s.name, missing);
+  return false;
+}
+
+}  // namespace
+
+bool ReadPipelineFile(const std::string& path, PipelineSpec* spec, std::string* err) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *err = fmt::format("cannot read pipeline file '{}': {}", path, std::strerror(errno));
+    return false;
+  }
+  std::ostringstream text;
+  text << in.rdbuf();
+  if (in.bad()) {
+    *err = fmt::format("cannot read pipeline file '{}': {}", path, std::strerror(errno));
+    return false;
+  }
+  return LoadPipeline(text.str(), path, spec, err);
+}
+
+bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
+                   std::string* err) {
+  if (!words->empty() && !IsSourceSeparator((*words)[0])) {
+    *err = fmt::format(
+        "'{}' follows -f {}: the file gives the command; put only inputs "
+        "(::: values, :::: files) after it",
+        (*words)[0], spec.origin);
+    return false;
+  }
+  if (!words->empty() && !spec.sources.empty()) {
+    *err = fmt::format(
+        "{} has [[input]] tables and the command line gives inputs too; give them "
+        "in one place",
+        spec.origin);
+    return false;
+  }
+  if (!CheckOneStage(spec, err)) return false;
+  const PipelineStage& s = spec.stages[0];
+  std::vector<std::string> out = {s.command.empty() && !s.worker.empty() ? "{}" : s.command};
+  for (const PipelineSource& src : spec.sources) {
+    out.push_back(std::string(src.file.empty() ? ":::" : "::::") + (src.link ? "+" : ""));
+    if (!src.file.empty()) {
+      out.push_back(src.file);
+    } else {
+      out.insert(out.end(), src.values.begin(), src.values.end());
+    }
+  }
+  out.insert(out.end(), words->begin(), words->end());
+  *words = std::move(out);
+  // The command line wins over the file: a flag given there stays as it is.
+  if (flags->jobs.empty() && s.slots > 0) flags->jobs = std::to_string(s.slots);
+  if (flags->jobs.empty() && spec.jobs > 0) {
+    flags->jobs = std::to_string(std::max(1, spec.jobs / s.threads));  // -j counts tasks
+  }
+  if (flags->threads == 0 && s.threads > 1) flags->threads = s.threads;
+  if (flags->worker.command.empty()) flags->worker.command = s.worker;
+  if (flags->mem_per_task.empty() && s.mem > 0) flags->mem_per_task = std::to_string(s.mem);
+  if (flags->timeout.empty() && s.timeout > 0) {
+    flags->timeout = fmt::format("{}ms", (s.timeout + kNanosPerMilli - 1) / kNanosPerMilli);
+  }
+  if (flags->retries < 0 && s.retries > 0) flags->retries = s.retries + 1;
+  if (flags->outputs.empty()) flags->outputs = s.outputs;
+  return true;
+}
+
+std::string DescribePipeline(const PipelineSpec& spec) {
+  std::string out = fmt::format(
+      "pipeline {}: {} stage{}, {}\n", spec.origin, spec.stages.size(),
+      spec.stages.size() == 1 ? "" : "s",
+      spec.jobs > 0 ? fmt::format("{} cores", spec.jobs) : std::string("the usable cores"));
+  out += "inputs:" + Sources(spec) + "\n";
+  for (const PipelineStage& s : spec.stages) {
+    out += fmt::format("stage {} '{}'{}: {}\n", s.id.value() + 1, s.name,
+                       s.gather.empty() ? "" : " (once per group " + s.gather + ")", Asks(s));
+    if (!s.worker.empty()) out += "  worker:  " + s.worker + "\n";
+    out += fmt::format("  {} {}\n", s.worker.empty() ? "command:" : "request:", s.command);
+    for (const std::string& o : s.outputs) out += "  output:  " + o + "\n";
+  }
+  return out;
+}
+
+}  // namespace coreflow

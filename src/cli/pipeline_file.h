@@ -1,0 +1,25 @@
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "cli/run_command.h"
+#include "plan/pipeline.h"
+
+namespace coreflow {
+
+// `coreflow run -f FILE`: reads and checks the pipeline file. False with *err (one line naming
+// the file and line) when it cannot be read or is wrong.
+bool ReadPipelineFile(const std::string& path, PipelineSpec* spec, std::string* err);
+
+// Turns a pipeline of one stage into the flags and words of the same run written on the
+// command line: the stage's keys fill the flags the command line left unset (the command line
+// wins), its command becomes the template and the file's inputs its sources. `words` holds
+// what followed the options: only inputs (::: ...), and only when the file has none.
+bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
+                   std::string* err);
+
+// What --dry-run prints for a pipeline: its inputs, then each stage with what it asks for.
+std::string DescribePipeline(const PipelineSpec& spec);
+
+}  // namespace coreflow
