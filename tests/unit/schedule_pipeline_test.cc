@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <deque>
 #include <functional>
 #include <map>
@@ -180,6 +181,13 @@ TEST(SchedulerPipeline, ItemsStreamThroughEveryStageWithinTheBoundAndFlatMemory)
   EXPECT_LE(sim.max_cores_used(), 4);
   // The stages share the cores: the bound is all the work over them.
   const Nanos bound = static_cast<Nanos>(kItems) * 50 * kMs / 4;
+  std::fprintf(stderr,
+               "pipeline of 3 stages, %llu items: %.4f of the bound, first item at %.1f ms, "
+               "at most %llu items in flight\n",
+               static_cast<unsigned long long>(kItems),
+               static_cast<double>(sim.end()) / static_cast<double>(bound),
+               static_cast<double>(sim.first_item_done()) / kMs,
+               static_cast<unsigned long long>(sim.max_in_flight()));
   EXPECT_LE(sim.end(), bound * 105 / 100) << "bound " << bound;
   // The first item comes out after one item's path (50 ms), not after a whole stage.
   EXPECT_LE(sim.first_item_done(), 60 * kMs);
