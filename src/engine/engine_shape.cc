@@ -38,6 +38,15 @@ void Engine::Reshape(const RunShape& shape) {
     Dispatch(ev::SetSlots{0});
     return;
   }
+  int slots = shape.slots;
+  if (cgroups_ != nullptr && slots > cgroups_->slot_count()) {
+    // Each slot's tasks are held to --mem-per-task by the slot's cgroup: more slots need more.
+    if (int e = cgroups_->Grow(slots)) {
+      slots = std::max(cgroups_->slot_count(), 1);
+      Say(fmt::format("coreflow: cannot make a memory cgroup for slot {}: {}; at most {} at once\n",
+                      slots + 1, ErrnoText(e), Plural(slots, "task")));
+    }
+  }
   bool was_pinned = !slot_masks_.empty();
   if (shape.batch > 0 && config_.batch.mode == BatchOptions::Mode::kCount) {
     sizer_->LimitInputs(std::min(shape.batch, config_.batch.max_inputs));
@@ -51,13 +60,13 @@ void Engine::Reshape(const RunShape& shape) {
   }
   if (journal_ != nullptr) {  // so a report of the journal knows the shape
     std::string e;
-    if (!journal_->Reshaped(shape.slots, config_.threads_per_task, sizer_->max_inputs(),
+    if (!journal_->Reshaped(slots, config_.threads_per_task, sizer_->max_inputs(),
                             !slot_masks_.empty(), now_, &e)) {
       OnJournalError(e);
     }
   }
-  Dispatch(ev::SetSlots{shape.slots});
-  runner_->SetSlots(shape.slots);
+  Dispatch(ev::SetSlots{slots});
+  runner_->SetSlots(slots);
 }
 
 }  // namespace coreflow

@@ -160,6 +160,7 @@ std::unique_ptr<SlotCgroups> SlotCgroups::Create(const std::string& root, int sl
       return nullptr;  // the destructor undoes what was done
     }
   }
+  g->limit_ = limit;
   for (int n = 1; n <= slots; ++n) {
     if (int e = g->AddSlot(n, limit)) {
       *why = fmt::format("cannot set up cgroup {}/slot-{}: {}", g->base_, n, ErrnoText(e));
@@ -195,8 +196,26 @@ int SlotCgroups::AddSlot(int n, uint64_t limit) {
   return 0;
 }
 
+int SlotCgroups::slot_count() const {
+  auto n = static_cast<int>(slots_.size());
+  return n > 0 && !slots_.back().procs.valid() ? n - 1 : n;
+}
+
+int SlotCgroups::ProcsFd(int slot) const {
+  return slot >= 1 && slot <= slot_count() ? slots_[static_cast<size_t>(slot - 1)].procs.get() : -1;
+}
+
+int SlotCgroups::Grow(int slots) {
+  if (slot_count() < static_cast<int>(slots_.size())) return EIO;  // a slot failed before
+  for (int n = slot_count() + 1; n <= slots; ++n) {
+    if (int e = AddSlot(n, limit_)) return e;
+  }
+  return 0;
+}
+
 uint64_t SlotCgroups::OomKills(int slot) const {
-  const std::string& dir = slots_.at(slot - 1).dir;
+  if (slot < 1 || slot > slot_count()) return 0;
+  const std::string& dir = slots_[static_cast<size_t>(slot - 1)].dir;
   return v2_ ? ReadKeyedCounter(dir + "/memory.events", "oom_kill")
              : ReadKeyedCounter(dir + "/memory.oom_control", "oom_kill");
 }

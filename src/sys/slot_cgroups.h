@@ -28,10 +28,16 @@ class SlotCgroups {
   SlotCgroups(const SlotCgroups&) = delete;
   SlotCgroups& operator=(const SlotCgroups&) = delete;
 
-  // A descriptor open for writing the slot's cgroup.procs (1-based slot), for the child.
-  int ProcsFd(int slot) const { return slots_.at(slot - 1).procs.get(); }
+  // A descriptor open for writing the slot's cgroup.procs (1-based slot), for the child; -1
+  // for a slot without a cgroup (see Grow).
+  int ProcsFd(int slot) const;
   // How many times the kernel's OOM killer has struck in the slot so far.
   uint64_t OomKills(int slot) const;
+  // Slots 1..slot_count() have a cgroup with the limit.
+  int slot_count() const;
+  // Makes cgroups up to slot `slots` (a reshape that grows the run). 0 or errno; on an error
+  // the slots made so far stay usable.
+  int Grow(int slots);
   const std::string& path() const { return base_; }
   bool v2() const { return v2_; }
 
@@ -49,7 +55,8 @@ class SlotCgroups {
   bool v2_ = false;
   bool enabled_memory_ = false;  // v2: we wrote +memory to own's subtree_control
   bool moved_self_ = false;      // v2: coreflow lives in base_/supervisor
-  std::vector<Slot> slots_;
+  std::vector<Slot> slots_;      // the last may be half made when AddSlot failed: no procs fd
+  uint64_t limit_ = 0;
 };
 
 // Reads "key value" lines (memory.events, memory.oom_control) for `key`; 0 when absent.
