@@ -39,9 +39,9 @@ struct RunFlags {
   std::string delimiter;
   std::vector<std::string> arg_files;
   std::string pipeline_file;  // -f FILE: a pipeline (docs/pipelines.md)
-  std::string colsep;  // --colsep, -C
-  std::string header;  // --header
-  bool link = false;   // --link, --xapply
+  std::string colsep;         // --colsep, -C
+  std::string header;         // --header
+  bool link = false;          // --link, --xapply
   bool progress = false;
   bool no_progress = false;
   bool stats = false;

@@ -12,7 +12,7 @@
 namespace coreflow {
 
 DeclaredOutputs::DeclaredOutputs(Disk* disk, OutputOptions options)
-    : disk_(disk), options_(options) {}
+    : disk_(disk), options_(options), index_(disk) {}
 
 bool DeclaredOutputs::Parse(const std::vector<std::string>& texts, const FieldScope& scope,
                             bool batched, std::string* err) {
@@ -65,23 +65,7 @@ void DeclaredOutputs::Expand(const TaskInput& input, std::vector<std::string>* p
 bool DeclaredOutputs::UpToDate(const std::vector<std::string>& paths) {
   if (options_.clobber) return false;
   return std::all_of(paths.begin(), paths.end(),
-                     [this](const std::string& path) { return Exists(path); });
-}
-
-bool DeclaredOutputs::Exists(const std::string& path) {
-  // 100,000 outputs in one directory cost one listing, not 100,000 stat calls.
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.empty()) return disk_->Stat(path).exists;  // 'dir/': ask the file system itself
-  auto [it, inserted] = listed_.try_emplace(dir);
-  if (inserted) {
-    // A directory that cannot be read (missing, no permission) holds nothing we can see.
-    std::vector<std::string> names;
-    disk_->List(dir, &names);
-    it->second.insert(names.begin(), names.end());
-  }
-  return it->second.count(name) > 0;
+                     [this](const std::string& path) { return index_.Exists(path); });
 }
 
 std::vector<FileIdentity> DeclaredOutputs::Identify(const std::vector<std::string>& paths) const {

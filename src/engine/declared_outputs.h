@@ -62,14 +62,13 @@ class DeclaredOutputs {
   std::vector<std::string> Discard(
       const std::vector<std::string>& paths,
       const std::function<bool(size_t, const FileIdentity&)>& untouched) const;
-  bool Exists(const std::string& path);  // through the cached directory listings
 
   Disk* disk_;
   OutputOptions options_;
   std::vector<std::string> texts_;             // as given, for messages
   std::vector<std::vector<Piece>> templates_;  // parsed
   std::vector<std::string> dirs_;              // the directory each template fixes ("": none)
-  std::unordered_map<std::string, std::unordered_set<std::string>> listed_;  // dir -> names
+  DirectoryIndex index_;                       // whether outputs exist, one listing per directory
 };
 
 }  // namespace coreflow

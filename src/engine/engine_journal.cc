@@ -18,8 +18,7 @@ Nanos ToNanos(const timeval& tv) {
 
 bool Engine::RecordStart(const TaskState& t, const act::StartTask& a) {
   std::string e;
-  if (journal_->TaskStarted(a.task, a.attempt, t.keys, t.before, outputs_.per_input(),
-                            now_, &e)) {
+  if (journal_->TaskStarted(a.task, a.attempt, t.keys, t.before, outputs_.per_input(), now_, &e)) {
     return true;
   }
   OnJournalError(e);

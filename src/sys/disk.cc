@@ -23,4 +23,20 @@ int SystemDisk::List(const std::string& dir, std::vector<std::string>* names) {
   return e;
 }
 
+bool DirectoryIndex::Exists(const std::string& path) {
+  size_t slash = path.find_last_of('/');
+  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
+  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
+  if (name.empty()) return disk_->Stat(path).exists;  // 'dir/': ask the file system itself
+  auto [it, inserted] = dirs_.try_emplace(dir);
+  if (inserted) {
+    ++scans_;
+    // A directory that cannot be read (missing, no permission) holds nothing we can see.
+    std::vector<std::string> names;
+    disk_->List(dir, &names);
+    it->second.insert(names.begin(), names.end());
+  }
+  return it->second.count(name) > 0;
+}
+
 }  // namespace coreflow

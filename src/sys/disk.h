@@ -1,6 +1,8 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "sys/file_state.h"
@@ -29,6 +31,20 @@ class SystemDisk : public Disk {
   int Remove(const std::string& path) override;
   int Move(const std::string& from, const std::string& to) override;
   int List(const std::string& dir, std::vector<std::string>* names) override;
+};
+
+// Answers "does this path exist?" for many paths with one listing per directory, cached:
+// 100,000 outputs in one directory cost one List, not 100,000 Stat calls.
+class DirectoryIndex {
+ public:
+  explicit DirectoryIndex(Disk* disk) : disk_(disk) {}
+  bool Exists(const std::string& path);
+  size_t scans() const { return scans_; }
+
+ private:
+  Disk* disk_;
+  std::unordered_map<std::string, std::unordered_set<std::string>> dirs_;
+  size_t scans_ = 0;
 };
 
 }  // namespace coreflow

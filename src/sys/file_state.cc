@@ -44,21 +44,4 @@ int MovePath(const std::string& from, const std::string& to) {
   return ::rename(from.c_str(), to.c_str()) == 0 ? 0 : errno;
 }
 
-bool DirectoryIndex::Exists(const std::string& path) {
-  size_t slash = path.find_last_of('/');
-  std::string dir = slash == std::string::npos ? "." : slash == 0 ? "/" : path.substr(0, slash);
-  std::string name = slash == std::string::npos ? path : path.substr(slash + 1);
-  if (name.empty()) return StatFile(path).exists;  // 'dir/': ask the file system itself
-  auto [it, inserted] = dirs_.try_emplace(dir);
-  if (inserted) {
-    ++scans_;
-    // A directory that cannot be read (missing, no permission) holds nothing we can see.
-    if (DIR* d = ::opendir(dir.c_str())) {
-      while (dirent* e = ::readdir(d)) it->second.insert(e->d_name);
-      ::closedir(d);
-    }
-  }
-  return it->second.count(name) > 0;
-}
-
 }  // namespace coreflow

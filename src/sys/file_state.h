@@ -26,16 +26,4 @@ int RemoveFile(const std::string& path);
 // rename(2), replacing `to`. Returns 0 or errno.
 int MovePath(const std::string& from, const std::string& to);
 
-// Answers "does this path exist?" for many paths with one scan per directory, cached: 100,000
-// outputs in one directory cost one readdir pass, not 100,000 stat calls.
-class DirectoryIndex {
- public:
-  bool Exists(const std::string& path);
-  size_t scans() const { return scans_; }
-
- private:
-  std::unordered_map<std::string, std::unordered_set<std::string>> dirs_;
-  size_t scans_ = 0;
-};
-
 }  // namespace coreflow

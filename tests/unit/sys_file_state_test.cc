@@ -9,6 +9,7 @@
 #include <climits>
 #include <string>
 
+#include "sys/disk.h"
 #include "test_util.h"
 
 namespace coreflow {
@@ -165,7 +166,8 @@ TEST(DirectoryIndexTest, ExistingAndMissingNames) {
   dir.Write("a.txt", "");
   dir.Write("b.txt", "b");
   dir.Mkdir("sub");
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   EXPECT_TRUE(index.Exists(dir.path() + "/a.txt"));
   EXPECT_TRUE(index.Exists(dir.path() + "/b.txt"));
   EXPECT_TRUE(index.Exists(dir.path() + "/sub")) << "directories are names too";
@@ -177,7 +179,8 @@ TEST(DirectoryIndexTest, ExistingAndMissingNames) {
 
 TEST(DirectoryIndexTest, FilesInAMissingDirectory) {
   ScratchDir dir("dir_index");
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   EXPECT_FALSE(index.Exists(dir.path() + "/missing/a.txt"));
   EXPECT_FALSE(index.Exists(dir.path() + "/missing/b.txt"));
   EXPECT_EQ(index.scans(), 1u) << "a missing directory is looked at once too";
@@ -190,7 +193,8 @@ TEST(DirectoryIndexTest, PathsWithoutASlashAreInTheCurrentDirectory) {
   dir.Write("here.txt", "x");
   dir.Write("sub/there.txt", "x");
   CurrentDirectory cwd(dir.path());
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   EXPECT_TRUE(index.Exists("here.txt"));
   EXPECT_FALSE(index.Exists("there.txt"));
   EXPECT_EQ(index.scans(), 1u);
@@ -204,7 +208,8 @@ TEST(DirectoryIndexTest, PathsInTheRootDirectory) {
   // The top directory the scratch directory lies in, such as "/tmp".
   std::string top = dir.path().substr(0, dir.path().find('/', 1));
   ASSERT_TRUE(top.size() > 1 && top[0] == '/') << dir.path();
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   EXPECT_TRUE(index.Exists(top));
   EXPECT_FALSE(index.Exists("/no-such-name-in-the-root-directory"));
   EXPECT_EQ(index.scans(), 1u);
@@ -213,7 +218,8 @@ TEST(DirectoryIndexTest, PathsInTheRootDirectory) {
 TEST(DirectoryIndexTest, TrailingSlashAsksTheFileSystem) {
   ScratchDir dir("dir_index");
   dir.Mkdir("sub");
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   EXPECT_TRUE(index.Exists(dir.path() + "/sub/"));
   EXPECT_FALSE(index.Exists(dir.path() + "/missing/"));
   EXPECT_EQ(index.scans(), 0u) << "no name to look up, so no scan";
@@ -223,7 +229,8 @@ TEST(DirectoryIndexTest, OneScanPerDirectory) {
   // The point of the index: a thousand lookups in one directory read it once.
   ScratchDir dir("dir_index");
   for (int i = 0; i < 500; ++i) dir.Write("out" + std::to_string(i), "");
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   int found = 0;
   for (int i = 0; i < 1000; ++i) {
     bool exists = index.Exists(dir.path() + "/out" + std::to_string(i));
@@ -238,7 +245,8 @@ TEST(DirectoryIndexTest, SeveralDirectoriesOneScanEach) {
   ScratchDir dir("dir_index");
   dir.Write("a/x", "");
   dir.Write("b/y", "");
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   for (int round = 0; round < 3; ++round) {
     EXPECT_TRUE(index.Exists(dir.path() + "/a/x"));
     EXPECT_FALSE(index.Exists(dir.path() + "/a/y"));
@@ -252,7 +260,8 @@ TEST(DirectoryIndexTest, AnswersAreCachedFromTheScan) {
   // Documented: the index sees a directory as it was at its first lookup.
   ScratchDir dir("dir_index");
   std::string gone = dir.Write("gone.txt", "");
-  DirectoryIndex index;
+  SystemDisk disk;
+  DirectoryIndex index(&disk);
   EXPECT_FALSE(index.Exists(dir.path() + "/late.txt"));
   dir.Write("late.txt", "");
   ASSERT_EQ(unlink(gone.c_str()), 0);
@@ -260,7 +269,7 @@ TEST(DirectoryIndexTest, AnswersAreCachedFromTheScan) {
   EXPECT_TRUE(index.Exists(gone)) << "removed after the scan";
   EXPECT_EQ(index.scans(), 1u);
 
-  DirectoryIndex fresh;
+  DirectoryIndex fresh(&disk);
   EXPECT_TRUE(fresh.Exists(dir.path() + "/late.txt"));
   EXPECT_FALSE(fresh.Exists(gone));
 }
