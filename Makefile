@@ -58,6 +58,7 @@ demo: deps
 	cmake --preset release >/dev/null
 	cmake --build --preset release -j $(JOBS) --target coreflow
 	./examples/demo/run.sh build/release/coreflow
+	./examples/pipelines/antibody/run.sh build/release/coreflow --short
 	WORKERS_ITEMS=16 ./examples/workers/run.sh build/release/coreflow
 
 bench: release

@@ -8,7 +8,8 @@ PACKAGES="build-essential cmake ninja-build pkg-config git clang clang-format \
   libhwloc-dev libxxhash-dev googletest libgtest-dev libgmock-dev libbenchmark-dev \
   parallel hyperfine python3 procps util-linux \
   python3-numpy python3-scipy libopenblas0-pthread \
-  chromium fonts-dejavu-core tmux"
+  chromium fonts-dejavu-core tmux \
+  voronota theseus-examples pymol-data"
 
 missing=""
 for p in $PACKAGES; do

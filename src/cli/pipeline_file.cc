@@ -49,7 +49,118 @@ bool CheckOneStage(const PipelineSpec& spec, std::string* err) {
   return false;
 }
 
+// The words of the run: the first stage's command, then the file's inputs or the command
+// line's.
+bool SetWords(const PipelineSpec& spec, std::vector<std::string>* words, std::string* err) {
+  if (!words->empty() && !IsSourceSeparator((*words)[0])) {
+    *err = fmt::format(
+        "'{}' follows -f {}: the file gives the command; put only inputs "
+        "(::: values, :::: files) after it",
+        (*words)[0], spec.origin);
+    return false;
+  }
+  if (!words->empty() && !spec.sources.empty()) {
+    *err = fmt::format(
+        "{} has [[input]] tables and the command line gives inputs too; give them "
+        "in one place",
+        spec.origin);
+    return false;
+  }
+  const PipelineStage& s = spec.stages[0];
+  std::vector<std::string> out = {s.command.empty() && !s.worker.empty() ? "{}" : s.command};
+  for (const PipelineSource& src : spec.sources) {
+    out.push_back(std::string(src.file.empty() ? ":::" : "::::") + (src.link ? "+" : ""));
+    if (!src.file.empty()) {
+      out.push_back(src.file);
+    } else {
+      out.insert(out.end(), src.values.begin(), src.values.end());
+    }
+  }
+  out.insert(out.end(), words->begin(), words->end());
+  *words = std::move(out);
+  return true;
+}
+
+// What a pipeline of several stages cannot be run with yet, in the file.
+bool CheckStages(const PipelineSpec& spec, std::string* err) {
+  for (const PipelineStage& s : spec.stages) {
+    const char* what = !s.worker.empty() ? "'worker'" : s.gpus > 0 ? "'gpus'" : nullptr;
+    if (what != nullptr) {
+      *err = fmt::format(
+          "{}: stage '{}' uses {}, which this version runs only in a pipeline of one stage; "
+          "remove it or run the stage on its own",
+          spec.origin, s.name, what);
+      return false;
+    }
+    if (!s.gather.empty() && s.id.value() + 1 != static_cast<int>(spec.stages.size())) {
+      *err = fmt::format("{}: stage '{}' gathers but is not the last stage; make it the last",
+                         spec.origin, s.name);
+      return false;
+    }
+    if (!s.gather.empty() && !FindStageReferences(s.gather).empty()) {
+      *err = fmt::format(
+          "{}: stage '{}': gather = \"{}\" names a stage's outputs; a group is known when an "
+          "item is read, so use its input ({{}}, {{//}}, {{1}} ...)",
+          spec.origin, s.name, s.gather);
+      return false;
+    }
+  }
+  return true;
+}
+
+// The command line's flags a pipeline of several stages cannot be run with; "" if none.
+std::string UnsupportedFlag(const RunFlags& f) {
+  if (!f.worker.command.empty()) return "--worker";
+  if (f.max_args > 0 || f.multiple || f.context_replace) return "-N, -m and -X";
+  if (f.keep_order) return "-k";
+  if (!f.results.empty()) return "--results";
+  if (f.bind) return "--bind";
+  if (f.autotune || f.tune_command) return "autotuning";
+  if (!f.outputs.empty()) return "--outputs (give each stage's outputs in the file)";
+  if (f.threads > 0) return "-t (give each stage's threads in the file)";
+  return "";
+}
+
 }  // namespace
+
+bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
+                        std::string* err) {
+  if (!CheckStages(spec, err)) return false;
+  if (std::string flag = UnsupportedFlag(*flags); !flag.empty()) {
+    *err = fmt::format("{} has {} stages, and {} is for a run of one command", spec.origin,
+                       spec.stages.size(), flag);
+    return false;
+  }
+  if (!SetWords(spec, words, err)) return false;
+  if (flags->jobs.empty() && spec.jobs > 0) flags->jobs = std::to_string(spec.jobs);
+  return true;
+}
+
+void SetStages(const PipelineSpec& spec, RunConfig* config) {
+  config->pipeline.clear();
+  config->schedule.stages.clear();
+  for (const PipelineStage& s : spec.stages) {
+    StageConfig c;
+    c.name = s.name;
+    c.command_text = s.command;
+    c.threads = s.threads;
+    c.mem = s.mem;
+    c.outputs = s.outputs;
+    c.gather = s.gather;
+    c.group_size = s.group_size;
+    config->pipeline.push_back(std::move(c));
+    StageOptions o;
+    o.cores = s.threads;
+    o.slots = s.slots;
+    if (s.timeout > 0) o.timeout = s.timeout;
+    if (s.retries > 0) o.max_attempts = s.retries + 1;
+    config->schedule.stages.push_back(o);
+  }
+  const PipelineStage& first = spec.stages[0];
+  config->threads_per_task = first.threads;
+  config->threads_explicit = true;  // each stage's threads, whatever the environment exports
+  config->outputs = first.outputs;
+}
 
 bool ReadPipelineFile(const std::string& path, PipelineSpec* spec, std::string* err) {
   std::ifstream in(path, std::ios::binary);
@@ -68,39 +179,14 @@ bool ReadPipelineFile(const std::string& path, PipelineSpec* spec, std::string* 
 
 bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
                    std::string* err) {
-  if (!words->empty() && !IsSourceSeparator((*words)[0])) {
-    *err = fmt::format(
-        "'{}' follows -f {}: the file gives the command; put only inputs "
-        "(::: values, :::: files) after it",
-        (*words)[0], spec.origin);
-    return false;
-  }
-  if (!words->empty() && !spec.sources.empty()) {
-    *err = fmt::format(
-        "{} has [[input]] tables and the command line gives inputs too; give them "
-        "in one place",
-        spec.origin);
-    return false;
-  }
-  if (!CheckOneStage(spec, err)) return false;
+  if (!CheckOneStage(spec, err) || !SetWords(spec, words, err)) return false;
   const PipelineStage& s = spec.stages[0];
-  std::vector<std::string> out = {s.command.empty() && !s.worker.empty() ? "{}" : s.command};
-  for (const PipelineSource& src : spec.sources) {
-    out.push_back(std::string(src.file.empty() ? ":::" : "::::") + (src.link ? "+" : ""));
-    if (!src.file.empty()) {
-      out.push_back(src.file);
-    } else {
-      out.insert(out.end(), src.values.begin(), src.values.end());
-    }
-  }
-  out.insert(out.end(), words->begin(), words->end());
-  *words = std::move(out);
   // The command line wins over the file: a flag given there stays as it is.
   if (flags->jobs.empty() && s.slots > 0) flags->jobs = std::to_string(s.slots);
   if (flags->jobs.empty() && spec.jobs > 0) {
     flags->jobs = std::to_string(std::max(1, spec.jobs / s.threads));  // -j counts tasks
   }
-  if (flags->threads == 0 && s.threads > 1) flags->threads = s.threads;
+  if (flags->threads == 0) flags->threads = s.threads;  // the file's, 1 unless it says
   if (flags->worker.command.empty()) flags->worker.command = s.worker;
   if (flags->mem_per_task.empty() && s.mem > 0) flags->mem_per_task = std::to_string(s.mem);
   if (flags->timeout.empty() && s.timeout > 0) {

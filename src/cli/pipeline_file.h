@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "cli/run_command.h"
+#include "engine/engine.h"
 #include "plan/pipeline.h"
 
 namespace coreflow {
@@ -18,6 +19,14 @@ bool ReadPipelineFile(const std::string& path, PipelineSpec* spec, std::string* 
 // what followed the options: only inputs (::: ...), and only when the file has none.
 bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
                    std::string* err);
+
+// A pipeline of several stages: the first stage's keys fill the flags as ApplyOneStage's do,
+// except that -j (or `jobs`) is the budget of cores every stage's tasks share. False with *err
+// for what such a pipeline cannot be run with (a usage error before anything runs).
+bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
+                        std::string* err);
+// Puts the stages of a pipeline of several stages into the planned run.
+void SetStages(const PipelineSpec& spec, RunConfig* config);
 
 // What --dry-run prints for a pipeline: its inputs, then each stage with what it asks for.
 std::string DescribePipeline(const PipelineSpec& spec);

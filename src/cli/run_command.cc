@@ -119,7 +119,7 @@ bool StartEngine(const RunFlags& f, const RunPlan& plan, RunSession* s, std::str
   Runner* runner = s->workers ? static_cast<Runner*>(s->workers.get()) : &s->runner;
   s->engine = std::make_unique<Engine>(plan.config, runner);  // a copy: the plan is read later
   if (!s->engine->Prepare(err)) return false;
-  s->settings.command_template = s->engine->command_template().text;
+  s->settings.command_template = s->engine->journal_text();
   AddInvocation(f.invocation, f.joblog, &s->settings);
   std::string warning = ThreadsWarning(plan, &s->settings);
   if (!warning.empty() && !f.dry_run) Warn(warning);
@@ -135,7 +135,7 @@ bool StartEngine(const RunFlags& f, const RunPlan& plan, RunSession* s, std::str
 bool AttachJournal(const RunFlags& f, RunSession* s, std::string* err) {
   if (f.joblog.empty() || f.dry_run) return true;
   Engine& engine = *s->engine;
-  if (!OpenJournal(f, engine.command_template().text, &s->journal, &s->resume, err)) {
+  if (!OpenJournal(f, engine.journal_text(), &s->journal, &s->resume, err)) {
     return false;
   }
   RunNote run{s->runner.run_id(), static_cast<int64_t>(getpid()), HostName(),
@@ -242,23 +242,19 @@ int RunSessionToEnd(const RunFlags& f, const RunPlan& plan, AutotuneSetup& autot
   return status;
 }
 
-// -f FILE: a one-stage pipeline becomes flags and words; a longer one is only described
-// (--dry-run) for now. An exit status when there is nothing more to do.
-std::optional<int> UsePipelineFile(RunFlags* f, std::vector<std::string>* words, std::string* err) {
+// -f FILE: the pipeline's first stage becomes flags and words (*spec keeps the rest, for a
+// pipeline of several stages). An exit status when there is nothing more to do.
+std::optional<int> UsePipelineFile(RunFlags* f, std::vector<std::string>* words, PipelineSpec* spec,
+                                   std::string* err) {
   if (f->pipeline_file.empty()) return std::nullopt;
-  PipelineSpec spec;
-  if (!ReadPipelineFile(f->pipeline_file, &spec, err)) return UsageError(*err);
-  if (spec.stages.size() > 1) {
-    if (f->dry_run) {
-      fmt::print("{}", DescribePipeline(spec));
-      return 0;
-    }
-    return UsageError(fmt::format(
-        "{} has {} stages; this version runs pipelines of one stage (several stages in one run "
-        "come next); --dry-run prints the whole plan",
-        spec.origin, spec.stages.size()));
+  if (!ReadPipelineFile(f->pipeline_file, spec, err)) return UsageError(*err);
+  if (spec->stages.size() > 1 && f->dry_run) {
+    fmt::print("{}", DescribePipeline(*spec));
+    return 0;
   }
-  if (!ApplyOneStage(spec, f, words, err)) return UsageError(*err);
+  bool applied = spec->stages.size() > 1 ? ApplySeveralStages(*spec, f, words, err)
+                                         : ApplyOneStage(*spec, f, words, err);
+  if (!applied) return UsageError(*err);
   return std::nullopt;
 }
 
@@ -271,11 +267,16 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   if (f.tune_clear) return ClearTuneCache(env);
   std::string err;
   std::vector<std::string> rest = given_words;
-  if (std::optional<int> done = UsePipelineFile(&f, &rest, &err)) return *done;
+  PipelineSpec pipeline;
+  if (std::optional<int> done = UsePipelineFile(&f, &rest, &pipeline, &err)) return *done;
   RunPlan plan;
   bool planned = BuildRunPlan(f, rest, env, ProbeMachine(f, env), &plan, &err);
   for (const std::string& warning : plan.warnings) Warn(warning);
   if (!planned) return UsageError(err);
+  if (pipeline.stages.size() > 1) {
+    SetStages(pipeline, &plan.config);
+    plan.slot_cgroups = false;  // slots are numbered per stage: the RSS watchdog holds mem
+  }
   AutotuneSetup autotune;
   if (!PrepareAutotune(f, plan.cpus, &plan.config, &autotune, &err)) return UsageError(err);
   ApplyAutotune(f, autotune, &plan);

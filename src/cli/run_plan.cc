@@ -276,6 +276,7 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, const
 
 RunSettings DescribeSettings(const RunPlan& plan) {
   RunSettings s;
+  for (const StageConfig& stage : plan.config.pipeline) s.stages.push_back(stage.name);
   s.slots = {plan.resources.slots, plan.resources.slots_source};
   s.threads_per_task = {plan.resources.threads, plan.resources.threads_source};
   const BatchOptions& b = plan.config.batch;

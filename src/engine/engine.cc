@@ -87,7 +87,7 @@ bool Engine::Prepare(std::string* err) {
   }
   for (const auto& cpus : config_.slot_cpus) slot_masks_.emplace_back(cpus);
   RebuildTaskEnvironment(config_.threads_explicit);
-  return true;
+  return PrepareStages(scope, err);
 }
 
 void Engine::AddObserver(RunObserver* observer) {
@@ -250,17 +250,19 @@ void Engine::StartTask(const act::StartTask& a) {
   t.attempt = a.attempt;
   t.started = runner_->Now();
   t.started_wall = RealtimeNow();
+  const CommandTemplate& tmpl = TemplateOf(t.stage);
   if (config_.worker) {
     worker_args_.clear();
-    ExpandWords(template_, t.input, slot, &worker_args_);
+    ExpandWords(tmpl, t.input, slot, &worker_args_);
     worker_request_ = EncodeWorkerRequest(seq, a.attempt, slot, worker_args_, t.input.items);
     command_.argv = {"the --worker command"};  // what a spawn error names
   } else {
-    ExpandCommand(template_, t.input, slot, &command_);
+    ExpandCommand(tmpl, t.input, slot, &command_);
   }
-  task_env_->SetTask(seq, slot);
+  TaskEnvironment& env = EnvOf(t.stage);
+  env.SetTask(t.input.seq, slot);
   sink_.Start(a.task, tag_.empty() ? "" : ExpandText(tag_, t.input, slot) + "\t",
-              config_.verbose ? ExpandCommandLine(template_, t.input, slot) + "\n" : "");
+              config_.verbose ? ExpandCommandLine(tmpl, t.input, slot) + "\n" : "");
   if (!t.refused.empty()) {  // never run, and its outputs never touched
     t.error = t.refused;
     t.could_not_execute = true;
@@ -272,7 +274,7 @@ void Engine::StartTask(const act::StartTask& a) {
   }
   if (!t.outputs.empty()) {
     if (t.cut_short && a.attempt == 1) DiscardOutputs(t, /*only_changed=*/false);
-    t.before = outputs_.Identify(t.outputs);
+    t.before = OutputsOf(t.stage).Identify(t.outputs);
   }
   if (journal_ != nullptr && !RecordStart(t, a)) {
     Dispatch(ev::StartDeferred{a.task});
@@ -280,18 +282,18 @@ void Engine::StartTask(const act::StartTask& a) {
   }
   LaunchSpec spec;
   spec.command = &command_;
-  spec.envp = task_env_->envp();
+  spec.envp = env.envp();
   spec.output = config_.output;
   spec.slot = slot;
   if (static_cast<size_t>(slot) <= slot_masks_.size()) {
     spec.cpus = &slot_masks_[static_cast<size_t>(slot) - 1];
   }
-  spec.threads = config_.threads_per_task;
+  spec.threads = ThreadsOf(t.stage);
   if (config_.worker) spec.worker_request = &worker_request_;
   if (cgroups_ != nullptr) {
     spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
   }
-  memory_.TaskStarting(a.task, a.slot);
+  memory_.TaskStarting(a.task, a.slot, MemOf(t.stage));
   int e = runner_->Start(seq, spec);
   if (e == 0) {
     if (memory_.samples_rss()) memory_.TaskRunning(a.task, runner_->ProcessGroup(seq));
@@ -412,14 +414,20 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   }
   if (!t.outputs.empty() && !a.outcome.ok()) DiscardOutputs(t, /*only_changed=*/true);
   std::string command_line;
-  if (wants_command_line_) command_line = ExpandCommandLine(template_, t.input, t.slot);
+  if (wants_command_line_) command_line = ExpandCommandLine(TemplateOf(t.stage), t.input, t.slot);
+  bool ok = false;
   if (a.final) {
     // A task coreflow stopped is neither done nor failed: a resumed run does it again.
     AttemptOutcome outcome = ClassifyOutcome(a.outcome, t.could_not_execute);
-    uint64_t& count = outcome == AttemptOutcome::kOk            ? items_succeeded_
+    ok = outcome == AttemptOutcome::kOk;
+    uint64_t& count = ok                                        ? items_succeeded_
                       : outcome == AttemptOutcome::kInterrupted ? items_interrupted_
                                                                 : items_failed_;
-    count += t.input.items.size();
+    // A pipeline counts items: done after their last stage, failed at any (not its groups).
+    auto stage = static_cast<size_t>(t.stage.value());
+    if (!pipelined() || (stage < item_stages_ && (!ok || stage + 1 == item_stages_))) {
+      count += t.input.items.size();
+    }
   }
   if (journal_ != nullptr || !observers_.empty()) {
     TaskRecord r = Record(t, a, std::move(command_line));
@@ -436,6 +444,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   if (!a.final && config_.worker && !t.error.empty()) {
     Say(t.error);  // a worker that crashed or broke the protocol is news even if retried
   }
+  if (a.final && pipelined()) PassOn(t, ok, /*moved=*/true);
   if (!a.final) {
     // GNU parallel shows only the output of the attempt that counts.
     t.output.reset();

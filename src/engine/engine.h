@@ -9,10 +9,12 @@
 
 #include "base/environment.h"
 #include "engine/declared_outputs.h"
+#include "engine/gather_groups.h"
 #include "engine/journal_recorder.h"
 #include "engine/memory_guard.h"
 #include "engine/output_sink.h"
 #include "engine/run_shaper.h"
+#include "engine/stage_plan.h"
 #include "engine/task_env.h"
 #include "engine/thread_env.h"
 #include "exec/runner.h"
@@ -58,6 +60,9 @@ struct RunConfig {
   Environment environment;           // what tasks inherit; thread variables are added to it
   int stdout_fd = 1;
   int stderr_fd = 2;
+  // A pipeline of several stages (docs/pipelines.md): every stage, the first being the run's
+  // own command_text, outputs and threads above; empty for a run of one command.
+  std::vector<StageConfig> pipeline;
 };
 
 // Wires one run: inputs -> planner -> scheduler <-> runner -> observers (joblog, progress).
@@ -87,6 +92,8 @@ class Engine : public RunShaper, private OutputSink::Listener {
   int slots() const override { return scheduler_.slots(); }
 
   const CommandTemplate& command_template() const { return template_; }
+  // What the journal's header names: the template, or every stage's of a pipeline.
+  std::string journal_text() const;
   RunTotals totals() const override { return Totals(); }
   uint64_t dry_run_count() const { return dry_run_count_; }
   uint64_t resumed() const { return resumed_; }
@@ -98,6 +105,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
  private:
   struct TaskState {
     TaskInput input;
+    StageId stage;  // of a pipeline; 0 in a run of one command
     int slot = 0;
     int attempt = 0;
     Nanos started = 0;
@@ -129,7 +137,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
   TaskState TakeInputs(TaskState& batch, size_t first, size_t last) const;
   bool Admit(TaskState& item);  // false when the input is skipped
   void Skip(TaskState item, bool record);
-  void RecordSkip(uint64_t seq, TaskState& t);
+  void RecordSkip(const TaskState& t);
   void SplitBatch(const TaskState& batch);  // --split-failed-batches
   void CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome);
   void ExpandOutputs(TaskState& item);  // fills outputs (and refused, when one escapes)
@@ -165,6 +173,28 @@ class Engine : public RunShaper, private OutputSink::Listener {
   void Fail(const std::string& message);
   void Drain(const std::string& message);  // no new tasks; running ones finish
   RunTotals Totals() const;
+  // A pipeline's stages (engine_stages.cc).
+  bool PrepareStages(const FieldScope& scope, std::string* err);
+  bool pipelined() const { return !later_.empty(); }
+  const CommandTemplate& TemplateOf(StageId stage) const;
+  DeclaredOutputs& OutputsOf(StageId stage);
+  TaskEnvironment& EnvOf(StageId stage);
+  int ThreadsOf(StageId stage) const;
+  uint64_t MemOf(StageId stage) const;
+  Hash128 KeyOf(StageId stage, const TaskInput& input) const;
+  void AddItem(std::vector<std::string> values);  // a pipeline's input: its first stage to do
+  // Whether the item has finished `stage` before (--resume, or its outputs exist); false with
+  // what a cut attempt left in *item otherwise. *failed: it finished, but failed.
+  bool DoneBefore(TaskState& item, StageId stage, bool* failed);
+  void Enter(const TaskState& item, StageId stage, bool moved);  // queues its task of `stage`
+  void SettleGroupsAtEnd();  // the inputs ended: groups whose items all settled are queued
+  void PassOn(const TaskState& t, bool ok, bool moved);  // a task's item after its final attempt
+  void Park(const TaskState& t, bool moved);             // waits for its group (gather)
+  void QueueGroups(std::vector<SettledGroup> groups);
+  void QueueGroup(SettledGroup& g);
+  void SkipStage(const TaskState& item, StageId stage, bool record);
+  TaskId NewStageTask() { return TaskId(kFirstStageTask + ++stage_tasks_); }
+  static constexpr uint64_t kFirstStageTask = uint64_t{1} << 48;
 
   RunConfig config_;
   Runner* runner_;
@@ -173,6 +203,11 @@ class Engine : public RunShaper, private OutputSink::Listener {
   Scheduler scheduler_;
   std::vector<ThreadVariable> thread_variables_;
   std::unique_ptr<TaskEnvironment> task_env_;
+  std::vector<StagePlan> later_;          // a pipeline's stages after the first, in order
+  size_t item_stages_ = 1;                // stages items pass one by one (all but a gather)
+  std::vector<Piece> gather_;             // the gather stage's group template
+  std::unique_ptr<GatherGroups> groups_;  // its groups, when the last stage gathers
+  uint64_t stage_tasks_ = 0;              // tasks of later stages so far (their ids)
   std::vector<RunObserver*> observers_;
   std::unique_ptr<JournalRecorder> journal_;
   const ResumeIndex* resume_ = nullptr;

@@ -25,7 +25,11 @@ void Engine::FeedInputs() {
     switch (s) {
       case ReadStatus::kValue:
         ++items_read_;
-        AddInput(std::move(tuple_));
+        if (pipelined()) {
+          AddItem(std::move(tuple_));
+        } else {
+          AddInput(std::move(tuple_));
+        }
         break;
       case ReadStatus::kWouldBlock:
         // The batch being formed waits, as GNU parallel's does: batch sizes depend on the
@@ -39,11 +43,13 @@ void Engine::FeedInputs() {
         QueueBatch();
         Drain(read_error + "; no new tasks were started");
         Dispatch(ev::InputsEnded{});
+        SettleGroupsAtEnd();
         break;
       case ReadStatus::kEnd:
         inputs_done_ = true;
         QueueLastBatch();
         Dispatch(ev::InputsEnded{});
+        SettleGroupsAtEnd();
         break;
     }
   }
@@ -157,7 +163,7 @@ void Engine::Skip(TaskState item, bool record) {
   t = std::move(item);
   t.input.seq = seq;
   ++items_queued_;
-  if (record) RecordSkip(seq, t);
+  if (record) RecordSkip(t);
   Dispatch(ev::TaskSkipped{TaskId(seq)});  // may release (and erase) the task: do not touch t
 }
 

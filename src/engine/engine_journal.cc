@@ -18,18 +18,21 @@ Nanos ToNanos(const timeval& tv) {
 
 bool Engine::RecordStart(const TaskState& t, const act::StartTask& a) {
   std::string e;
-  if (journal_->TaskStarted(a.task, a.attempt, t.keys, t.before, outputs_.per_input(), now_, &e)) {
+  size_t per_input = OutputsOf(t.stage).per_input();
+  if (journal_->TaskStarted(TaskId(t.input.seq), a.attempt, t.keys, t.before, per_input, now_,
+                            &e)) {
     return true;
   }
   OnJournalError(e);
   return false;
 }
 
-void Engine::RecordSkip(uint64_t seq, TaskState& t) {
+void Engine::RecordSkip(const TaskState& t) {
   if (journal_ == nullptr) return;
   std::string e;
-  if (!journal_->TaskSkipped(TaskId(seq), t.keys.empty() ? Hash128{} : t.keys[0],
-                             ExpandCommandLine(template_, t.input, 0), RealtimeNow(), now_, &e)) {
+  if (!journal_->TaskSkipped(TaskId(t.input.seq), t.keys.empty() ? Hash128{} : t.keys[0],
+                             ExpandCommandLine(TemplateOf(t.stage), t.input, 0), RealtimeNow(),
+                             now_, &e)) {
     OnJournalError(e);
   }
 }
@@ -43,7 +46,8 @@ void Engine::OnJournalError(const std::string& message) {
 TaskRecord Engine::Record(const TaskState& t, const act::TaskFinished& a,
                           std::string command_line) {
   TaskRecord r;
-  r.seq = a.task.value();
+  r.seq = t.input.seq;  // the item's number ({#}), whatever its stage
+  r.stage = t.stage.value();
   r.attempt = a.attempt;
   r.slot = t.slot;
   r.final = a.final;

@@ -19,10 +19,12 @@ void MemoryGuard::EnforceInKernel(std::string cgroup_path) {
   cgroup_path_ = std::move(cgroup_path);
 }
 
-void MemoryGuard::TaskStarting(TaskId task, SlotId slot) {
+void MemoryGuard::TaskStarting(TaskId task, SlotId slot, uint64_t limit) {
+  if (limit > 0 && limit != limits_.per_task) own_limits_ = true;
   Running& r = running_[task];
   r = Running{};
   r.slot = slot;
+  r.limit = limit > 0 ? limit : limits_.per_task;
   if (in_kernel_) r.oom_kills = sampler_->OomKills(slot);
 }
 
@@ -81,14 +83,14 @@ bool MemoryGuard::Sample() {
 
 void MemoryGuard::KillOverLimit(MemoryVerdict* verdict) {
   for (auto& [task, r] : running_) {
-    if (r.pgid == 0 || r.over_memory) continue;
+    if (r.pgid == 0 || r.over_memory || r.limit == 0) continue;
     auto it = rss_by_group_.find(r.pgid);
-    if (it == rss_by_group_.end() || it->second <= limits_.per_task) continue;
+    if (it == rss_by_group_.end() || it->second <= r.limit) continue;
     r.over_memory = true;
     verdict->kills.push_back(MemoryKill{
         task, fmt::format("coreflow: task {} was killed: over memory limit ({:.2f} GiB resident, "
                           "--mem-per-task {:.2f} GiB)\n",
-                          task.value(), Gib(it->second), Gib(limits_.per_task))});
+                          task.value(), Gib(it->second), Gib(r.limit))});
   }
 }
 

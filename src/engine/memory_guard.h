@@ -48,11 +48,13 @@ class MemoryGuard {
   // An observer reads the running tasks' memory: their groups are watched even without a limit.
   void ObserveRss() { samples_rss_ = true; }
   // Whether started tasks' process groups should be handed to TaskRunning.
-  bool samples_rss() const { return samples_rss_ || limits_.per_task > 0; }
+  bool samples_rss() const { return samples_rss_ || limits_.per_task > 0 || own_limits_; }
 
-  void TaskStarting(TaskId task, SlotId slot);  // before its process starts
-  void TaskRunning(TaskId task, int pgid);      // its process group, once started
-  void TaskNotStarted(TaskId task);             // the start failed: forget it
+  // Before its process starts; `limit` is its own --mem-per-task (a pipeline's stage's; 0: the
+  // run's).
+  void TaskStarting(TaskId task, SlotId slot, uint64_t limit = 0);
+  void TaskRunning(TaskId task, int pgid);  // its process group, once started
+  void TaskNotStarted(TaskId task);         // the start failed: forget it
   // The task's process has exited. True when memory ended it; then *message (appended to) says
   // why where the kernel did it (the watchdog's kills were explained by their MemoryKill).
   bool TaskExited(TaskId task, std::string* message);
@@ -79,8 +81,9 @@ class MemoryGuard {
     int pgid = 0;
     uint64_t oom_kills = 0;  // the slot cgroup's count when the task started
     bool over_memory = false;
+    uint64_t limit = 0;  // bytes its process group may hold (0: none)
   };
-  bool enforce_rss() const { return limits_.per_task > 0 && !in_kernel_; }
+  bool enforce_rss() const { return (limits_.per_task > 0 || own_limits_) && !in_kernel_; }
   bool Sample();  // false when /proc could not be read
   void KillOverLimit(MemoryVerdict* verdict);
   void CheckAvailable(MemoryVerdict* verdict);
@@ -91,6 +94,7 @@ class MemoryGuard {
   bool in_kernel_ = false;
   std::string cgroup_path_;
   bool samples_rss_ = false;
+  bool own_limits_ = false;            // a task was started with a limit of its own
   std::map<TaskId, Running> running_;  // ordered: kills come in task order
   std::unordered_map<int, uint64_t> rss_by_group_;
   uint64_t running_rss_ = 0;

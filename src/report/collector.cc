@@ -18,6 +18,7 @@ AttemptData ToAttemptData(const TaskRecord& r, Nanos run_start) {
   a.cpu_s = ToSeconds(r.user_cpu + r.sys_cpu);
   a.max_rss_kib = r.max_rss_kib;
   a.inputs = r.inputs;
+  a.stage = r.stage;
   a.command = r.command_line.substr(0, kMaxReportedCommand);  // empty unless kept
   a.error = r.error;
   a.input = r.input;

@@ -16,7 +16,8 @@ inline constexpr size_t kMaxReportedInput = 512;
 
 // Everything known about one finished attempt of a task.
 struct TaskRecord {
-  uint64_t seq = 0;
+  uint64_t seq = 0;  // the input's number ({#}); in a pipeline, the item's at every stage
+  int stage = 0;     // a pipeline's stage (0: the first, or a run of one command)
   int attempt = 1;
   int slot = 0;
   bool final = true;  // false when the task will be retried

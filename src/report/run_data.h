@@ -21,6 +21,7 @@ struct AttemptData {
   double cpu_s = 0;  // user + system
   int64_t max_rss_kib = 0;
   int inputs = 1;           // inputs in the command (-N, -m, -X batch several)
+  int stage = 0;            // a pipeline's stage, by index into RunSettings::stages
   std::string command;      // cut to kMaxReportedCommand bytes
   std::string error;        // coreflow's own message about it, if any
   std::string input;        // its input values (DescribeInput), when known; not in a journal
@@ -55,10 +56,11 @@ struct RunSettings {
   SettingValue threads_per_task;
   SettingValue inputs_per_invocation;
   SettingValue usable_cpus;
-  int64_t mem_per_task = 0;  // bytes; 0 when unset
-  bool bind = false;         // --bind
-  bool worker = false;       // --worker
-  bool known = false;        // false for a journal written without a #config line
+  int64_t mem_per_task = 0;         // bytes; 0 when unset
+  bool bind = false;                // --bind
+  bool worker = false;              // --worker
+  bool known = false;               // false for a journal written without a #config line
+  std::vector<std::string> stages;  // a pipeline's stage names, in order (empty: one command)
 };
 
 // What reports are made from.

@@ -13,9 +13,21 @@ bool Slower(const AttemptData& x, const AttemptData& y) {
 }  // namespace
 
 void RunStatsBuilder::Add(const AttemptData& a) {
+  auto index = static_cast<size_t>(std::max(a.stage, 0));
+  if (s_.stages.size() <= index) s_.stages.resize(index + 1);
+  StageStats& stage = s_.stages[index];
   if (a.outcome == "skipped") {  // journalled as finished before, never run
     ++s_.skipped;
+    ++stage.skipped;
     return;
+  }
+  stage.task_wall_s += a.wall_s;
+  stage.cpu_s += a.cpu_s;
+  stage.max_wall_s = std::max(stage.max_wall_s, a.wall_s);
+  if (a.final) {
+    ++stage.tasks;
+    if (a.outcome == "ok") ++stage.succeeded;
+    if (a.outcome != "ok" && a.outcome != "interrupted") ++stage.failed;
   }
   max_slot_ = std::max(max_slot_, a.slot);
   if (first_start_ < 0 || a.start_s < first_start_) first_start_ = a.start_s;
@@ -65,6 +77,9 @@ RunStats RunStatsBuilder::Finish(const RunData& data) const {
   s.cpu_available_s = static_cast<double>(std::max<int64_t>(cpus, 1)) * s.makespan_s;
   if (s.cpu_available_s > 0) s.utilization = std::min(1.0, s.cpu_used_s / s.cpu_available_s);
   if (s.makespan_s > 0) s.speedup = s.task_wall_s / s.makespan_s;
+  for (StageStats& stage : s.stages) {
+    if (s.makespan_s > 0) stage.mean_running = stage.task_wall_s / s.makespan_s;
+  }
   s.startup_s = std::clamp(first_start_, 0.0, s.makespan_s);
   double after = s.makespan_s - s.startup_s;
   s.speedup_after_startup = after > 0 ? s.task_wall_s / after : s.speedup;

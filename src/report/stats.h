@@ -11,6 +11,18 @@
 namespace coreflow {
 
 // What the summary, the JSON report and the HTML page say about a run.
+// One stage of a pipeline: its tasks and the time they took.
+struct StageStats {
+  uint64_t tasks = 0;  // that ran (a final attempt)
+  uint64_t succeeded = 0;
+  uint64_t failed = 0;  // neither ok nor interrupted
+  uint64_t skipped = 0;
+  double task_wall_s = 0;   // sum over attempts
+  double cpu_s = 0;         // user + system, over attempts
+  double max_wall_s = 0;    // of one attempt
+  double mean_running = 0;  // task_wall_s / makespan: its tasks running at once, on average
+};
+
 struct RunStats {
   std::map<std::string, uint64_t> final_outcomes;     // outcome -> tasks whose last attempt it was
   uint64_t tasks = 0;                                 // tasks that ran (a final attempt)
@@ -38,6 +50,7 @@ struct RunStats {
   std::vector<AttemptData> slowest;   // final attempts, slowest first
   std::vector<AttemptData> failures;  // final attempts that failed, in the order they ended
   uint64_t failures_left_out = 0;
+  std::vector<StageStats> stages;  // a pipeline's, by stage (one entry per stage seen)
 };
 
 // Builds RunStats from attempts as they end, in memory that does not grow with their number:

@@ -28,10 +28,51 @@ std::string Reason(const AttemptData& a) {
 }
 
 // Tasks of several inputs (-N, -X, -m) are counted by input, as the progress line counts.
-bool Batched(const RunStats& s) { return s.inputs != s.tasks; }
+// (A pipeline's gather tasks hold several items, but a pipeline counts tasks.)
+bool Batched(const RunData& data, const RunStats& s) {
+  return s.inputs != s.tasks && data.settings.stages.size() < 2;
+}
 
-std::string OutcomeCounts(const RunStats& s) {
-  const auto& by = Batched(s) ? s.inputs_by_outcome : s.final_outcomes;
+// A pipeline's stages, a line each: what ran, and how busy the stage kept the machine.
+std::string StageLines(const RunData& data, const RunStats& s) {
+  const std::vector<std::string>& names = data.settings.stages;
+  if (names.size() < 2) return "";
+  std::string out;
+  for (size_t i = 0; i < names.size(); ++i) {
+    StageStats st = i < s.stages.size() ? s.stages[i] : StageStats{};
+    std::string line = fmt::format("coreflow: stage '{}': {}, {} ok", names[i],
+                                   Plural(st.tasks, "task"), st.succeeded);
+    if (st.failed > 0) line += fmt::format(", {} failed", st.failed);
+    if (st.skipped > 0) line += fmt::format(", {} skipped", st.skipped);
+    if (st.tasks > 0) {
+      line += fmt::format("; {:.1f} running on average, runtime mean {}, max {}", st.mean_running,
+                          FormatDuration(st.task_wall_s / static_cast<double>(st.tasks)),
+                          FormatDuration(st.max_wall_s));
+    }
+    out += line + "\n";
+  }
+  return out;
+}
+
+nlohmann::json StagesJson(const RunData& data, const RunStats& s) {
+  nlohmann::json j = nlohmann::json::array();
+  for (size_t i = 0; i < data.settings.stages.size(); ++i) {
+    StageStats st = i < s.stages.size() ? s.stages[i] : StageStats{};
+    j.push_back({{"name", data.settings.stages[i]},
+                 {"tasks", st.tasks},
+                 {"succeeded", st.succeeded},
+                 {"failed", st.failed},
+                 {"skipped", st.skipped},
+                 {"task_wall_s", st.task_wall_s},
+                 {"cpu_s", st.cpu_s},
+                 {"max_runtime_s", st.max_wall_s},
+                 {"mean_running", st.mean_running}});
+  }
+  return j;
+}
+
+std::string OutcomeCounts(const RunData& data, const RunStats& s) {
+  const auto& by = Batched(data, s) ? s.inputs_by_outcome : s.final_outcomes;
   auto ok = by.find("ok");
   std::string text = fmt::format("{} ok", ok == by.end() ? 0 : ok->second);
   for (const auto& [outcome, n] : by) {
@@ -48,10 +89,12 @@ uint64_t NotRun(const RunData& data, const RunStats& s) {
 
 std::string Headline(const RunData& data, const RunStats& s) {
   std::string what = Plural(s.tasks, "task");
-  if (Batched(s))
+  if (data.settings.stages.size() > 1) {
+    what += fmt::format(" of {} stages", data.settings.stages.size());
+  } else if (Batched(data, s))
     what = fmt::format("{} (in {})", Plural(s.inputs, "input"), Plural(s.tasks, "command"));
-  std::string first =
-      fmt::format("coreflow: {} in {}: {}", what, FormatDuration(s.makespan_s), OutcomeCounts(s));
+  std::string first = fmt::format("coreflow: {} in {}: {}", what, FormatDuration(s.makespan_s),
+                                  OutcomeCounts(data, s));
   if (s.skipped > 0) first += fmt::format("; {} skipped", s.skipped);
   if (s.retried > 0) first += fmt::format("; {} retried", Plural(s.retried, "attempt"));
   if (uint64_t left = NotRun(data, s); left > 0 && data.complete) {
@@ -146,6 +189,7 @@ nlohmann::json AttemptJson(const AttemptData& a) {
                       {"input", a.input},
                       {"stderr_tail", a.stderr_tail}};
   if (!a.error.empty()) j["reason"] = a.error;
+  if (a.stage > 0) j["stage"] = a.stage;
   return j;
 }
 
@@ -221,6 +265,10 @@ std::string QuoteCommandLine(const std::vector<std::string>& argv) {
 
 std::string DescribeConfiguration(const RunSettings& c) {
   if (!c.known) return "";
+  if (c.stages.size() > 1) {  // -j is the cores every stage's tasks share; threads are per stage
+    return fmt::format("-j {} ({}): the cores {} stages share", c.slots.value, c.slots.source,
+                       c.stages.size());
+  }
   std::string out = fmt::format("-j {} ({}), -t {} ({})", c.slots.value, c.slots.source,
                                 c.threads_per_task.value, c.threads_per_task.source);
   const SettingValue& b = c.inputs_per_invocation;
@@ -238,6 +286,7 @@ std::string FormatSummary(const RunData& data, const RunStats& s) {
   std::string out = Headline(data, s);
   if (s.tasks == 0) return out + ResumeHint(data, s);
   out += SpeedLine(s);
+  out += StageLines(data, s);
   if (s.worker_startup_s.count > 0) {
     out +=
         fmt::format("coreflow: {} started, start-up p50 {}, max {} (not counted in task times)\n",
@@ -269,6 +318,7 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
                {"utilization", s.utilization},
                {"sessions", data.sessions}};
   j["runtime_s"] = DistributionJson(s.runtime_s);
+  if (data.settings.stages.size() > 1) j["stages"] = StagesJson(data, s);
   if (s.worker_startup_s.count > 0) {
     j["workers"] = {{"started", s.worker_startup_s.count},
                     {"startup_s", DistributionJson(s.worker_startup_s)}};

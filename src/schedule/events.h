@@ -23,9 +23,19 @@ struct Outcome {
 namespace ev {
 struct TaskQueued {  // a task was read from the inputs and can be started
   TaskId task;
-  int inputs = 1;   // a batch (-N, -m, -X) holds several
-  TaskId split_of;  // one input of split batch `split_of` (0: none): queued ahead of new tasks
-  StageId stage;    // the stage it is a task of (a plain run has only stage 0)
+  int inputs = 1;      // a batch (-N, -m, -X) holds several
+  TaskId split_of;     // one input of split batch `split_of` (0: none): queued ahead of new tasks
+  StageId stage;       // the stage it is a task of (a plain run has only stage 0)
+  bool moved = false;  // the next task of an item that just passed the stage before
+  int parked = 0;      // a gather task: the parked items (ItemParked) it takes
+};
+// An item that passed the stage before a gather stage waits for the rest of its group.
+struct ItemParked {
+  bool moved = true;  // it just passed that stage (false: it was finished before, --resume)
+};
+// A group whose items will not run (one of them failed): its parked items leave the run.
+struct ParkedDropped {
+  int items;
 };
 struct TaskBegan {  // a started task really began (its warm worker got it): --timeout counts now
   TaskId task;
@@ -61,10 +71,10 @@ struct Drain {};  // an error that forbids new tasks (disk full); running ones f
 struct MemoryCritical {};
 }  // namespace ev
 
-using Event =
-    std::variant<ev::TaskQueued, ev::TaskBegan, ev::SetSlots, ev::BatchSplit, ev::TaskSkipped,
-                 ev::InputsEnded, ev::TaskExited, ev::StartDeferred, ev::TimerFired,
-                 ev::Interrupted, ev::Abort, ev::Drain, ev::MemoryLow, ev::MemoryCritical>;
+using Event = std::variant<ev::TaskQueued, ev::TaskBegan, ev::SetSlots, ev::BatchSplit,
+                           ev::TaskSkipped, ev::InputsEnded, ev::TaskExited, ev::StartDeferred,
+                           ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain, ev::MemoryLow,
+                           ev::MemoryCritical, ev::ItemParked, ev::ParkedDropped>;
 
 // What the scheduler asks the engine to do, in order.
 namespace act {

@@ -52,7 +52,8 @@ void Scheduler::On(const ev::TaskQueued& e, Nanos, std::vector<Action>*) {
   } else {
     stages_.PushBack(e.stage, e.task);
   }
-  if (e.stage != StageId(0) && moving_ > 0) --moving_;  // the item that finished the stage before
+  if (e.moved && moving_ > 0) --moving_;  // the item that finished the stage before
+  parked_ -= std::min<uint64_t>(parked_, static_cast<uint64_t>(std::max(e.parked, 0)));
   ++counts_.queued;
   if (options_.split_failed_batches && e.inputs > 1) batches_.insert(e.task);
 }
@@ -82,6 +83,15 @@ void Scheduler::On(const ev::TaskSkipped& e, Nanos, std::vector<Action>* out) {
   ++counts_.queued;
   ++counts_.skipped;
   Release(e.task, out);
+}
+
+void Scheduler::On(const ev::ItemParked& e, Nanos, std::vector<Action>*) {
+  if (e.moved && moving_ > 0) --moving_;
+  ++parked_;
+}
+
+void Scheduler::On(const ev::ParkedDropped& e, Nanos, std::vector<Action>*) {
+  parked_ -= std::min<uint64_t>(parked_, static_cast<uint64_t>(std::max(e.items, 0)));
 }
 
 void Scheduler::On(const ev::InputsEnded&, Nanos now, std::vector<Action>* out) {
@@ -400,8 +410,9 @@ void Scheduler::Release(TaskId task, std::vector<Action>* out) {
 }
 
 void Scheduler::MaybeFinish(std::vector<Action>* out) {
-  bool no_more_work = stop_starting_ || (counts_.inputs_ended && stages_.ready_total() == 0 &&
-                                         delayed_.empty() && splits_pending_ == 0 && moving_ == 0);
+  bool no_more_work =
+      stop_starting_ || (counts_.inputs_ended && stages_.ready_total() == 0 && delayed_.empty() &&
+                         splits_pending_ == 0 && moving_ == 0 && parked_ == 0);
   if (!no_more_work || !running_.empty()) return;
   // Tasks that never started leave gaps in the order; release what did finish.
   std::vector<TaskId> tasks;

@@ -111,6 +111,8 @@ class Scheduler {
   void On(const ev::Drain& e, Nanos now, std::vector<Action>* out);
   void On(const ev::MemoryLow& e, Nanos now, std::vector<Action>* out);
   void On(const ev::MemoryCritical& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::ItemParked& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::ParkedDropped& e, Nanos now, std::vector<Action>* out);
   void OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out);
   void OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
   void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
@@ -141,6 +143,7 @@ class Scheduler {
   int splits_pending_ = 0;                    // split batches whose inputs are not queued yet
   size_t split_inputs_queued_ = 0;            // of the batch being split, so far
   uint64_t moving_ = 0;  // items that passed a stage and whose next stage's task is not queued
+  uint64_t parked_ = 0;  // items waiting for their group before a gather stage
   uint64_t starts_ = 0;
   std::deque<Deadline> timeouts_;    // start + timeout, in start order
   std::deque<Deadline> kill_after_;  // SIGTERM + grace, in signalling order

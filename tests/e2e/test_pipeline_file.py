@@ -73,14 +73,6 @@ class PipelineFileTest(CoreflowTestCase):
         ])
         self.assertIn("stage 3 'summary' (once per group {//}): threads 1", r.out)
 
-    def test_several_stages_without_dry_run_say_so_before_anything_runs(self):
-        self.write("p.toml", THREE_STAGES)
-        self.write("items.txt", "x\n")
-        r = self.cf("-f", "p.toml")
-        self.assertUsageError(r)
-        self.assertIn("p.toml has 3 stages; this version runs pipelines of one stage", r.err)
-        self.assertFalse(os.path.exists(self.path("x.sorted")))
-
     def test_a_mistake_names_the_file_and_line(self):
         self.write("p.toml", '[[stage]]\nname = "s"\ncommand = "true"\nthread = 2\n')
         r = self.cf("-f", "p.toml")

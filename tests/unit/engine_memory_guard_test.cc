@@ -96,6 +96,23 @@ TEST(MemoryGuardTest, NoLimitWatchesNothing) {
   EXPECT_EQ(sampler.meminfo_reads, 0);
 }
 
+// A pipeline's stage may set its own limit; tasks without one keep the run's (none here).
+TEST(MemoryGuardTest, ATasksOwnLimitHoldsItAlone) {
+  FakeSampler sampler;
+  MemoryGuard guard(&sampler, MemoryLimits{});
+  guard.TaskStarting(TaskId{1}, SlotId{1}, 1 * kGiB);
+  ASSERT_TRUE(guard.samples_rss());
+  guard.TaskRunning(TaskId{1}, 100);
+  guard.TaskStarting(TaskId{2}, SlotId{1});
+  guard.TaskRunning(TaskId{2}, 200);
+  sampler.rss = {{100, 2 * kGiB}, {200, 50 * kGiB}};
+  EXPECT_TRUE(guard.Watching(/*tasks_running=*/true));
+  MemoryVerdict verdict = guard.Check();
+  ASSERT_EQ(verdict.kills.size(), 1u);
+  EXPECT_EQ(verdict.kills[0].task, TaskId{1});
+  EXPECT_NE(verdict.kills[0].message.find("--mem-per-task 1.00 GiB"), std::string::npos);
+}
+
 TEST(MemoryGuardTest, ChecksNoMoreOftenThanItsInterval) {
   FakeSampler sampler;
   MemoryGuard guard(&sampler, MemoryLimits{.per_task = kGiB}, 250 * kMs);

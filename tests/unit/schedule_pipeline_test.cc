@@ -80,7 +80,7 @@ class PipelineSim {
   void Queue(uint64_t item, int stage) {
     uint64_t id = ++next_task_;
     tasks_[id] = Task{item, stage};
-    Dispatch(ev::TaskQueued{TaskId(id), 1, TaskId(), StageId(stage)});
+    Dispatch(ev::TaskQueued{TaskId(id), 1, TaskId(), StageId(stage), stage > 0});
   }
 
   void Feed() {
@@ -243,6 +243,57 @@ TEST(SchedulerPipeline, AnItemThatFailsAStageGoesNoFurther) {
   EXPECT_EQ(sim.items_done(), 9u);
   EXPECT_EQ(sim.path().at(3), std::vector<int>{0});
   EXPECT_EQ(sim.exit_status(), 1);
+}
+
+// A gather stage: items that passed the stage before wait (ItemParked) until their group
+// is queued as one task; the run stays open while any of them waits.
+TEST(SchedulerPipeline, ParkedItemsKeepTheRunOpenUntilTheirGroupIsQueued) {
+  SchedulerOptions o;
+  o.slots = 2;
+  o.stages = {StageOptions{}, StageOptions{}};
+  Scheduler s(o);
+  std::vector<Action> out;
+  auto feed = [&](const Event& e) {
+    out.clear();
+    s.Handle(e, 0, &out);
+  };
+  feed(ev::TaskQueued{TaskId(1)});
+  feed(ev::TaskQueued{TaskId(2)});
+  feed(ev::InputsEnded{});
+  feed(ev::TaskExited{TaskId(1), Outcome{}});
+  feed(ev::ItemParked{});
+  feed(ev::TaskExited{TaskId(2), Outcome{}});
+  feed(ev::ItemParked{});
+  EXPECT_FALSE(s.finished());  // two items wait for their group
+  feed(ev::TaskQueued{TaskId(10), 1, TaskId(), StageId(1), false, 2});
+  bool started = false;
+  for (const Action& a : out) {
+    if (const auto* st = std::get_if<act::StartTask>(&a)) started = st->stage == StageId(1);
+  }
+  EXPECT_TRUE(started);
+  feed(ev::TaskExited{TaskId(10), Outcome{}});
+  EXPECT_TRUE(s.finished());
+  EXPECT_EQ(s.counts().succeeded, 3u);
+}
+
+TEST(SchedulerPipeline, ADroppedGroupLetsTheRunEnd) {
+  SchedulerOptions o;
+  o.slots = 2;
+  o.stages = {StageOptions{}, StageOptions{}};
+  Scheduler s(o);
+  std::vector<Action> out;
+  s.Handle(ev::TaskQueued{TaskId(1)}, 0, &out);
+  s.Handle(ev::TaskQueued{TaskId(2)}, 0, &out);
+  s.Handle(ev::InputsEnded{}, 0, &out);
+  s.Handle(ev::TaskExited{TaskId(1), Outcome{}}, 0, &out);
+  s.Handle(ev::ItemParked{}, 0, &out);
+  Outcome failed;
+  failed.exit_code = 1;
+  s.Handle(ev::TaskExited{TaskId(2), failed}, 0, &out);
+  EXPECT_FALSE(s.finished());
+  s.Handle(ev::ParkedDropped{1}, 0, &out);
+  EXPECT_TRUE(s.finished());
+  EXPECT_EQ(s.counts().failed, 1u);
 }
 
 }  // namespace
