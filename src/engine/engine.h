@@ -108,6 +108,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
     StageId stage;  // of a pipeline; 0 in a run of one command
     int slot = 0;
     int attempt = 0;
+    Nanos queued = 0;  // when the scheduler got it: its wait for a slot ends at `started`
     Nanos started = 0;
     Nanos started_wall = 0;
     Nanos ended = 0;

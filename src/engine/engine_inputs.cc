@@ -82,6 +82,7 @@ void Engine::QueueBatch() {
   uint64_t seq = ++next_seq_;
   TaskState& t = tasks_[seq];
   t = std::move(batch_);
+  t.queued = now_;
   t.input.seq = seq;
   NoteRagged(&t.input);
   batch_ = TaskState{};
@@ -176,6 +177,7 @@ void Engine::SplitBatch(const TaskState& batch) {
     uint64_t seq = ++next_seq_;
     TaskState& t = tasks_[seq];  // references into tasks_ survive a rehash
     t.input.seq = seq;
+    t.queued = now_;
     t.input.items.push_back(batch.input.items[i]);
     if (i < batch.keys.size()) t.keys.push_back(batch.keys[i]);
     ExpandOutputs(t);

@@ -52,6 +52,7 @@ TaskRecord Engine::Record(const TaskState& t, const act::TaskFinished& a,
   r.slot = t.slot;
   r.final = a.final;
   r.outcome = a.outcome;
+  r.queued = t.queued;
   r.started = t.started;
   r.ended = t.ended;
   r.started_wall = t.started_wall;

@@ -170,6 +170,7 @@ void Engine::Enter(const TaskState& item, StageId stage, bool moved) {
   TaskState& t = tasks_[id.value()];
   t.input = item.input;
   t.stage = stage;
+  t.queued = now_;
   t.keys = item.keys.empty() || item.stage != stage ? std::vector<Hash128>{KeyOf(stage, t.input)}
                                                     : item.keys;
   t.outputs = t.input.stage_outputs[static_cast<size_t>(stage.value())];
@@ -268,6 +269,7 @@ void Engine::QueueGroup(SettledGroup& g) {
   TaskId id = NewStageTask();
   TaskState& t = tasks_[id.value()];
   t = std::move(item);
+  t.queued = now_;
   t.outputs = std::move(paths);
   if (t.keys.empty()) t.keys = {KeyOf(stage, t.input)};
   Dispatch(ev::TaskQueued{id, 1, TaskId(), stage, false, parked});

@@ -15,6 +15,9 @@ AttemptData ToAttemptData(const TaskRecord& r, Nanos run_start) {
   a.signal = r.outcome.signal;
   a.start_s = ToSeconds(r.started - run_start);
   a.wall_s = ToSeconds(r.ended - r.started);
+  if (r.attempt == 1 && r.queued > 0 && r.started > r.queued) {
+    a.wait_s = ToSeconds(r.started - r.queued);
+  }
   a.cpu_s = ToSeconds(r.user_cpu + r.sys_cpu);
   a.max_rss_kib = r.max_rss_kib;
   a.inputs = r.inputs;

@@ -139,19 +139,67 @@ int OutcomeIndex(const std::string& outcome, std::vector<std::string>* names) {
   return static_cast<int>(names->size()) - 1;
 }
 
+// A pipeline's stages, each its own colour on the timeline (their tasks that went well).
+constexpr const char* kStageColors[] = {"#3f9e6a", "#4a7fc1", "#c7a02c", "#2c9fa8",
+                                        "#9b6bc1", "#6b8e23", "#c26d3a", "#5d6d7e"};
+
+// The timeline's rows: one per slot, or in a pipeline one per (stage, slot), stage after stage.
+struct TimelineRows {
+  std::vector<int> first;  // by stage: the row before its slot 1
+  int count = 0;
+  std::string labels;  // a JSON array, "" for the plain "slot N"
+};
+
+TimelineRows RowsOf(const RunData& data, const std::vector<size_t>& rows) {
+  TimelineRows t;
+  const std::vector<std::string>& stages = data.settings.stages;
+  std::vector<int> slots(std::max<size_t>(stages.size(), 1), 0);
+  for (size_t i : rows) {
+    auto k = static_cast<size_t>(std::max(data.attempts[i].stage, 0));
+    if (k >= slots.size()) slots.resize(k + 1, 0);
+    slots[k] = std::max(slots[k], data.attempts[i].slot);
+  }
+  for (size_t k = 0; k < slots.size(); ++k) {
+    t.first.push_back(t.count);
+    t.count += slots[k];
+    if (stages.size() < 2) continue;
+    std::string name = k < stages.size() ? stages[k] : std::to_string(k + 1);
+    for (int slot = 1; slot <= slots[k]; ++slot) {
+      t.labels += (t.labels.empty() ? "" : ",") + JsonString(fmt::format("{} {}", name, slot));
+    }
+  }
+  if (stages.size() > 1) t.labels = "[" + t.labels + "]";
+  return t;
+}
+
 // The attempts as column arrays (times in ms): the compact form the page's script reads.
 std::string DataJson(const RunData& data, const RunStats& stats, const std::vector<size_t>& rows) {
   const std::vector<AttemptData>& a = data.attempts;
   std::vector<std::string> names;
   for (const OutcomeStyle& s : kOutcomes) names.push_back(s.name);
-  int max_slot = 0;
-  for (size_t i : rows) max_slot = std::max(max_slot, a[i].slot);
+  const std::vector<std::string>& stages = data.settings.stages;
+  size_t first_stage_outcome = names.size();
+  if (stages.size() > 1) {
+    for (const std::string& stage : stages) names.push_back("ok: " + stage);
+  }
+  TimelineRows timeline = RowsOf(data, rows);
+  auto outcome = [&](const AttemptData& t) {
+    auto k = static_cast<size_t>(std::max(t.stage, 0));
+    if (stages.size() > 1 && t.outcome == "ok" && k < stages.size()) {
+      return static_cast<int>(first_stage_outcome + k);
+    }
+    return OutcomeIndex(t.outcome, &names);
+  };
+  int max_slot = timeline.count;
   std::string out = "{";
   out.reserve(rows.size() * 96 + 1024);
   AppendColumn(&out, "seq", rows, [&](size_t i) { return a[i].seq; });
   AppendColumn(&out, "att", rows, [&](size_t i) { return a[i].attempt; });
-  AppendColumn(&out, "slot", rows, [&](size_t i) { return a[i].slot; });
-  AppendColumn(&out, "out", rows, [&](size_t i) { return OutcomeIndex(a[i].outcome, &names); });
+  AppendColumn(&out, "slot", rows, [&](size_t i) {
+    auto k = static_cast<size_t>(std::max(a[i].stage, 0));
+    return (k < timeline.first.size() ? timeline.first[k] : 0) + a[i].slot;
+  });
+  AppendColumn(&out, "out", rows, [&](size_t i) { return outcome(a[i]); });
   AppendColumn(&out, "start", rows, [&](size_t i) { return Ms(a[i].start_s); });
   // The end rounded, not the runtime: neighbours in a slot must not overlap by a rounding.
   AppendColumn(&out, "wall", rows,
@@ -174,11 +222,17 @@ std::string DataJson(const RunData& data, const RunStats& stats, const std::vect
   }
   out += "],\"notes\":[" + notes + "],\"outcomes\":[";
   for (size_t k = 0; k < names.size(); ++k) {
+    const char* color = k >= first_stage_outcome
+                            ? kStageColors[(k - first_stage_outcome) % std::size(kStageColors)]
+                            : OutcomeColor(names[k]);
     out += fmt::format("{}{{\"name\":{},\"color\":\"{}\"}}", k > 0 ? "," : "", JsonString(names[k]),
-                       OutcomeColor(names[k]));
+                       color);
   }
+  out += "]";
+  if (!timeline.labels.empty()) out += ",\"rowLabels\":" + timeline.labels;
+  // A pipeline's -j is the cores its stages share: the utilization chart's scale.
   int64_t slots = data.settings.slots.value > 0 ? data.settings.slots.value : max_slot;
-  fmt::format_to(std::back_inserter(out), R"(],"slots":{},"cpus":{},"rt":{},"rss_kib":{}}})",
+  fmt::format_to(std::back_inserter(out), R"(,"slots":{},"cpus":{},"rt":{},"rss_kib":{}}})",
                  std::max<int64_t>(slots, 1), std::max<int64_t>(data.settings.usable_cpus.value, 0),
                  DistributionJson(stats.runtime_s), DistributionJson(stats.rss_kib));
   return ScriptSafe(out);
@@ -281,7 +335,9 @@ std::string Header(const RunData& data, const RunStats& s, size_t drawn) {
   std::string chips = OutcomeChips(s);
   std::string tasks_note = fmt::format("{} ok, {} failed", s.succeeded, s.failed);
   if (s.interrupted > 0) tasks_note += fmt::format(", {} interrupted", s.interrupted);
-  if (s.inputs != s.tasks) tasks_note += fmt::format("; {} inputs", s.inputs);
+  if (s.inputs != s.tasks && data.settings.stages.size() < 2) {
+    tasks_note += fmt::format("; {} inputs", s.inputs);
+  }
   if (data.total_tasks > s.inputs + s.skipped) {
     tasks_note += fmt::format(", {} not run", data.total_tasks - s.inputs - s.skipped);
   }
@@ -311,6 +367,33 @@ std::string Header(const RunData& data, const RunStats& s, size_t drawn) {
       R"(<div class="chips">{}</div></header><div class="cards">{}</div>)",
       StatusLine(data), Html(c.command_template.empty() ? "(unknown)" : c.command_template),
       Invocation(data), chips, cards);
+}
+
+// A pipeline's stages: what each ran, how busy it kept the machine, how long its tasks waited.
+std::string StagesTable(const RunData& data, const RunStats& s) {
+  const std::vector<std::string>& names = data.settings.stages;
+  if (names.size() < 2) return "";
+  std::string rows;
+  for (size_t k = 0; k < names.size(); ++k) {
+    StageStats st = k < s.stages.size() ? s.stages[k] : StageStats{};
+    double n = static_cast<double>(std::max<uint64_t>(st.tasks, 1));
+    rows += fmt::format(
+        R"(<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>)"
+        R"(<td class="num">{}</td><td class="num">{:.1f}</td><td class="num">{}</td>)"
+        R"(<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>)",
+        Html(names[k]), st.tasks, st.succeeded, st.failed, st.skipped, st.mean_running,
+        FormatDuration(st.task_wall_s / n), FormatDuration(st.max_wall_s),
+        FormatDuration(st.wait_s / n), FormatDuration(st.max_wait_s));
+  }
+  return fmt::format(
+      R"(<section><h2>Stages</h2><table><thead><tr><th>Stage</th><th class="num">Tasks</th>)"
+      R"(<th class="num">OK</th><th class="num">Failed</th><th class="num">Skipped</th>)"
+      R"(<th class="num">Running on average</th><th class="num">Runtime mean</th>)"
+      R"(<th class="num">max</th><th class="num">Waited mean</th><th class="num">max</th>)"
+      R"(</tr></thead><tbody>{}</tbody></table><p class="hint">Running on average: the stage's)"
+      R"( task time over the makespan. Waited: from ready (its item passed the stage before))"
+      R"( to started.</p></section>)",
+      rows);
 }
 
 // The table rows shared by the slowest-task and failure tables.
@@ -391,6 +474,7 @@ std::string RenderHtml(const RunData& data, const RunStats& stats) {
   page += Header(data, stats, rows.size());
   page += rows.empty() ? "<section><p class=\"empty\">No attempts were recorded.</p></section>"
                        : kCharts;
+  page += StagesTable(data, stats);
   page += "<section><h2>Slowest tasks</h2>" + SlowestTable(stats) + "</section>";
   page += "<section><h2>Failures</h2>" + FailureTable(stats) + "</section>";
   page += fmt::format("<footer>coreflow {}</footer></main>", kVersion);

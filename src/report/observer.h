@@ -22,6 +22,7 @@ struct TaskRecord {
   int slot = 0;
   bool final = true;  // false when the task will be retried
   Outcome outcome;
+  Nanos queued = 0;        // monotonic: when it was ready to start (0: unknown)
   Nanos started = 0;       // monotonic
   Nanos ended = 0;         // monotonic
   Nanos started_wall = 0;  // epoch nanoseconds, for logs

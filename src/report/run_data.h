@@ -18,7 +18,8 @@ struct AttemptData {
   int signal = 0;
   double start_s = 0;  // seconds since the run began (the journal's first start)
   double wall_s = 0;
-  double cpu_s = 0;  // user + system
+  double wait_s = 0;  // first attempts: from ready to started, waiting for a slot or cores
+  double cpu_s = 0;   // user + system
   int64_t max_rss_kib = 0;
   int inputs = 1;           // inputs in the command (-N, -m, -X batch several)
   int stage = 0;            // a pipeline's stage, by index into RunSettings::stages

@@ -24,6 +24,8 @@ void RunStatsBuilder::Add(const AttemptData& a) {
   stage.task_wall_s += a.wall_s;
   stage.cpu_s += a.cpu_s;
   stage.max_wall_s = std::max(stage.max_wall_s, a.wall_s);
+  stage.wait_s += a.wait_s;
+  stage.max_wait_s = std::max(stage.max_wait_s, a.wait_s);
   if (a.final) {
     ++stage.tasks;
     if (a.outcome == "ok") ++stage.succeeded;

@@ -21,6 +21,8 @@ struct StageStats {
   double cpu_s = 0;         // user + system, over attempts
   double max_wall_s = 0;    // of one attempt
   double mean_running = 0;  // task_wall_s / makespan: its tasks running at once, on average
+  double wait_s = 0;        // sum over tasks: from ready to started (first attempts)
+  double max_wait_s = 0;
 };
 
 struct RunStats {

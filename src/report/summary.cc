@@ -48,6 +48,9 @@ std::string StageLines(const RunData& data, const RunStats& s) {
       line += fmt::format("; {:.1f} running on average, runtime mean {}, max {}", st.mean_running,
                           FormatDuration(st.task_wall_s / static_cast<double>(st.tasks)),
                           FormatDuration(st.max_wall_s));
+      line += fmt::format("; waited mean {}, max {}",
+                          FormatDuration(st.wait_s / static_cast<double>(st.tasks)),
+                          FormatDuration(st.max_wait_s));
     }
     out += line + "\n";
   }
@@ -66,7 +69,9 @@ nlohmann::json StagesJson(const RunData& data, const RunStats& s) {
                  {"task_wall_s", st.task_wall_s},
                  {"cpu_s", st.cpu_s},
                  {"max_runtime_s", st.max_wall_s},
-                 {"mean_running", st.mean_running}});
+                 {"mean_running", st.mean_running},
+                 {"wait_s", st.wait_s},
+                 {"max_wait_s", st.max_wait_s}});
   }
   return j;
 }

@@ -205,6 +205,24 @@ TEST(ReportHtml, EmbedsAttemptsAsColumns) {
   EXPECT_EQ(d["notes"][0][1], 1);  // its exit code
 }
 
+// A pipeline: one timeline row per (stage, slot), its tasks coloured by stage, and a table.
+TEST(ReportHtml, APipelineShowsItsStages) {
+  RunData data = SmallRun();
+  data.settings.stages = {"align", "call"};
+  data.attempts.push_back(Attempt(1, 1, 2, 1));
+  data.attempts.back().stage = 1;
+  data.attempts.back().wait_s = 0.5;
+  std::string page = RenderHtml(data, ComputeStats(data));
+  nlohmann::json d = EmbeddedData(page);
+  EXPECT_EQ(d["slot"], nlohmann::json({1, 2, 1, 3}));  // stage 1's slot 1 is the third row
+  EXPECT_EQ(d["rowLabels"], nlohmann::json({"align 1", "align 2", "call 1"}));
+  EXPECT_EQ(d["outcomes"][d["out"][0].get<size_t>()]["name"], "ok: align");
+  EXPECT_EQ(d["outcomes"][d["out"][3].get<size_t>()]["name"], "ok: call");
+  EXPECT_EQ(d["outcomes"][d["out"][1].get<size_t>()]["name"], "failed");
+  EXPECT_NE(page.find("<h2>Stages</h2>"), std::string::npos);
+  EXPECT_NE(page.find("<td>call</td><td class=\"num\">1</td>"), std::string::npos);
+}
+
 TEST(ReportHtml, RoundingKeepsNeighboursInASlotApart) {
   RunData data = SmallRun();
   data.attempts[0].start_s = 0.0006;  // ends at 1.0012 s, just before the next one starts

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <nlohmann/json.hpp>
+
 #include "report/summary.h"
 
 namespace coreflow {
@@ -110,6 +112,32 @@ TEST(ReportSummary, SaysWhatHappenedInAFewLines) {
             "6.00 s, max 6.00 s; peak memory p50 500 KiB, max 2.0 MiB\n"
             "coreflow: failed: task 4 (timeout): work 4\n"
             "coreflow: ran with -j 2 (-j), -t 1 (2 cores / 2 slots)\n");
+}
+
+TEST(ReportSummary, APipelineSaysWhatEachStageDidAndHowLongItsTasksWaited) {
+  RunData d = FourTasksOnTwoSlots();
+  d.settings.stages = {"fit", "plot"};
+  AttemptData plot = Attempt(1, "ok", 4, 1, 1, 100, 1);
+  plot.stage = 1;
+  plot.wait_s = 0.5;
+  d.attempts.push_back(plot);
+  RunStats s = ComputeStats(d);
+  ASSERT_EQ(s.stages.size(), 2u);
+  EXPECT_EQ(s.stages[0].tasks, 4u);
+  EXPECT_EQ(s.stages[0].skipped, 1u);
+  EXPECT_EQ(s.stages[1].tasks, 1u);
+  EXPECT_DOUBLE_EQ(s.stages[1].mean_running, 0.1);
+  std::string text = FormatSummary(d, s);
+  EXPECT_NE(text.find("coreflow: 5 tasks of 2 stages in 10.0 s"), std::string::npos) << text;
+  EXPECT_NE(text.find("coreflow: stage 'plot': 1 task, 1 ok; 0.1 running on average, runtime "
+                      "mean 1.00 s, max 1.00 s; waited mean 0.50 s, max 0.50 s\n"),
+            std::string::npos)
+      << text;
+  EXPECT_NE(text.find("coreflow: ran with -j 2 (-j): the cores 2 stages share\n"),
+            std::string::npos);
+  nlohmann::json j = ReportJson(d, s);
+  EXPECT_EQ(j["stages"][1]["name"], "plot");
+  EXPECT_EQ(j["stages"][0]["failed"], 1);
 }
 
 TEST(ReportSummary, AnUnfinishedRunSaysSo) {

@@ -51,7 +51,7 @@ function legend(D) {
 
 function timeline(D, R, onView) {
   const canvas = $('timeline'), tip = $('tip'), sel = $('sel'), hl = $('hl');
-  const rowH = Math.min(22, 440 / R.rows), padL = 52, padR = 14, padT = 4, plotH = R.rows * rowH;
+  const rowH = Math.min(22, 440 / R.rows), padL = D.rowLabels ? 104 : 52, padR = 14, padT = 4, plotH = R.rows * rowH;
   const H = padT + plotH + 24, pad = rowH >= 10 ? 3 : rowH >= 4 ? 1 : 0;
   let v0 = 0, v1 = R.tEnd, x1 = 0, sx = 1, drag = null;
   sel.style.height = plotH + padT + 'px';
@@ -92,7 +92,8 @@ function timeline(D, R, onView) {
     ctx.restore();
     Object.assign(ctx, { fillStyle: INK, textAlign: 'right', textBaseline: 'middle' });
     const every = Math.ceil(13 / rowH);
-    for (let r = 0; r < R.rows; r += every) ctx.fillText('slot ' + (r + 1), padL - 6, padT + (r + 0.5) * rowH);
+    const label = (r) => (D.rowLabels ? D.rowLabels[r] || '' : 'slot ' + (r + 1));
+    for (let r = 0; r < R.rows; r += every) ctx.fillText(label(r), padL - 6, padT + (r + 0.5) * rowH);
     return drawn;
   }
   // The attempt under (x, y), allowing a few pixels' slack for thin bars; -1 for none.
@@ -126,7 +127,8 @@ function timeline(D, R, onView) {
     tip.replaceChildren();
     line('cmd', D.cmd[i]);
     if (D.input[i]) line('input', 'input ' + D.input[i]);
-    line('meta', `task ${D.seq[i]} · attempt ${D.att[i]} · slot ${D.slot[i]} · start ${fmtDur(R.start[i])}`);
+    const where = D.rowLabels ? D.rowLabels[D.slot[i] - 1] : 'slot ' + D.slot[i];
+    line('meta', `task ${D.seq[i]} · attempt ${D.att[i]} · ${where} · start ${fmtDur(R.start[i])}`);
     line('', `runtime ${fmtDur(D.wall[i] / 1000)} · CPU ${fmtDur(D.cpu[i] / 1000)} · peak RSS ${fmtKib(D.rss[i])}`);
     let what = o.name;
     if (note && o.name === 'failed') what += `, exit code ${note[1]}`;
