@@ -65,6 +65,7 @@ bench: release
 	./bench/run.sh build/release
 	./bench/workers.sh build/release
 	./bench/threads.sh build/release
+	./bench/pipeline.sh build/release
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

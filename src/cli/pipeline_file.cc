@@ -10,6 +10,7 @@
 
 #include "base/parse.h"
 #include "cli/argv_split.h"
+#include "sys/fs.h"
 
 namespace coreflow {
 namespace {
@@ -22,6 +23,8 @@ std::string Sources(const PipelineSpec& spec) {
     out += " " + sep;
     if (!s.file.empty()) {
       out += " " + s.file;
+    } else if (!s.glob.empty()) {
+      out += " " + s.glob + " (a glob, matched as the run starts)";
     } else {
       for (const std::string& v : s.values) out += " " + v;
     }
@@ -72,6 +75,20 @@ bool SetWords(const PipelineSpec& spec, std::vector<std::string>* words, std::st
     out.push_back(std::string(src.file.empty() ? ":::" : "::::") + (src.link ? "+" : ""));
     if (!src.file.empty()) {
       out.push_back(src.file);
+    } else if (!src.glob.empty()) {  // matched once, as the run starts
+      std::vector<std::string> paths;
+      if (int e = MatchGlob(src.glob, &paths)) {
+        *err = fmt::format("{}: glob '{}': {}", spec.origin, src.glob, std::strerror(e));
+        return false;
+      }
+      if (paths.empty()) {
+        *err = fmt::format(
+            "{}: glob '{}' matches no file; check the pattern and the directory "
+            "coreflow runs in",
+            spec.origin, src.glob);
+        return false;
+      }
+      out.insert(out.end(), paths.begin(), paths.end());
     } else {
       out.insert(out.end(), src.values.begin(), src.values.end());
     }

@@ -194,7 +194,7 @@ void PrintRunNotes(const RunFlags& f, const RunPlan& plan, const Engine& engine,
     fmt::print(stderr, "coreflow: resumed: skipped {} task{} that '{}' records as finished\n",
                engine.resumed(), engine.resumed() == 1 ? "" : "s", f.joblog);
   }
-  uint64_t have_outputs = engine.totals().skipped - engine.resumed();
+  uint64_t have_outputs = engine.tasks_skipped() - engine.resumed();
   if (have_outputs > 0) {
     fmt::print(stderr, "coreflow: skipped {} task{} whose outputs exist (--clobber runs them)\n",
                have_outputs, have_outputs == 1 ? "" : "s");

@@ -123,7 +123,7 @@ RunTotals Engine::Totals() const {
   t.succeeded = items_succeeded_;
   t.failed = items_failed_;
   t.interrupted = items_interrupted_;
-  t.skipped = c.skipped;
+  t.skipped = pipelined() ? items_skipped_ : c.skipped;  // in items, as the other counts
   t.running = c.running;
   t.elapsed = now_ - start_;
   t.running_rss_bytes = memory_.running_rss();

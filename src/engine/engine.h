@@ -96,10 +96,10 @@ class Engine : public RunShaper, private OutputSink::Listener {
   std::string journal_text() const;
   RunTotals totals() const override { return Totals(); }
   uint64_t dry_run_count() const { return dry_run_count_; }
-  uint64_t resumed() const { return resumed_; }
-  uint64_t inputs_read() const {
-    return items_read_ + dry_run_count_;
-  }  // tasks skipped as finished in the journal
+  uint64_t resumed() const { return resumed_; }  // tasks skipped as finished in the journal
+  // Tasks never started: finished before (journal) or their outputs exist.
+  uint64_t tasks_skipped() const { return scheduler_.counts().skipped; }
+  uint64_t inputs_read() const { return items_read_ + dry_run_count_; }
   const std::vector<ThreadVariable>& thread_variables() const { return thread_variables_; }
 
  private:
@@ -235,6 +235,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
   uint64_t items_succeeded_ = 0;
   uint64_t items_failed_ = 0;
   uint64_t items_interrupted_ = 0;  // stopped by coreflow, counted apart from failures
+  uint64_t items_skipped_ = 0;      // a pipeline's items whose every stage was done before
   uint64_t next_seq_ = 0;
   bool inputs_done_ = false;
   bool input_blocked_ = false;

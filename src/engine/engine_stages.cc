@@ -110,10 +110,12 @@ void Engine::AddItem(std::vector<std::string> values) {
       return;
     }
     if (failed) {  // --resume: it failed there before, and goes no further
+      ++items_skipped_;
       if (groups_ != nullptr) PassOn(item, /*ok=*/false, false);
       return;
     }
   }
+  ++items_skipped_;
   if (groups_ != nullptr) Park(item, /*moved=*/false);
 }
 

@@ -14,7 +14,7 @@ namespace coreflow {
 namespace {
 
 const std::vector<std::string> kTopKeys = {"jobs", "input", "stage"};
-const std::vector<std::string> kInputKeys = {"values", "file", "link"};
+const std::vector<std::string> kInputKeys = {"values", "file", "glob", "link"};
 const std::vector<std::string> kStageKeys = {"name",  "command", "worker",  "threads",
                                              "mem",   "gpus",    "timeout", "retries",
                                              "slots", "outputs", "gather",  "group_size"};
@@ -104,7 +104,7 @@ class Reader {
 bool ReadSource(Reader& r, const toml::table& t, size_t index, PipelineSource* out) {
   std::string where = fmt::format("input {}", index + 1);
   if (!r.OnlyKnownKeys(t, kInputKeys, where) || !r.Strings(t, "values", where, &out->values) ||
-      !r.String(t, "file", where, &out->file)) {
+      !r.String(t, "file", where, &out->file) || !r.String(t, "glob", where, &out->glob)) {
     return false;
   }
   if (const toml::node* link = t.get("link")) {
@@ -116,11 +116,18 @@ bool ReadSource(Reader& r, const toml::table& t, size_t index, PipelineSource* o
                               "source has none");
     }
   }
-  bool has_values = t.contains("values"), has_file = t.contains("file");
-  if (has_values == has_file) {
-    return r.Fail(&t, where + ": give either 'values' (a list) or 'file' (one value per line)");
+  int kinds = t.contains("values") + t.contains("file") + t.contains("glob");
+  if (kinds != 1) {
+    return r.Fail(&t, where +
+                          ": give one of 'values' (a list), 'file' (one value per line) or "
+                          "'glob' (the files a pattern matches)");
   }
-  if (has_file && out->file.empty()) return r.Fail(t.get("file"), where + ": 'file' is empty");
+  if (t.contains("file") && out->file.empty()) {
+    return r.Fail(t.get("file"), where + ": 'file' is empty");
+  }
+  if (t.contains("glob") && out->glob.empty()) {
+    return r.Fail(t.get("glob"), where + ": 'glob' is empty");
+  }
   return true;
 }
 

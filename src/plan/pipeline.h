@@ -15,6 +15,7 @@ namespace coreflow {
 struct PipelineSource {
   std::vector<std::string> values;  // `values = [...]`: the values themselves (:::)
   std::string file;                 // `file = "..."`: one value per line (::::; "-" is stdin)
+  std::string glob;   // `glob = "pdb/*/*.pdb"`: the paths it matches when the run starts, sorted
   bool link = false;  // read side by side with the source before it, not as a product (:::+)
 };
 

@@ -150,6 +150,40 @@ class PipelineRunTest(CoreflowTestCase):
                 self.assertEqual(self.read("out/d1.g"), self.expected_group("d1", ITEMS[:3]))
                 self.assertEqual(self.read("out/d2.g"), self.expected_group("d2", ITEMS[3:]))
 
+    def test_each_stage_has_its_own_retries_and_memory_limit(self):
+        self.write("p.toml", """
+[[input]]
+values = ["x"]
+
+[[stage]]
+name = "flaky"
+command = "sh -c 'test -e tried && exit 0; touch tried; exit 1'"
+retries = 1
+
+[[stage]]
+name = "hungry"
+command = "python3 -c 'b = bytearray(300 << 20); import time; time.sleep(60)'"
+mem = "64M"
+""")
+        r = self.cf("-f", "p.toml", timeout=60)
+        self.assertEqual(r.returncode, 1, r)
+        self.assertIn("stage 'flaky': 1 task, 1 ok", r.err)  # its second attempt
+        self.assertIn("stage 'hungry': 1 task, 0 ok, 1 failed", r.err)
+        self.assertIn("over memory limit", r.err)
+
+    def test_inputs_may_be_the_files_a_glob_matches(self):
+        for name in ITEMS:
+            os.makedirs(self.path(os.path.dirname(name)), exist_ok=True)
+            self.write(name, "")
+        self.write("p.toml", PIPELINE.replace('file = "items.txt"', 'glob = "d*/i*"'))
+        r = self.cf("-j2", "-f", "p.toml")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.read("out/d2.g"), self.expected_group("d2", ITEMS[3:]))
+        self.write("p.toml", PIPELINE.replace('file = "items.txt"', 'glob = "none/*.pdb"'))
+        r = self.cf("-f", "p.toml")
+        self.assertUsageError(r)
+        self.assertIn("glob 'none/*.pdb' matches no file", r.err)
+
     def test_what_a_pipeline_cannot_run_with_is_a_usage_error_before_anything_runs(self):
         self.write("p.toml", PIPELINE)
         self.items(ITEMS)

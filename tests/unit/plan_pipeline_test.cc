@@ -116,6 +116,8 @@ mem = 1048576
   EXPECT_TRUE(p.sources[1].link);
   EXPECT_EQ(p.stages[0].timeout, 90 * kNanosPerSecond);
   EXPECT_EQ(p.stages[0].mem, 1048576u);
+  p = Load("[[input]]\nglob = \"pdb/*/*.pdb\"\n[[stage]]\nname = \"s\"\ncommand = \"x\"\n");
+  EXPECT_EQ(p.sources[0].glob, "pdb/*/*.pdb");
 }
 
 TEST(PipelineTest, FindsStageReferencesAndNothingElse) {
@@ -144,8 +146,10 @@ TEST(PipelineTest, EveryMistakeIsOneClearLine) {
       {"[input]\nvalues = [1]\n" + ok_stage, "'input' must be a list of tables: write [[input]]"},
       {"[[input]]\nvalue = [\"a\"]\n" + ok_stage,
        "p.toml:2: input 1: unknown key 'value' (did you mean 'values'?)"},
-      {"[[input]]\nlink = false\n" + ok_stage, "input 1: give either 'values' (a list) or 'file'"},
-      {"[[input]]\nvalues = [\"a\"]\nfile = \"f\"\n" + ok_stage, "input 1: give either"},
+      {"[[input]]\nlink = false\n" + ok_stage, "input 1: give one of 'values' (a list), 'file'"},
+      {"[[input]]\nvalues = [\"a\"]\nfile = \"f\"\n" + ok_stage, "input 1: give one of"},
+      {"[[input]]\nglob = \"*.pdb\"\nfile = \"f\"\n" + ok_stage, "input 1: give one of"},
+      {"[[input]]\nglob = \"\"\n" + ok_stage, "input 1: 'glob' is empty"},
       {"[[input]]\nfile = \"\"\n" + ok_stage, "p.toml:2: input 1: 'file' is empty"},
       {"[[input]]\nvalues = [1.5]\n" + ok_stage, "input 1: 'values' must be a list of strings"},
       {"[[input]]\nfile = \"f\"\nlink = true\n" + ok_stage,
