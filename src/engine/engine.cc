@@ -444,7 +444,8 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   if (!a.final && config_.worker && !t.error.empty()) {
     Say(t.error);  // a worker that crashed or broke the protocol is news even if retried
   }
-  if (a.final && pipelined()) PassOn(t, ok, /*moved=*/true);
+  // The scheduler holds the cores this task freed for the item's next task, if it passed.
+  if (a.final && pipelined()) PassOn(t, a.outcome.passed(), /*moved=*/true);
   if (!a.final) {
     // GNU parallel shows only the output of the attempt that counts.
     t.output.reset();

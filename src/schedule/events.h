@@ -17,6 +17,8 @@ struct Outcome {
   bool missing_output = false;  // set by the engine: exited 0 without its declared outputs
   bool over_memory = false;     // set by the engine: killed for exceeding its memory limit
   bool ok() const { return signal == 0 && exit_code == 0 && !missing_output && !over_memory; }
+  // In a pipeline: the item goes on to its next stage.
+  bool passed() const { return ok() && !interrupted && !timed_out; }
 };
 
 // What the engine tells the scheduler. All of them are plain data.

@@ -140,6 +140,9 @@ void Scheduler::OnSetSlots(int slots) {
 void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
   // A split batch's inputs are queued by the engine right after it is split: they go first.
   if (splits_pending_ > 0) return;
+  // So does an item's next task when its stage is idle (see OnExited): the first items get
+  // through without waiting for cores that new items took.
+  if (hold_for_next_ && moving_ > 0) return;
   while (!stop_starting_ && !memory_low_ && now >= backoff_until_ && !wait_for_exit_ &&
          (capacity_ == 0 || counts_.running < capacity_)) {
     std::optional<StageId> stage = stages_.Next();
@@ -154,6 +157,7 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
     running_.emplace(
         task, Running{*stage, slot, attempt, Phase::kRunning, false, false, false, ++starts_});
     ++counts_.running;
+    ++RunningIn(*stage);
     Nanos timeout = TimeoutOf(*stage);
     if (timeout > 0 && !options_.timeout_from_began) {
       timeouts_.push_back({now + timeout, task, attempt});
@@ -168,6 +172,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
+  --RunningIn(r.stage);
   stages_.Finish(r.stage, r.slot);
   backoff_ = kMinBackoff;
   fruitless_deferrals_ = 0;
@@ -229,7 +234,14 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   }
   // An item that passed a stage before the last goes on: the run is not over until the
   // engine has queued its next task.
-  if (outcome.ok() && static_cast<size_t>(r.stage.value()) + 1 < stages_.stage_count()) ++moving_;
+  if (outcome.passed() && static_cast<size_t>(r.stage.value()) + 1 < stages_.stage_count()) {
+    ++moving_;
+    // The cores it freed wait for its next task when that stage runs nothing, unless this
+    // stage has a fixed share and more to do (it keeps its cores: it may be the bottleneck).
+    StageId next(r.stage.value() + 1);
+    bool keeps = stages_.options(r.stage).slots > 0 && stages_.ready(r.stage) > 0;
+    hold_for_next_ = RunningIn(next) == 0 && !keeps;
+  }
   out->push_back(act::TaskFinished{e.task, r.attempt, outcome, true});
   Release(e.task, out);
   CheckHalt(&outcome, out, now);
@@ -241,6 +253,7 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
+  --RunningIn(r.stage);
   stages_.Finish(r.stage, r.slot);
   if (r.attempt > 1) {
     attempts_[e.task] = r.attempt - 1;

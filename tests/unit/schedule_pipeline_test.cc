@@ -276,6 +276,48 @@ TEST(SchedulerPipeline, ParkedItemsKeepTheRunOpenUntilTheirGroupIsQueued) {
   EXPECT_EQ(s.counts().succeeded, 3u);
 }
 
+std::vector<TaskId> Started(const std::vector<Action>& out) {
+  std::vector<TaskId> started;
+  for (const Action& a : out) {
+    if (const auto* st = std::get_if<act::StartTask>(&a)) started.push_back(st->task);
+  }
+  return started;
+}
+
+// While the next stage runs nothing, the cores a passing task frees wait for that item's next
+// task (the engine queues it at once) instead of going to a new item.
+TEST(SchedulerPipeline, AnIdleNextStageGetsThePassingItemsCores) {
+  SchedulerOptions o;
+  o.slots = 1;
+  o.stages = {StageOptions{}, StageOptions{}};
+  Scheduler s(o);
+  std::vector<Action> out;
+  s.Handle(ev::TaskQueued{TaskId(1)}, 0, &out);
+  s.Handle(ev::TaskQueued{TaskId(2)}, 0, &out);
+  out.clear();
+  s.Handle(ev::TaskExited{TaskId(1), Outcome{}}, 0, &out);
+  EXPECT_TRUE(Started(out).empty());
+  out.clear();
+  s.Handle(ev::TaskQueued{TaskId(3), 1, TaskId(), StageId(1), /*moved=*/true}, 0, &out);
+  EXPECT_EQ(Started(out), std::vector<TaskId>{TaskId(3)});
+}
+
+// A stage with a fixed share and more to do keeps its cores: it may be the bottleneck.
+TEST(SchedulerPipeline, AStageWithAFixedShareAndMoreToDoKeepsItsCores) {
+  SchedulerOptions o;
+  o.slots = 1;
+  StageOptions fixed;
+  fixed.slots = 1;
+  o.stages = {fixed, StageOptions{}};
+  Scheduler s(o);
+  std::vector<Action> out;
+  s.Handle(ev::TaskQueued{TaskId(1)}, 0, &out);
+  s.Handle(ev::TaskQueued{TaskId(2)}, 0, &out);
+  out.clear();
+  s.Handle(ev::TaskExited{TaskId(1), Outcome{}}, 0, &out);
+  EXPECT_EQ(Started(out), std::vector<TaskId>{TaskId(2)});
+}
+
 TEST(SchedulerPipeline, ADroppedGroupLetsTheRunEnd) {
   SchedulerOptions o;
   o.slots = 2;
