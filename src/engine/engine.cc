@@ -293,7 +293,7 @@ void Engine::StartTask(const act::StartTask& a) {
   if (cgroups_ != nullptr) {
     spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
   }
-  memory_.TaskStarting(a.task, a.slot, MemOf(t.stage));
+  memory_.TaskStarting(a.task, a.slot, MemOf(t.stage), t.input.seq);
   int e = runner_->Start(seq, spec);
   if (e == 0) {
     if (memory_.samples_rss()) memory_.TaskRunning(a.task, runner_->ProcessGroup(seq));
@@ -336,7 +336,7 @@ void Engine::OnRunnerEvent(RunnerEvent& ev) {
       }
       Outcome outcome = OutcomeFromWaitStatus(ev.wait_status);
       outcome.over_memory = memory_.TaskExited(TaskId{ev.handle}, &t.error);
-      if (outcome.ok() && !t.outputs.empty()) CheckOutputs(ev.handle, t, &outcome);
+      if (outcome.ok() && !t.outputs.empty()) CheckOutputs(t, &outcome);
       Dispatch(ev::TaskExited{TaskId(ev.handle), outcome});
       break;
     }
@@ -438,7 +438,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   }
   if (!a.final && a.outcome.interrupted) {
     Say(fmt::format("coreflow: task {} was stopped to free memory (--memfree) and will run again\n",
-                    a.task.value()));
+                    t.input.seq));
   }
   if (a.split) SplitBatch(t);
   if (!a.final && config_.worker && !t.error.empty()) {

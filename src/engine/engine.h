@@ -140,7 +140,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
   void Skip(TaskState item, bool record);
   void RecordSkip(const TaskState& t);
   void SplitBatch(const TaskState& batch);  // --split-failed-batches
-  void CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome);
+  void CheckOutputs(TaskState& t, Outcome* outcome);
   void ExpandOutputs(TaskState& item);  // fills outputs (and refused, when one escapes)
   bool RecordStart(const TaskState& t, const act::StartTask& a);  // false: the journal failed
   void DiscardOutputs(TaskState& t, bool only_changed);

@@ -14,8 +14,8 @@ void Engine::DiscardOutputs(TaskState& t, bool only_changed) {
   for (const std::string& warning : warnings) Say(warning);
 }
 
-void Engine::CheckOutputs(uint64_t seq, TaskState& t, Outcome* outcome) {
-  std::string missing = OutputsOf(t.stage).Missing(TaskId{seq}, t.outputs);
+void Engine::CheckOutputs(TaskState& t, Outcome* outcome) {
+  std::string missing = OutputsOf(t.stage).Missing(TaskId{t.input.seq}, t.outputs);
   if (missing.empty()) return;
   outcome->missing_output = true;
   t.error += missing;

@@ -19,12 +19,13 @@ void MemoryGuard::EnforceInKernel(std::string cgroup_path) {
   cgroup_path_ = std::move(cgroup_path);
 }
 
-void MemoryGuard::TaskStarting(TaskId task, SlotId slot, uint64_t limit) {
+void MemoryGuard::TaskStarting(TaskId task, SlotId slot, uint64_t limit, uint64_t number) {
   if (limit > 0 && limit != limits_.per_task) own_limits_ = true;
   Running& r = running_[task];
   r = Running{};
   r.slot = slot;
   r.limit = limit > 0 ? limit : limits_.per_task;
+  r.number = number > 0 ? number : task.value();
   if (in_kernel_) r.oom_kills = sampler_->OomKills(slot);
 }
 
@@ -49,7 +50,7 @@ bool MemoryGuard::TaskExited(TaskId task, std::string* message) {
     *message += fmt::format(
         "coreflow: task {} was killed: over memory limit (--mem-per-task {:.2f} GiB, enforced by "
         "the kernel in cgroup {}/slot-{})\n",
-        task.value(), Gib(limits_.per_task), cgroup_path_, r.slot.value());
+        r.number, Gib(limits_.per_task), cgroup_path_, r.slot.value());
   }
   return r.over_memory;
 }
@@ -90,7 +91,7 @@ void MemoryGuard::KillOverLimit(MemoryVerdict* verdict) {
     verdict->kills.push_back(MemoryKill{
         task, fmt::format("coreflow: task {} was killed: over memory limit ({:.2f} GiB resident, "
                           "--mem-per-task {:.2f} GiB)\n",
-                          task.value(), Gib(it->second), Gib(r.limit))});
+                          r.number, Gib(it->second), Gib(r.limit))});
   }
 }
 

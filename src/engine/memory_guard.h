@@ -51,8 +51,9 @@ class MemoryGuard {
   bool samples_rss() const { return samples_rss_ || limits_.per_task > 0 || own_limits_; }
 
   // Before its process starts; `limit` is its own --mem-per-task (a pipeline's stage's; 0: the
-  // run's).
-  void TaskStarting(TaskId task, SlotId slot, uint64_t limit = 0);
+  // run's); messages call it task `number` (0: its id; a pipeline's later stages number their
+  // tasks by item).
+  void TaskStarting(TaskId task, SlotId slot, uint64_t limit = 0, uint64_t number = 0);
   void TaskRunning(TaskId task, int pgid);  // its process group, once started
   void TaskNotStarted(TaskId task);         // the start failed: forget it
   // The task's process has exited. True when memory ended it; then *message (appended to) says
@@ -81,7 +82,8 @@ class MemoryGuard {
     int pgid = 0;
     uint64_t oom_kills = 0;  // the slot cgroup's count when the task started
     bool over_memory = false;
-    uint64_t limit = 0;  // bytes its process group may hold (0: none)
+    uint64_t limit = 0;   // bytes its process group may hold (0: none)
+    uint64_t number = 0;  // what messages call it
   };
   bool enforce_rss() const { return (limits_.per_task > 0 || own_limits_) && !in_kernel_; }
   bool Sample();  // false when /proc could not be read

@@ -100,7 +100,7 @@ TEST(MemoryGuardTest, NoLimitWatchesNothing) {
 TEST(MemoryGuardTest, ATasksOwnLimitHoldsItAlone) {
   FakeSampler sampler;
   MemoryGuard guard(&sampler, MemoryLimits{});
-  guard.TaskStarting(TaskId{1}, SlotId{1}, 1 * kGiB);
+  guard.TaskStarting(TaskId{1}, SlotId{1}, 1 * kGiB, /*number=*/7);
   ASSERT_TRUE(guard.samples_rss());
   guard.TaskRunning(TaskId{1}, 100);
   guard.TaskStarting(TaskId{2}, SlotId{1});
@@ -110,6 +110,7 @@ TEST(MemoryGuardTest, ATasksOwnLimitHoldsItAlone) {
   MemoryVerdict verdict = guard.Check();
   ASSERT_EQ(verdict.kills.size(), 1u);
   EXPECT_EQ(verdict.kills[0].task, TaskId{1});
+  EXPECT_NE(verdict.kills[0].message.find("task 7 was killed"), std::string::npos);
   EXPECT_NE(verdict.kills[0].message.find("--mem-per-task 1.00 GiB"), std::string::npos);
 }
 
