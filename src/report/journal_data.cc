@@ -84,7 +84,9 @@ void AddAttempts(const std::vector<RawRecord>& records, Nanos origin, RunData* o
     if (!out->attempts.empty() && r.outcome != AttemptOutcome::kSkipped &&
         records[i].session == last_session) {
       AttemptData& prev = out->attempts.back();
-      if (prev.seq == r.seq && prev.attempt == r.attempt && prev.outcome != "skipped") {
+      // A batch's records share its command; a pipeline's stages of one item do not.
+      if (prev.seq == r.seq && prev.attempt == r.attempt && prev.outcome != "skipped" &&
+          r.command.compare(0, kMaxReportedCommand, prev.command) == 0) {
         ++prev.inputs;
         continue;
       }

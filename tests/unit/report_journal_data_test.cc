@@ -137,6 +137,24 @@ TEST_F(JournalDataTest, AJournalWithoutConfigStillReports) {
   EXPECT_EQ(d.settings.command_template, "work {}");  // from the header
 }
 
+// A pipeline journals each stage of an item under the item's number: one attempt each, where
+// a batch's records (the same command) are one attempt of several inputs.
+TEST_F(JournalDataTest, AnItemsStagesAreAttemptsOfTheirOwn) {
+  JournalWriter w;
+  Start(&w);
+  JournalRecord a = Record(1, kT0, kSec, AttemptOutcome::kOk);
+  JournalRecord b = Record(1, kT0 + kSec, kSec, AttemptOutcome::kOk);
+  b.command = "plot 1";
+  b.key = Hash128{0, 0x2001};
+  w.RecordAttempt(a, 0);
+  w.RecordAttempt(b, 0);
+  ASSERT_EQ(w.Close(), 0);
+  RunData d = Load();
+  ASSERT_EQ(d.attempts.size(), 2u);
+  EXPECT_EQ(d.attempts[0].inputs, 1);
+  EXPECT_EQ(d.attempts[1].command, "plot 1");
+}
+
 TEST_F(JournalDataTest, AStoppedTaskThatNoLaterSessionRanIsInterrupted) {
   JournalWriter w;
   Start(&w);
