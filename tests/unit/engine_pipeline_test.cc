@@ -130,6 +130,18 @@ TEST_F(EnginePipelineTest, AGroupWithAFailedItemIsNotRunAndSaysWhy) {
       << err_.Text();
 }
 
+TEST_F(EnginePipelineTest, AGroupSizeRunsAFullGroupAtOnceAndFailsAShortOne) {
+  RunConfig config = Pipeline({"p.1", "p.2", "q.1"}, "{.}");
+  config.pipeline.back().group_size = 2;
+  EXPECT_EQ(Run(std::move(config)), 1);
+  std::vector<std::string> made = Made();
+  EXPECT_TRUE(Has(made, "p.g <p.1.b <p.2.b"));
+  for (const std::string& m : made) EXPECT_FALSE(m.starts_with("q.g")) << m;
+  EXPECT_NE(err_.Text().find("group 'q' was not run: it has 1 of the 2 items it needs"),
+            std::string::npos)
+      << err_.Text();
+}
+
 TEST_F(EnginePipelineTest, ResumeStartsEachItemAtItsFirstUnfinishedStage) {
   RunConfig config = Pipeline({"x", "y"});
   std::string a_text = config.command_text;
