@@ -10,6 +10,7 @@
 
 #include "base/parse.h"
 #include "cli/argv_split.h"
+#include "cli/worker_flags.h"
 #include "sys/fs.h"
 
 namespace coreflow {
@@ -101,7 +102,7 @@ bool SetWords(const PipelineSpec& spec, std::vector<std::string>* words, std::st
 // What a pipeline of several stages cannot be run with yet, in the file.
 bool CheckStages(const PipelineSpec& spec, std::string* err) {
   for (const PipelineStage& s : spec.stages) {
-    const char* what = !s.worker.empty() ? "'worker'" : s.gpus > 0 ? "'gpus'" : nullptr;
+    const char* what = s.gpus > 0 ? "'gpus'" : nullptr;
     if (what != nullptr) {
       *err = fmt::format(
           "{}: stage '{}' uses {}, which this version runs only in a pipeline of one stage; "
@@ -159,7 +160,8 @@ void SetStages(const PipelineSpec& spec, RunConfig* config) {
   for (const PipelineStage& s : spec.stages) {
     StageConfig c;
     c.name = s.name;
-    c.command_text = s.command;
+    c.command_text = s.command.empty() && !s.worker.empty() ? "{}" : s.command;
+    c.worker = s.worker;
     c.threads = s.threads;
     c.mem = s.mem;
     c.outputs = s.outputs;
@@ -171,12 +173,37 @@ void SetStages(const PipelineSpec& spec, RunConfig* config) {
     o.slots = s.slots;
     if (s.timeout > 0) o.timeout = s.timeout;
     if (s.retries > 0) o.max_attempts = s.retries + 1;
+    o.timeout_from_began = !s.worker.empty();  // a worker's start-up is not the task's time
     config->schedule.stages.push_back(o);
   }
   const PipelineStage& first = spec.stages[0];
   config->threads_per_task = first.threads;
   config->threads_explicit = true;  // each stage's threads, whatever the environment exports
   config->outputs = first.outputs;
+  config->worker = !first.worker.empty();
+}
+
+bool StageWorkers(const RunConfig& config, Nanos term_grace,
+                  std::vector<std::unique_ptr<WorkerOptions>>* out, std::string* err) {
+  out->clear();
+  bool any = false;
+  for (const StageConfig& s : config.pipeline) {
+    if (s.worker.empty()) {
+      out->push_back(nullptr);
+      continue;
+    }
+    any = true;
+    WorkerFlags flags;
+    flags.command = s.worker;
+    auto options = std::make_unique<WorkerOptions>();
+    if (!ResolveWorkerFlags(flags, term_grace, options.get(), err)) {
+      *err = fmt::format("stage '{}': {}", s.name, *err);
+      return false;
+    }
+    out->push_back(std::move(options));
+  }
+  if (!any) out->clear();
+  return true;
 }
 
 bool ReadPipelineFile(const std::string& path, PipelineSpec* spec, std::string* err) {

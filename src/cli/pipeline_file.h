@@ -1,10 +1,12 @@
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "cli/run_command.h"
 #include "engine/engine.h"
+#include "exec/worker_runner.h"
 #include "plan/pipeline.h"
 
 namespace coreflow {
@@ -27,6 +29,9 @@ bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<s
                         std::string* err);
 // Puts the stages of a pipeline of several stages into the planned run.
 void SetStages(const PipelineSpec& spec, RunConfig* config);
+// The warm worker of each stage that has one (null for the others); empty when none has.
+bool StageWorkers(const RunConfig& config, Nanos term_grace,
+                  std::vector<std::unique_ptr<WorkerOptions>>* out, std::string* err);
 
 // What --dry-run prints for a pipeline: its inputs, then each stage with what it asks for.
 std::string DescribePipeline(const PipelineSpec& spec);

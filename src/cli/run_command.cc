@@ -18,6 +18,7 @@
 #include "engine/engine.h"
 #include "engine/pinning.h"
 #include "exec/process_runner.h"
+#include "exec/stage_runners.h"
 #include "journal/resume.h"
 #include "journal/run_note.h"
 #include "journal/writer.h"
@@ -39,6 +40,7 @@ namespace {
 struct RunSession {
   ProcessRunner runner;
   std::unique_ptr<WorkerRunner> workers;
+  std::unique_ptr<StageRunners> stages;  // a pipeline with warm workers in some stages
   std::unique_ptr<Engine> engine;
   std::unique_ptr<SlotCgroups> cgroups;
   JournalWriter journal;
@@ -114,9 +116,19 @@ std::string ThreadsWarning(const RunPlan& plan, RunSettings* settings) {
 // The runners and the engine, prepared; the settings reports show.
 bool StartEngine(const RunFlags& f, const RunPlan& plan, RunSession* s, std::string* err) {
   s->runner.EnableCrashGuard("/proc/self/exe");
-  if (plan.config.worker) s->workers = std::make_unique<WorkerRunner>(&s->runner, plan.worker);
+  std::vector<std::unique_ptr<WorkerOptions>> stage_workers;
+  if (!StageWorkers(plan.config, plan.config.schedule.term_grace, &stage_workers, err)) {
+    return false;
+  }
+  Runner* runner = &s->runner;
+  if (!stage_workers.empty()) {
+    s->stages = std::make_unique<StageRunners>(&s->runner, std::move(stage_workers));
+    runner = s->stages.get();
+  } else if (plan.config.worker) {
+    s->workers = std::make_unique<WorkerRunner>(&s->runner, plan.worker);
+    runner = s->workers.get();
+  }
   s->settings = DescribeSettings(plan);
-  Runner* runner = s->workers ? static_cast<Runner*>(s->workers.get()) : &s->runner;
   s->engine = std::make_unique<Engine>(plan.config, runner);  // a copy: the plan is read later
   if (!s->engine->Prepare(err)) return false;
   s->settings.command_template = s->engine->journal_text();

@@ -251,7 +251,8 @@ void Engine::StartTask(const act::StartTask& a) {
   t.started = runner_->Now();
   t.started_wall = RealtimeNow();
   const CommandTemplate& tmpl = TemplateOf(t.stage);
-  if (config_.worker) {
+  const bool worker = WorkerOf(t.stage);
+  if (worker) {
     worker_args_.clear();
     ExpandWords(tmpl, t.input, slot, &worker_args_);
     worker_request_ = EncodeWorkerRequest(seq, a.attempt, slot, worker_args_, t.input.items);
@@ -289,7 +290,8 @@ void Engine::StartTask(const act::StartTask& a) {
     spec.cpus = &slot_masks_[static_cast<size_t>(slot) - 1];
   }
   spec.threads = ThreadsOf(t.stage);
-  if (config_.worker) spec.worker_request = &worker_request_;
+  if (worker) spec.worker_request = &worker_request_;
+  spec.stage = t.stage.value();
   if (cgroups_ != nullptr) {
     spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
   }
@@ -441,7 +443,7 @@ void Engine::FinishTask(const act::TaskFinished& a) {
                     t.input.seq));
   }
   if (a.split) SplitBatch(t);
-  if (!a.final && config_.worker && !t.error.empty()) {
+  if (!a.final && WorkerOf(t.stage) && !t.error.empty()) {
     Say(t.error);  // a worker that crashed or broke the protocol is news even if retried
   }
   // The scheduler holds the cores this task freed for the item's next task, if it passed.

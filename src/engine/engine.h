@@ -181,6 +181,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
   DeclaredOutputs& OutputsOf(StageId stage);
   TaskEnvironment& EnvOf(StageId stage);
   int ThreadsOf(StageId stage) const;
+  bool WorkerOf(StageId stage) const;  // its tasks go to warm workers
   uint64_t MemOf(StageId stage) const;
   Hash128 KeyOf(StageId stage, const TaskInput& input) const;
   void AddItem(std::vector<std::string> values);  // a pipeline's input: its first stage to do

@@ -33,6 +33,10 @@ bool Engine::PrepareStages(const FieldScope& input_scope, std::string* err) {
       return false;
     };
     if (!ParseTemplate(s.command_text, scope, &plan.command, err)) return fail("command");
+    plan.worker = !s.worker.empty();
+    if (plan.worker && plan.command.use_shell && plan.command.blank_words.empty()) {
+      SplitTemplateWords(&plan.command);  // a worker's arguments are words, never a shell line
+    }
     plan.key_text = fmt::format("stage\x1f{}\x1f{}", s.name, plan.command.text);
     plan.outputs = std::make_unique<DeclaredOutputs>(
         &disk_, OutputOptions{config_.clobber, config_.keep_failed_outputs});
@@ -66,6 +70,11 @@ DeclaredOutputs& Engine::OutputsOf(StageId stage) {
 
 TaskEnvironment& Engine::EnvOf(StageId stage) {
   return stage.value() == 0 ? *task_env_ : *later_[static_cast<size_t>(stage.value()) - 1].env;
+}
+
+bool Engine::WorkerOf(StageId stage) const {
+  return stage.value() == 0 ? config_.worker
+                            : later_[static_cast<size_t>(stage.value()) - 1].worker;
 }
 
 int Engine::ThreadsOf(StageId stage) const {

@@ -21,6 +21,7 @@ struct StageConfig {
   std::vector<std::string> outputs;  // path templates of the files a task writes
   std::string gather;                // a template over the input: items alike form a group
   int group_size = 0;                // a group is complete at this many items (0: inputs end)
+  std::string worker;                // a warm worker command: command_text is then its request
 };
 
 // A stage after the first, ready to run: its parsed template, outputs and task environment.
@@ -33,6 +34,7 @@ struct StagePlan {
   std::unique_ptr<TaskEnvironment> env;
   int threads = 1;
   uint64_t mem = 0;
+  bool worker = false;   // its tasks are requests to warm workers
   std::string key_text;  // what its journal keys hash besides the input: name and template
 };
 

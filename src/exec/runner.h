@@ -31,6 +31,7 @@ struct LaunchSpec {
   const std::string* worker_request = nullptr;  // --worker: the task's request line
   const CpuMask* cpus = nullptr;                // --bind: the slot's CPUs
   int threads = 0;  // threads per task: a warm worker started for another count is replaced
+  int stage = 0;    // a pipeline's stage: which runner of StageRunners it goes to
 };
 
 // What a task printed, once it ended (kGroup).

@@ -60,7 +60,7 @@ void Scheduler::On(const ev::TaskQueued& e, Nanos, std::vector<Action>*) {
 
 void Scheduler::On(const ev::TaskBegan& e, Nanos now, std::vector<Action>*) {
   auto it = running_.find(e.task);
-  if (!options_.timeout_from_began || it == running_.end()) return;
+  if (it == running_.end() || !FromBegan(it->second.stage)) return;
   Nanos timeout = TimeoutOf(it->second.stage);
   if (timeout > 0 && it->second.phase == Phase::kRunning) {
     timeouts_.push_back({now + timeout, e.task, it->second.attempt});
@@ -159,7 +159,7 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
     ++counts_.running;
     ++RunningIn(*stage);
     Nanos timeout = TimeoutOf(*stage);
-    if (timeout > 0 && !options_.timeout_from_began) {
+    if (timeout > 0 && !FromBegan(*stage)) {
       timeouts_.push_back({now + timeout, task, attempt});
     }
     out->push_back(act::StartTask{task, slot, attempt, *stage});

@@ -119,6 +119,9 @@ class Scheduler {
   void OnMemoryCritical(Nanos now, std::vector<Action>* out);
   void OnSetSlots(int slots);
   Nanos TimeoutOf(StageId stage) const;
+  bool FromBegan(StageId stage) const {
+    return options_.timeout_from_began || stages_.options(stage).timeout_from_began;
+  }
   int MaxAttemptsOf(StageId stage) const;
   void FireDeadlines(Nanos now, std::vector<Action>* out);
   void StartReady(Nanos now, std::vector<Action>* out);

@@ -19,6 +19,7 @@ struct StageOptions {
   int slots = 0;          // at most this many of the stage's tasks at once; 0: as the budget allows
   Nanos timeout = -1;     // per attempt; -1: the run's (SchedulerOptions::timeout)
   int max_attempts = -1;  // -1: the run's
+  bool timeout_from_began = false;  // its tasks say when they begin (warm workers: TaskBegan)
 };
 
 // The ready queues of a run's stages, apart from what the run has: a budget of cores (what

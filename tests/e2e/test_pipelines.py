@@ -6,7 +6,10 @@ import os
 import signal
 import unittest
 
+import cfhelp
 from cfhelp import CoreflowTestCase, wait_until
+
+CONTRIB = os.path.join(cfhelp.HERE, "..", "..", "contrib", "python")
 
 # One script for every stage: logs its start, blocks while block-NAME-ID exists (so a test can
 # kill coreflow there), fails while fail-NAME-ID exists, then writes OUT from its inputs.
@@ -22,6 +25,24 @@ fi
 { echo "$name($id)"; for f in "$@"; do sed 's/^/  /' "$f"; done; } > "$out.tmp"
 mv "$out.tmp" "$out"
 echo "done $name $id" >> log
+"""
+
+# A warm worker for stage b: writes OUT from IN, prefixed by its pid and "warm".
+WORKER = r"""import os, sys
+sys.path.insert(0, os.environ["COREFLOW_PYTHON"])
+import coreflow_worker
+
+
+def handle(task):
+    item, out, src = task.args
+    with open(src) as f:
+        text = "%d warm(%s)\n" % (os.getpid(), item.replace("/", "_")) + f.read()
+    with open(out + ".tmp", "w") as f:
+        f.write(text)
+    os.rename(out + ".tmp", out)
+
+
+coreflow_worker.serve(handle)
 """
 
 PIPELINE = """
@@ -184,6 +205,25 @@ mem = "64M"
         self.assertUsageError(r)
         self.assertIn("glob 'none/*.pdb' matches no file", r.err)
 
+    def test_a_stage_may_run_on_warm_workers_between_stages_of_processes(self):
+        self.write("w.py", WORKER)
+        self.write("p.toml", PIPELINE.replace(
+            'command = "./stage.sh b {} out/{/}.b {a.output}"',
+            'worker = "python3 w.py"\ncommand = "{} out/{/}.b {a.output}"'))
+        self.items(ITEMS)
+        r = self.cf("-j2", "-f", "p.toml", env=cfhelp.base_env({"COREFLOW_PYTHON": CONTRIB}))
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("stage 'b': 6 tasks, 6 ok", r.err)
+        self.assertIn("2 workers started", r.err)  # one per slot of stage b, kept warm
+        pids = set()
+        for item in ITEMS:
+            text = self.read("out/%s.b" % item.split("/")[1]).decode()
+            pids.add(text.split()[0])
+            self.assertIn("a(%s)" % item.replace("/", "_"), text)
+        self.assertLessEqual(len(pids), 2)
+        self.assertEqual(self.read("out/d2.g").decode().count("warm"), 3)
+        self.assertNoLeftovers()
+
     def test_what_a_pipeline_cannot_run_with_is_a_usage_error_before_anything_runs(self):
         self.write("p.toml", PIPELINE)
         self.items(ITEMS)
@@ -193,10 +233,9 @@ mem = "64M"
             r = self.cf(*flags, "-f", "p.toml")
             self.assertUsageError(r)
             self.assertIn(text, r.err)
-        self.write("w.toml", PIPELINE.replace('name = "b"', 'name = "b"\nworker = "cat"'))
-        r = self.cf("-f", "w.toml")
+        r = self.cf("--worker", "cat", "-f", "p.toml")
         self.assertUsageError(r)
-        self.assertIn("stage 'b' uses 'worker'", r.err)
+        self.assertIn("--worker is for a run of one command", r.err)
         self.write("g.toml", PIPELINE.replace('gather = "{//}"', 'gather = "{b.output}"'))
         r = self.cf("-f", "g.toml")
         self.assertUsageError(r)
