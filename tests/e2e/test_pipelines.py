@@ -183,7 +183,7 @@ retries = 1
 
 [[stage]]
 name = "hungry"
-command = "python3 -c 'b = bytearray(300 << 20); import time; time.sleep(60)'"
+command = "python3 -c 'b = bytearray(300 << 20); import signal; signal.pause()'"
 mem = "64M"
 """)
         r = self.cf("-f", "p.toml", timeout=60)
