@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "base/plural.h"
+#include "cli/gpu_plan.h"
 #include "sys/fd.h"
 
 namespace coreflow {
@@ -38,6 +39,12 @@ MachineProbe ProbeMachine(const RunFlags& flags, const Environment& env) {
     if (ReadMemTotal(root != nullptr ? *root : "", &total)) probe.mem_total = total;
   }
   if (flags.bind) ProbeTopology(&probe);
+  std::vector<std::string> ids;
+  std::string which;
+  bool asks_gpus = !flags.gpus_per_task.empty() || flags.stages_ask_gpus;
+  if (asks_gpus && flags.gpus.empty() && !VisibleDevicesFromEnvironment(env, &ids, &which)) {
+    probe.gpus = DetectGpus(env);  // nvidia-smi, with a time limit
+  }
   return probe;
 }
 

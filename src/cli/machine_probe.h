@@ -7,6 +7,7 @@
 #include "base/environment.h"
 #include "cli/run_command.h"
 #include "sys/cpu.h"
+#include "sys/gpu.h"
 #include "sys/memory.h"
 #include "sys/topology.h"
 
@@ -25,6 +26,9 @@ struct MachineProbe {
   // With --bind: what the slots' CPUs are carved from, and where that picture came from.
   Topology topology;
   std::string topology_source;
+  // When tasks ask for GPUs and neither --gpus nor a *_VISIBLE_DEVICES variable names them:
+  // what nvidia-smi lists.
+  GpuList gpus;
 };
 
 // Asks the OS (through sys/) for what the flags need: the one place the plan's inputs come

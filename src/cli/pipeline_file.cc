@@ -10,6 +10,7 @@
 
 #include "base/parse.h"
 #include "cli/argv_split.h"
+#include "cli/gpu_plan.h"
 #include "cli/worker_flags.h"
 #include "sys/fs.h"
 
@@ -46,10 +47,11 @@ std::string Asks(const PipelineStage& s) {
 // What a stage of a one-stage file cannot be on the command line yet.
 bool CheckOneStage(const PipelineSpec& spec, std::string* err) {
   const PipelineStage& s = spec.stages[0];
-  const char* missing = s.gpus > 0 ? "'gpus'" : !s.gather.empty() ? "'gather'" : nullptr;
-  if (missing == nullptr) return true;
-  *err = fmt::format("{}: stage '{}' uses {}, which this version does not run yet; remove it",
-                     spec.origin, s.name, missing);
+  if (s.gather.empty()) return true;
+  *err = fmt::format(
+      "{}: stage '{}' gathers, and a pipeline of one stage has nothing to gather from; "
+      "remove 'gather'",
+      spec.origin, s.name);
   return false;
 }
 
@@ -101,13 +103,17 @@ bool SetWords(const PipelineSpec& spec, std::vector<std::string>* words, std::st
 
 // What a pipeline of several stages cannot be run with yet, in the file.
 bool CheckStages(const PipelineSpec& spec, std::string* err) {
+  const PipelineStage* gpu_worker = nullptr;
   for (const PipelineStage& s : spec.stages) {
-    const char* what = s.gpus > 0 ? "'gpus'" : nullptr;
-    if (what != nullptr) {
+    if (s.gpus > 0 && !s.worker.empty()) gpu_worker = &s;
+  }
+  for (const PipelineStage& s : spec.stages) {
+    // A warm worker keeps its GPUs for the run: another stage could wait for them forever.
+    if (gpu_worker != nullptr && &s != gpu_worker && s.gpus > 0) {
       *err = fmt::format(
-          "{}: stage '{}' uses {}, which this version runs only in a pipeline of one stage; "
-          "remove it or run the stage on its own",
-          spec.origin, s.name, what);
+          "{}: stage '{}' runs warm workers that keep their GPUs for the run, so stage '{}' "
+          "cannot ask for GPUs too; give it none, or run '{}' as a command",
+          spec.origin, gpu_worker->name, s.name, gpu_worker->name);
       return false;
     }
     if (!s.gather.empty() && s.id.value() + 1 != static_cast<int>(spec.stages.size())) {
@@ -136,6 +142,7 @@ std::string UnsupportedFlag(const RunFlags& f) {
   if (f.autotune || f.tune_command) return "autotuning";
   if (!f.outputs.empty()) return "--outputs (give each stage's outputs in the file)";
   if (f.threads > 0) return "-t (give each stage's threads in the file)";
+  if (!f.gpus_per_task.empty()) return "--gpus-per-task (give each stage's gpus in the file)";
   return "";
 }
 
@@ -151,10 +158,12 @@ bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<s
   }
   if (!SetWords(spec, words, err)) return false;
   if (flags->jobs.empty() && spec.jobs > 0) flags->jobs = std::to_string(spec.jobs);
+  for (const PipelineStage& s : spec.stages) flags->stages_ask_gpus |= s.gpus > 0;
   return true;
 }
 
-void SetStages(const PipelineSpec& spec, RunConfig* config) {
+bool SetStages(const PipelineSpec& spec, const std::string& gpu_source, RunConfig* config,
+               std::string* err) {
   config->pipeline.clear();
   config->schedule.stages.clear();
   for (const PipelineStage& s : spec.stages) {
@@ -174,6 +183,12 @@ void SetStages(const PipelineSpec& spec, RunConfig* config) {
     if (s.timeout > 0) o.timeout = s.timeout;
     if (s.retries > 0) o.max_attempts = s.retries + 1;
     o.timeout_from_began = !s.worker.empty();  // a worker's start-up is not the task's time
+    std::string what = fmt::format("{}: stage '{}': gpus", spec.origin, s.name);
+    if (s.gpus > 0 && (!GpuAskShares(s.gpus, what, &o.gpus, err) ||
+                       !CheckGpuAsk(o.gpus, what, config->gpu_ids.size(), gpu_source, err))) {
+      return false;
+    }
+    o.gpus_per_slot = !s.worker.empty();  // a warm worker keeps its devices for life
     config->schedule.stages.push_back(o);
   }
   const PipelineStage& first = spec.stages[0];
@@ -181,6 +196,7 @@ void SetStages(const PipelineSpec& spec, RunConfig* config) {
   config->threads_explicit = true;  // each stage's threads, whatever the environment exports
   config->outputs = first.outputs;
   config->worker = !first.worker.empty();
+  return true;
 }
 
 bool StageWorkers(const RunConfig& config, Nanos term_grace,
@@ -238,6 +254,7 @@ bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::s
   }
   if (flags->retries < 0 && s.retries > 0) flags->retries = s.retries + 1;
   if (flags->outputs.empty()) flags->outputs = s.outputs;
+  if (flags->gpus_per_task.empty() && s.gpus > 0) flags->gpus_per_task = fmt::format("{}", s.gpus);
   return true;
 }
 

@@ -27,8 +27,10 @@ bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::s
 // for what such a pipeline cannot be run with (a usage error before anything runs).
 bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
                         std::string* err);
-// Puts the stages of a pipeline of several stages into the planned run.
-void SetStages(const PipelineSpec& spec, RunConfig* config);
+// Puts the stages of a pipeline of several stages into the planned run: false with *err when
+// a stage asks for GPUs that config->gpu_ids (from `gpu_source`) cannot give.
+bool SetStages(const PipelineSpec& spec, const std::string& gpu_source, RunConfig* config,
+               std::string* err);
 // The warm worker of each stage that has one (null for the others); empty when none has.
 bool StageWorkers(const RunConfig& config, Nanos term_grace,
                   std::vector<std::unique_ptr<WorkerOptions>>* out, std::string* err);

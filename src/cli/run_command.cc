@@ -286,7 +286,7 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   for (const std::string& warning : plan.warnings) Warn(warning);
   if (!planned) return UsageError(err);
   if (pipeline.stages.size() > 1) {
-    SetStages(pipeline, &plan.config);
+    if (!SetStages(pipeline, plan.gpu_source, &plan.config, &err)) return UsageError(err);
     plan.slot_cgroups = false;  // slots are numbered per stage: the RSS watchdog holds mem
   }
   AutotuneSetup autotune;

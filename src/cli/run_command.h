@@ -30,6 +30,9 @@ struct RunFlags {
   bool keep_failed_outputs = false;
   std::string mem_per_task;
   std::string memfree;
+  std::string gpus;              // --gpus LIST: the devices tasks share
+  std::string gpus_per_task;     // --gpus-per-task N
+  bool stages_ask_gpus = false;  // a pipeline's stages ask for GPUs (-f FILE)
   bool dry_run = false;
   std::string results;
   bool line_buffer = false;

@@ -107,6 +107,20 @@ void AddMemoryOptions(CLI::App* run, RunFlags* f) {
       ->check(kNotEmpty);
 }
 
+// GPU slots (docs/gpus.md).
+void AddGpuOptions(CLI::App* run, RunFlags* f) {
+  run->add_option("--gpus", f->gpus,
+                  "The GPUs tasks share, by id: --gpus 0,1 or GPU/MIG UUIDs (default: "
+                  "CUDA_VISIBLE_DEVICES, else what nvidia-smi lists); each task gets one "
+                  "unless --gpus-per-task says otherwise")
+      ->check(kNotEmpty);
+  run->add_option(
+         "--gpus-per-task", f->gpus_per_task,
+         "GPUs one task holds: 1, 2, or 0.5 to share a device; a task sees exactly its "
+         "own in CUDA_VISIBLE_DEVICES, ROCR_VISIBLE_DEVICES, HIP_VISIBLE_DEVICES and {gpu}")
+      ->check(kNotEmpty);
+}
+
 // When to stop early, the journal, resuming, and the files tasks declare.
 void AddJournalOptions(CLI::App* run, RunFlags* f) {
   run->add_option("--halt,--halt-on-error", f->halt,
@@ -220,6 +234,7 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
                 "OMP_PROC_BIND=close)");
   AddFailureOptions(run, f);
   AddMemoryOptions(run, f);
+  AddGpuOptions(run, f);
   AddJournalOptions(run, f);
   AddOutputOptions(run, f);
   AddInputOptions(run, f);

@@ -7,9 +7,11 @@
 
 #include "base/parse.h"
 #include "cli/argv_split.h"
+#include "cli/gpu_plan.h"
 #include "cli/input_flags.h"
 #include "engine/pinning.h"
 #include "plan/template.h"
+#include "schedule/gpu_pool.h"
 #include "schedule/halt.h"
 
 namespace coreflow {
@@ -217,6 +219,43 @@ bool PlanSlotsAndThreads(const RunFlags& f, const Environment& env, const Machin
   return true;
 }
 
+// GPU slots (docs/gpus.md): the devices tasks share, from --gpus, the *_VISIBLE_DEVICES the job
+// was given, or nvidia-smi; and in a run of one command, what each task asks (--gpus-per-task,
+// 1 when only --gpus is given). A pipeline's stages ask in the file (SetStages).
+bool PlanGpus(const RunFlags& f, const Environment& env, const MachineProbe& probe, RunPlan* plan,
+              std::string* err) {
+  if (f.gpus.empty() && f.gpus_per_task.empty() && !f.stages_ask_gpus) return true;
+  RunConfig& config = plan->config;
+  std::string which;
+  if (!f.gpus.empty()) {
+    if (!ParseGpuList(f.gpus, &config.gpu_ids, err)) return false;
+    plan->gpu_source = "--gpus";
+  } else if (VisibleDevicesFromEnvironment(env, &config.gpu_ids, &which)) {
+    plan->gpu_source = config.gpu_ids.empty() ? which + " hides every device" : which;
+  } else {
+    config.gpu_ids = DeviceIds(probe.gpus);
+    plan->gpu_source = config.gpu_ids.empty() ? "no GPU was found (" + probe.gpus.note + ")"
+                                              : std::string("nvidia-smi");
+  }
+  config.schedule.gpu_devices = static_cast<int>(config.gpu_ids.size());
+  if (f.autotune || f.tune_command) {
+    *err = "autotuning does not tune runs that share out GPUs yet; give -j (and -t)";
+    return false;
+  }
+  if (f.stages_ask_gpus) return true;
+  StageOptions task;
+  task.gpus = kGpuWhole;
+  if (!f.gpus_per_task.empty() &&
+      !ParseGpuAsk(f.gpus_per_task, "--gpus-per-task", &task.gpus, err)) {
+    return false;
+  }
+  std::string what = f.gpus_per_task.empty() ? "each task (--gpus)" : "--gpus-per-task";
+  if (!CheckGpuAsk(task.gpus, what, config.gpu_ids.size(), plan->gpu_source, err)) return false;
+  task.gpus_per_slot = config.worker;  // a warm worker keeps its devices for life
+  config.schedule.stages = {task};
+  return true;
+}
+
 // --memfree above all of the machine's memory would never let a task start.
 bool CheckMemfree(const RunFlags& f, const MachineProbe& probe, const RunConfig& config,
                   std::string* err) {
@@ -267,7 +306,7 @@ bool BuildRunPlan(const RunFlags& f, const std::vector<std::string>& rest, const
       !PlanInputsAndOutput(f, &plan->config, err) || !PlanSchedule(f, &plan->config, err) ||
       !PlanBatch(f, &plan->config, err) || !PlanWorker(f, plan, err) ||
       !PlanSlotsAndThreads(f, env, probe, plan, err) ||
-      !CheckMemfree(f, probe, plan->config, err)) {
+      !CheckMemfree(f, probe, plan->config, err) || !PlanGpus(f, env, probe, plan, err)) {
     return false;
   }
   PlanRunSurroundings(f, env, probe, plan);

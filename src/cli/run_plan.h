@@ -27,6 +27,7 @@ struct RunPlan {
   bool show_progress = false;                      // a progress display on stderr
   bool progress_on_terminal = false;               // it redraws one line in place
   bool slot_cgroups = false;  // --mem-per-task through per-slot cgroups where possible
+  std::string gpu_source;     // where config.gpu_ids came from, for messages
   // To print before anything else, even when planning failed after them.
   std::vector<std::string> warnings;
 };

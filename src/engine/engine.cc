@@ -77,6 +77,7 @@ bool Engine::Prepare(std::string* err) {
     *err = "--tagstring: " + *err;
     return false;
   }
+  if (!CheckGpuField(template_, StageId(0), err)) return false;
   sizer_ = std::make_unique<BatchSizer>(&template_, config_.batch);
   if (config_.worker && template_.use_shell && template_.blank_words.empty()) {
     SplitTemplateWords(&template_);  // a worker's arguments are words, never a shell line
@@ -250,6 +251,7 @@ void Engine::StartTask(const act::StartTask& a) {
   t.attempt = a.attempt;
   t.started = runner_->Now();
   t.started_wall = RealtimeNow();
+  if (!config_.gpu_ids.empty()) t.input.gpus = GpuIdsOf(a.gpus);
   const CommandTemplate& tmpl = TemplateOf(t.stage);
   const bool worker = WorkerOf(t.stage);
   if (worker) {
@@ -262,6 +264,7 @@ void Engine::StartTask(const act::StartTask& a) {
   }
   TaskEnvironment& env = EnvOf(t.stage);
   env.SetTask(t.input.seq, slot);
+  if (!config_.gpu_ids.empty()) env.SetDevices(t.input.gpus);
   sink_.Start(a.task, tag_.empty() ? "" : ExpandText(tag_, t.input, slot) + "\t",
               config_.verbose ? ExpandCommandLine(tmpl, t.input, slot) + "\n" : "");
   if (!t.refused.empty()) {  // never run, and its outputs never touched

@@ -58,6 +58,9 @@ struct RunConfig {
   uint64_t memfree = 0;              // bytes; no task starts while less memory is available
   std::string meminfo_root;          // --memfree reads <this>/proc/meminfo ("": the real one)
   Environment environment;           // what tasks inherit; thread variables are added to it
+  // The ids of the GPUs tasks share (schedule.gpu_devices of them, docs/gpus.md); empty:
+  // coreflow leaves the device variables as they are.
+  std::vector<std::string> gpu_ids;
   int stdout_fd = 1;
   int stderr_fd = 2;
   // A pipeline of several stages (docs/pipelines.md): every stage, the first being the run's
@@ -174,6 +177,10 @@ class Engine : public RunShaper, private OutputSink::Listener {
   void Fail(const std::string& message);
   void Drain(const std::string& message);  // no new tasks; running ones finish
   RunTotals Totals() const;
+  // {gpu} in a stage whose tasks ask for no GPU is a usage error.
+  bool CheckGpuField(const CommandTemplate& t, StageId stage, std::string* err) const;
+  // The ids of the devices in a GpuPool mask, comma-separated.
+  std::string GpuIdsOf(uint64_t devices) const;
   // A pipeline's stages (engine_stages.cc).
   bool PrepareStages(const FieldScope& scope, std::string* err);
   bool pipelined() const { return !later_.empty(); }

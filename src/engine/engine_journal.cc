@@ -19,8 +19,8 @@ Nanos ToNanos(const timeval& tv) {
 bool Engine::RecordStart(const TaskState& t, const act::StartTask& a) {
   std::string e;
   size_t per_input = OutputsOf(t.stage).per_input();
-  if (journal_->TaskStarted(TaskId(t.input.seq), a.attempt, t.keys, t.before, per_input, now_,
-                            &e)) {
+  if (journal_->TaskStarted(TaskId(t.input.seq), t.stage, a.attempt, t.keys, t.before, per_input,
+                            now_, &e)) {
     return true;
   }
   OnJournalError(e);

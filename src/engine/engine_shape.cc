@@ -30,7 +30,8 @@ void Engine::RebuildTaskEnvironment(bool explicit_threads) {
     env.Set("OMP_PLACES", "cores");
     env.Set("OMP_PROC_BIND", "close");
   }
-  task_env_ = std::make_unique<TaskEnvironment>(env);  // a running child has its own copy
+  task_env_ = std::make_unique<TaskEnvironment>(
+      env, !config_.gpu_ids.empty());  // a running child has its own copy
 }
 
 void Engine::Reshape(const RunShape& shape) {

@@ -33,6 +33,7 @@ bool Engine::PrepareStages(const FieldScope& input_scope, std::string* err) {
       return false;
     };
     if (!ParseTemplate(s.command_text, scope, &plan.command, err)) return fail("command");
+    if (!CheckGpuField(plan.command, plan.id, err)) return false;
     plan.worker = !s.worker.empty();
     if (plan.worker && plan.command.use_shell && plan.command.blank_words.empty()) {
       SplitTemplateWords(&plan.command);  // a worker's arguments are words, never a shell line
@@ -43,7 +44,7 @@ bool Engine::PrepareStages(const FieldScope& input_scope, std::string* err) {
     if (!plan.outputs->Parse(s.outputs, scope, /*batched=*/false, err)) return fail("outputs");
     Environment env = config_.environment;
     ApplyThreadVariables(s.threads, /*explicit_threads=*/true, &env);
-    plan.env = std::make_unique<TaskEnvironment>(env);
+    plan.env = std::make_unique<TaskEnvironment>(env, !config_.gpu_ids.empty());
     later_.push_back(std::move(plan));
     if (!s.gather.empty()) {
       if (!ParsePathTemplate(s.gather, input_scope, &gather_, err)) return fail("gather");

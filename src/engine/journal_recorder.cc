@@ -30,12 +30,13 @@ JournalRecord AttemptRecord(const TaskRecord& a) {
 
 }  // namespace
 
-bool JournalRecorder::TaskStarted(TaskId task, int attempt, const std::vector<Hash128>& keys,
+bool JournalRecorder::TaskStarted(TaskId task, StageId stage, int attempt,
+                                  const std::vector<Hash128>& keys,
                                   const std::vector<FileIdentity>& before, size_t outputs_per_input,
                                   Nanos now, std::string* err) {
   std::vector<FileIdentity> states;
   for (size_t i = 0; i < keys.size(); ++i) {
-    StartMark mark{keys[i], attempt, task.value(), "", true};
+    StartMark mark{keys[i], attempt, task.value(), "", true, stage.value()};
     if (outputs_per_input > 0 && (i + 1) * outputs_per_input <= before.size()) {
       auto first = before.begin() + static_cast<std::ptrdiff_t>(i * outputs_per_input);
       states.assign(first, first + static_cast<std::ptrdiff_t>(outputs_per_input));

@@ -26,8 +26,8 @@ class JournalRecorder {
 
   // An attempt starts: one mark per input (`keys`), each with what was at that input's
   // `outputs_per_input` declared outputs (`before`, every input's in turn), so a crash shows
-  // what was cut short and what it may have half written.
-  bool TaskStarted(TaskId task, int attempt, const std::vector<Hash128>& keys,
+  // what was cut short and what it may have half written, and the pipeline stage it is of.
+  bool TaskStarted(TaskId task, StageId stage, int attempt, const std::vector<Hash128>& keys,
                    const std::vector<FileIdentity>& before, size_t outputs_per_input, Nanos now,
                    std::string* err);
   // An attempt ended: one record per input, sharing the attempt's times.

@@ -143,6 +143,10 @@ std::string FormatStartMark(const StartMark& m, int version) {
   if (version == 1) {
     return fmt::format("#start\t{}\t{}\t{}\n", FormatKey(m.key, version), m.attempt, m.seq);
   }
+  if (m.stage > 0) {
+    return fmt::format("#start\t{}\t{}\t{}\t{}\t{}\n", FormatKey(m.key, version), m.attempt, m.seq,
+                       m.outputs, m.stage);
+  }
   return fmt::format("#start\t{}\t{}\t{}\t{}\n", FormatKey(m.key, version), m.attempt, m.seq,
                      m.outputs);
 }
@@ -232,6 +236,10 @@ bool ParseStartMark(std::string_view line, StartMark* out, int version) {
   }
   out->outputs_known = c.size() >= 5;
   out->outputs = out->outputs_known ? std::string(c[4]) : std::string();
+  int64_t stage = 0;
+  out->stage = c.size() >= 6 && ParseInt(c[5], &stage) && stage > 0 && stage < (1 << 20)
+                   ? static_cast<int>(stage)
+                   : 0;
   return true;
 }
 

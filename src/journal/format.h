@@ -17,7 +17,8 @@ namespace coreflow {
 //   #coreflow-journal <TAB> 2 <TAB> <template hash> <TAB> <template text>
 //   Seq Host Starttime JobRuntime Send Receive Exitval Signal Command Key Attempt ...
 //   one record per finished attempt: GNU parallel's nine columns, then ours
-//   #start <TAB> <key> <TAB> <attempt> <TAB> <seq> <TAB> <outputs>   before an attempt runs
+//   #start <TAB> <key> <TAB> <attempt> <TAB> <seq> <TAB> <outputs> [<TAB> <stage>]   before an
+//   attempt runs; <stage> is a pipeline's stage index, left out for the first stage
 // Other lines starting with '#' are notes a reader of this version skips. Version 2 has 128-bit
 // keys (XXH3-128) and the state of the declared outputs in '#start'; version 1 journals
 // (64-bit FNV-1a keys, no output states) are still read, and a resume continues them as
@@ -71,6 +72,7 @@ struct StartMark {
   // (FormatOutputStates); a resume removes only what the attempt created or changed.
   std::string outputs;
   bool outputs_known = false;  // the mark has the column (version 2)
+  int stage = 0;               // a pipeline's stage, by index (0: the first, or one command)
 };
 
 // Keys as a journal of `version` writes them: 16 hex digits (version 1), 32 (version 2).

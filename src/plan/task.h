@@ -15,6 +15,7 @@ struct TaskInput {
   // gather stage, every item's of the group in turn); and the gather template's value.
   std::vector<std::vector<std::string>> stage_outputs;
   std::string group;
+  std::string gpus;  // the ids of the GPUs the task holds now, comma-separated ({gpu})
 };
 
 // Sets in->ragged once the batch's items are in: expansion then walks them to find a value.

@@ -1,5 +1,6 @@
 #include "plan/template.h"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 
@@ -312,6 +313,13 @@ int FieldAt(std::string_view line, size_t i, const FieldScope& scope, std::strin
     return static_cast<int>(n);
   }
   if (line[i] != '{') return 0;
+  // {gpu}, unless --header names a column so.
+  if (line.substr(i, 5) == "{gpu}" &&
+      (scope.names == nullptr ||
+       std::find(scope.names->begin(), scope.names->end(), "gpu") == scope.names->end())) {
+    *field = Field{Field::Kind::kGpu, 0, Transform::kNone, false};
+    return 5;
+  }
   if (scope.stages != nullptr || scope.gather) {
     if (int len = ParseStageField(line, i, scope, what, field, err); len != 0) return len;
   }
@@ -323,7 +331,8 @@ int FieldAt(std::string_view line, size_t i, const FieldScope& scope, std::strin
 }
 
 bool ParsePieces(std::string_view line, const FieldScope& scope, std::string_view what,
-                 std::vector<Piece>* pieces, bool* has_field, bool* uses_slot, std::string* err) {
+                 std::vector<Piece>* pieces, bool* has_field, bool* uses_slot, bool* uses_gpu,
+                 std::string* err) {
   size_t literal_begin = 0;
   for (size_t i = 0; i < line.size(); ++i) {
     Field field;
@@ -334,6 +343,7 @@ bool ParsePieces(std::string_view line, const FieldScope& scope, std::string_vie
     pieces->push_back(Piece{true, {}, field});
     *has_field = true;
     *uses_slot = *uses_slot || field.kind == Field::Kind::kSlot;
+    *uses_gpu = *uses_gpu || field.kind == Field::Kind::kGpu;
     i += static_cast<size_t>(len) - 1;
     literal_begin = i + 1;
   }
@@ -371,7 +381,8 @@ bool ParseTemplate(std::string_view line, const FieldScope& scope, CommandTempla
     return false;
   }
   bool has_field = false;
-  if (!ParsePieces(line, scope, "the template", &out->pieces, &has_field, &out->uses_slot, err)) {
+  if (!ParsePieces(line, scope, "the template", &out->pieces, &has_field, &out->uses_slot,
+                   &out->uses_gpu, err)) {
     return false;
   }
   if (!has_field) {  // as in GNU parallel, even {#} or {%} alone means "no input appended"
@@ -441,16 +452,17 @@ bool ParsePathTemplate(std::string_view text, const FieldScope& scope, std::vect
   }
   bool has_field = false;
   bool uses_slot = false;
+  bool uses_gpu = false;
   FieldScope plain = scope;  // -I respells the command's {} only
   plain.syntax = TemplateSyntax{};
-  if (!ParsePieces(text, plain, "the output path", out, &has_field, &uses_slot, err)) {
+  if (!ParsePieces(text, plain, "the output path", out, &has_field, &uses_slot, &uses_gpu, err)) {
     return false;
   }
-  if (uses_slot) {
+  if (uses_slot || uses_gpu) {
     *err = fmt::format(
-        "output path '{}' uses {{%}}, which differs between runs; use {{#}} or an "
+        "output path '{}' uses {}, which differs between runs; use {{#}} or an "
         "input",
-        text);
+        text, uses_slot ? "{%}" : "{gpu}");
     return false;
   }
   return true;
@@ -461,9 +473,10 @@ bool ParseTextTemplate(std::string_view text, const FieldScope& scope, std::vect
   out->clear();
   bool has_field = false;
   bool uses_slot = false;
+  bool uses_gpu = false;
   FieldScope plain = scope;  // -I respells the command's {} only
   plain.syntax = TemplateSyntax{};
-  return ParsePieces(text, plain, "the text", out, &has_field, &uses_slot, err);
+  return ParsePieces(text, plain, "the text", out, &has_field, &uses_slot, &uses_gpu, err);
 }
 
 }  // namespace coreflow

@@ -11,9 +11,10 @@ namespace coreflow {
 // One replacement string: {} {.} {/} {//} {/.} {#} {%} {n} {n.} {n/} {n//} {n/.}, and with
 // --header {name} {name.} ... for the column called name. In a pipeline's stage,
 // {NAME.output} and {NAME.outputs} (an earlier stage's declared outputs) and, in a gather
-// stage, {group} {group.} {group/} {group//} {group/.} (docs/pipelines.md).
+// stage, {group} {group.} {group/} {group//} {group/.} (docs/pipelines.md). {gpu}: the ids of
+// the GPUs the task holds, comma-separated (docs/gpus.md).
 struct Field {
-  enum class Kind { kInput, kSeq, kSlot, kStageOutput, kGroup };
+  enum class Kind { kInput, kSeq, kSlot, kStageOutput, kGroup, kGpu };
   Kind kind = Kind::kInput;
   // kInput: the 1-based input source for {n...}, 0 for every source ({}, {.}, ...);
   // kStageOutput: the stage (its index in the pipeline)
@@ -39,6 +40,7 @@ struct CommandTemplate {
   bool use_shell = false;
   bool inputs_are_commands = false;  // no template given: each input is a command line
   bool uses_slot = false;            // has {%}
+  bool uses_gpu = false;             // has {gpu}
   std::string text;                  // the command line as written
   // Batches (-N, -m, -X) put several inputs in one command. As in GNU parallel, the inputs of
   // -m, -X (and -N with one source) are one list of values, input after input: {n} is its

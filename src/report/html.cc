@@ -383,7 +383,8 @@ std::string StagesTable(const RunData& data, const RunStats& s) {
         R"(<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>)",
         Html(names[k]), st.tasks, st.succeeded, st.failed, st.skipped, st.mean_running,
         FormatDuration(st.task_wall_s / n), FormatDuration(st.max_wall_s),
-        FormatDuration(st.wait_s / n), FormatDuration(st.max_wait_s));
+        data.waits_known ? FormatDuration(st.wait_s / n) : "?",
+        data.waits_known ? FormatDuration(st.max_wait_s) : "?");
   }
   return fmt::format(
       R"(<section><h2>Stages</h2><table><thead><tr><th>Stage</th><th class="num">Tasks</th>)"
@@ -392,7 +393,7 @@ std::string StagesTable(const RunData& data, const RunStats& s) {
       R"(<th class="num">max</th><th class="num">Waited mean</th><th class="num">max</th>)"
       R"(</tr></thead><tbody>{}</tbody></table><p class="hint">Running on average: the stage's)"
       R"( task time over the makespan. Waited: from ready (its item passed the stage before))"
-      R"( to started.</p></section>)",
+      R"( to started ("?": not in a journal).</p></section>)",
       rows);
 }
 

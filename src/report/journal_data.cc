@@ -1,6 +1,7 @@
 #include "report/journal_data.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 #include <utility>
 #include <vector>
@@ -70,7 +71,9 @@ struct RawRecord {
 };
 
 // The journal's records as attempts: a batch's records (one per input) become one attempt.
-void AddAttempts(const std::vector<RawRecord>& records, Nanos origin, RunData* out) {
+// `stages`: the pipeline stage of each key, from its start marks.
+void AddAttempts(const std::vector<RawRecord>& records, const std::map<Hash128, int>& stages,
+                 Nanos origin, RunData* out) {
   // A stopped attempt (Ctrl-C) is journalled as not final, so that a resume runs it again;
   // where no later record of its input follows, it is where the task stands.
   std::vector<bool> followed(records.size(), false);
@@ -105,6 +108,7 @@ void AddAttempts(const std::vector<RawRecord>& records, Nanos origin, RunData* o
     a.cpu_s = ToSeconds(r.user_cpu + r.sys_cpu);
     a.max_rss_kib = r.max_rss_kib;
     a.command = r.command.substr(0, kMaxReportedCommand);
+    if (auto it = stages.find(r.key); it != stages.end()) a.stage = it->second;
     out->attempts.push_back(std::move(a));
   }
 }
@@ -120,6 +124,7 @@ std::string SettingsNote(const RunSettings& s) {
                       {"mem_per_task_bytes", s.mem_per_task},
                       {"bind", s.bind},
                       {"worker", s.worker}};
+  if (!s.stages.empty()) j["stages"] = s.stages;  // a pipeline's stage names, in order
   if (!s.argv.empty()) {  // how coreflow was called, for reports and the resume hint
     j["argv"] = s.argv;
     j["options"] = OptionsNote(s.options);
@@ -147,6 +152,11 @@ bool ParseSettingsNote(const std::string& text, RunSettings* s) {
   if (auto it = j.find("mem_per_task_bytes"); it != j.end() && it->is_number_integer()) {
     out.mem_per_task = it->get<int64_t>();
   }
+  if (auto it = j.find("stages"); it != j.end() && it->is_array()) {
+    for (const auto& name : *it) {
+      if (name.is_string()) out.stages.push_back(name.get<std::string>());
+    }
+  }
   ReadInvocation(j, &out);
   out.known = true;
   *s = std::move(out);
@@ -172,7 +182,11 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
     s.last_end = std::max(s.last_end, r.start_wall + r.runtime);
     s.any = true;
   };
-  callbacks.on_start = [&](const StartMark& m) { started.insert({m.key, m.attempt}); };
+  std::map<Hash128, int> stages;
+  callbacks.on_start = [&](const StartMark& m) {
+    started.insert({m.key, m.attempt});
+    if (m.stage > 0) stages[m.key] = m.stage;
+  };
   callbacks.on_note = [&](std::string_view kind, const std::string& text) {
     if (kind == "resume") {
       sessions.emplace_back();
@@ -210,6 +224,7 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
   out.host = first_run.host;
   out.started_at = first_run.started;
   out.worker_startups_s = std::move(worker_startups);
+  out.waits_known = false;  // records hold when a task started, not when it was ready
   if (out.settings.command_template.empty()) out.settings.command_template = info.template_text;
   Nanos origin = 0;
   bool have_origin = false;
@@ -222,7 +237,10 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
     have_origin = true;
   }
   out.sessions = std::max(out.sessions, 1);
-  AddAttempts(records, origin, &out);
+  AddAttempts(records, stages, origin, &out);
+  for (AttemptData& a : out.attempts) {  // a stage the journal's settings do not name
+    if (static_cast<size_t>(a.stage) >= out.settings.stages.size()) a.stage = 0;
+  }
   for (const auto& s : started) out.cut_short += ended.count(s) == 0 ? 1 : 0;
   out.complete = ended_whole && !info.torn_tail;
   out.exit_status = ended_whole ? exit_status : std::nullopt;

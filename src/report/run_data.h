@@ -76,8 +76,9 @@ struct RunData {
   bool complete = true;                   // false for the journal of a crashed or running run
   std::vector<double> worker_startups_s;  // --worker: each start-up, apart from task time
   std::optional<int> exit_status;
-  double started_at = 0;  // when the run began, in seconds since the epoch (0: unknown)
-  std::string host;       // where it ran
+  double started_at = 0;    // when the run began, in seconds since the epoch (0: unknown)
+  std::string host;         // where it ran
+  bool waits_known = true;  // the attempts' wait_s were measured (a journal does not hold them)
 };
 
 }  // namespace coreflow

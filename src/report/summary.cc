@@ -48,6 +48,8 @@ std::string StageLines(const RunData& data, const RunStats& s) {
       line += fmt::format("; {:.1f} running on average, runtime mean {}, max {}", st.mean_running,
                           FormatDuration(st.task_wall_s / static_cast<double>(st.tasks)),
                           FormatDuration(st.max_wall_s));
+    }
+    if (st.tasks > 0 && data.waits_known) {
       line += fmt::format("; waited mean {}, max {}",
                           FormatDuration(st.wait_s / static_cast<double>(st.tasks)),
                           FormatDuration(st.max_wait_s));
@@ -61,17 +63,20 @@ nlohmann::json StagesJson(const RunData& data, const RunStats& s) {
   nlohmann::json j = nlohmann::json::array();
   for (size_t i = 0; i < data.settings.stages.size(); ++i) {
     StageStats st = i < s.stages.size() ? s.stages[i] : StageStats{};
-    j.push_back({{"name", data.settings.stages[i]},
-                 {"tasks", st.tasks},
-                 {"succeeded", st.succeeded},
-                 {"failed", st.failed},
-                 {"skipped", st.skipped},
-                 {"task_wall_s", st.task_wall_s},
-                 {"cpu_s", st.cpu_s},
-                 {"max_runtime_s", st.max_wall_s},
-                 {"mean_running", st.mean_running},
-                 {"wait_s", st.wait_s},
-                 {"max_wait_s", st.max_wait_s}});
+    nlohmann::json stage = {{"name", data.settings.stages[i]},
+                            {"tasks", st.tasks},
+                            {"succeeded", st.succeeded},
+                            {"failed", st.failed},
+                            {"skipped", st.skipped},
+                            {"task_wall_s", st.task_wall_s},
+                            {"cpu_s", st.cpu_s},
+                            {"max_runtime_s", st.max_wall_s},
+                            {"mean_running", st.mean_running}};
+    if (data.waits_known) {  // else left out, not reported as no wait at all
+      stage["wait_s"] = st.wait_s;
+      stage["max_wait_s"] = st.max_wait_s;
+    }
+    j.push_back(std::move(stage));
   }
   return j;
 }

@@ -85,6 +85,7 @@ struct StartTask {
   SlotId slot;  // 1-based within its stage; GNU parallel's {%}
   int attempt;  // 1 for the first try
   StageId stage;
+  uint64_t gpus = 0;  // the GPUs it holds: a mask over the run's devices (GpuPool)
 };
 struct SignalTask {  // to the task's whole process group
   TaskId task;

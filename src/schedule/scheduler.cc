@@ -8,7 +8,7 @@
 namespace coreflow {
 
 Scheduler::Scheduler(const SchedulerOptions& options)
-    : options_(options), stages_(std::max(options.slots, 1), options.stages) {
+    : options_(options), stages_(std::max(options.slots, 1), options.stages, options.gpu_devices) {
   if (options_.slots < 1) options_.slots = 1;
 }
 
@@ -147,22 +147,22 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
          (capacity_ == 0 || counts_.running < capacity_)) {
     std::optional<StageId> stage = stages_.Next();
     if (!stage) return;
-    auto [task, slot] = stages_.Start(*stage);
+    auto [task, slot, gpus] = stages_.Start(*stage);
     int attempt = 1;
     if (auto it = attempts_.find(task); it != attempts_.end()) {
       attempt = it->second + 1;
     } else {
       ++counts_.started;
     }
-    running_.emplace(
-        task, Running{*stage, slot, attempt, Phase::kRunning, false, false, false, ++starts_});
+    running_.emplace(task, Running{*stage, slot, attempt, Phase::kRunning, false, false, false,
+                                   ++starts_, gpus});
     ++counts_.running;
     ++RunningIn(*stage);
     Nanos timeout = TimeoutOf(*stage);
     if (timeout > 0 && !FromBegan(*stage)) {
       timeouts_.push_back({now + timeout, task, attempt});
     }
-    out->push_back(act::StartTask{task, slot, attempt, *stage});
+    out->push_back(act::StartTask{task, slot, attempt, *stage, gpus});
   }
 }
 
@@ -173,7 +173,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   running_.erase(it);
   --counts_.running;
   --RunningIn(r.stage);
-  stages_.Finish(r.stage, r.slot);
+  stages_.Finish(r.stage, r.slot, r.gpus);
   backoff_ = kMinBackoff;
   fruitless_deferrals_ = 0;
   if (wait_for_exit_ || capacity_ > 0) {
@@ -254,7 +254,7 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
   running_.erase(it);
   --counts_.running;
   --RunningIn(r.stage);
-  stages_.Finish(r.stage, r.slot);
+  stages_.Finish(r.stage, r.slot, r.gpus);
   if (r.attempt > 1) {
     attempts_[e.task] = r.attempt - 1;
   } else {

@@ -37,6 +37,7 @@ struct SchedulerOptions {
   bool timeout_from_began = false;
   // Percentage halting needs the total number of tasks, so every input is read first.
   bool read_all_inputs = false;
+  int gpu_devices = 0;  // the GPUs stages' tasks share (StageOptions::gpus), at most kMaxGpus
 };
 
 struct SchedulerCounts {
@@ -67,6 +68,7 @@ class Scheduler {
   bool finished() const { return finished_; }
   const SchedulerCounts& counts() const { return counts_; }
   int slots() const { return options_.slots; }
+  const GpuPool& gpus() const { return stages_.gpus(); }
   // How many tasks the system lets run at once, once a start failed for want of processes or
   // descriptors (ulimit -n, -u); 0 while no such limit was met.
   int capacity() const { return capacity_; }
@@ -89,6 +91,7 @@ class Scheduler {
     bool stopped = false;  // terminated because the run stops, not for its own sake
     bool requeue = false;  // terminated for --memfree: it runs again later
     uint64_t start_order;  // larger is younger
+    uint64_t gpus = 0;     // the devices it holds
   };
   struct Deadline {
     Nanos at;

@@ -4,8 +4,8 @@
 
 namespace coreflow {
 
-StageQueues::StageQueues(int budget, std::vector<StageOptions> stages)
-    : budget_(std::max(budget, 0)), cores_free_(budget_) {
+StageQueues::StageQueues(int budget, std::vector<StageOptions> stages, int gpu_devices)
+    : budget_(std::max(budget, 0)), cores_free_(budget_), gpus_(gpu_devices) {
   if (stages.empty()) stages.push_back(StageOptions{});
   for (const StageOptions& o : stages) {
     Stage s;
@@ -29,10 +29,24 @@ void StageQueues::InsertAt(StageId stage, size_t index, TaskId task) {
   ++ready_total_;
 }
 
+bool StageQueues::GpusFit(const Stage& s) const {
+  if (s.options.gpus <= 0) return true;
+  // Slots take devices lowest first and keep them, so the lowest free slot holds some when
+  // any free slot does.
+  auto slot = static_cast<size_t>(s.free_slots.top().value());
+  if (s.options.gpus_per_slot && slot <= s.slot_gpus.size() && s.slot_gpus[slot - 1] != 0) {
+    return true;
+  }
+  return gpus_.Fits(s.options.gpus);
+}
+
 std::optional<StageId> StageQueues::Next() const {
   for (size_t i = stages_.size(); i-- > 0;) {
     const Stage& s = stages_[i];
     if (s.ready.empty() || s.free_slots.empty()) continue;  // nothing to start, or at its cap
+    // A stage that waits for GPUs lets others use the cores: no GPU sits idle while a task
+    // that fits waits.
+    if (!GpusFit(s)) continue;
     // The latest stage with work waits for cores rather than let earlier ones take them.
     if (s.cores > cores_free_) return std::nullopt;
     return StageId(static_cast<int>(i));
@@ -40,20 +54,32 @@ std::optional<StageId> StageQueues::Next() const {
   return std::nullopt;
 }
 
-std::pair<TaskId, SlotId> StageQueues::Start(StageId stage) {
+StartedTask StageQueues::Start(StageId stage) {
   Stage& s = At(stage);
-  TaskId task = s.ready.front();
+  StartedTask t;
+  t.task = s.ready.front();
   s.ready.pop_front();
   --ready_total_;
-  SlotId slot = s.free_slots.top();
+  t.slot = s.free_slots.top();
   s.free_slots.pop();
   cores_free_ -= s.cores;
-  return {task, slot};
+  if (s.options.gpus > 0) {
+    auto k = static_cast<size_t>(t.slot.value()) - 1;
+    if (!s.options.gpus_per_slot) {
+      t.gpus = gpus_.Take(s.options.gpus);
+    } else {
+      if (s.slot_gpus.size() <= k) s.slot_gpus.resize(k + 1, 0);
+      if (s.slot_gpus[k] == 0) s.slot_gpus[k] = gpus_.Take(s.options.gpus);
+      t.gpus = s.slot_gpus[k];
+    }
+  }
+  return t;
 }
 
-void StageQueues::Finish(StageId stage, SlotId slot) {
+void StageQueues::Finish(StageId stage, SlotId slot, uint64_t gpus) {
   Stage& s = At(stage);
   cores_free_ += s.cores;
+  if (!s.options.gpus_per_slot) gpus_.Give(gpus, s.options.gpus);  // else the slot keeps them
   if (slot.value() <= s.slot_count) s.free_slots.push(slot);
 }
 

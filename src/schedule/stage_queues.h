@@ -10,6 +10,7 @@
 
 #include "base/ids.h"
 #include "base/time.h"
+#include "schedule/gpu_pool.h"
 
 namespace coreflow {
 
@@ -20,6 +21,17 @@ struct StageOptions {
   Nanos timeout = -1;     // per attempt; -1: the run's (SchedulerOptions::timeout)
   int max_attempts = -1;  // -1: the run's
   bool timeout_from_began = false;  // its tasks say when they begin (warm workers: TaskBegan)
+  int gpus = 0;                     // shares of the run's GPUs one task holds (GpuPool)
+  // Warm workers: a slot takes its devices when it first starts and keeps them for the run,
+  // so a worker never moves to another device.
+  bool gpus_per_slot = false;
+};
+
+// A task StageQueues::Start took off a queue, and what it holds.
+struct StartedTask {
+  TaskId task;
+  SlotId slot;
+  uint64_t gpus = 0;  // the devices it holds (a GpuPool mask)
 };
 
 // The ready queues of a run's stages, apart from what the run has: a budget of cores (what
@@ -28,7 +40,7 @@ struct StageOptions {
 // items leave the pipeline early, and a stage whose items wait gets the cores the others leave.
 class StageQueues {
  public:
-  StageQueues(int budget, std::vector<StageOptions> stages);
+  StageQueues(int budget, std::vector<StageOptions> stages, int gpu_devices = 0);
 
   size_t stage_count() const { return stages_.size(); }
   int budget() const { return budget_; }
@@ -51,13 +63,16 @@ class StageQueues {
   // Waiting in the stages after the first: items that the first stage let through.
   size_t ready_after_first() const { return ready_total_ - At(StageId(0)).ready.size(); }
 
-  // The stage whose head task starts next, if one can start now.
+  // The stage whose head task starts next, if one can start now. A stage whose tasks wait for
+  // GPUs lets the stages before it go first; one that waits for cores does not.
   std::optional<StageId> Next() const;
-  // Takes the head of `stage`'s queue (Next() said it can start) with a slot and its cores.
-  std::pair<TaskId, SlotId> Start(StageId stage);
+  // Takes the head of `stage`'s queue (Next() said it can start) with a slot, its cores and
+  // its GPUs.
+  StartedTask Start(StageId stage);
   // Puts back what a task of `stage` held when it ends; a slot beyond the stage's count
   // (the budget shrank) is not reused.
-  void Finish(StageId stage, SlotId slot);
+  void Finish(StageId stage, SlotId slot, uint64_t gpus);
+  const GpuPool& gpus() const { return gpus_; }
   // The budget changes (online tuning; 0 pauses). `busy` lists the slots of running tasks.
   void SetBudget(int budget, const std::vector<std::pair<StageId, SlotId>>& busy);
 
@@ -66,17 +81,20 @@ class StageQueues {
     StageOptions options;
     std::deque<TaskId> ready;
     std::priority_queue<SlotId, std::vector<SlotId>, std::greater<SlotId>> free_slots;
-    int slot_count = 0;  // slots 1..slot_count exist
-    int cores = 1;       // what a task holds: its ask, at most the whole budget
+    int slot_count = 0;               // slots 1..slot_count exist
+    int cores = 1;                    // what a task holds: its ask, at most the whole budget
+    std::vector<uint64_t> slot_gpus;  // gpus_per_slot: each slot's devices, by slot - 1
   };
   Stage& At(StageId stage) { return stages_[static_cast<size_t>(stage.value())]; }
   const Stage& At(StageId stage) const { return stages_[static_cast<size_t>(stage.value())]; }
   void Size(Stage& s);  // slot_count and cores from the budget
+  bool GpusFit(const Stage& s) const;
 
   int budget_;
   int cores_free_;
   size_t ready_total_ = 0;
   std::vector<Stage> stages_;
+  GpuPool gpus_;
 };
 
 }  // namespace coreflow

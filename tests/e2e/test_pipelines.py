@@ -97,7 +97,7 @@ class PipelineRunTest(CoreflowTestCase):
         self.write("p.toml", PIPELINE)
         items = ["d1/i%d" % n for n in range(1, 11)] + ["d2/j%d" % n for n in range(1, 11)]
         self.items(items)
-        r = self.cf("-j2", "-f", "p.toml")
+        r = self.cf("-j2", "--joblog", "j.log", "-f", "p.toml")
         self.assertEqual(r.returncode, 0, r)
         log = self.log()
         # Streaming: the first item is in stage b before the last one has entered stage a.
@@ -109,6 +109,13 @@ class PipelineRunTest(CoreflowTestCase):
                                  if l.split()[1] == name), n)
         self.assertIn("coreflow: 42 tasks of 3 stages", r.err)
         self.assertIn("coreflow: stage 'b': 20 tasks, 20 ok;", r.err)
+        # The journal alone tells the stages apart: a report of it has the same stage lines.
+        rep = cfhelp.run([cfhelp.BIN, "report", "j.log"], cwd=self.tmp)
+        self.assertEqual(rep.returncode, 0, rep)
+        self.assertIn("coreflow: 42 tasks of 3 stages", rep.out)
+        for name, n in (("a", 20), ("b", 20), ("g", 2)):
+            self.assertIn("coreflow: stage '%s': %d tasks, %d ok;" % (name, n, n), rep.out)
+        self.assertNotIn("waited", rep.out)  # a journal does not know when a task was ready
 
     def test_a_failure_stops_its_item_and_its_group_only(self):
         self.write("p.toml", PIPELINE)

@@ -75,6 +75,51 @@ TEST(PipelineFileTest, AWorkerStageSendsItsCommandAsTheRequest) {
   EXPECT_EQ(words, Words{"{} --fast"});
 }
 
+TEST(PipelineFileTest, AOneStageFilesGpusAreItsTasksAsk) {
+  PipelineSpec spec = Spec("[[stage]]\nname = \"g\"\ncommand = \"x\"\ngpus = 0.5\n");
+  RunFlags flags;
+  Words none;
+  std::string err;
+  ASSERT_TRUE(ApplyOneStage(spec, &flags, &none, &err)) << err;
+  EXPECT_EQ(flags.gpus_per_task, "0.5");
+  RunFlags given;
+  given.gpus_per_task = "1";  // the command line wins
+  Words again;
+  ASSERT_TRUE(ApplyOneStage(spec, &given, &again, &err)) << err;
+  EXPECT_EQ(given.gpus_per_task, "1");
+}
+
+TEST(PipelineFileTest, StagesAskForGpusAndAWarmWorkerKeepsItsOwn) {
+  const char* text =
+      "[[stage]]\nname = \"a\"\ncommand = \"x\"\n"
+      "[[stage]]\nname = \"b\"\ncommand = \"y\"\ngpus = 0.5\n";
+  PipelineSpec spec = Spec(text);
+  RunFlags flags;
+  Words none;
+  std::string err;
+  ASSERT_TRUE(ApplySeveralStages(spec, &flags, &none, &err)) << err;
+  EXPECT_TRUE(flags.stages_ask_gpus);
+  RunConfig config;
+  config.gpu_ids = {"g0"};
+  ASSERT_TRUE(SetStages(spec, "--gpus", &config, &err)) << err;
+  ASSERT_EQ(config.schedule.stages.size(), 2u);
+  EXPECT_EQ(config.schedule.stages[0].gpus, 0);
+  EXPECT_EQ(config.schedule.stages[1].gpus, 500);
+  EXPECT_FALSE(config.schedule.stages[1].gpus_per_slot);
+  config.gpu_ids.clear();
+  EXPECT_FALSE(SetStages(spec, "no GPU was found (no nvidia-smi on PATH)", &config, &err));
+  EXPECT_EQ(err,
+            "p.toml: stage 'b': gpus asks for GPUs, but no GPU was found (no nvidia-smi on PATH); "
+            "name the devices with --gpus LIST");
+  PipelineSpec workers = Spec(
+      "[[stage]]\nname = \"a\"\nworker = \"w\"\ncommand = \"x\"\ngpus = 1\n"
+      "[[stage]]\nname = \"b\"\ncommand = \"y\"\ngpus = 0.5\n");
+  EXPECT_FALSE(ApplySeveralStages(workers, &flags, &none, &err));
+  EXPECT_EQ(err,
+            "p.toml: stage 'a' runs warm workers that keep their GPUs for the run, so stage 'b' "
+            "cannot ask for GPUs too; give it none, or run 'a' as a command");
+}
+
 TEST(PipelineFileTest, MistakesAreUsageErrorsNamingTheFile) {
   RunFlags flags;
   std::string err;
@@ -91,9 +136,11 @@ TEST(PipelineFileTest, MistakesAreUsageErrorsNamingTheFile) {
   EXPECT_NE(err.find("p.toml has [[input]] tables and the command line gives inputs too"),
             std::string::npos);
   Words none;
-  PipelineSpec gpus = Spec("[[stage]]\nname = \"g\"\ncommand = \"x\"\ngpus = 1\n");
-  EXPECT_FALSE(ApplyOneStage(gpus, &flags, &none, &err));
-  EXPECT_EQ(err, "p.toml: stage 'g' uses 'gpus', which this version does not run yet; remove it");
+  PipelineSpec gather = Spec("[[stage]]\nname = \"g\"\ncommand = \"x\"\ngather = \"{//}\"\n");
+  EXPECT_FALSE(ApplyOneStage(gather, &flags, &none, &err));
+  EXPECT_EQ(err,
+            "p.toml: stage 'g' gathers, and a pipeline of one stage has nothing to gather from; "
+            "remove 'gather'");
   std::string read_err;
   PipelineSpec spec;
   EXPECT_FALSE(ReadPipelineFile("/nonexistent/p.toml", &spec, &read_err));

@@ -161,6 +161,46 @@ const std::vector<UsageCase>& UsageCases() {
        kEchoAbc,
        "--memfree 64G is more than all of this machine's memory (16.0 GiB): no task could ever "
        "start; give a smaller size"},
+      {"--gpus-per-task not a number",
+       [](RunFlags* f, MachineProbe*) {
+         f->gpus = "0,1";
+         f->gpus_per_task = "two";
+       },
+       kEchoAbc,
+       "--gpus-per-task 'two' is not a number of GPUs; give 1, 2 or 0.5 (a share of one)"},
+      {"--gpus-per-task neither a share nor whole",
+       [](RunFlags* f, MachineProbe*) {
+         f->gpus = "0,1";
+         f->gpus_per_task = "1.5";
+       },
+       kEchoAbc,
+       "--gpus-per-task 1.5: a task gets a share of one GPU or whole GPUs; give 1, 2 ... or less "
+       "than 1"},
+      {"--gpus-per-task more than there are",
+       [](RunFlags* f, MachineProbe*) {
+         f->gpus = "0,1";
+         f->gpus_per_task = "4";
+       },
+       kEchoAbc, "--gpus-per-task asks for 4 GPUs, and --gpus gives 2; ask for fewer or give more"},
+      {"--gpus-per-task and no GPU found",
+       [](RunFlags* f, MachineProbe* p) {
+         f->gpus_per_task = "1";
+         p->gpus.note = "no nvidia-smi on PATH";
+       },
+       kEchoAbc,
+       "--gpus-per-task asks for GPUs, but no GPU was found (no nvidia-smi on PATH); name the "
+       "devices with --gpus LIST"},
+      {"--gpus names a device twice", [](RunFlags* f, MachineProbe*) { f->gpus = "0,1,0"; },
+       kEchoAbc, "--gpus '0,1,0' names device '0' twice"},
+      {"--gpus with an empty id", [](RunFlags* f, MachineProbe*) { f->gpus = "0,,1"; }, kEchoAbc,
+       "--gpus '0,,1': give the devices' ids separated by commas, e.g. --gpus 0,1 or --gpus "
+       "GPU-5f3c...,MIG-9a1b..."},
+      {"--gpus with autotuning",
+       [](RunFlags* f, MachineProbe*) {
+         f->gpus = "0";
+         f->autotune = true;
+       },
+       kEchoAbc, "autotuning does not tune runs that share out GPUs yet; give -j (and -t)"},
   };
   return cases;
 }

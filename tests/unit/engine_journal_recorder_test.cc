@@ -103,7 +103,8 @@ TEST_F(JournalRecorderTest, AStartMarksEachInputWithItsOutputs) {
   JournalRecorder recorder(&writer_);
   std::vector<FileIdentity> before = {File(1, 10), FileIdentity{}, File(3, 30), File(4, 40)};
   std::string err;
-  ASSERT_TRUE(recorder.TaskStarted(TaskId(9), 1, {kKeyA, kKeyB}, before, 2, kNow, &err)) << err;
+  ASSERT_TRUE(recorder.TaskStarted(TaskId(9), StageId(0), 1, {kKeyA, kKeyB}, before, 2, kNow, &err))
+      << err;
   Close();
   ReadBack back = Read(path_);
   ASSERT_EQ(back.starts.size(), 2u);
@@ -111,6 +112,7 @@ TEST_F(JournalRecorderTest, AStartMarksEachInputWithItsOutputs) {
   EXPECT_EQ(back.starts[0].seq, 9u);
   EXPECT_EQ(back.starts[0].attempt, 1);
   EXPECT_EQ(back.starts[0].outputs, FormatOutputStates({File(1, 10), FileIdentity{}}));
+  EXPECT_EQ(back.starts[0].stage, 0);
   EXPECT_EQ(back.starts[1].key, kKeyB);
   EXPECT_EQ(back.starts[1].outputs, FormatOutputStates({File(3, 30), File(4, 40)}));
   EXPECT_TRUE(back.records.empty());  // a start alone is an attempt cut short
@@ -120,11 +122,24 @@ TEST_F(JournalRecorderTest, AStartWithoutDeclaredOutputsHasNoStates) {
   Create();
   JournalRecorder recorder(&writer_);
   std::string err;
-  ASSERT_TRUE(recorder.TaskStarted(TaskId(1), 3, {kKeyA}, {}, 0, kNow, &err)) << err;
+  ASSERT_TRUE(recorder.TaskStarted(TaskId(1), StageId(0), 3, {kKeyA}, {}, 0, kNow, &err)) << err;
   Close();
   ReadBack back = Read(path_);
   ASSERT_EQ(back.starts.size(), 1u);
   EXPECT_EQ(back.starts[0].attempt, 3);
+  EXPECT_EQ(back.starts[0].outputs, "");
+}
+
+TEST_F(JournalRecorderTest, AStartNamesItsPipelineStage) {
+  Create();
+  JournalRecorder recorder(&writer_);
+  std::string err;
+  ASSERT_TRUE(recorder.TaskStarted(TaskId(4), StageId(2), 1, {kKeyA}, {}, 0, kNow, &err)) << err;
+  Close();
+  ReadBack back = Read(path_);
+  ASSERT_EQ(back.starts.size(), 1u);
+  EXPECT_EQ(back.starts[0].stage, 2);
+  EXPECT_EQ(back.starts[0].seq, 4u);
   EXPECT_EQ(back.starts[0].outputs, "");
 }
 
@@ -237,7 +252,7 @@ TEST_F(JournalRecorderTest, KeysFollowTheVersionOfAContinuedJournal) {
   ASSERT_TRUE(writer_.Continue(path_, info, kNow, &err)) << err;
   JournalRecorder recorder(&writer_);
   EXPECT_EQ(recorder.key_version(), 1);
-  ASSERT_TRUE(recorder.TaskStarted(TaskId(1), 1, {kKeyA}, {}, 0, kNow, &err)) << err;
+  ASSERT_TRUE(recorder.TaskStarted(TaskId(1), StageId(0), 1, {kKeyA}, {}, 0, kNow, &err)) << err;
   ASSERT_TRUE(recorder.TaskFinished(Attempt(), {kKeyA}, kNow, &err)) << err;
   Close();
   std::string text = ReadFile(path_);

@@ -78,5 +78,28 @@ TEST(TaskEnvironment, ValuesWithEqualsSignsAndNewlinesSurvive) {
   EXPECT_EQ(entries[1], "M=line1\nline2");
 }
 
+TEST(TaskEnvironment, ARunThatSharesOutGpusTellsEachTaskItsOwnDevices) {
+  Environment base({"CUDA_VISIBLE_DEVICES=0,1", "HIP_VISIBLE_DEVICES=0,1", "PATH=/bin"});
+  TaskEnvironment env(base, /*gpus=*/true);
+  // What coreflow was given is not what a task holds: every task gets its own, or none.
+  EXPECT_EQ(Strings(env.envp()),
+            (std::vector<std::string>{
+                "PATH=/bin", "PARALLEL_SEQ=0", "PARALLEL_JOBSLOT=0",
+                "CUDA_VISIBLE_DEVICES=", "ROCR_VISIBLE_DEVICES=", "HIP_VISIBLE_DEVICES="}));
+  env.SetTask(4, 2);
+  env.SetDevices("GPU-a,MIG-b");
+  std::vector<std::string> entries = Strings(env.envp());
+  EXPECT_EQ(CountPrefix(entries, "CUDA_VISIBLE_DEVICES=GPU-a,MIG-b"), 1u);
+  EXPECT_EQ(CountPrefix(entries, "ROCR_VISIBLE_DEVICES=GPU-a,MIG-b"), 1u);
+  EXPECT_EQ(CountPrefix(entries, "HIP_VISIBLE_DEVICES=GPU-a,MIG-b"), 1u);
+  EXPECT_EQ(CountPrefix(entries, "PARALLEL_SEQ=4"), 1u);
+  EXPECT_EQ(entries.size(), 6u);
+}
+
+TEST(TaskEnvironment, ARunWithoutGpusLeavesTheDeviceVariablesAlone) {
+  TaskEnvironment env(Environment({"CUDA_VISIBLE_DEVICES=3"}));
+  EXPECT_EQ(CountPrefix(Strings(env.envp()), "CUDA_VISIBLE_DEVICES=3"), 1u);
+}
+
 }  // namespace
 }  // namespace coreflow

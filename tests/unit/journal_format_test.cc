@@ -394,6 +394,20 @@ TEST(JournalFormatTest, StartMarkExactTextAndRoundTrip) {
   EXPECT_EQ(back.seq, static_cast<uint64_t>(INT64_MAX));
 }
 
+TEST(JournalFormatTest, StartMarkOfALaterPipelineStageCarriesItsIndex) {
+  StartMark m{{0, 0xab}, 1, 7, "", true, 2};
+  std::string text = FormatStartMark(m);
+  EXPECT_EQ(text, "#start\t000000000000000000000000000000ab\t1\t7\t\t2\n");
+  text.pop_back();
+  StartMark back;
+  ASSERT_TRUE(ParseStartMark(text, &back));
+  EXPECT_EQ(back.stage, 2);
+  EXPECT_EQ(back.outputs, "");
+  // A stage this reader cannot read is the first: the mark still counts.
+  ASSERT_TRUE(ParseStartMark("#start\t000000000000000000000000000000ab\t1\t7\t\tx", &back));
+  EXPECT_EQ(back.stage, 0);
+}
+
 TEST(JournalFormatTest, ParseStartMarkRejects) {
   StartMark m;
   EXPECT_FALSE(ParseStartMark("", &m));

@@ -51,6 +51,19 @@ TEST(ExpandCommandTest, AppendedFieldGetsTheValue) {
   EXPECT_EQ(Expand("echo", Input({"a b"})), (Argv{"echo", "a b"}));
 }
 
+TEST(ExpandCommandTest, GpuIsTheDevicesTheTaskHolds) {
+  CommandTemplate t = Template("fold --device {gpu} {}");
+  EXPECT_TRUE(t.uses_gpu);
+  EXPECT_FALSE(Template("fold {}").uses_gpu);
+  TaskInput in = Input({"x.pdb"});
+  in.gpus = "GPU-a,GPU-b";
+  Command c;
+  ExpandCommand(t, in, 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"fold", "--device", "GPU-a,GPU-b", "x.pdb"}));
+  // Like {%}, {gpu} alone means no input is appended.
+  EXPECT_EQ(Expand("fold {gpu}", in), (Argv{"fold", "GPU-a,GPU-b"}));
+}
+
 TEST(ExpandCommandTest, HostileValuesAreExactlyOneArgvWord) {
   for (const std::string& v :
        {std::string(""), std::string(" "), std::string("a b"), std::string("'"),

@@ -37,6 +37,9 @@ std::string Render(const std::vector<Piece>& pieces) {
       case Field::Kind::kGroup:
         out += std::string("[{group") + TransformSuffix(p.field.transform) + "}]";
         break;
+      case Field::Kind::kGpu:
+        out += "[{gpu}]";
+        break;
     }
   }
   return out;
@@ -73,6 +76,20 @@ TEST(ParseTemplateTest, EveryReplacementString) {
   EXPECT_FALSE(t.use_shell);
   EXPECT_FALSE(t.inputs_are_commands);
   EXPECT_EQ(t.text, "x {} {.} {/} {//} {/.} {#} {%}");
+}
+
+TEST(ParseTemplateTest, GpuIsAReplacementStringUnlessAColumnIsCalledSo) {
+  CommandTemplate t = Parse("fold --device {gpu} {}");
+  EXPECT_EQ(Render(t.pieces), "fold --device [{gpu}] [{}]");
+  EXPECT_TRUE(t.uses_gpu);
+  EXPECT_FALSE(Parse("fold {}").uses_gpu);
+  EXPECT_EQ(Render(Parse("awk '{gpus}'").pieces), "awk '{gpus}' [{}]");  // not ours: literal
+  std::vector<Piece> path;
+  std::string err;
+  EXPECT_FALSE(ParsePathTemplate("out/{gpu}.txt", FieldScope{}, &path, &err));
+  EXPECT_EQ(err,
+            "output path 'out/{gpu}.txt' uses {gpu}, which differs between runs; use {#} or "
+            "an input");
 }
 
 TEST(ParseTemplateTest, EveryNumberedReplacementString) {

@@ -155,6 +155,39 @@ TEST_F(JournalDataTest, AnItemsStagesAreAttemptsOfTheirOwn) {
   EXPECT_EQ(d.attempts[1].command, "plot 1");
 }
 
+TEST_F(JournalDataTest, APipelinesAttemptsKnowTheirStageFromTheStartMarks) {
+  JournalWriter w;
+  std::string err;
+  ASSERT_TRUE(w.Create(Path(), 1, Hash128{0, 0xabc}, "pipeline: a: work {} | b: plot {}", &err));
+  RunSettings settings = Settings();
+  settings.stages = {"a", "b"};
+  ASSERT_EQ(w.RecordNote("config", SettingsNote(settings), 0), 0);
+  JournalRecord a = Record(1, kT0, kSec, AttemptOutcome::kOk);
+  JournalRecord b = Record(1, kT0 + kSec, 2 * kSec, AttemptOutcome::kOk);
+  b.command = "plot 1";
+  b.key = Hash128{0, 0x2001};
+  JournalRecord c = Record(2, kT0, kSec, AttemptOutcome::kFailed);
+  w.RecordStart(StartMark{a.key, 1, 1, "", true, 0}, 0);
+  w.RecordStart(StartMark{c.key, 1, 2, "", true, 0}, 0);
+  w.RecordAttempt(a, 0);
+  w.RecordAttempt(c, 0);
+  w.RecordStart(StartMark{b.key, 1, 1, "", true, 1}, 0);
+  w.RecordAttempt(b, 0);
+  ASSERT_EQ(w.Close(), 0);
+  RunData d = Load();
+  EXPECT_EQ(d.settings.stages, (std::vector<std::string>{"a", "b"}));
+  ASSERT_EQ(d.attempts.size(), 3u);
+  EXPECT_EQ(d.attempts[0].stage, 0);
+  EXPECT_EQ(d.attempts[1].stage, 0);
+  EXPECT_EQ(d.attempts[2].stage, 1);
+  RunStats s = ComputeStats(d);
+  ASSERT_EQ(s.stages.size(), 2u);
+  EXPECT_EQ(s.stages[0].tasks, 2u);
+  EXPECT_EQ(s.stages[0].failed, 1u);
+  EXPECT_EQ(s.stages[1].tasks, 1u);
+  EXPECT_DOUBLE_EQ(s.stages[1].task_wall_s, 2.0);
+}
+
 TEST_F(JournalDataTest, AStoppedTaskThatNoLaterSessionRanIsInterrupted) {
   JournalWriter w;
   Start(&w);
@@ -221,6 +254,11 @@ TEST(SettingsNoteTest, RoundTripsAndRejectsGarbage) {
   EXPECT_EQ(back.threads_per_task.source, "2 cores / 2 slots");
   EXPECT_EQ(back.usable_cpus.value, 2);
   EXPECT_EQ(back.command_template, "work {}");
+  EXPECT_TRUE(back.stages.empty());
+  RunSettings piped = Settings();
+  piped.stages = {"prep", "model"};
+  ASSERT_TRUE(ParseSettingsNote(SettingsNote(piped), &back));
+  EXPECT_EQ(back.stages, piped.stages);
   EXPECT_FALSE(ParseSettingsNote("{", &back));
   EXPECT_FALSE(ParseSettingsNote("[1,2]", &back));
   EXPECT_FALSE(ParseSettingsNote("{\"slots\": 3}", &back));

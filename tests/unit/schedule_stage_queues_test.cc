@@ -13,12 +13,12 @@ TEST(StageQueues, OneStageIsTheRunsSlotsLowestFirst) {
   EXPECT_FALSE(q.Next());
   for (uint64_t t = 1; t <= 4; ++t) q.PushBack(kFirst, TaskId(t));
   std::vector<int> slots;
-  while (auto s = q.Next()) slots.push_back(q.Start(*s).second.value());
+  while (auto s = q.Next()) slots.push_back(q.Start(*s).slot.value());
   EXPECT_EQ(slots, (std::vector<int>{1, 2, 3}));  // the fourth waits for a slot
   EXPECT_EQ(q.ready(kFirst), 1u);
-  q.Finish(kFirst, SlotId(2));
+  q.Finish(kFirst, SlotId(2), 0);
   ASSERT_TRUE(q.Next());
-  auto [task, slot] = q.Start(kFirst);
+  auto [task, slot, gpus] = q.Start(kFirst);
   EXPECT_EQ(task, TaskId(4));
   EXPECT_EQ(slot, SlotId(2));
 }
@@ -34,10 +34,10 @@ TEST(StageQueues, ALaterStageGoesFirst) {
   for (int i = 0; i < 3; ++i) {
     auto stage = q.Next();
     ASSERT_TRUE(stage);
-    auto [task, slot] = q.Start(*stage);
+    auto [task, slot, gpus] = q.Start(*stage);
     order.push_back(task.value());
     EXPECT_FALSE(q.Next());  // the one core is held
-    q.Finish(*stage, slot);
+    q.Finish(*stage, slot, 0);
   }
   EXPECT_EQ(order, (std::vector<uint64_t>{1, 2, 5}));
 }
@@ -53,9 +53,9 @@ TEST(StageQueues, TasksHoldTheirStagesCoresAndALaterStageWaitsForThem) {
   // take the cores it waits for.
   EXPECT_EQ(q.cores_free(), 3);
   EXPECT_FALSE(q.Next());
-  q.Finish(kFirst, SlotId(1));
+  q.Finish(kFirst, SlotId(1), 0);
   ASSERT_EQ(q.Next(), kSecond);
-  auto [task, slot] = q.Start(kSecond);
+  auto [task, slot, gpus] = q.Start(kSecond);
   EXPECT_EQ(task, TaskId(100));
   EXPECT_EQ(slot, SlotId(1));  // each stage numbers its own slots
   EXPECT_EQ(q.cores_free(), 0);
@@ -69,7 +69,7 @@ TEST(StageQueues, AStageWithFixedSlotsLeavesTheRestToOthers) {
   q.PushBack(kSecond, TaskId(11));
   for (uint64_t t = 1; t <= 5; ++t) q.PushBack(kFirst, TaskId(t));
   std::vector<uint64_t> started;
-  while (auto s = q.Next()) started.push_back(q.Start(*s).first.value());
+  while (auto s = q.Next()) started.push_back(q.Start(*s).task.value());
   EXPECT_EQ(started, (std::vector<uint64_t>{10, 1, 2, 3}));
   EXPECT_EQ(q.ready(kSecond), 1u);
 }
@@ -93,19 +93,19 @@ TEST(StageQueues, ABudgetThatShrinksKeepsRunningTasksAndReusesNoSlotBeyondIt) {
   q.SetBudget(2,
               {{kFirst, SlotId(1)}, {kFirst, SlotId(2)}, {kFirst, SlotId(3)}, {kFirst, SlotId(4)}});
   EXPECT_EQ(q.cores_free(), -2);
-  q.Finish(kFirst, SlotId(4));  // slot 4 is gone
-  q.Finish(kFirst, SlotId(3));
+  q.Finish(kFirst, SlotId(4), 0);  // slot 4 is gone
+  q.Finish(kFirst, SlotId(3), 0);
   EXPECT_FALSE(q.Next());  // the two running hold the whole budget
-  q.Finish(kFirst, SlotId(1));
+  q.Finish(kFirst, SlotId(1), 0);
   ASSERT_TRUE(q.Next());
-  EXPECT_EQ(q.Start(kFirst).second, SlotId(1));
+  EXPECT_EQ(q.Start(kFirst).slot, SlotId(1));
   q.SetBudget(0, {{kFirst, SlotId(1)}, {kFirst, SlotId(2)}});  // paused
-  q.Finish(kFirst, SlotId(1));
-  q.Finish(kFirst, SlotId(2));
+  q.Finish(kFirst, SlotId(1), 0);
+  q.Finish(kFirst, SlotId(2), 0);
   EXPECT_FALSE(q.Next());
   q.SetBudget(3, {});
   std::vector<int> slots;
-  while (auto s = q.Next()) slots.push_back(q.Start(*s).second.value());
+  while (auto s = q.Next()) slots.push_back(q.Start(*s).slot.value());
   EXPECT_EQ(slots, (std::vector<int>{1, 2, 3}));
 }
 
@@ -116,9 +116,9 @@ TEST(StageQueues, InsertAtKeepsASplitBatchsInputsInOrderAheadOfTheRest) {
   q.InsertAt(kFirst, 1, TaskId(6));
   std::vector<uint64_t> order;
   while (auto s = q.Next()) {
-    auto [task, slot] = q.Start(*s);
+    auto [task, slot, gpus] = q.Start(*s);
     order.push_back(task.value());
-    q.Finish(*s, slot);
+    q.Finish(*s, slot, 0);
   }
   EXPECT_EQ(order, (std::vector<uint64_t>{5, 6, 9}));
 }
