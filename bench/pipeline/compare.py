@@ -12,7 +12,8 @@ pipeline it checks what docs/pipelines.md promises, and exits 1 when a goal is m
   over one item, alone (the three stages' mean runtimes in the big run are shown too);
 - coreflow's peak memory is flat: the same (within 25 %) at 5x the items.
 Environment: BENCH_ITEMS (2000), BENCH_REPEATS (3), BENCH_JOBS (8), BENCH_MODEL_SLOTS (2),
-BENCH_PREP_MS (4), BENCH_MODEL_MS (10), BENCH_POST_MS (4).
+BENCH_PREP_MS (40), BENCH_MODEL_MS (100), BENCH_POST_MS (40): tasks long enough that a spawn
+is not most of one (on a 2-CPU machine, -j 8 of 4 ms tasks measures spawn contention).
 """
 
 import argparse
@@ -98,8 +99,8 @@ def main():
     repeats = whole_number("BENCH_REPEATS", 3)
     jobs = whole_number("BENCH_JOBS", 8)
     slots = whole_number("BENCH_MODEL_SLOTS", 2)
-    ms = (whole_number("BENCH_PREP_MS", 4), whole_number("BENCH_MODEL_MS", 10),
-          whole_number("BENCH_POST_MS", 4))
+    ms = (whole_number("BENCH_PREP_MS", 40), whole_number("BENCH_MODEL_MS", 100),
+          whole_number("BENCH_POST_MS", 40))
     print("pipeline benchmark on %s" % machine_description())
     print("%d items; stages prep %d ms, model %d ms (at most %d at once), post %d ms; "
           "-j %d" % (items, ms[0], ms[1], slots, ms[2], jobs))

@@ -11,6 +11,7 @@
 #include "cli/messages.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
+#include "cli/stage_command.h"
 #include "exec/crash_guard.h"
 
 namespace coreflow {
@@ -52,6 +53,8 @@ int Main(int argc, char** argv) {
   if (argc == 3 && std::string_view(argv[1]) == kCrashGuardCommand) {
     return RunCrashGuard(3, argv[2]);
   }
+  // A staging stage's copy (cli/stage_command.h): a task, not a command for people.
+  if (argc == 4 && std::string_view(argv[1]) == kCopyCommand) return CopyMain(argv[2], argv[3]);
   CLI::App app(
       "coreflow: run many independent tasks across every core, at the throughput the "
       "hardware allows.",

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -11,6 +12,7 @@
 #include "base/parse.h"
 #include "cli/argv_split.h"
 #include "cli/gpu_plan.h"
+#include "cli/stage_command.h"
 #include "cli/worker_flags.h"
 #include "sys/fs.h"
 
@@ -146,7 +148,70 @@ std::string UnsupportedFlag(const RunFlags& f) {
   return "";
 }
 
+// `$NAME` and `${NAME}` in a staging directory, from the environment.
+bool ExpandVariables(const std::string& text, const Environment& env, std::string* out,
+                     std::string* missing) {
+  out->clear();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '$') {
+      out->push_back(text[i]);
+      continue;
+    }
+    bool braced = i + 1 < text.size() && text[i + 1] == '{';
+    size_t begin = i + (braced ? 2 : 1), end = begin;
+    while (end < text.size() &&
+           (std::isalnum(static_cast<unsigned char>(text[end])) || text[end] == '_')) {
+      ++end;
+    }
+    if (end == begin || (braced && (end >= text.size() || text[end] != '}'))) {
+      out->push_back('$');  // not a variable: literal
+      continue;
+    }
+    std::string name = text.substr(begin, end - begin);
+    const std::string* value = env.Get(name);
+    if (value == nullptr || value->empty()) {
+      *missing = name;
+      return false;
+    }
+    *out += *value;
+    i = braced ? end : end - 1;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool PrepareStagingStages(const Environment& env, PipelineSpec* spec, std::string* err) {
+  for (PipelineStage& s : spec->stages) {
+    if (s.stage_to.empty()) continue;
+    std::string dir, missing;
+    if (!ExpandVariables(s.stage_to, env, &dir, &missing)) {
+      *err = fmt::format(
+          "{}: stage '{}': stage.to '{}' names ${}, which is not set; set it or "
+          "give the directory itself",
+          spec->origin, s.name, s.stage_to, missing);
+      return false;
+    }
+    bool plain = !dir.empty();
+    for (char c : dir) {
+      plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
+                        std::string_view("/._+-,:@%=").find(c) != std::string_view::npos);
+    }
+    if (!plain) {
+      *err = fmt::format(
+          "{}: stage '{}': stage.to '{}' holds characters coreflow does not put "
+          "in a command; use a plain directory path",
+          spec->origin, s.name, dir);
+      return false;
+    }
+    s.stage_to = dir;
+    s.outputs = {dir + "/{}"};  // the input's own path under the directory
+    // This binary copies, whatever its path: the journal's key stays the same if it moves.
+    s.command = fmt::format("{} {} {{}} {}/{{}}", kSelfExe, kCopyCommand, dir);
+    if (s.slots == 0) s.slots = kDefaultCopies;
+  }
+  return true;
+}
 
 bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
                         std::string* err) {
@@ -189,6 +254,11 @@ bool SetStages(const PipelineSpec& spec, const std::string& gpu_source, RunConfi
       return false;
     }
     o.gpus_per_slot = !s.worker.empty();  // a warm worker keeps its devices for life
+    if (!s.stage_to.empty()) {            // copies wait on I/O: they hold no core of the budget
+      o.cores = 0;
+      o.ahead = s.prefetch;
+      config->pipeline.back().scratch = true;
+    }
     config->schedule.stages.push_back(o);
   }
   const PipelineStage& first = spec.stages[0];

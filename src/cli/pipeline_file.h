@@ -27,6 +27,11 @@ bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::s
 // for what such a pipeline cannot be run with (a usage error before anything runs).
 bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
                         std::string* err);
+// Staging stages (`stage = { to = ... }`) become copy tasks: this binary's `__copy {} DIR/{}`,
+// with $VARIABLES of `to` expanded from `env`. False with *err for an unset variable or a
+// directory that cannot be put in a command.
+bool PrepareStagingStages(const Environment& env, PipelineSpec* spec, std::string* err);
+
 // Puts the stages of a pipeline of several stages into the planned run: false with *err when
 // a stage asks for GPUs that config->gpu_ids (from `gpu_source`) cannot give.
 bool SetStages(const PipelineSpec& spec, const std::string& gpu_source, RunConfig* config,

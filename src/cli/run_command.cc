@@ -256,10 +256,13 @@ int RunSessionToEnd(const RunFlags& f, const RunPlan& plan, AutotuneSetup& autot
 
 // -f FILE: the pipeline's first stage becomes flags and words (*spec keeps the rest, for a
 // pipeline of several stages). An exit status when there is nothing more to do.
-std::optional<int> UsePipelineFile(RunFlags* f, std::vector<std::string>* words, PipelineSpec* spec,
+std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
+                                   std::vector<std::string>* words, PipelineSpec* spec,
                                    std::string* err) {
   if (f->pipeline_file.empty()) return std::nullopt;
-  if (!ReadPipelineFile(f->pipeline_file, spec, err)) return UsageError(*err);
+  if (!ReadPipelineFile(f->pipeline_file, spec, err) || !PrepareStagingStages(env, spec, err)) {
+    return UsageError(*err);
+  }
   if (spec->stages.size() > 1 && f->dry_run) {
     fmt::print("{}", DescribePipeline(*spec));
     return 0;
@@ -280,7 +283,7 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   std::string err;
   std::vector<std::string> rest = given_words;
   PipelineSpec pipeline;
-  if (std::optional<int> done = UsePipelineFile(&f, &rest, &pipeline, &err)) return *done;
+  if (std::optional<int> done = UsePipelineFile(env, &f, &rest, &pipeline, &err)) return *done;
   RunPlan plan;
   bool planned = BuildRunPlan(f, rest, env, ProbeMachine(f, env), &plan, &err);
   for (const std::string& warning : plan.warnings) Warn(warning);

@@ -53,7 +53,10 @@ Engine::Engine(RunConfig config, Runner* runner)
     : config_(std::move(config)),
       runner_(runner),
       scheduler_(config_.schedule),
-      outputs_(&disk_, OutputOptions{config_.clobber, config_.keep_failed_outputs}),
+      // A staging stage's copies are checked by the copy itself (sys/copy.h), not skipped.
+      outputs_(&disk_, OutputOptions{config_.clobber ||
+                                         (!config_.pipeline.empty() && config_.pipeline[0].scratch),
+                                     config_.keep_failed_outputs}),
       memory_sampler_(std::make_unique<SystemMemorySampler>(
           config_.meminfo_root, [this](int pid) { return runner_->OrphanGroup(pid); })),
       memory_(memory_sampler_.get(), MemoryLimits{config_.mem_per_task, config_.memfree}),

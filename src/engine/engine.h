@@ -182,6 +182,10 @@ class Engine : public RunShaper, private OutputSink::Listener {
   // The ids of the devices in a GpuPool mask, comma-separated.
   std::string GpuIdsOf(uint64_t devices) const;
   // A pipeline's stages (engine_stages.cc).
+  void RemoveStaged(const TaskState& t);  // an item's copies on scratch, as it leaves
+  // --resume: the first staging stage whose copies are gone though a later stage needs them
+  // (item_stages_ when none), so that it copies again.
+  size_t RecopyFrom(const TaskInput& input);
   bool PrepareStages(const FieldScope& scope, std::string* err);
   bool pipelined() const { return !later_.empty(); }
   const CommandTemplate& TemplateOf(StageId stage) const;
@@ -214,6 +218,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
   std::unique_ptr<TaskEnvironment> task_env_;
   std::vector<StagePlan> later_;          // a pipeline's stages after the first, in order
   size_t item_stages_ = 1;                // stages items pass one by one (all but a gather)
+  bool staged_removal_failed_ = false;    // warned that a staged copy could not be removed
   std::vector<Piece> gather_;             // the gather stage's group template
   std::unique_ptr<GatherGroups> groups_;  // its groups, when the last stage gathers
   uint64_t stage_tasks_ = 0;              // tasks of later stages so far (their ids)

@@ -8,6 +8,7 @@
 #include "base/plural.h"
 #include "engine/engine.h"
 #include "plan/expand.h"
+#include "sys/fd.h"
 
 namespace coreflow {
 
@@ -40,7 +41,7 @@ bool Engine::PrepareStages(const FieldScope& input_scope, std::string* err) {
     }
     plan.key_text = fmt::format("stage\x1f{}\x1f{}", s.name, plan.command.text);
     plan.outputs = std::make_unique<DeclaredOutputs>(
-        &disk_, OutputOptions{config_.clobber, config_.keep_failed_outputs});
+        &disk_, OutputOptions{config_.clobber || s.scratch, config_.keep_failed_outputs});
     if (!plan.outputs->Parse(s.outputs, scope, /*batched=*/false, err)) return fail("outputs");
     Environment env = config_.environment;
     ApplyThreadVariables(s.threads, /*explicit_threads=*/true, &env);
@@ -111,11 +112,12 @@ void Engine::AddItem(std::vector<std::string> values) {
     groups_->Expect(item.input.group);
   }
   ++items_queued_;
+  size_t recopy = RecopyFrom(item.input);
   for (size_t k = 0; k < item_stages_; ++k) {
     StageId stage(static_cast<int>(k));
     item.refused = refused[k];
     bool failed = false;
-    if (!DoneBefore(item, stage, &failed)) {
+    if (k == recopy || !DoneBefore(item, stage, &failed)) {
       Enter(item, stage, /*moved=*/false);
       return;
     }
@@ -127,6 +129,23 @@ void Engine::AddItem(std::vector<std::string> values) {
   }
   ++items_skipped_;
   if (groups_ != nullptr) Park(item, /*moved=*/false);
+}
+
+size_t Engine::RecopyFrom(const TaskInput& input) {
+  if (resume_ == nullptr || config_.pipeline.size() < item_stages_) return item_stages_;
+  for (size_t j = 0; j < item_stages_; ++j) {
+    if (!config_.pipeline[j].scratch) continue;
+    bool whole = true;
+    for (const std::string& path : input.stage_outputs[j]) whole = whole && disk_.Stat(path).exists;
+    if (whole) continue;
+    // A resume on another node (or after scratch was wiped) finds the journal's copies gone:
+    // they are made again if a later stage still needs them.
+    for (size_t k = j + 1; k < item_stages_; ++k) {
+      Hash128 key = KeyOf(StageId(static_cast<int>(k)), input);
+      if (resume_->Decide(key, config_.rerun_failed) != ResumeIndex::Decision::kSkip) return j;
+    }
+  }
+  return item_stages_;
 }
 
 bool Engine::DoneBefore(TaskState& item, StageId stage, bool* failed) {
@@ -202,6 +221,7 @@ void Engine::Enter(const TaskState& item, StageId stage, bool moved) {
 void Engine::PassOn(const TaskState& t, bool ok, bool moved) {
   auto next = static_cast<size_t>(t.stage.value()) + 1;
   if (static_cast<size_t>(t.stage.value()) >= item_stages_) return;  // a gather task
+  if (!ok || next >= item_stages_) RemoveStaged(t);  // the item leaves: its copies go
   if (!ok) {
     if (groups_ == nullptr) return;
     std::vector<SettledGroup> settled;
@@ -213,6 +233,19 @@ void Engine::PassOn(const TaskState& t, bool ok, bool moved) {
     Enter(t, StageId(static_cast<int>(next)), moved);
   } else if (groups_ != nullptr) {
     Park(t, moved);
+  }
+}
+
+void Engine::RemoveStaged(const TaskState& t) {
+  for (size_t k = 0; k < item_stages_ && k < t.input.stage_outputs.size(); ++k) {
+    if (!config_.pipeline[k].scratch) continue;
+    for (const std::string& path : t.input.stage_outputs[k]) {
+      if (int e = disk_.Remove(path); e != 0 && !staged_removal_failed_) {
+        staged_removal_failed_ = true;  // once: scratch that cannot be cleaned says so
+        Say(fmt::format("coreflow: warning: cannot remove staged copy '{}': {}\n", path,
+                        ErrnoText(e)));
+      }
+    }
   }
 }
 

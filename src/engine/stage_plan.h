@@ -22,6 +22,7 @@ struct StageConfig {
   std::string gather;                // a template over the input: items alike form a group
   int group_size = 0;                // a group is complete at this many items (0: inputs end)
   std::string worker;                // a warm worker command: command_text is then its request
+  bool scratch = false;              // its outputs are staged copies: removed when the item leaves
 };
 
 // A stage after the first, ready to run: its parsed template, outputs and task environment.

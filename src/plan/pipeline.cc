@@ -15,9 +15,10 @@ namespace {
 
 const std::vector<std::string> kTopKeys = {"jobs", "input", "stage"};
 const std::vector<std::string> kInputKeys = {"values", "file", "glob", "link"};
-const std::vector<std::string> kStageKeys = {"name",  "command", "worker",  "threads",
-                                             "mem",   "gpus",    "timeout", "retries",
-                                             "slots", "outputs", "gather",  "group_size"};
+const std::vector<std::string> kStageKeys = {
+    "name",    "command", "worker",  "threads", "mem",        "gpus", "timeout",
+    "retries", "slots",   "outputs", "gather",  "group_size", "stage"};
+const std::vector<std::string> kStagingKeys = {"to", "prefetch"};
 
 // Reads one table of the file; the first mistake is kept, with the line it is on.
 class Reader {
@@ -162,6 +163,37 @@ bool ReadLimits(Reader& r, const toml::table& t, const std::string& where, Pipel
   return true;
 }
 
+// `stage = { to = "DIR", prefetch = K }`: the stage copies each item's input under DIR.
+bool ReadStaging(Reader& r, const toml::table& t, const std::string& where, PipelineStage* s) {
+  const toml::node* n = t.get("stage");
+  if (n == nullptr) return true;
+  const toml::table* staging = n->as_table();
+  if (staging == nullptr) {
+    return r.Fail(n, where +
+                         ": 'stage' must be a table such as { to = \"$TMPDIR/pdbs\", "
+                         "prefetch = 8 }");
+  }
+  std::string inner = where + ": stage";
+  if (!r.OnlyKnownKeys(*staging, kStagingKeys, inner) ||
+      !r.String(*staging, "to", inner, &s->stage_to) ||
+      !r.Int(*staging, "prefetch", inner, 1, &s->prefetch)) {
+    return false;
+  }
+  if (s->stage_to.empty()) {
+    return r.Fail(n, inner + ": give 'to', the directory (node-local scratch) to copy inputs to");
+  }
+  for (const char* key : {"command", "worker", "outputs", "gather", "gpus", "threads"}) {
+    if (t.contains(key)) {
+      return r.Fail(t.get(key), fmt::format("{}: a staging stage copies each input; it takes no "
+                                            "'{}'",
+                                            where, key));
+    }
+  }
+  while (s->stage_to.size() > 1 && s->stage_to.back() == '/') s->stage_to.pop_back();
+  s->outputs = {s->stage_to + "/{}"};  // the input's own path, under the directory
+  return true;
+}
+
 bool ReadStage(Reader& r, const toml::table& t, size_t index, PipelineStage* s) {
   s->id = StageId(static_cast<int>(index));
   std::string where = fmt::format("stage {}", index + 1);
@@ -184,10 +216,11 @@ bool ReadStage(Reader& r, const toml::table& t, size_t index, PipelineStage* s) 
       !r.Int(t, "threads", where, 1, &s->threads) || !r.Int(t, "retries", where, 0, &s->retries) ||
       !r.Int(t, "slots", where, 1, &s->slots) || !r.Strings(t, "outputs", where, &s->outputs) ||
       !r.String(t, "gather", where, &s->gather) ||
-      !r.Int(t, "group_size", where, 1, &s->group_size) || !ReadLimits(r, t, where, s)) {
+      !r.Int(t, "group_size", where, 1, &s->group_size) || !ReadLimits(r, t, where, s) ||
+      !ReadStaging(r, t, where, s)) {
     return false;
   }
-  if (s->command.empty() && s->worker.empty()) {
+  if (s->command.empty() && s->worker.empty() && s->stage_to.empty()) {
     return r.Fail(&t, where +
                           ": give a 'command' (run per item) or a 'worker' (started once "
                           "per slot, sent 'command' as each task's request)");
@@ -216,6 +249,12 @@ bool ResolveReferences(Reader& r, const toml::table& t, const std::vector<Pipeli
     }
     if (it->outputs.empty()) {
       return r.Fail(&t, fmt::format("stage '{}': {} names stage '{}', which declares no 'outputs'",
+                                    s->name, spelled, ref.stage));
+    }
+    if (!s->gather.empty() && !it->stage_to.empty()) {
+      return r.Fail(&t, fmt::format("stage '{}': {} names the copies of staging stage '{}', which "
+                                    "are removed as each item's last stage ends; gather what a "
+                                    "later stage made from them",
                                     s->name, spelled, ref.stage));
     }
     s->references.push_back({it->id, ref.all});

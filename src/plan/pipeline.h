@@ -45,6 +45,11 @@ struct PipelineStage {
   std::string gather;
   int group_size = 0;  // a group is complete at this many items (0: when the inputs end)
   std::vector<StageReference> references;  // the earlier stages its templates name
+  // A staging stage (`stage = { to = "DIR", prefetch = K }`): copies each item's input under
+  // DIR, its path kept (outputs = ["DIR/{}"]), and removes the copy when the item's last stage
+  // has ended; at most `prefetch` items copied or being copied ahead of the next stage.
+  std::string stage_to;  // "" for a stage that runs a command
+  int prefetch = 0;      // 0: as far ahead as the queues allow
 };
 
 // A pipeline file (docs/pipelines.md): inputs, then stages in the order items pass them.

@@ -52,7 +52,10 @@ void Scheduler::On(const ev::TaskQueued& e, Nanos, std::vector<Action>*) {
   } else {
     stages_.PushBack(e.stage, e.task);
   }
-  if (e.moved && moving_ > 0) --moving_;  // the item that finished the stage before
+  if (e.moved && moving_ > 0) {  // the item that finished the stage before
+    --moving_;
+    if (e.stage.value() > 0) stages_.Passing(StageId(e.stage.value() - 1), -1);
+  }
   parked_ -= std::min<uint64_t>(parked_, static_cast<uint64_t>(std::max(e.parked, 0)));
   ++counts_.queued;
   if (options_.split_failed_batches && e.inputs > 1) batches_.insert(e.task);
@@ -86,7 +89,10 @@ void Scheduler::On(const ev::TaskSkipped& e, Nanos, std::vector<Action>* out) {
 }
 
 void Scheduler::On(const ev::ItemParked& e, Nanos, std::vector<Action>*) {
-  if (e.moved && moving_ > 0) --moving_;
+  if (e.moved && moving_ > 0) {  // from the stage before the gather stage, the last
+    --moving_;
+    stages_.Passing(StageId(static_cast<int>(stages_.stage_count()) - 2), -1);
+  }
   ++parked_;
 }
 
@@ -236,6 +242,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   // engine has queued its next task.
   if (outcome.passed() && static_cast<size_t>(r.stage.value()) + 1 < stages_.stage_count()) {
     ++moving_;
+    stages_.Passing(r.stage, +1);
     // The cores it freed wait for its next task when that stage runs nothing, unless this
     // stage has a fixed share and more to do (it keeps its cores: it may be the bottleneck).
     StageId next(r.stage.value() + 1);

@@ -17,10 +17,23 @@ StageQueues::StageQueues(int budget, std::vector<StageOptions> stages, int gpu_d
 }
 
 void StageQueues::Size(Stage& s) {
+  if (s.options.cores <= 0) {  // holds no core: as many at once as it says
+    s.cores = 0;
+    s.slot_count = s.options.slots > 0 ? s.options.slots : std::max(budget_, 1);
+    return;
+  }
   // A task that asks for more than the whole budget runs alone rather than never.
   s.cores = std::clamp(s.options.cores, 1, std::max(budget_, 1));
   s.slot_count = budget_ / s.cores;
   if (s.options.slots > 0) s.slot_count = std::min(s.slot_count, s.options.slots);
+}
+
+bool StageQueues::TooFarAhead(size_t stage) const {
+  const Stage& s = stages_[stage];
+  if (s.options.ahead <= 0 || stage + 1 >= stages_.size()) return false;
+  size_t waiting = stages_[stage + 1].ready.size();
+  return static_cast<size_t>(s.running + s.passing) + waiting >=
+         static_cast<size_t>(s.options.ahead);
 }
 
 void StageQueues::InsertAt(StageId stage, size_t index, TaskId task) {
@@ -46,7 +59,7 @@ std::optional<StageId> StageQueues::Next() const {
     if (s.ready.empty() || s.free_slots.empty()) continue;  // nothing to start, or at its cap
     // A stage that waits for GPUs lets others use the cores: no GPU sits idle while a task
     // that fits waits.
-    if (!GpusFit(s)) continue;
+    if (!GpusFit(s) || TooFarAhead(i)) continue;
     // The latest stage with work waits for cores rather than let earlier ones take them.
     if (s.cores > cores_free_) return std::nullopt;
     return StageId(static_cast<int>(i));
@@ -63,6 +76,7 @@ StartedTask StageQueues::Start(StageId stage) {
   t.slot = s.free_slots.top();
   s.free_slots.pop();
   cores_free_ -= s.cores;
+  ++s.running;
   if (s.options.gpus > 0) {
     auto k = static_cast<size_t>(t.slot.value()) - 1;
     if (!s.options.gpus_per_slot) {
@@ -79,6 +93,7 @@ StartedTask StageQueues::Start(StageId stage) {
 void StageQueues::Finish(StageId stage, SlotId slot, uint64_t gpus) {
   Stage& s = At(stage);
   cores_free_ += s.cores;
+  --s.running;
   if (!s.options.gpus_per_slot) gpus_.Give(gpus, s.options.gpus);  // else the slot keeps them
   if (slot.value() <= s.slot_count) s.free_slots.push(slot);
 }

@@ -16,7 +16,7 @@ namespace coreflow {
 
 // What one task of a stage asks for. A plain run has one stage whose task holds one unit.
 struct StageOptions {
-  int cores = 1;          // units of the run's budget one task holds (its threads)
+  int cores = 1;          // units of the run's budget one task holds (its threads); 0: none (I/O)
   int slots = 0;          // at most this many of the stage's tasks at once; 0: as the budget allows
   Nanos timeout = -1;     // per attempt; -1: the run's (SchedulerOptions::timeout)
   int max_attempts = -1;  // -1: the run's
@@ -25,6 +25,9 @@ struct StageOptions {
   // Warm workers: a slot takes its devices when it first starts and keeps them for the run,
   // so a worker never moves to another device.
   bool gpus_per_slot = false;
+  // Prefetch: start no task while this many of the stage's tasks run plus items that passed
+  // it wait for the next stage (0: no limit). A staging stage runs so far ahead, no further.
+  int ahead = 0;
 };
 
 // A task StageQueues::Start took off a queue, and what it holds.
@@ -73,6 +76,9 @@ class StageQueues {
   // (the budget shrank) is not reused.
   void Finish(StageId stage, SlotId slot, uint64_t gpus);
   const GpuPool& gpus() const { return gpus_; }
+  // Items that passed `stage` and whose next task is not queued yet (+1, then -1): they count
+  // as ahead of the next stage already.
+  void Passing(StageId stage, int delta) { At(stage).passing += delta; }
   // The budget changes (online tuning; 0 pauses). `busy` lists the slots of running tasks.
   void SetBudget(int budget, const std::vector<std::pair<StageId, SlotId>>& busy);
 
@@ -84,11 +90,14 @@ class StageQueues {
     int slot_count = 0;               // slots 1..slot_count exist
     int cores = 1;                    // what a task holds: its ask, at most the whole budget
     std::vector<uint64_t> slot_gpus;  // gpus_per_slot: each slot's devices, by slot - 1
+    int running = 0;
+    int passing = 0;  // see Passing()
   };
   Stage& At(StageId stage) { return stages_[static_cast<size_t>(stage.value())]; }
   const Stage& At(StageId stage) const { return stages_[static_cast<size_t>(stage.value())]; }
   void Size(Stage& s);  // slot_count and cores from the budget
   bool GpusFit(const Stage& s) const;
+  bool TooFarAhead(size_t stage) const;
 
   int budget_;
   int cores_free_;

@@ -120,6 +120,34 @@ TEST(PipelineFileTest, StagesAskForGpusAndAWarmWorkerKeepsItsOwn) {
             "cannot ask for GPUs too; give it none, or run 'a' as a command");
 }
 
+TEST(PipelineFileTest, AStagingStageCopiesWithThisBinaryAndHoldsNoCore) {
+  PipelineSpec spec = Spec(
+      "[[stage]]\nname = \"fetch\"\nstage = { to = \"${SCRATCH}/pdbs\", prefetch = 3 }\n"
+      "[[stage]]\nname = \"b\"\ncommand = \"wc {fetch.output}\"\n");
+  std::string err;
+  ASSERT_TRUE(PrepareStagingStages(Environment({"SCRATCH=/local/job7"}), &spec, &err)) << err;
+  EXPECT_EQ(spec.stages[0].command, "/proc/self/exe __copy {} /local/job7/pdbs/{}");
+  EXPECT_EQ(spec.stages[0].outputs, (std::vector<std::string>{"/local/job7/pdbs/{}"}));
+  EXPECT_EQ(spec.stages[0].slots, 8);  // copies at once by default
+  RunConfig config;
+  ASSERT_TRUE(SetStages(spec, "", &config, &err)) << err;
+  EXPECT_EQ(config.schedule.stages[0].cores, 0);
+  EXPECT_EQ(config.schedule.stages[0].ahead, 3);
+  EXPECT_TRUE(config.pipeline[0].scratch);
+  EXPECT_FALSE(config.pipeline[1].scratch);
+
+  PipelineSpec unset = Spec("[[stage]]\nname = \"f\"\nstage = { to = \"$NOPE/x\" }\n");
+  EXPECT_FALSE(PrepareStagingStages(Environment(), &unset, &err));
+  EXPECT_EQ(err,
+            "p.toml: stage 'f': stage.to '$NOPE/x' names $NOPE, which is not set; set it or give "
+            "the directory itself");
+  PipelineSpec spaced = Spec("[[stage]]\nname = \"f\"\nstage = { to = \"my dir\" }\n");
+  EXPECT_FALSE(PrepareStagingStages(Environment(), &spaced, &err));
+  EXPECT_EQ(err,
+            "p.toml: stage 'f': stage.to 'my dir' holds characters coreflow does not put in a "
+            "command; use a plain directory path");
+}
+
 TEST(PipelineFileTest, MistakesAreUsageErrorsNamingTheFile) {
   RunFlags flags;
   std::string err;

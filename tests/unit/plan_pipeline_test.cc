@@ -130,6 +130,42 @@ TEST(PipelineTest, FindsStageReferencesAndNothingElse) {
 }
 
 // Every mistake is one line naming the file, the line when there is one, and what to do.
+TEST(PipelineTest, AStagingStageCopiesEachInputUnderItsDirectory) {
+  PipelineSpec p = Load(R"(
+[[stage]]
+name = "fetch"
+stage = { to = "$TMPDIR/pdbs/", prefetch = 8 }
+
+[[stage]]
+name = "contacts"
+command = "voronota {fetch.output}"
+)");
+  ASSERT_EQ(p.stages.size(), 2u);
+  EXPECT_EQ(p.stages[0].stage_to, "$TMPDIR/pdbs");
+  EXPECT_EQ(p.stages[0].prefetch, 8);
+  EXPECT_EQ(p.stages[0].outputs, (std::vector<std::string>{"$TMPDIR/pdbs/{}"}));
+  EXPECT_TRUE(p.stages[0].command.empty());  // the run fills in its copy command
+  ASSERT_EQ(p.stages[1].references.size(), 1u);
+  EXPECT_EQ(p.stages[1].references[0].stage, StageId(0));
+}
+
+TEST(PipelineTest, AStagingStageTakesNoCommandAndIsNotGathered) {
+  EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = { to = \"d\" }\ncommand = \"x\"\n"),
+            "p.toml:4: stage 'f': a staging stage copies each input; it takes no 'command'");
+  EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = \"d\"\n"),
+            "p.toml:3: stage 'f': 'stage' must be a table such as { to = \"$TMPDIR/pdbs\", "
+            "prefetch = 8 }");
+  EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = { prefetch = 2 }\n"),
+            "p.toml:3: stage 'f': stage: give 'to', the directory (node-local scratch) to copy "
+            "inputs to");
+  EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = { to = \"d\", prefech = 2 }\n"),
+            "p.toml:3: stage 'f': stage: unknown key 'prefech' (did you mean 'prefetch'?)");
+  EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = { to = \"d\" }\n"
+                    "[[stage]]\nname = \"g\"\ngather = \"{//}\"\ncommand = \"x {f.outputs}\"\n"),
+            "p.toml:4: stage 'g': {f.outputs} names the copies of staging stage 'f', which are "
+            "removed as each item's last stage ends; gather what a later stage made from them");
+}
+
 TEST(PipelineTest, EveryMistakeIsOneClearLine) {
   const std::string ok_stage = "[[stage]]\nname = \"a\"\ncommand = \"x\"\n";
   struct Case {

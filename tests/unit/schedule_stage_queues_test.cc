@@ -123,5 +123,39 @@ TEST(StageQueues, InsertAtKeepsASplitBatchsInputsInOrderAheadOfTheRest) {
   EXPECT_EQ(order, (std::vector<uint64_t>{5, 6, 9}));
 }
 
+TEST(StageQueues, AStageThatHoldsNoCoreRunsItsSlotsBesideTheBudget) {
+  StageOptions copy, compute;
+  copy.cores = 0;
+  copy.slots = 3;
+  StageQueues q(2, {copy, compute});
+  for (uint64_t t = 1; t <= 5; ++t) q.PushBack(kFirst, TaskId(t));
+  std::vector<int> slots;
+  while (auto s = q.Next()) slots.push_back(q.Start(*s).slot.value());
+  EXPECT_EQ(slots, (std::vector<int>{1, 2, 3}));  // its own count: the budget is untouched
+  EXPECT_EQ(q.cores_free(), 2);
+}
+
+TEST(StageQueues, PrefetchKeepsAStageNoFurtherAheadThanItSays) {
+  StageOptions copy, compute;
+  copy.cores = 0;
+  copy.slots = 8;
+  copy.ahead = 3;  // copies running plus items copied and waiting
+  StageQueues q(1, {copy, compute});
+  for (uint64_t t = 1; t <= 10; ++t) q.PushBack(kFirst, TaskId(t));
+  std::vector<StartedTask> copying;
+  while (auto s = q.Next()) copying.push_back(q.Start(*s));
+  EXPECT_EQ(copying.size(), 3u);
+  q.Finish(kFirst, copying[0].slot, 0);
+  q.Passing(kFirst, +1);  // passed, its next task not queued yet: still ahead
+  EXPECT_FALSE(q.Next());
+  q.Passing(kFirst, -1);
+  q.PushBack(kSecond, TaskId(100));  // its item waits for the compute stage
+  ASSERT_EQ(q.Next(), kSecond);      // the compute stage goes first
+  q.Start(kSecond);
+  ASSERT_EQ(q.Next(), kFirst);  // two copying, none waiting: one more may start
+  q.Start(kFirst);
+  EXPECT_FALSE(q.Next());
+}
+
 }  // namespace
 }  // namespace coreflow

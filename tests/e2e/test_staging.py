@@ -1,0 +1,118 @@
+"""Staging stages (docs/staging.md): each input is copied to scratch by a stage of its own,
+whole or not at all, at most `prefetch` ahead of the next stage, and removed when the item's
+last stage ends; a resume after SIGKILL goes on without any task seeing a partial copy."""
+
+import os
+import shutil
+import signal
+import unittest
+
+from cfhelp import CoreflowTestCase
+
+# The compute stage: checks that its staged copy is whole (cmp against the source), counts the
+# files on scratch while it runs, blocks while block-ITEM exists, then writes its output.
+COUNT = r"""#!/bin/sh
+src=$1 copy=$2 out=$3 item=$(basename "$1")
+cmp -s "$src" "$copy" || exit 9
+echo "$(find scratch -type f | wc -l)" > "counts/$item"
+if [ -e "block-$item" ]; then
+  touch "at-$item"
+  while [ -e "block-$item" ]; do sleep 0.05; done
+fi
+wc -c < "$copy" > "$out"
+"""
+
+PIPELINE = """
+[[input]]
+file = "items.txt"
+
+[[stage]]
+name = "fetch"
+stage = { to = "scratch", prefetch = 2 }
+
+[[stage]]
+name = "count"
+command = "./count.sh {} {fetch.output} out/{/}.txt"
+outputs = ["out/{/}.txt"]
+"""
+
+
+class StagingTest(CoreflowTestCase):
+    def setUp(self):
+        super().setUp()
+        self.write("count.sh", COUNT, mode=0o755)
+        for d in ("src", "out", "counts"):
+            os.mkdir(self.path(d))
+        self.items = []
+        for n in range(16):
+            name = "src/i%02d.dat" % n
+            self.write(name, "x" * (1000 + 37 * n))
+            self.items.append(name)
+        self.write("items.txt", "".join(i + "\n" for i in self.items))
+        self.write("p.toml", PIPELINE)
+
+    def staged_files(self):
+        found = []
+        for root, _, files in os.walk(self.path("scratch")):
+            found += [os.path.join(root, f) for f in files]
+        return found
+
+    def check_outputs(self):
+        for n, item in enumerate(self.items):
+            out = self.read("out/%s.txt" % os.path.basename(item)).decode().strip()
+            self.assertEqual(out, str(1000 + 37 * n))
+
+    def test_copies_stay_within_prefetch_and_go_when_their_item_is_done(self):
+        r = self.cf("-j2", "-f", "p.toml")
+        self.assertEqual(r.returncode, 0, r)
+        self.check_outputs()
+        self.assertIn("stage 'fetch': 16 tasks, 16 ok", r.err)
+        # Copying or copied and waiting: at most prefetch (2); plus the 2 tasks computing.
+        counts = [int(self.read("counts/" + c)) for c in os.listdir(self.path("counts"))]
+        self.assertEqual(len(counts), 16)
+        self.assertLessEqual(max(counts), 4, counts)
+        self.assertEqual(self.staged_files(), [])
+
+    def test_a_resume_after_sigkill_goes_on_with_whole_copies(self):
+        for wipe in (False, True):
+            with self.subTest(scratch_wiped=wipe):
+                shutil.rmtree(self.path("out"))
+                os.mkdir(self.path("out"))
+                self.write("block-i05.dat", "")
+                proc = self.start("-j2", "--joblog", "j.log", "-f", "p.toml")
+                self.wait_files(["at-i05.dat"])
+                proc.send_signal(signal.SIGKILL)
+                proc.wait(timeout=20)
+                self.assertNoLeftovers()
+                os.remove(self.path("block-i05.dat"))
+                os.remove(self.path("at-i05.dat"))
+                if wipe:  # resumed on another node: the journal's copies are not there
+                    shutil.rmtree(self.path("scratch"))
+                r = self.cf("-j2", "--joblog", "j.log", "--resume", "-f", "p.toml")
+                # exit 9 would be a task that saw a partial or missing copy
+                self.assertEqual(r.returncode, 0, r)
+                self.check_outputs()
+                self.assertEqual(self.staged_files(), [])
+
+    def test_a_file_of_one_staging_stage_only_copies(self):
+        self.write("p.toml", '[[stage]]\nname = "fetch"\nstage = { to = "scratch" }\n')
+        r = self.cf("-f", "p.toml", "::::", "items.txt")
+        self.assertEqual(r.returncode, 0, r)
+        for item in self.items:
+            self.assertEqual(self.read("scratch/" + item), self.read(item))
+        self.assertEqual(sorted(os.listdir(self.path("scratch/src"))),
+                         sorted(os.path.basename(i) for i in self.items))  # no partial left
+        # Copies that are there already are not made again.
+        r = self.cf("-f", "p.toml", "::::", "items.txt")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("16 skipped", r.err)
+
+    def test_a_staging_directory_that_cannot_be_named_is_a_usage_error(self):
+        self.write("p.toml", PIPELINE.replace('to = "scratch"', 'to = "$NO_SUCH_DIR/x"'))
+        r = self.cf("-f", "p.toml")
+        self.assertUsageError(r)
+        self.assertIn("names $NO_SUCH_DIR, which is not set", r.err)
+
+
+if __name__ == "__main__":
+    unittest.main()
