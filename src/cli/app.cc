@@ -23,7 +23,8 @@ std::string UnknownCommand(const CLI::App& app, std::string_view word) {
   std::string near = NearestCommand(app, word);
   if (!near.empty()) return fmt::format("unknown command '{}' (did you mean '{}'?)", word, near);
   return fmt::format(
-      "unknown command '{}': the commands are run, tune, report and hw; to run '{}' for each "
+      "unknown command '{}': the commands are run, tune, report, hw and stage; to run '{}' for "
+      "each "
       "input: coreflow run {} ...",
       word, word, word);
 }
@@ -70,13 +71,15 @@ int Main(int argc, char** argv) {
   CLI::App* tune = AddTuneCommand(app, &tune_flags);
   HwFlags hw_flags;
   CLI::App* hw = AddHwCommand(app, &hw_flags);
+  StageFlags stage_flags;
+  CLI::App* stage = AddStageCommand(app, &stage_flags);
   if (argc >= 2 && argv[1][0] != '-' && argv[1][0] != '\0') {
     std::string_view word = argv[1];
     if (word == "help") {  // as git and cargo take it
       fmt::print("{}", app.help());
       return 0;
     }
-    if (word != "run" && word != "tune" && word != "report" && word != "hw") {
+    if (word != "run" && word != "tune" && word != "report" && word != "hw" && word != "stage") {
       return UsageError(UnknownCommand(app, word));
     }
   }
@@ -109,6 +112,7 @@ int Main(int argc, char** argv) {
   if (report->parsed()) return ReportMain(report_flags);
   if (tune->parsed()) return RunMain(tune_flags, tune->remaining());
   if (hw->parsed()) return HwMain(hw_flags);
+  if (stage->parsed()) return StageMain(stage_flags);
   fmt::print(stderr, "{}", app.help());
   return 255;
 }

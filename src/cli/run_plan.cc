@@ -203,6 +203,7 @@ bool PlanSlotsAndThreads(const RunFlags& f, const Environment& env, const Machin
     jobs = spec;
   }
   plan->resources = PlanResources(jobs, f.threads, plan->cpus);
+  if (f.io_tasks) plan->resources.oversubscribed = false;
   if (ThreadVariable v;
       f.threads == 0 && !f.autotune && FindExportedThreads(env, plan->resources.threads, &v)) {
     plan->exported_threads = v;

@@ -1,5 +1,10 @@
 #pragma once
 
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+
 namespace coreflow {
 
 // Staging (docs/staging.md): copies of inputs on node-local scratch, made by this binary run as
@@ -12,5 +17,16 @@ inline constexpr int kDefaultCopies = 8;  // copies at once, unless the stage's 
 // `coreflow __copy SRC DEST`: SRC to DEST, whole or not at all (CopyFileWhole). Exit 0, or 1
 // with one line on stderr naming the file and what failed.
 int CopyMain(const char* src, const char* dest);
+
+// `coreflow stage SRC... DEST`: a run of copy tasks (docs/staging.md).
+struct StageFlags {
+  std::vector<std::string> paths;  // the sources, then the destination
+  std::string jobs;                // copies at once (default kDefaultCopies)
+  std::string joblog;
+  bool resume = false;
+  bool no_progress = false;
+};
+CLI::App* AddStageCommand(CLI::App& app, StageFlags* flags);
+int StageMain(const StageFlags& flags);
 
 }  // namespace coreflow

@@ -7,6 +7,7 @@ import shutil
 import signal
 import unittest
 
+import cfhelp
 from cfhelp import CoreflowTestCase
 
 # The compute stage: checks that its staged copy is whole (cmp against the source), counts the
@@ -112,6 +113,47 @@ class StagingTest(CoreflowTestCase):
         r = self.cf("-f", "p.toml")
         self.assertUsageError(r)
         self.assertIn("names $NO_SUCH_DIR, which is not set", r.err)
+
+
+class StageCommandTest(CoreflowTestCase):
+    def stage(self, *args):
+        return cfhelp.run([cfhelp.BIN, "stage", *args], cwd=self.tmp, env=cfhelp.base_env())
+
+    def test_copies_files_into_a_directory_and_leaves_identical_ones(self):
+        os.mkdir(self.path("src"))
+        names = ["a.pdb", "b.pdb", "c.pdb"]
+        for n, name in enumerate(names):
+            self.write("src/" + name, name * (100 + n))
+        r = self.stage("-j", "2", *["src/" + n for n in names], "local/pdbs/")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("3 tasks", r.err)
+        for name in names:
+            self.assertEqual(self.read("local/pdbs/" + name), self.read("src/" + name))
+        self.assertEqual(sorted(os.listdir(self.path("local/pdbs"))), names)  # no partial
+        inode = os.stat(self.path("local/pdbs/a.pdb")).st_ino
+        self.write("src/b.pdb", "changed")
+        r = self.stage(*["src/" + n for n in names], "local/pdbs")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(os.stat(self.path("local/pdbs/a.pdb")).st_ino, inode)  # left as it was
+        self.assertEqual(self.read("local/pdbs/b.pdb"), b"changed")
+        # One file to a new name.
+        r = self.stage("src/c.pdb", "c-copy.pdb")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(self.read("c-copy.pdb"), self.read("src/c.pdb"))
+
+    def test_what_cannot_be_staged_is_a_usage_error_before_any_copy(self):
+        os.makedirs(self.path("src/sub"))
+        self.write("src/a", "a")
+        os.makedirs(self.path("other"))
+        self.write("other/a", "b")
+        for args, text in ((["src/a", "missing", "d"], "cannot stage 'missing': No such file"),
+                           (["src/sub", "d"], "'src/sub': not a regular file"),
+                           (["src/a", "other/a", "d"], "two sources are called 'a'"),
+                           (["src/a", "my dir/"], "holds characters coreflow does not put")):
+            r = self.stage(*args)
+            self.assertUsageError(r)
+            self.assertIn(text, r.err)
+        self.assertFalse(os.path.exists(self.path("d")))
 
 
 if __name__ == "__main__":
