@@ -66,6 +66,7 @@ bench: release
 	./bench/workers.sh build/release
 	./bench/threads.sh build/release
 	./bench/pipeline.sh build/release
+	./bench/staging.sh build/release
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential cmake ninja-build pkg-config git clang clang-format \
   libclang-rt-14-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev \
   libhwloc-dev libxxhash-dev googletest libgtest-dev libgmock-dev libbenchmark-dev \
-  parallel hyperfine python3 procps util-linux \
+  parallel hyperfine python3 procps util-linux libfuse3-dev fuse3 \
   python3-numpy python3-scipy libopenblas0-pthread \
   chromium fonts-dejavu-core tmux \
   voronota theseus-examples pymol-data"

@@ -181,9 +181,37 @@ bool ExpandVariables(const std::string& text, const Environment& env, std::strin
 
 }  // namespace
 
-bool PrepareStagingStages(const Environment& env, PipelineSpec* spec, std::string* err) {
+bool PrepareStagingStages(const Environment& env, const std::string& stage_max, PipelineSpec* spec,
+                          std::string* err) {
+  uint64_t cap = 0;
+  if (!stage_max.empty()) {
+    int64_t bytes = 0;
+    if (!ParseSize(stage_max, &bytes, err) || bytes <= 0) {
+      *err = fmt::format("--stage-max: {}", err->empty() ? "must be more than 0" : *err);
+      return false;
+    }
+    cap = static_cast<uint64_t>(bytes);
+    bool any = std::any_of(spec->stages.begin(), spec->stages.end(),
+                           [](const PipelineStage& s) { return !s.stage_to.empty(); });
+    if (!any) {
+      *err = fmt::format("--stage-max caps the copies of a staging stage, and {} has none",
+                         spec->origin);
+      return false;
+    }
+  }
   for (PipelineStage& s : spec->stages) {
     if (s.stage_to.empty()) continue;
+    if (s.id.value() != 0) {  // an item's copies are made before anything else of it
+      *err = fmt::format("{}: stage '{}' stages inputs and must be the first stage", spec->origin,
+                         s.name);
+      return false;
+    }
+    if (spec->sources.size() > 1) {
+      *err = fmt::format("{}: stage '{}' copies one file per item; give one [[input]]",
+                         spec->origin, s.name);
+      return false;
+    }
+    if (cap > 0) s.stage_max = cap;
     std::string dir, missing;
     if (!ExpandVariables(s.stage_to, env, &dir, &missing)) {
       *err = fmt::format(
@@ -257,6 +285,8 @@ bool SetStages(const PipelineSpec& spec, const std::string& gpu_source, RunConfi
     if (!s.stage_to.empty()) {            // copies wait on I/O: they hold no core of the budget
       o.cores = 0;
       o.ahead = s.prefetch;
+      o.holds_scratch = true;
+      config->schedule.scratch_cap = s.stage_max;
       config->pipeline.back().scratch = true;
     }
     config->schedule.stages.push_back(o);

@@ -28,9 +28,11 @@ bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::s
 bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
                         std::string* err);
 // Staging stages (`stage = { to = ... }`) become copy tasks: this binary's `__copy {} DIR/{}`,
-// with $VARIABLES of `to` expanded from `env`. False with *err for an unset variable or a
-// directory that cannot be put in a command.
-bool PrepareStagingStages(const Environment& env, PipelineSpec* spec, std::string* err);
+// with $VARIABLES of `to` expanded from `env`, and --stage-max (`stage_max`, "" when not
+// given) as their cap. False with *err for an unset variable, a directory that cannot be put
+// in a command, a staging stage that is not the first, or --stage-max without one.
+bool PrepareStagingStages(const Environment& env, const std::string& stage_max, PipelineSpec* spec,
+                          std::string* err);
 
 // Puts the stages of a pipeline of several stages into the planned run: false with *err when
 // a stage asks for GPUs that config->gpu_ids (from `gpu_source`) cannot give.

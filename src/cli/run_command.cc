@@ -259,8 +259,13 @@ int RunSessionToEnd(const RunFlags& f, const RunPlan& plan, AutotuneSetup& autot
 std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
                                    std::vector<std::string>* words, PipelineSpec* spec,
                                    std::string* err) {
-  if (f->pipeline_file.empty()) return std::nullopt;
-  if (!ReadPipelineFile(f->pipeline_file, spec, err) || !PrepareStagingStages(env, spec, err)) {
+  if (f->pipeline_file.empty()) {
+    if (f->stage_max.empty()) return std::nullopt;
+    *err = "--stage-max caps the copies of a staging stage: give a pipeline that has one (-f FILE)";
+    return UsageError(*err);
+  }
+  if (!ReadPipelineFile(f->pipeline_file, spec, err) ||
+      !PrepareStagingStages(env, f->stage_max, spec, err)) {
     return UsageError(*err);
   }
   if (spec->stages.size() > 1 && f->dry_run) {

@@ -33,6 +33,7 @@ struct RunFlags {
   std::string gpus;              // --gpus LIST: the devices tasks share
   std::string gpus_per_task;     // --gpus-per-task N
   bool stages_ask_gpus = false;  // a pipeline's stages ask for GPUs (-f FILE)
+  std::string stage_max;         // --stage-max SIZE: a staging stage's copies on scratch at once
   bool io_tasks = false;  // tasks wait on I/O (coreflow stage): more than the cores is no warning
   bool dry_run = false;
   std::string results;

@@ -121,6 +121,14 @@ void AddGpuOptions(CLI::App* run, RunFlags* f) {
       ->check(kNotEmpty);
 }
 
+// Staging (docs/staging.md).
+void AddStagingOptions(CLI::App* run, RunFlags* f) {
+  run->add_option("--stage-max", f->stage_max,
+                  "With -f FILE: never more than this many bytes of a staging stage's copies on "
+                  "scratch at once, e.g. 20G")
+      ->check(kNotEmpty);
+}
+
 // When to stop early, the journal, resuming, and the files tasks declare.
 void AddJournalOptions(CLI::App* run, RunFlags* f) {
   run->add_option("--halt,--halt-on-error", f->halt,
@@ -235,6 +243,7 @@ void AddRunOptions(CLI::App* run, RunFlags* f) {
   AddFailureOptions(run, f);
   AddMemoryOptions(run, f);
   AddGpuOptions(run, f);
+  AddStagingOptions(run, f);
   AddJournalOptions(run, f);
   AddOutputOptions(run, f);
   AddInputOptions(run, f);

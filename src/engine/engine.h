@@ -183,6 +183,8 @@ class Engine : public RunShaper, private OutputSink::Listener {
   std::string GpuIdsOf(uint64_t devices) const;
   // A pipeline's stages (engine_stages.cc).
   void RemoveStaged(const TaskState& t);  // an item's copies on scratch, as it leaves
+  // With --stage-max, the bytes a staging task's copy will take (refusing one over the cap).
+  uint64_t ScratchAsk(TaskState& t);
   // --resume: the first staging stage whose copies are gone though a later stage needs them
   // (item_stages_ when none), so that it copies again.
   size_t RecopyFrom(const TaskInput& input);

@@ -215,7 +215,8 @@ void Engine::Enter(const TaskState& item, StageId stage, bool moved) {
     OutputsOf(stage).Expand(t.input, &paths, &refused);
     t.refused = std::move(refused);
   }
-  Dispatch(ev::TaskQueued{id, 1, TaskId(), stage, moved});
+  uint64_t scratch = ScratchAsk(t);
+  Dispatch(ev::TaskQueued{id, 1, TaskId(), stage, moved, 0, scratch});
 }
 
 void Engine::PassOn(const TaskState& t, bool ok, bool moved) {
@@ -236,6 +237,27 @@ void Engine::PassOn(const TaskState& t, bool ok, bool moved) {
   }
 }
 
+uint64_t Engine::ScratchAsk(TaskState& t) {
+  uint64_t cap = config_.schedule.scratch_cap;
+  auto k = static_cast<size_t>(t.stage.value());
+  if (cap == 0 || k >= config_.pipeline.size() || !config_.pipeline[k].scratch ||
+      !t.refused.empty() || t.input.items.empty() || t.input.items[0].empty()) {
+    return 0;
+  }
+  // One stat per item, only with a cap: what its copy will take on scratch.
+  FileIdentity source = disk_.Stat(t.input.items[0][0]);
+  uint64_t bytes = source.exists ? static_cast<uint64_t>(source.size) : 0;
+  if (bytes > cap) {
+    t.refused = fmt::format(
+        "coreflow: '{}' is {:.1f} MiB, more than the {:.1f} MiB that may be staged at once "
+        "(--stage-max); it was not copied\n",
+        t.input.items[0][0], static_cast<double>(bytes) / (1 << 20),
+        static_cast<double>(cap) / (1 << 20));
+    return 0;
+  }
+  return bytes;
+}
+
 void Engine::RemoveStaged(const TaskState& t) {
   for (size_t k = 0; k < item_stages_ && k < t.input.stage_outputs.size(); ++k) {
     if (!config_.pipeline[k].scratch) continue;
@@ -247,6 +269,8 @@ void Engine::RemoveStaged(const TaskState& t) {
       }
     }
   }
+  // Its staging task is the item's first (staging stages come first): its bytes are free.
+  if (config_.schedule.scratch_cap > 0) Dispatch(ev::ScratchFreed{TaskId(t.input.seq)});
 }
 
 void Engine::Park(const TaskState& t, bool moved) {

@@ -18,7 +18,7 @@ const std::vector<std::string> kInputKeys = {"values", "file", "glob", "link"};
 const std::vector<std::string> kStageKeys = {
     "name",    "command", "worker",  "threads", "mem",        "gpus", "timeout",
     "retries", "slots",   "outputs", "gather",  "group_size", "stage"};
-const std::vector<std::string> kStagingKeys = {"to", "prefetch"};
+const std::vector<std::string> kStagingKeys = {"to", "prefetch", "max"};
 
 // Reads one table of the file; the first mistake is kept, with the line it is on.
 class Reader {
@@ -181,6 +181,15 @@ bool ReadStaging(Reader& r, const toml::table& t, const std::string& where, Pipe
   }
   if (s->stage_to.empty()) {
     return r.Fail(n, inner + ": give 'to', the directory (node-local scratch) to copy inputs to");
+  }
+  if (const toml::node* max = staging->get("max")) {
+    int64_t bytes = 0;
+    std::string why;
+    if (!max->is_string() || !ParseSize(max->value<std::string>().value_or(""), &bytes, &why) ||
+        bytes <= 0) {
+      return r.Fail(max, inner + ": 'max' must be a size such as \"20G\"");
+    }
+    s->stage_max = static_cast<uint64_t>(bytes);
   }
   for (const char* key : {"command", "worker", "outputs", "gather", "gpus", "threads"}) {
     if (t.contains(key)) {

@@ -48,8 +48,9 @@ struct PipelineStage {
   // A staging stage (`stage = { to = "DIR", prefetch = K }`): copies each item's input under
   // DIR, its path kept (outputs = ["DIR/{}"]), and removes the copy when the item's last stage
   // has ended; at most `prefetch` items copied or being copied ahead of the next stage.
-  std::string stage_to;  // "" for a stage that runs a command
-  int prefetch = 0;      // 0: as far ahead as the queues allow
+  std::string stage_to;    // "" for a stage that runs a command
+  int prefetch = 0;        // 0: as far ahead as the queues allow
+  uint64_t stage_max = 0;  // `max = "20G"`: bytes of copies on scratch at once (0: no cap)
 };
 
 // A pipeline file (docs/pipelines.md): inputs, then stages in the order items pass them.

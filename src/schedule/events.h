@@ -25,11 +25,17 @@ struct Outcome {
 namespace ev {
 struct TaskQueued {  // a task was read from the inputs and can be started
   TaskId task;
-  int inputs = 1;      // a batch (-N, -m, -X) holds several
-  TaskId split_of;     // one input of split batch `split_of` (0: none): queued ahead of new tasks
-  StageId stage;       // the stage it is a task of (a plain run has only stage 0)
-  bool moved = false;  // the next task of an item that just passed the stage before
-  int parked = 0;      // a gather task: the parked items (ItemParked) it takes
+  int inputs = 1;        // a batch (-N, -m, -X) holds several
+  TaskId split_of;       // one input of split batch `split_of` (0: none): queued ahead of new tasks
+  StageId stage;         // the stage it is a task of (a plain run has only stage 0)
+  bool moved = false;    // the next task of an item that just passed the stage before
+  int parked = 0;        // a gather task: the parked items (ItemParked) it takes
+  uint64_t scratch = 0;  // a staging stage's task: the bytes its copy will hold on scratch
+};
+// An item left the pipeline and its copies on scratch were removed: the bytes its staging task
+// (`task`) held are free again.
+struct ScratchFreed {
+  TaskId task;
 };
 // An item that passed the stage before a gather stage waits for the rest of its group.
 struct ItemParked {
@@ -76,7 +82,7 @@ struct MemoryCritical {};
 using Event = std::variant<ev::TaskQueued, ev::TaskBegan, ev::SetSlots, ev::BatchSplit,
                            ev::TaskSkipped, ev::InputsEnded, ev::TaskExited, ev::StartDeferred,
                            ev::TimerFired, ev::Interrupted, ev::Abort, ev::Drain, ev::MemoryLow,
-                           ev::MemoryCritical, ev::ItemParked, ev::ParkedDropped>;
+                           ev::MemoryCritical, ev::ItemParked, ev::ParkedDropped, ev::ScratchFreed>;
 
 // What the scheduler asks the engine to do, in order.
 namespace act {

@@ -8,7 +8,9 @@
 namespace coreflow {
 
 Scheduler::Scheduler(const SchedulerOptions& options)
-    : options_(options), stages_(std::max(options.slots, 1), options.stages, options.gpu_devices) {
+    : options_(options),
+      stages_(std::max(options.slots, 1), options.stages, options.gpu_devices,
+              options.scratch_cap) {
   if (options_.slots < 1) options_.slots = 1;
 }
 
@@ -50,6 +52,7 @@ void Scheduler::On(const ev::TaskQueued& e, Nanos, std::vector<Action>*) {
     stages_.InsertAt(e.stage, split_inputs_queued_++, e.task);
     if (options_.keep_order) order_.AddInput(e.split_of, e.task);
   } else {
+    if (e.scratch > 0) stages_.AskScratch(e.task, e.scratch);
     stages_.PushBack(e.stage, e.task);
   }
   if (e.moved && moving_ > 0) {  // the item that finished the stage before
@@ -94,6 +97,10 @@ void Scheduler::On(const ev::ItemParked& e, Nanos, std::vector<Action>*) {
     stages_.Passing(StageId(static_cast<int>(stages_.stage_count()) - 2), -1);
   }
   ++parked_;
+}
+
+void Scheduler::On(const ev::ScratchFreed& e, Nanos, std::vector<Action>*) {
+  stages_.FreeScratch(e.task);
 }
 
 void Scheduler::On(const ev::ParkedDropped& e, Nanos, std::vector<Action>*) {

@@ -37,7 +37,8 @@ struct SchedulerOptions {
   bool timeout_from_began = false;
   // Percentage halting needs the total number of tasks, so every input is read first.
   bool read_all_inputs = false;
-  int gpu_devices = 0;  // the GPUs stages' tasks share (StageOptions::gpus), at most kMaxGpus
+  int gpu_devices = 0;       // the GPUs stages' tasks share (StageOptions::gpus), at most kMaxGpus
+  uint64_t scratch_cap = 0;  // bytes staging stages may hold on scratch at once (0: no cap)
 };
 
 struct SchedulerCounts {
@@ -116,6 +117,7 @@ class Scheduler {
   void On(const ev::MemoryCritical& e, Nanos now, std::vector<Action>* out);
   void On(const ev::ItemParked& e, Nanos now, std::vector<Action>* out);
   void On(const ev::ParkedDropped& e, Nanos now, std::vector<Action>* out);
+  void On(const ev::ScratchFreed& e, Nanos now, std::vector<Action>* out);
   void OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out);
   void OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
   void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);

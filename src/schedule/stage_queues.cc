@@ -4,8 +4,12 @@
 
 namespace coreflow {
 
-StageQueues::StageQueues(int budget, std::vector<StageOptions> stages, int gpu_devices)
-    : budget_(std::max(budget, 0)), cores_free_(budget_), gpus_(gpu_devices) {
+StageQueues::StageQueues(int budget, std::vector<StageOptions> stages, int gpu_devices,
+                         uint64_t scratch_cap)
+    : budget_(std::max(budget, 0)),
+      cores_free_(budget_),
+      gpus_(gpu_devices),
+      scratch_cap_(scratch_cap) {
   if (stages.empty()) stages.push_back(StageOptions{});
   for (const StageOptions& o : stages) {
     Stage s;
@@ -53,13 +57,27 @@ bool StageQueues::GpusFit(const Stage& s) const {
   return gpus_.Fits(s.options.gpus);
 }
 
+bool StageQueues::ScratchFits(const Stage& s) const {
+  if (!s.options.holds_scratch || scratch_cap_ == 0) return true;
+  auto it = scratch_ask_.find(s.ready.front());
+  uint64_t ask = it == scratch_ask_.end() ? 0 : it->second;  // a retry holds its bytes already
+  return scratch_used_ + ask <= scratch_cap_;
+}
+
+void StageQueues::FreeScratch(TaskId task) {
+  auto it = scratch_held_.find(task);
+  if (it == scratch_held_.end()) return;
+  scratch_used_ -= std::min(scratch_used_, it->second);
+  scratch_held_.erase(it);
+}
+
 std::optional<StageId> StageQueues::Next() const {
   for (size_t i = stages_.size(); i-- > 0;) {
     const Stage& s = stages_[i];
     if (s.ready.empty() || s.free_slots.empty()) continue;  // nothing to start, or at its cap
     // A stage that waits for GPUs lets others use the cores: no GPU sits idle while a task
     // that fits waits.
-    if (!GpusFit(s) || TooFarAhead(i)) continue;
+    if (!GpusFit(s) || TooFarAhead(i) || !ScratchFits(s)) continue;
     // The latest stage with work waits for cores rather than let earlier ones take them.
     if (s.cores > cores_free_) return std::nullopt;
     return StageId(static_cast<int>(i));
@@ -77,6 +95,11 @@ StartedTask StageQueues::Start(StageId stage) {
   s.free_slots.pop();
   cores_free_ -= s.cores;
   ++s.running;
+  if (auto it = scratch_ask_.find(t.task); it != scratch_ask_.end()) {
+    scratch_used_ += it->second;
+    scratch_held_[t.task] = it->second;
+    scratch_ask_.erase(it);
+  }
   if (s.options.gpus > 0) {
     auto k = static_cast<size_t>(t.slot.value()) - 1;
     if (!s.options.gpus_per_slot) {

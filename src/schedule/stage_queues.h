@@ -5,6 +5,7 @@
 #include <functional>
 #include <optional>
 #include <queue>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -28,6 +29,9 @@ struct StageOptions {
   // Prefetch: start no task while this many of the stage's tasks run plus items that passed
   // it wait for the next stage (0: no limit). A staging stage runs so far ahead, no further.
   int ahead = 0;
+  // A staging stage: each task holds the bytes its copy takes on scratch (TaskQueued::scratch)
+  // from its start until its item has left the pipeline (ScratchFreed).
+  bool holds_scratch = false;
 };
 
 // A task StageQueues::Start took off a queue, and what it holds.
@@ -43,7 +47,8 @@ struct StartedTask {
 // items leave the pipeline early, and a stage whose items wait gets the cores the others leave.
 class StageQueues {
  public:
-  StageQueues(int budget, std::vector<StageOptions> stages, int gpu_devices = 0);
+  StageQueues(int budget, std::vector<StageOptions> stages, int gpu_devices = 0,
+              uint64_t scratch_cap = 0);
 
   size_t stage_count() const { return stages_.size(); }
   int budget() const { return budget_; }
@@ -51,6 +56,11 @@ class StageQueues {
   int cores_free() const { return cores_free_; }
   const StageOptions& options(StageId stage) const { return At(stage).options; }
 
+  // The bytes a queued task of a staging stage will hold on scratch (before it is pushed).
+  void AskScratch(TaskId task, uint64_t bytes) { scratch_ask_[task] = bytes; }
+  // The bytes `task` held are free again (its item left); nothing if it held none.
+  void FreeScratch(TaskId task);
+  uint64_t scratch_used() const { return scratch_used_; }
   void PushBack(StageId stage, TaskId task) {
     At(stage).ready.push_back(task);
     ++ready_total_;
@@ -98,12 +108,17 @@ class StageQueues {
   void Size(Stage& s);  // slot_count and cores from the budget
   bool GpusFit(const Stage& s) const;
   bool TooFarAhead(size_t stage) const;
+  bool ScratchFits(const Stage& s) const;
 
   int budget_;
   int cores_free_;
   size_t ready_total_ = 0;
   std::vector<Stage> stages_;
   GpuPool gpus_;
+  uint64_t scratch_cap_;  // bytes staging stages may hold on scratch at once (0: no cap)
+  uint64_t scratch_used_ = 0;
+  std::unordered_map<TaskId, uint64_t> scratch_ask_;   // queued, not started yet
+  std::unordered_map<TaskId, uint64_t> scratch_held_;  // started, until FreeScratch
 };
 
 }  // namespace coreflow

@@ -108,6 +108,26 @@ class StagingTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertIn("16 skipped", r.err)
 
+    def test_the_bytes_on_scratch_never_exceed_stage_max(self):
+        # Each compute task sums the bytes on scratch while it runs; files are 1000-1555 bytes.
+        self.write("count.sh", COUNT.replace(
+            'echo "$(find scratch -type f | wc -l)"',
+            "find scratch -type f -printf '%s\\n' | awk '{s += $1} END {print s + 0}'"),
+            mode=0o755)
+        self.write("src/huge.dat", "x" * 5000)
+        self.write("items.txt", "".join(i + "\n" for i in self.items) + "src/huge.dat\n")
+        r = self.cf("-j2", "--stage-max", "3200", "-f", "p.toml")
+        self.assertEqual(r.returncode, 1, r)  # the one input larger than the cap
+        self.assertIn("'src/huge.dat' is 0.0 MiB, more than the 0.0 MiB that may be staged", r.err)
+        self.check_outputs()
+        sums = [int(self.read("counts/" + c)) for c in os.listdir(self.path("counts"))]
+        self.assertEqual(len(sums), 16)
+        self.assertLessEqual(max(sums), 3200, sums)
+        self.assertEqual(self.staged_files(), [])
+        r = self.cf("--stage-max", "1G", "echo", ":::", "a")
+        self.assertUsageError(r)
+        self.assertIn("--stage-max caps the copies of a staging stage", r.err)
+
     def test_a_staging_directory_that_cannot_be_named_is_a_usage_error(self):
         self.write("p.toml", PIPELINE.replace('to = "scratch"', 'to = "$NO_SUCH_DIR/x"'))
         r = self.cf("-f", "p.toml")

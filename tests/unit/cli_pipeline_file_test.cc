@@ -125,7 +125,7 @@ TEST(PipelineFileTest, AStagingStageCopiesWithThisBinaryAndHoldsNoCore) {
       "[[stage]]\nname = \"fetch\"\nstage = { to = \"${SCRATCH}/pdbs\", prefetch = 3 }\n"
       "[[stage]]\nname = \"b\"\ncommand = \"wc {fetch.output}\"\n");
   std::string err;
-  ASSERT_TRUE(PrepareStagingStages(Environment({"SCRATCH=/local/job7"}), &spec, &err)) << err;
+  ASSERT_TRUE(PrepareStagingStages(Environment({"SCRATCH=/local/job7"}), "", &spec, &err)) << err;
   EXPECT_EQ(spec.stages[0].command, "/proc/self/exe __copy {} /local/job7/pdbs/{}");
   EXPECT_EQ(spec.stages[0].outputs, (std::vector<std::string>{"/local/job7/pdbs/{}"}));
   EXPECT_EQ(spec.stages[0].slots, 8);  // copies at once by default
@@ -137,12 +137,29 @@ TEST(PipelineFileTest, AStagingStageCopiesWithThisBinaryAndHoldsNoCore) {
   EXPECT_FALSE(config.pipeline[1].scratch);
 
   PipelineSpec unset = Spec("[[stage]]\nname = \"f\"\nstage = { to = \"$NOPE/x\" }\n");
-  EXPECT_FALSE(PrepareStagingStages(Environment(), &unset, &err));
+  EXPECT_FALSE(PrepareStagingStages(Environment(), "", &unset, &err));
   EXPECT_EQ(err,
             "p.toml: stage 'f': stage.to '$NOPE/x' names $NOPE, which is not set; set it or give "
             "the directory itself");
+  PipelineSpec capped = Spec(
+      "[[stage]]\nname = \"fetch\"\nstage = { to = \"d\", max = \"1G\" }\n"
+      "[[stage]]\nname = \"b\"\ncommand = \"wc {fetch.output}\"\n");
+  ASSERT_TRUE(PrepareStagingStages(Environment(), "2M", &capped, &err)) << err;
+  EXPECT_EQ(capped.stages[0].stage_max, uint64_t{2} << 20);  // the command line wins
+  RunConfig capped_config;
+  ASSERT_TRUE(SetStages(capped, "", &capped_config, &err)) << err;
+  EXPECT_EQ(capped_config.schedule.scratch_cap, uint64_t{2} << 20);
+  EXPECT_TRUE(capped_config.schedule.stages[0].holds_scratch);
+  PipelineSpec none = Spec("[[stage]]\nname = \"a\"\ncommand = \"x\"\n");
+  EXPECT_FALSE(PrepareStagingStages(Environment(), "2M", &none, &err));
+  EXPECT_EQ(err, "--stage-max caps the copies of a staging stage, and p.toml has none");
+  PipelineSpec second = Spec(
+      "[[stage]]\nname = \"a\"\ncommand = \"x\"\n"
+      "[[stage]]\nname = \"fetch\"\nstage = { to = \"d\" }\n");
+  EXPECT_FALSE(PrepareStagingStages(Environment(), "", &second, &err));
+  EXPECT_EQ(err, "p.toml: stage 'fetch' stages inputs and must be the first stage");
   PipelineSpec spaced = Spec("[[stage]]\nname = \"f\"\nstage = { to = \"my dir\" }\n");
-  EXPECT_FALSE(PrepareStagingStages(Environment(), &spaced, &err));
+  EXPECT_FALSE(PrepareStagingStages(Environment(), "", &spaced, &err));
   EXPECT_EQ(err,
             "p.toml: stage 'f': stage.to 'my dir' holds characters coreflow does not put in a "
             "command; use a plain directory path");

@@ -134,7 +134,7 @@ TEST(PipelineTest, AStagingStageCopiesEachInputUnderItsDirectory) {
   PipelineSpec p = Load(R"(
 [[stage]]
 name = "fetch"
-stage = { to = "$TMPDIR/pdbs/", prefetch = 8 }
+stage = { to = "$TMPDIR/pdbs/", prefetch = 8, max = "2G" }
 
 [[stage]]
 name = "contacts"
@@ -143,6 +143,7 @@ command = "voronota {fetch.output}"
   ASSERT_EQ(p.stages.size(), 2u);
   EXPECT_EQ(p.stages[0].stage_to, "$TMPDIR/pdbs");
   EXPECT_EQ(p.stages[0].prefetch, 8);
+  EXPECT_EQ(p.stages[0].stage_max, uint64_t{2} << 30);
   EXPECT_EQ(p.stages[0].outputs, (std::vector<std::string>{"$TMPDIR/pdbs/{}"}));
   EXPECT_TRUE(p.stages[0].command.empty());  // the run fills in its copy command
   ASSERT_EQ(p.stages[1].references.size(), 1u);
@@ -155,6 +156,8 @@ TEST(PipelineTest, AStagingStageTakesNoCommandAndIsNotGathered) {
   EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = \"d\"\n"),
             "p.toml:3: stage 'f': 'stage' must be a table such as { to = \"$TMPDIR/pdbs\", "
             "prefetch = 8 }");
+  EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = { to = \"d\", max = 5 }\n"),
+            "p.toml:3: stage 'f': stage: 'max' must be a size such as \"20G\"");
   EXPECT_EQ(ErrorOf("[[stage]]\nname = \"f\"\nstage = { prefetch = 2 }\n"),
             "p.toml:3: stage 'f': stage: give 'to', the directory (node-local scratch) to copy "
             "inputs to");

@@ -338,5 +338,34 @@ TEST(SchedulerPipeline, ADroppedGroupLetsTheRunEnd) {
   EXPECT_EQ(s.counts().failed, 1u);
 }
 
+// --stage-max: a staging stage's task holds its copy's bytes from its start until the engine
+// says its item left (ScratchFreed); the scheduler never starts a copy that would go over.
+TEST(SchedulerPipeline, StagingNeverHoldsMoreThanTheScratchCap) {
+  SchedulerOptions o;
+  o.slots = 2;
+  o.scratch_cap = 100;
+  StageOptions copy;
+  copy.cores = 0;
+  copy.slots = 4;
+  copy.holds_scratch = true;
+  o.stages = {copy, StageOptions{}};
+  Scheduler s(o);
+  std::vector<Action> out;
+  auto feed = [&](const Event& e) {
+    out.clear();
+    s.Handle(e, 0, &out);
+    return Started(out);
+  };
+  EXPECT_EQ(feed(ev::TaskQueued{TaskId(1), 1, TaskId(), StageId(0), false, 0, 70}),
+            std::vector<TaskId>{TaskId(1)});
+  EXPECT_TRUE(feed(ev::TaskQueued{TaskId(2), 1, TaskId(), StageId(0), false, 0, 40}).empty());
+  feed(ev::TaskExited{TaskId(1), Outcome{}});  // copied: item 1 goes on, its copy stays
+  EXPECT_EQ(feed(ev::TaskQueued{TaskId(11), 1, TaskId(), StageId(1), true}),
+            std::vector<TaskId>{TaskId(11)});
+  EXPECT_TRUE(feed(ev::TimerFired{}).empty());  // item 2's copy still does not fit
+  feed(ev::TaskExited{TaskId(11), Outcome{}});
+  EXPECT_EQ(feed(ev::ScratchFreed{TaskId(1)}), std::vector<TaskId>{TaskId(2)});
+}
+
 }  // namespace
 }  // namespace coreflow

@@ -157,5 +157,37 @@ TEST(StageQueues, PrefetchKeepsAStageNoFurtherAheadThanItSays) {
   EXPECT_FALSE(q.Next());
 }
 
+TEST(StageQueues, StagedBytesStayUnderTheCapUntilTheirItemsLeave) {
+  StageOptions copy, compute;
+  copy.cores = 0;
+  copy.slots = 8;
+  copy.holds_scratch = true;
+  StageQueues q(2, {copy, compute}, 0, /*scratch_cap=*/100);
+  q.AskScratch(TaskId(1), 60);
+  q.PushBack(kFirst, TaskId(1));
+  q.AskScratch(TaskId(2), 50);
+  q.PushBack(kFirst, TaskId(2));
+  ASSERT_EQ(q.Next(), kFirst);
+  StartedTask first = q.Start(kFirst);
+  EXPECT_EQ(first.task, TaskId(1));
+  EXPECT_EQ(q.scratch_used(), 60u);
+  EXPECT_FALSE(q.Next());  // 60 + 50 > 100
+  q.Finish(kFirst, first.slot, 0);
+  EXPECT_FALSE(q.Next());  // copied, but its item has not left: the copy is still there
+  q.FreeScratch(TaskId(1));
+  EXPECT_EQ(q.scratch_used(), 0u);
+  ASSERT_EQ(q.Next(), kFirst);
+  StartedTask second = q.Start(kFirst);
+  EXPECT_EQ(q.scratch_used(), 50u);
+  q.Finish(kFirst, second.slot, 0);
+  q.PushFront(kFirst, TaskId(2));  // tried again: it holds its bytes already
+  ASSERT_EQ(q.Next(), kFirst);
+  q.Start(kFirst);
+  EXPECT_EQ(q.scratch_used(), 50u);
+  q.FreeScratch(TaskId(2));
+  q.FreeScratch(TaskId(2));  // once only
+  EXPECT_EQ(q.scratch_used(), 0u);
+}
+
 }  // namespace
 }  // namespace coreflow
