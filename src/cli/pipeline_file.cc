@@ -220,12 +220,7 @@ bool PrepareStagingStages(const Environment& env, const std::string& stage_max, 
           spec->origin, s.name, s.stage_to, missing);
       return false;
     }
-    bool plain = !dir.empty();
-    for (char c : dir) {
-      plain = plain && (std::isalnum(static_cast<unsigned char>(c)) ||
-                        std::string_view("/._+-,:@%=").find(c) != std::string_view::npos);
-    }
-    if (!plain) {
+    if (!PlainPath(dir)) {
       *err = fmt::format(
           "{}: stage '{}': stage.to '{}' holds characters coreflow does not put "
           "in a command; use a plain directory path",

@@ -37,7 +37,8 @@ std::string Basename(const std::string& path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-// What a command template can hold as it is: no blanks, quotes or shell characters.
+}  // namespace
+
 bool PlainPath(const std::string& path) {
   for (char c : path) {
     if (!std::isalnum(static_cast<unsigned char>(c)) &&
@@ -47,8 +48,6 @@ bool PlainPath(const std::string& path) {
   }
   return !path.empty();
 }
-
-}  // namespace
 
 CLI::App* AddStageCommand(CLI::App& app, StageFlags* f) {
   CLI::App* stage = app.add_subcommand(

@@ -18,6 +18,10 @@ inline constexpr int kDefaultCopies = 8;  // copies at once, unless the stage's 
 // with one line on stderr naming the file and what failed.
 int CopyMain(const char* src, const char* dest);
 
+// Whether a path can stand in a command template as it is: no blanks, quotes or characters
+// a shell reads.
+bool PlainPath(const std::string& path);
+
 // `coreflow stage SRC... DEST`: a run of copy tasks (docs/staging.md).
 struct StageFlags {
   std::vector<std::string> paths;  // the sources, then the destination
