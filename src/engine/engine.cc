@@ -254,7 +254,7 @@ void Engine::StartTask(const act::StartTask& a) {
   t.attempt = a.attempt;
   t.started = runner_->Now();
   t.started_wall = RealtimeNow();
-  if (!config_.gpu_ids.empty()) t.input.gpus = GpuIdsOf(a.gpus);
+  GiveDevices(t, a.gpus);
   const CommandTemplate& tmpl = TemplateOf(t.stage);
   const bool worker = WorkerOf(t.stage);
   if (worker) {
@@ -267,7 +267,6 @@ void Engine::StartTask(const act::StartTask& a) {
   }
   TaskEnvironment& env = EnvOf(t.stage);
   env.SetTask(t.input.seq, slot);
-  if (!config_.gpu_ids.empty()) env.SetDevices(t.input.gpus);
   sink_.Start(a.task, tag_.empty() ? "" : ExpandText(tag_, t.input, slot) + "\t",
               config_.verbose ? ExpandCommandLine(tmpl, t.input, slot) + "\n" : "");
   if (!t.refused.empty()) {  // never run, and its outputs never touched

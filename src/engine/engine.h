@@ -181,6 +181,8 @@ class Engine : public RunShaper, private OutputSink::Listener {
   bool CheckGpuField(const CommandTemplate& t, StageId stage, std::string* err) const;
   // The ids of the devices in a GpuPool mask, comma-separated.
   std::string GpuIdsOf(uint64_t devices) const;
+  // A starting task's GPUs: its {gpu} and its stage's device variables.
+  void GiveDevices(TaskState& t, uint64_t devices);
   // A pipeline's stages (engine_stages.cc).
   void RemoveStaged(const TaskState& t);  // an item's copies on scratch, as it leaves
   // With --stage-max, the bytes a staging task's copy will take (refusing one over the cap).

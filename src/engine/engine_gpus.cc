@@ -18,6 +18,12 @@ bool Engine::CheckGpuField(const CommandTemplate& t, StageId stage, std::string*
   return false;
 }
 
+void Engine::GiveDevices(TaskState& t, uint64_t devices) {
+  if (config_.gpu_ids.empty()) return;  // the device variables stay as they were
+  t.input.gpus = GpuIdsOf(devices);     // {gpu}
+  EnvOf(t.stage).SetDevices(t.input.gpus);
+}
+
 std::string Engine::GpuIdsOf(uint64_t devices) const {
   std::string ids;
   for (size_t i = 0; i < config_.gpu_ids.size() && i < 64; ++i) {

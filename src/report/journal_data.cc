@@ -113,6 +113,18 @@ void AddAttempts(const std::vector<RawRecord>& records, const std::map<Hash128, 
   }
 }
 
+// A '#reshape' note: online tuning changed the run's shape from then on.
+void ApplyReshapeNote(const std::string& text, RunSettings* settings) {
+  nlohmann::json r = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (!r.is_object() || r.value("slots", 0) <= 0) return;
+  settings->slots = {r.value("slots", 0), "autotune"};
+  settings->threads_per_task = {r.value("threads", 1), "autotune"};
+  if (settings->inputs_per_invocation.source == "-N") {
+    settings->inputs_per_invocation = {r.value("batch", 1), "autotune"};
+  }
+  settings->bind = r.value("bind", false);
+}
+
 }  // namespace
 
 std::string SettingsNote(const RunSettings& s) {
@@ -196,15 +208,7 @@ bool LoadJournalRunData(const std::string& path, RunData* data, std::string* err
     } else if (kind == "config") {
       ParseSettingsNote(text, &settings);  // a note this version cannot read is left out
     } else if (kind == "reshape") {        // online tuning changed the shape: the last one stayed
-      nlohmann::json r = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-      if (r.is_object() && r.value("slots", 0) > 0) {
-        settings.slots = {r.value("slots", 0), "autotune"};
-        settings.threads_per_task = {r.value("threads", 1), "autotune"};
-        if (settings.inputs_per_invocation.source == "-N") {
-          settings.inputs_per_invocation = {r.value("batch", 1), "autotune"};
-        }
-        settings.bind = r.value("bind", false);
-      }
+      ApplyReshapeNote(text, &settings);
     } else if (kind == "worker") {
       nlohmann::json w = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
       if (w.is_object() && w.contains("startup_s") && w["startup_s"].is_number()) {

@@ -179,6 +179,19 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
   }
 }
 
+void Scheduler::Passed(StageId stage) {
+  // An item that passed a stage before the last goes on: the run is not over until the
+  // engine has queued its next task.
+  if (static_cast<size_t>(stage.value()) + 1 >= stages_.stage_count()) return;
+  ++moving_;
+  stages_.Passing(stage, +1);
+  // The cores it freed wait for its next task when that stage runs nothing, unless this
+  // stage has a fixed share and more to do (it keeps its cores: it may be the bottleneck).
+  StageId next(stage.value() + 1);
+  bool keeps = stages_.options(stage).slots > 0 && stages_.ready(stage) > 0;
+  hold_for_next_ = RunningIn(next) == 0 && !keeps;
+}
+
 void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out) {
   auto it = running_.find(e.task);
   if (it == running_.end()) return;  // not ours, or already handled
@@ -245,17 +258,7 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   } else {
     ++counts_.failed;
   }
-  // An item that passed a stage before the last goes on: the run is not over until the
-  // engine has queued its next task.
-  if (outcome.passed() && static_cast<size_t>(r.stage.value()) + 1 < stages_.stage_count()) {
-    ++moving_;
-    stages_.Passing(r.stage, +1);
-    // The cores it freed wait for its next task when that stage runs nothing, unless this
-    // stage has a fixed share and more to do (it keeps its cores: it may be the bottleneck).
-    StageId next(r.stage.value() + 1);
-    bool keeps = stages_.options(r.stage).slots > 0 && stages_.ready(r.stage) > 0;
-    hold_for_next_ = RunningIn(next) == 0 && !keeps;
-  }
+  if (outcome.passed()) Passed(r.stage);
   out->push_back(act::TaskFinished{e.task, r.attempt, outcome, true});
   Release(e.task, out);
   CheckHalt(&outcome, out, now);

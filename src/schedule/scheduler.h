@@ -119,6 +119,7 @@ class Scheduler {
   void On(const ev::ParkedDropped& e, Nanos now, std::vector<Action>* out);
   void On(const ev::ScratchFreed& e, Nanos now, std::vector<Action>* out);
   void OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out);
+  void Passed(StageId stage);  // a task's final attempt passed: its item goes on
   void OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Action>* out);
   void OnInterrupted(const ev::Interrupted& e, Nanos now, std::vector<Action>* out);
   void OnMemoryCritical(Nanos now, std::vector<Action>* out);
