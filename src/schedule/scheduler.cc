@@ -170,7 +170,6 @@ void Scheduler::StartReady(Nanos now, std::vector<Action>* out) {
     running_.emplace(task, Running{*stage, slot, attempt, Phase::kRunning, false, false, false,
                                    ++starts_, gpus});
     ++counts_.running;
-    ++RunningIn(*stage);
     Nanos timeout = TimeoutOf(*stage);
     if (timeout > 0 && !FromBegan(*stage)) {
       timeouts_.push_back({now + timeout, task, attempt});
@@ -189,7 +188,7 @@ void Scheduler::Passed(StageId stage) {
   // stage has a fixed share and more to do (it keeps its cores: it may be the bottleneck).
   StageId next(stage.value() + 1);
   bool keeps = stages_.options(stage).slots > 0 && stages_.ready(stage) > 0;
-  hold_for_next_ = RunningIn(next) == 0 && !keeps;
+  hold_for_next_ = stages_.running(next) == 0 && !keeps;
 }
 
 void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>* out) {
@@ -198,7 +197,6 @@ void Scheduler::OnExited(const ev::TaskExited& e, Nanos now, std::vector<Action>
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
-  --RunningIn(r.stage);
   stages_.Finish(r.stage, r.slot, r.gpus);
   backoff_ = kMinBackoff;
   fruitless_deferrals_ = 0;
@@ -270,7 +268,6 @@ void Scheduler::OnDeferred(const ev::StartDeferred& e, Nanos now, std::vector<Ac
   Running r = it->second;
   running_.erase(it);
   --counts_.running;
-  --RunningIn(r.stage);
   stages_.Finish(r.stage, r.slot, r.gpus);
   if (r.attempt > 1) {
     attempts_[e.task] = r.attempt - 1;

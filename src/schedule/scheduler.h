@@ -154,12 +154,6 @@ class Scheduler {
   uint64_t moving_ = 0;  // items that passed a stage and whose next stage's task is not queued
   uint64_t parked_ = 0;  // items waiting for their group before a gather stage
   bool hold_for_next_ = false;  // while moving_: start nothing before the item's next task
-  std::vector<int> running_by_stage_;
-  int& RunningIn(StageId stage) {
-    auto k = static_cast<size_t>(stage.value());
-    if (running_by_stage_.size() <= k) running_by_stage_.resize(k + 1, 0);
-    return running_by_stage_[k];
-  }
   uint64_t starts_ = 0;
   std::deque<Deadline> timeouts_;    // start + timeout, in start order
   std::deque<Deadline> kill_after_;  // SIGTERM + grace, in signalling order

@@ -72,6 +72,7 @@ class StageQueues {
   // At position `index` of the stage's queue (the inputs of a split batch, in order).
   void InsertAt(StageId stage, size_t index, TaskId task);
   size_t ready(StageId stage) const { return At(stage).ready.size(); }
+  int running(StageId stage) const { return At(stage).running; }  // started, not finished
   size_t ready_total() const { return ready_total_; }
   // Waiting in the stages after the first: items that the first stage let through.
   size_t ready_after_first() const { return ready_total_ - At(StageId(0)).ready.size(); }

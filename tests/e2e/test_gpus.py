@@ -99,7 +99,7 @@ class GpuSlotTest(CoreflowTestCase):
         self.assertLessEqual(len(device_of), 2, device_of)
         for pid, gpus in device_of.items():
             self.assertEqual(len(gpus), 1, device_of)
-        self.assertEqual(set().union(*device_of.values()) <= {"x", "y"}, True)
+        self.assertTrue(set().union(*device_of.values()) <= {"x", "y"}, device_of)
         self.assertEqual(len(self.seen()), 12)
         self.assertNoLeftovers()
 
