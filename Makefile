@@ -3,7 +3,8 @@ JOBS ?= $(shell n=$$(getconf _NPROCESSORS_ONLN 2>/dev/null || echo 2); echo $$n)
 CTEST_ARGS ?=
 FUZZ_SECONDS ?= 600
 
-.PHONY: all deps build release asan tsan check check-release check-asan check-tsan demo bench \
+.PHONY: all deps build release asan tsan check check-release check-asan check-tsan check-threads \
+        demo bench \
         fuzz check-fuzz torture format clean
 
 all: build
@@ -27,8 +28,9 @@ tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 
-# Every test on the optimized build, then unit and end-to-end tests under ASan+UBSan.
-check: check-release check-asan check-fuzz
+# Every test on the optimized build, then unit and end-to-end tests under ASan+UBSan, and the
+# tests of the code that runs threads under TSan.
+check: check-release check-asan check-threads check-fuzz
 
 check-release: release
 	ctest --preset release -j $(JOBS) $(CTEST_ARGS)
@@ -45,7 +47,13 @@ torture: release
 	  /usr/bin/python3 -m unittest -v test_torture
 
 check-tsan: tsan
-	ctest --preset tsan -j $(JOBS) -L unit $(CTEST_ARGS)
+	ctest --preset tsan -j $(JOBS) -L 'unit|threads' $(CTEST_ARGS)
+
+# Only what runs threads (directory walks), so that it costs a minute, not a whole build.
+check-threads: deps
+	cmake --preset tsan >/dev/null
+	cmake --build --preset tsan -j $(JOBS) --target coreflow_thread_tests
+	TSAN_OPTIONS=halt_on_error=1 ctest --preset tsan -j $(JOBS) -L threads $(CTEST_ARGS)
 
 # libFuzzer targets under ASan+UBSan, FUZZ_SECONDS each (FUZZ_SEED picks the seed, default 1).
 fuzz: deps

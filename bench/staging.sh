@@ -1,6 +1,6 @@
 #!/bin/sh
 # Staging ahead of compute against `cp -r` to scratch then the run, over a latency-adding FUSE
-# file system (bench/staging/latencyfs.c), with its goals (docs/staging.md). Exits 1 when one
+# file system (tests/latencyfs/latencyfs.c), with its goals (docs/staging.md). Exits 1 when one
 # is missed. Needs /dev/fuse and libfuse3 (scripts/install-deps.sh).
 # Usage: bench/staging.sh BUILD_DIR   (environment: see bench/staging/compare.py)
 set -eu

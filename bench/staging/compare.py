@@ -71,7 +71,8 @@ def main():
         fs = os.path.join(work, "latencyfs")
         cflags = subprocess.run(["pkg-config", "fuse3", "--cflags", "--libs"],
                                 capture_output=True, text=True, check=True).stdout.split()
-        subprocess.run(["cc", "-O2", "-o", fs, os.path.join(HERE, "latencyfs.c")] + cflags,
+        source = os.path.join(HERE, "..", "..", "tests", "latencyfs", "latencyfs.c")
+        subprocess.run(["cc", "-O2", "-o", fs, source] + cflags,
                        check=True)
         src, mnt = os.path.join(work, "src"), os.path.join(work, "mnt")
         os.makedirs(os.path.join(src, "pdb"))

@@ -75,6 +75,7 @@ bool ResolveInputFlags(const RunFlags& f, InputOptions* out, std::string* err) {
   if (!f.delimiter.empty()) out->delimiter = UnescapeDelimiter(f.delimiter);
   out->colsep = f.colsep;
   out->link = f.link;
+  out->find_threads = f.find_threads;
   if (f.header == "0") {
     *err =
         "--header 0 (column names from file names) is not supported; --header : takes the "

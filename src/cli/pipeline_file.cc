@@ -14,6 +14,7 @@
 #include "cli/gpu_plan.h"
 #include "cli/stage_command.h"
 #include "cli/worker_flags.h"
+#include "inputs/find_source.h"
 #include "sys/fs.h"
 
 namespace coreflow {
@@ -28,7 +29,7 @@ std::string Sources(const PipelineSpec& spec) {
     if (!s.file.empty()) {
       out += " " + s.file;
     } else if (!s.glob.empty()) {
-      out += " " + s.glob + " (a glob, matched as the run starts)";
+      out += " " + s.glob + " (walked, as --find)";
     } else {
       for (const std::string& v : s.values) out += " " + v;
     }
@@ -59,7 +60,8 @@ bool CheckOneStage(const PipelineSpec& spec, std::string* err) {
 
 // The words of the run: the first stage's command, then the file's inputs or the command
 // line's.
-bool SetWords(const PipelineSpec& spec, std::vector<std::string>* words, std::string* err) {
+bool SetWords(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
+              std::string* err) {
   if (!words->empty() && !IsSourceSeparator((*words)[0])) {
     *err = fmt::format(
         "'{}' follows -f {}: the file gives the command; put only inputs "
@@ -67,7 +69,7 @@ bool SetWords(const PipelineSpec& spec, std::vector<std::string>* words, std::st
         (*words)[0], spec.origin);
     return false;
   }
-  if (!words->empty() && !spec.sources.empty()) {
+  if ((!words->empty() || !flags->finds.empty()) && !spec.sources.empty()) {
     *err = fmt::format(
         "{} has [[input]] tables and the command line gives inputs too; give them "
         "in one place",
@@ -76,21 +78,23 @@ bool SetWords(const PipelineSpec& spec, std::vector<std::string>* words, std::st
   }
   const PipelineStage& s = spec.stages[0];
   std::vector<std::string> out = {s.command.empty() && !s.worker.empty() ? "{}" : s.command};
-  for (const PipelineSource& src : spec.sources) {
+  // A first glob is streamed as --find is; a later one is walked whole now, as a product or a
+  // link needs all its values anyway.
+  bool linked = std::any_of(spec.sources.begin(), spec.sources.end(),
+                            [](const PipelineSource& src) { return src.link; });
+  for (size_t i = 0; i < spec.sources.size(); ++i) {
+    const PipelineSource& src = spec.sources[i];
+    if (!src.glob.empty() && i == 0 && !linked) {
+      flags->finds.push_back(src.glob);
+      continue;
+    }
     out.push_back(std::string(src.file.empty() ? ":::" : "::::") + (src.link ? "+" : ""));
     if (!src.file.empty()) {
       out.push_back(src.file);
-    } else if (!src.glob.empty()) {  // matched once, as the run starts
+    } else if (!src.glob.empty()) {
       std::vector<std::string> paths;
-      if (int e = MatchGlob(src.glob, &paths)) {
-        *err = fmt::format("{}: glob '{}': {}", spec.origin, src.glob, std::strerror(e));
-        return false;
-      }
-      if (paths.empty()) {
-        *err = fmt::format(
-            "{}: glob '{}' matches no file; check the pattern and the directory "
-            "coreflow runs in",
-            spec.origin, src.glob);
+      if (!FindAll(src.glob, flags->find_threads, &paths, err)) {
+        *err = spec.origin + ": " + *err;
         return false;
       }
       out.insert(out.end(), paths.begin(), paths.end());
@@ -244,7 +248,7 @@ bool ApplySeveralStages(const PipelineSpec& spec, RunFlags* flags, std::vector<s
                        spec.stages.size(), flag);
     return false;
   }
-  if (!SetWords(spec, words, err)) return false;
+  if (!SetWords(spec, flags, words, err)) return false;
   if (flags->jobs.empty() && spec.jobs > 0) flags->jobs = std::to_string(spec.jobs);
   for (const PipelineStage& s : spec.stages) flags->stages_ask_gpus |= s.gpus > 0;
   return true;
@@ -334,7 +338,7 @@ bool ReadPipelineFile(const std::string& path, PipelineSpec* spec, std::string* 
 
 bool ApplyOneStage(const PipelineSpec& spec, RunFlags* flags, std::vector<std::string>* words,
                    std::string* err) {
-  if (!CheckOneStage(spec, err) || !SetWords(spec, words, err)) return false;
+  if (!CheckOneStage(spec, err) || !SetWords(spec, flags, words, err)) return false;
   const PipelineStage& s = spec.stages[0];
   // The command line wins over the file: a flag given there stays as it is.
   if (flags->jobs.empty() && s.slots > 0) flags->jobs = std::to_string(s.slots);

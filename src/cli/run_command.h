@@ -43,10 +43,12 @@ struct RunFlags {
   bool null = false;
   std::string delimiter;
   std::vector<std::string> arg_files;
-  std::string pipeline_file;  // -f FILE: a pipeline (docs/pipelines.md)
-  std::string colsep;         // --colsep, -C
-  std::string header;         // --header
-  bool link = false;          // --link, --xapply
+  std::vector<std::string> finds;  // --find PATTERN: inputs from a parallel directory walk
+  int find_threads = 16;           // --find-threads
+  std::string pipeline_file;       // -f FILE: a pipeline (docs/pipelines.md)
+  std::string colsep;              // --colsep, -C
+  std::string header;              // --header
+  bool link = false;               // --link, --xapply
   bool progress = false;
   bool no_progress = false;
   bool stats = false;

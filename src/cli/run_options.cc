@@ -178,6 +178,16 @@ void AddInputOptions(CLI::App* run, RunFlags* f) {
   // One file per -a: a vector option would otherwise swallow the command words after it.
   run->add_option("-a,--arg-file", f->arg_files, "Read inputs from FILE (like :::: FILE)")
       ->allow_extra_args(false);
+  run->add_option("--find", f->finds,
+                  "Inputs are the paths PATTERN matches ('data/**/*.pdb': '**' is any number of "
+                  "directories; ending in / matches directories), walked by several threads, "
+                  "in sorted order, streamed as the walk goes on")
+      ->allow_extra_args(false)
+      ->check(kNotEmpty);
+  run->add_option("--find-threads", f->find_threads,
+                  "Directories --find reads at once (default 16; more for a slow shared file "
+                  "system)")
+      ->check(CLI::Range(1, 1024));
   AddColumnOptions(run, f);  // --colsep, --header, --link
   run->add_option("-f,--file", f->pipeline_file,
                   "Run the pipeline that FILE describes (TOML: inputs, then stages; "

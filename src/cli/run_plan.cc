@@ -53,7 +53,7 @@ bool PlanCommandAndSources(const RunFlags& f, const std::vector<std::string>& re
     *err = "the command template is empty; give a command, e.g. coreflow run gzip {} ::: *.txt";
     return false;
   }
-  if (parts.command.empty() && parts.sources.empty() && f.arg_files.empty() &&
+  if (parts.command.empty() && parts.sources.empty() && f.arg_files.empty() && f.finds.empty() &&
       probe.stdin_is_terminal) {
     *err = "no command and no inputs; see coreflow run --help";
     return false;
@@ -62,6 +62,12 @@ bool PlanCommandAndSources(const RunFlags& f, const std::vector<std::string>& re
     SourceSpec s;
     s.kind = SourceSpec::Kind::kFile;
     s.path = file;
+    config.sources.push_back(s);
+  }
+  for (const std::string& pattern : f.finds) {
+    SourceSpec s;
+    s.kind = SourceSpec::Kind::kFind;
+    s.path = pattern;
     config.sources.push_back(s);
   }
   for (SourceSpec& s : parts.sources) config.sources.push_back(std::move(s));

@@ -68,6 +68,14 @@ bool DeclaredOutputs::UpToDate(const std::vector<std::string>& paths) {
                      [this](const std::string& path) { return index_.Exists(path); });
 }
 
+void DeclaredOutputs::Listed(const std::string& dir, const std::vector<std::string>& names) {
+  if (options_.clobber) return;
+  bool may_hold = std::any_of(dirs_.begin(), dirs_.end(), [&dir](const std::string& fixed) {
+    return fixed.empty() || dir == fixed || dir.rfind(fixed + "/", 0) == 0;
+  });
+  if (may_hold) index_.Know(dir, names);
+}
+
 std::vector<FileIdentity> DeclaredOutputs::Identify(const std::vector<std::string>& paths) const {
   std::vector<FileIdentity> states;
   states.reserve(paths.size());

@@ -42,6 +42,8 @@ class DeclaredOutputs {
   // Whether a task need not run: all its outputs exist and --clobber is off. Answered from one
   // listing per directory, cached for the run.
   bool UpToDate(const std::vector<std::string>& paths);
+  // A directory's names read by an input walk: kept for UpToDate when outputs may be there.
+  void Listed(const std::string& dir, const std::vector<std::string>& names);
   // What is at each path now: the "before" of an attempt.
   std::vector<FileIdentity> Identify(const std::vector<std::string>& paths) const;
   // Why a task that exited 0 failed after all: a line per output it did not write ("": none).

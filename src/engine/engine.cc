@@ -69,7 +69,13 @@ Engine::~Engine() = default;
 bool Engine::Prepare(std::string* err) {
   int num_sources = static_cast<int>(config_.sources.size());
   // First, since --header's column names are needed to read the template.
-  if (!inputs_.Open(config_.sources, config_.inputs, err)) return false;
+  InputOptions input_options = config_.inputs;
+  // A --find walk's listings answer the declared outputs' "is it there yet?" too.
+  input_options.on_listing = [this](const std::string& dir, const std::vector<std::string>& names) {
+    outputs_.Listed(dir, names);
+    for (StagePlan& stage : later_) stage.outputs->Listed(dir, names);
+  };
+  if (!inputs_.Open(config_.sources, input_options, err)) return false;
   FieldScope scope = inputs_.field_scope();
   scope.num_sources = num_sources;
   scope.syntax = config_.syntax;

@@ -8,12 +8,28 @@
 
 #include <fmt/format.h>
 
+#include "inputs/find_source.h"
+
 namespace coreflow {
 namespace {
 
-std::unique_ptr<InputSource> OpenSource(const SourceSpec& spec, const std::string& delimiter,
-                                        bool* used_stdin, std::string* err) {
+std::unique_ptr<InputSource> OpenFind(const SourceSpec& spec, const InputOptions& options,
+                                      DirectoryReader* reader, std::string* err) {
+  FindPattern pattern;
+  if (!ParseFindPattern(spec.path, &pattern, err)) return nullptr;
+  auto source = std::make_unique<FindSource>(reader, std::move(pattern), options.find_threads);
+  if (options.on_listing) source->set_listing_observer(options.on_listing);
+  if (!source->Start(err)) return nullptr;
+  return source;
+}
+
+std::unique_ptr<InputSource> OpenSource(const SourceSpec& spec, const InputOptions& options,
+                                        DirectoryReader* reader, bool* used_stdin,
+                                        std::string* err) {
+  const std::string& delimiter = options.delimiter;
   switch (spec.kind) {
+    case SourceSpec::Kind::kFind:
+      return OpenFind(spec, options, reader, err);
     case SourceSpec::Kind::kArgs:
       return std::make_unique<ListSource>(spec.args);
     case SourceSpec::Kind::kStdin:
@@ -27,7 +43,7 @@ std::unique_ptr<InputSource> OpenSource(const SourceSpec& spec, const std::strin
       if (spec.path == "-") {
         SourceSpec in;
         in.kind = SourceSpec::Kind::kStdin;
-        return OpenSource(in, delimiter, used_stdin, err);
+        return OpenSource(in, options, reader, used_stdin, err);
       }
       UniqueFd fd(OpenForReading(spec.path));
       if (!fd.valid()) {
@@ -50,6 +66,8 @@ std::string SourceOrigin(const SourceSpec& spec) {
       return "standard input";
     case SourceSpec::Kind::kFile:
       return spec.path == "-" ? "standard input" : spec.path;
+    case SourceSpec::Kind::kFind:
+      return "--find " + spec.path;
   }
   return "";
 }
@@ -92,7 +110,9 @@ bool InputCombiner::Open(const std::vector<SourceSpec>& specs, const InputOption
   std::vector<std::vector<std::unique_ptr<InputSource>>> groups;
   bool used_stdin = false;
   for (const SourceSpec& spec : specs) {
-    auto source = OpenSource(spec, options_.delimiter, &used_stdin, err);
+    DirectoryReader* reader =
+        options_.directories != nullptr ? options_.directories : &system_directories_;
+    auto source = OpenSource(spec, options_, reader, &used_stdin, err);
     if (source == nullptr) return false;
     // --link may have to read a source again; a pipe cannot be, so its values are kept.
     if (options_.link && specs.size() > 1 && !source->CanRewind()) {

@@ -6,27 +6,31 @@
 
 #include "inputs/columns.h"
 #include "inputs/source.h"
+#include "inputs/tree_walk.h"
 #include "plan/template.h"
 
 namespace coreflow {
 
 // One input source as the user wrote it.
 struct SourceSpec {
-  enum class Kind { kArgs, kFile, kStdin };
+  enum class Kind { kArgs, kFile, kStdin, kFind };
   Kind kind = Kind::kArgs;
   std::vector<std::string> args;  // kArgs
-  std::string path;               // kFile
+  std::string path;               // kFile; kFind: the pattern
   bool linked = false;            // `:::+` / `::::+`: zipped with the source before it
 };
 
 // How values are read, and what a task's values are made of.
 struct InputOptions {
   std::string delimiter = "\n";  // ends each value of a file or stdin (-d, -0)
-  std::string colsep;   // --colsep: split each value into columns there (a regex); "" = do not
-  bool header = false;  // --header: each source's first value names its columns (split on
-                        // --colsep, else on tabs, as GNU parallel does)
-  bool link = false;    // --link: every source is linked; the shorter ones start over until
-                        // the longest ends
+  std::string colsep;     // --colsep: split each value into columns there (a regex); "" = do not
+  bool header = false;    // --header: each source's first value names its columns (split on
+                          // --colsep, else on tabs, as GNU parallel does)
+  bool link = false;      // --link: every source is linked; the shorter ones start over until
+                          // the longest ends
+  int find_threads = 16;  // threads of each --find walk
+  DirectoryReader* directories = nullptr;  // what --find walks; null: the file system
+  TreeWalk::ListingObserver on_listing;    // told each directory a --find walk reads
   // Whether a task's values are columns, so that {n} is the n-th column of all sources.
   bool columns() const { return !colsep.empty() || header; }
 };
@@ -71,6 +75,7 @@ class InputCombiner {
   ReadStatus NextOfFirstGroup(size_t i, std::string* value, std::string* err);
   bool Advance();  // steps the odometer over buffered groups; false when it wraps
 
+  SystemDirectoryReader system_directories_;                 // outlives the sources
   std::vector<std::unique_ptr<InputSource>> first_;          // streamed, zipped
   std::vector<std::vector<std::vector<std::string>>> rows_;  // buffered groups: rows of values
   std::vector<size_t> odometer_;

@@ -39,4 +39,9 @@ bool DirectoryIndex::Exists(const std::string& path) {
   return it->second.count(name) > 0;
 }
 
+void DirectoryIndex::Know(const std::string& dir, const std::vector<std::string>& names) {
+  auto [it, inserted] = dirs_.try_emplace(dir);
+  if (inserted) it->second.insert(names.begin(), names.end());
+}
+
 }  // namespace coreflow

@@ -39,6 +39,9 @@ class DirectoryIndex {
  public:
   explicit DirectoryIndex(Disk* disk) : disk_(disk) {}
   bool Exists(const std::string& path);
+  // Takes a listing of `dir` read elsewhere (a --find walk), so that it is not read again.
+  // A directory already known keeps what it has.
+  void Know(const std::string& dir, const std::vector<std::string>& names);
   size_t scans() const { return scans_; }
 
  private:

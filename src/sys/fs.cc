@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <glob.h>
 #include <stdlib.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -114,18 +113,6 @@ int PrivateTempDir::CreateAnonymousFile() {
   if (fd < 0) return -1;
   ::unlink(buf.data());
   return fd;
-}
-
-int MatchGlob(const std::string& pattern, std::vector<std::string>* paths) {
-  paths->clear();
-  glob_t g{};
-  int rc = ::glob(pattern.c_str(), 0, nullptr, &g);
-  if (rc == 0) {
-    for (size_t i = 0; i < g.gl_pathc; ++i) paths->emplace_back(g.gl_pathv[i]);
-  }
-  ::globfree(&g);
-  if (rc == GLOB_NOSPACE) return ENOMEM;
-  return 0;  // GLOB_NOMATCH: none; GLOB_ABORTED cannot happen without GLOB_ERR
 }
 
 }  // namespace coreflow

@@ -23,10 +23,6 @@ int CheckCanCreate(const std::string& path);
 // The names in a directory (no "." or ".."), unsorted. Returns 0 or errno (ENOENT: none).
 int ListDirectory(const std::string& dir, std::vector<std::string>* names);
 
-// The paths `pattern` matches (glob(3): *, ?, [...]; sorted) in *paths: 0 (none matched
-// leaves it empty), or ENOMEM.
-int MatchGlob(const std::string& pattern, std::vector<std::string>* paths);
-
 // A private (0700) directory for this run's temporary files, created on first use and
 // removed with its contents' names when the object dies. Files in it are unlinked at once.
 class PrivateTempDir {

@@ -210,7 +210,7 @@ mem = "64M"
         self.write("p.toml", PIPELINE.replace('file = "items.txt"', 'glob = "none/*.pdb"'))
         r = self.cf("-f", "p.toml")
         self.assertUsageError(r)
-        self.assertIn("glob 'none/*.pdb' matches no file", r.err)
+        self.assertIn("--find 'none/*.pdb': cannot read directory 'none'", r.err)
 
     def test_a_stage_may_run_on_warm_workers_between_stages_of_processes(self):
         self.write("w.py", WORKER)

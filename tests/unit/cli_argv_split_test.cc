@@ -43,6 +43,9 @@ std::vector<std::string> Describe(const CommandAndSources& c) {
       case SourceSpec::Kind::kStdin:
         d += "stdin";
         break;
+      case SourceSpec::Kind::kFind:
+        d += "find:" + s.path;
+        break;
     }
     out.push_back(d);
   }

@@ -59,6 +59,28 @@ TEST_F(DeclaredOutputsTest, OutputsPresentMeanTheTaskIsUpToDate) {
   EXPECT_EQ(disk_.stats, 0);
 }
 
+TEST_F(DeclaredOutputsTest, AnInputWalksListingAnswersForItsDirectoryWithoutAnotherRead) {
+  Declare({"{.}.out"});  // beside each input: any walked directory may hold outputs
+  outputs_->Listed("d/a", {"1.pdb", "1.out", "2.pdb"});
+  EXPECT_TRUE(outputs_->UpToDate(Paths(Input({"d/a/1.pdb"}))));
+  EXPECT_FALSE(outputs_->UpToDate(Paths(Input({"d/a/2.pdb"}))));
+  EXPECT_EQ(disk_.lists, 0);
+  EXPECT_FALSE(outputs_->UpToDate(Paths(Input({"d/b/3.pdb"}))));  // not walked: listed now
+  EXPECT_EQ(disk_.lists, 1);
+}
+
+TEST_F(DeclaredOutputsTest, AWalksListingIsKeptOnlyWhereOutputsCanBe) {
+  Declare({"out/{/.}.tsv"});
+  disk_.Write("out/1.tsv");
+  outputs_->Listed("d/a", {"1.pdb", "1.tsv"});  // outputs are never under d/: not kept
+  outputs_->Listed("out", {});                  // a listing older than the file: the first wins
+  EXPECT_FALSE(outputs_->UpToDate(Paths(Input({"d/a/1.pdb"}))));
+  EXPECT_EQ(disk_.lists, 0);
+  Declare({"out/{/.}.tsv"}, OutputOptions{.clobber = true});
+  outputs_->Listed("out", {"1.tsv"});
+  EXPECT_FALSE(outputs_->UpToDate(Paths(Input({"d/a/1.pdb"}))));  // --clobber runs it anyway
+}
+
 TEST_F(DeclaredOutputsTest, MissingDirectoryHoldsNothing) {
   Declare({"nowhere/{}.tsv"});
   EXPECT_FALSE(outputs_->UpToDate(Paths(Input({"a"}))));

@@ -31,18 +31,6 @@ void Touch(const std::string& path) {
   EXPECT_TRUE(fd.valid()) << path;
 }
 
-// ---- MatchGlob ----
-
-TEST(MatchGlob, MatchesSortedAndNoneIsEmpty) {
-  ScratchDir dir("fs_glob");
-  for (const char* name : {"b.pdb", "a.pdb", "c.txt"}) Touch(dir.path() + "/" + name);
-  std::vector<std::string> paths = {"left over"};
-  EXPECT_EQ(MatchGlob(dir.path() + "/*.pdb", &paths), 0);
-  EXPECT_EQ(paths, (std::vector<std::string>{dir.path() + "/a.pdb", dir.path() + "/b.pdb"}));
-  EXPECT_EQ(MatchGlob(dir.path() + "/*.cif", &paths), 0);
-  EXPECT_TRUE(paths.empty());
-}
-
 // ---- MakeDirs / PathExists ----
 
 TEST(MakeDirs, CreatesEveryMissingLevelWithMode0755) {

@@ -1,6 +1,9 @@
 // A read-only passthrough file system that adds a fixed delay to every getattr, readdir, open
-// and read: a stand-in for a parallel file system's latency (bench/staging.sh).
+// and read: a stand-in for a parallel file system's latency (bench/staging.sh,
+// bench/discovery.sh, tests/e2e/test_find.py).
 // Usage: latencyfs SOURCE_DIR MOUNTPOINT DELAY_US [FUSE options such as -f]
+// With LATENCYFS_GATE=/DIR=/FILE in the environment, a readdir of /DIR waits until /FILE exists
+// under SOURCE_DIR: a directory that stays slow until a test says otherwise.
 #define FUSE_USE_VERSION 31
 
 #include <dirent.h>
@@ -17,6 +20,8 @@
 
 static const char* source;
 static long delay_us;
+static char gate_dir[PATH_MAX];   // "" when there is no gate
+static char gate_file[PATH_MAX];  // a path under source
 
 static void Delay(void) {
   struct timespec t = {delay_us / 1000000, (delay_us % 1000000) * 1000};
@@ -34,17 +39,28 @@ static int GetAttr(const char* path, struct stat* st, struct fuse_file_info* fi)
   return lstat(real, st) == 0 ? 0 : -errno;
 }
 
+static void AwaitGate(const char* path) {
+  if (gate_dir[0] == '\0' || strcmp(path, gate_dir) != 0) return;
+  struct timespec t = {0, 5 * 1000000};
+  while (access(gate_file, F_OK) != 0) nanosleep(&t, NULL);
+}
+
 static int ReadDir(const char* path, void* buf, fuse_fill_dir_t fill, off_t offset,
                    struct fuse_file_info* fi, enum fuse_readdir_flags flags) {
   (void)offset, (void)fi, (void)flags;
   char real[PATH_MAX];
   Real(path, real);
   Delay();
+  AwaitGate(path);
   DIR* d = opendir(real);
   if (d == NULL) return -errno;
   struct dirent* e;
   while ((e = readdir(d)) != NULL) {
-    if (fill(buf, e->d_name, NULL, 0, 0) != 0) break;
+    // The type, as a parallel file system gives it, so that a walk need not stat each name.
+    struct stat st = {0};
+    st.st_ino = e->d_ino;
+    st.st_mode = (mode_t)DTTOIF(e->d_type);
+    if (fill(buf, e->d_name, &st, 0, 0) != 0) break;
   }
   closedir(d);
   return 0;
@@ -104,6 +120,12 @@ int main(int argc, char** argv) {
   }
   source = real;
   delay_us = strtol(argv[3], NULL, 10);
+  const char* gate = getenv("LATENCYFS_GATE");
+  const char* eq = gate == NULL ? NULL : strchr(gate, '=');
+  if (eq != NULL) {
+    snprintf(gate_dir, sizeof gate_dir, "%.*s", (int)(eq - gate), gate);
+    snprintf(gate_file, sizeof gate_file, "%s%s", source, eq + 1);
+  }
   char* args[64];
   int n = 0;
   args[n++] = argv[0];
