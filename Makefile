@@ -75,6 +75,7 @@ bench: release
 	./bench/threads.sh build/release
 	./bench/pipeline.sh build/release
 	./bench/staging.sh build/release
+	./bench/discovery.sh build/release
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

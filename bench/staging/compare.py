@@ -25,6 +25,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, os.path.dirname(HERE))
+import latencyfs  # noqa: E402
 from launch_bench import machine_description  # noqa: E402
 from launch_bench import whole_number as _whole_number  # noqa: E402
 
@@ -46,14 +47,6 @@ def run(cmd, cwd, what):
     return time.monotonic() - start
 
 
-def wait_mounted(path, timeout=20):
-    deadline = time.monotonic() + timeout
-    while not os.path.ismount(path):
-        if time.monotonic() > deadline:
-            sys.exit("staging benchmark: latencyfs did not mount %s" % path)
-        time.sleep(0.05)
-
-
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--build", default="build/release")
@@ -68,22 +61,14 @@ def main():
     compute_ms = whole_number("BENCH_COMPUTE_MS", 40)
     print("staging benchmark on %s" % machine_description())
     with tempfile.TemporaryDirectory(prefix="coreflow-bench-staging-") as work:
-        fs = os.path.join(work, "latencyfs")
-        cflags = subprocess.run(["pkg-config", "fuse3", "--cflags", "--libs"],
-                                capture_output=True, text=True, check=True).stdout.split()
-        source = os.path.join(HERE, "..", "..", "tests", "latencyfs", "latencyfs.c")
-        subprocess.run(["cc", "-O2", "-o", fs, source] + cflags,
-                       check=True)
+        fs = latencyfs.build(work)
         src, mnt = os.path.join(work, "src"), os.path.join(work, "mnt")
         os.makedirs(os.path.join(src, "pdb"))
         os.mkdir(mnt)
         for i in range(items):
             with open(os.path.join(src, "pdb", "i%05d.pdb" % i), "wb") as f:
                 f.write(os.urandom(65536))
-        log = open(os.path.join(work, "latencyfs.log"), "w")
-        server = subprocess.Popen([fs, src, mnt, str(delay_us), "-f"], stderr=log)
-        try:
-            wait_mounted(mnt)
+        with latencyfs.mounted(fs, src, mnt, delay_us, os.path.join(work, "latencyfs.log")):
             with open(os.path.join(work, "compute.sh"), "w") as f:
                 f.write(COMPUTE % (compute_ms / 1000))
             os.chmod(os.path.join(work, "compute.sh"), 0o755)
@@ -117,10 +102,6 @@ def main():
                 bounds.append(max(stages["compute"]["task_wall_s"] / jobs,
                                   stages["fetch"]["task_wall_s"] / copies))
                 staged_times.append(wall)
-        finally:
-            subprocess.run(["fusermount3", "-u", mnt], check=False)
-            server.wait(timeout=20)
-            log.close()
     cp_wall, staged_wall = statistics.median(cp_times), statistics.median(staged_times)
     ratio = statistics.median(s / b for s, b in zip(staged_times, bounds))
     print("cp -r, then the run:     %.2f s  (median of %d)" % (cp_wall, repeats))

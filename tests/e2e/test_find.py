@@ -1,6 +1,6 @@
-"""--find: inputs from a parallel directory walk (docs/inputs.md), in a fixed order, streamed
-so that the first task starts while the walk goes on, and sharing its directory reads with the
-check of which declared outputs exist."""
+"""--find: inputs from a parallel directory walk (docs/run.md, "Finding inputs"), in a fixed
+order, streamed so that the first task starts while the walk goes on, and sharing its directory
+reads with the check of which declared outputs exist."""
 
 import fnmatch
 import os
