@@ -15,6 +15,7 @@
 #include "cli/report_output.h"
 #include "cli/run_journal.h"
 #include "cli/run_plan.h"
+#include "cli/stage_to.h"
 #include "engine/engine.h"
 #include "engine/pinning.h"
 #include "exec/process_runner.h"
@@ -259,15 +260,22 @@ int RunSessionToEnd(const RunFlags& f, const RunPlan& plan, AutotuneSetup& autot
 std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
                                    std::vector<std::string>* words, PipelineSpec* spec,
                                    std::string* err) {
-  if (f->pipeline_file.empty()) {
+  if (f->prefetch > 0 && f->stage_to.empty()) {
+    *err = "--prefetch is how far --stage-to copies ahead: give --stage-to DIR too";
+    return UsageError(*err);
+  }
+  if (!f->stage_to.empty()) {
+    if (!PipelineFromStageTo(f, words, spec, err)) return UsageError(*err);
+  } else if (f->pipeline_file.empty()) {
     if (f->stage_max.empty()) return std::nullopt;
-    *err = "--stage-max caps the copies of a staging stage: give a pipeline that has one (-f FILE)";
+    *err =
+        "--stage-max caps the copies of a staging stage: give --stage-to DIR, or a pipeline "
+        "that has one (-f FILE)";
+    return UsageError(*err);
+  } else if (!ReadPipelineFile(f->pipeline_file, spec, err)) {
     return UsageError(*err);
   }
-  if (!ReadPipelineFile(f->pipeline_file, spec, err) ||
-      !PrepareStagingStages(env, f->stage_max, spec, err)) {
-    return UsageError(*err);
-  }
+  if (!PrepareStagingStages(env, f->stage_max, spec, err)) return UsageError(*err);
   if (spec->stages.size() > 1 && f->dry_run) {
     fmt::print("{}", DescribePipeline(*spec));
     return 0;

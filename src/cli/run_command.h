@@ -34,6 +34,8 @@ struct RunFlags {
   std::string gpus_per_task;     // --gpus-per-task N
   bool stages_ask_gpus = false;  // a pipeline's stages ask for GPUs (-f FILE)
   std::string stage_max;         // --stage-max SIZE: a staging stage's copies on scratch at once
+  std::string stage_to;          // --stage-to DIR: copy each input there before its command
+  int prefetch = 0;              // --prefetch K: with --stage-to, items copied ahead at most
   bool io_tasks = false;  // tasks wait on I/O (coreflow stage): more than the cores is no warning
   bool dry_run = false;
   std::string results;

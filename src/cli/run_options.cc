@@ -124,9 +124,17 @@ void AddGpuOptions(CLI::App* run, RunFlags* f) {
 // Staging (docs/staging.md).
 void AddStagingOptions(CLI::App* run, RunFlags* f) {
   run->add_option("--stage-max", f->stage_max,
-                  "With -f FILE: never more than this many bytes of a staging stage's copies on "
-                  "scratch at once, e.g. 20G")
+                  "Never more than this many bytes of staged copies on scratch at once, e.g. 20G "
+                  "(--stage-to, or a pipeline's staging stage)")
       ->check(kNotEmpty);
+  run->add_option("--stage-to", f->stage_to,
+                  "Copy each input under DIR (node-local scratch) ahead of its command, which "
+                  "gets the copy as {}; the copy goes when the command is done")
+      ->check(kNotEmpty);
+  run->add_option("--prefetch", f->prefetch,
+                  "With --stage-to: inputs copied or being copied ahead of the commands at most "
+                  "(default: as far as the queues allow)")
+      ->check(CLI::Range(1, 1000000));
 }
 
 // When to stop early, the journal, resuming, and the files tasks declare.

@@ -190,6 +190,9 @@ class Engine : public RunShaper, private OutputSink::Listener {
   // --resume: the first staging stage whose copies are gone though a later stage needs them
   // (item_stages_ when none), so that it copies again.
   size_t RecopyFrom(const TaskInput& input);
+  // Whether staging stage `k` need not copy: every later stage is done already (journal or
+  // outputs), so the item would not read the copy.
+  bool CopyNotNeeded(const TaskState& item, size_t k);
   bool PrepareStages(const FieldScope& scope, std::string* err);
   bool pipelined() const { return !later_.empty(); }
   const CommandTemplate& TemplateOf(StageId stage) const;

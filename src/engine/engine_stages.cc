@@ -117,7 +117,8 @@ void Engine::AddItem(std::vector<std::string> values) {
     StageId stage(static_cast<int>(k));
     item.refused = refused[k];
     bool failed = false;
-    if (k == recopy || !DoneBefore(item, stage, &failed)) {
+    bool done = k != recopy && (DoneBefore(item, stage, &failed) || CopyNotNeeded(item, k));
+    if (!done) {
       Enter(item, stage, /*moved=*/false);
       return;
     }
@@ -129,6 +130,23 @@ void Engine::AddItem(std::vector<std::string> values) {
   }
   ++items_skipped_;
   if (groups_ != nullptr) Park(item, /*moved=*/false);
+}
+
+bool Engine::CopyNotNeeded(const TaskState& item, size_t k) {
+  const TaskInput& input = item.input;
+  if (k >= config_.pipeline.size() || !config_.pipeline[k].scratch) return false;
+  for (size_t j = k + 1; j < item_stages_; ++j) {
+    StageId stage(static_cast<int>(j));
+    ResumeIndex::Decision d = ResumeIndex::Decision::kRun;
+    if (resume_ != nullptr) d = resume_->Decide(KeyOf(stage, input), config_.rerun_failed);
+    if (d == ResumeIndex::Decision::kSkip) continue;
+    const std::vector<std::string>& outputs = input.stage_outputs[j];
+    bool up_to_date =
+        d == ResumeIndex::Decision::kRun && !outputs.empty() && OutputsOf(stage).UpToDate(outputs);
+    if (!up_to_date) return false;
+  }
+  SkipStage(item, StageId(static_cast<int>(k)), /*record=*/true);  // DoneBefore set its key
+  return true;
 }
 
 size_t Engine::RecopyFrom(const TaskInput& input) {

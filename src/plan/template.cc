@@ -365,6 +365,15 @@ bool SplitPlainCommand(std::string_view line, std::vector<std::string>* argv) {
   return true;
 }
 
+bool HasReplacementString(std::string_view line, const FieldScope& scope) {
+  std::vector<Piece> pieces;
+  bool has_field = false, uses_slot = false, uses_gpu = false;
+  std::string err;
+  return ParsePieces(line, scope, "the template", &pieces, &has_field, &uses_slot, &uses_gpu,
+                     &err) &&
+         has_field;
+}
+
 bool ParseTemplate(std::string_view line, const FieldScope& scope, CommandTemplate* out,
                    std::string* err) {
   *out = CommandTemplate{};

@@ -97,6 +97,10 @@ inline bool ParseTemplate(std::string_view line, int num_sources, CommandTemplat
   return ParseTemplate(line, scope, out, err);
 }
 
+// Whether `line` holds any replacement string, i.e. whether ParseTemplate would leave it as it
+// is rather than append " {}" (false too when it does not parse).
+bool HasReplacementString(std::string_view line, const FieldScope& scope);
+
 // GNU parallel's -q: `word` as one literal shell word, its replacement strings left to be
 // substituted (and their values quoted), so `python3 -c 'a; b'` stays one argument.
 std::string QuoteTemplateWord(std::string_view word, const TemplateSyntax& syntax = {});

@@ -128,6 +128,38 @@ class StagingTest(CoreflowTestCase):
         self.assertUsageError(r)
         self.assertIn("--stage-max caps the copies of a staging stage", r.err)
 
+    def test_stage_to_runs_one_command_on_copies_within_prefetch(self):
+        # The same as the pipeline above, written as one command: {} is the copy, {/} and the
+        # rest still name the input; --outputs goes to the command's stage.
+        r = self.cf("-j2", "--stage-to", "scratch", "--prefetch", "2", "--outputs",
+                    "out/{/}.txt", "./count.sh src/{/} {} out/{/}.txt", "::::", "items.txt")
+        self.assertEqual(r.returncode, 0, r)
+        self.check_outputs()
+        self.assertIn("stage 'stage': 16 tasks, 16 ok", r.err)
+        counts = [int(self.read("counts/" + c)) for c in os.listdir(self.path("counts"))]
+        self.assertEqual(len(counts), 16)
+        self.assertLessEqual(max(counts), 4, counts)
+        self.assertEqual(self.staged_files(), [])
+        # Items whose outputs exist are skipped, and their inputs are not copied for nothing.
+        os.mkdir(self.path("scratch/src/i00.dat"))  # a copy would fail: it is not made
+        r = self.cf("-j2", "--stage-to", "scratch", "--outputs", "out/{/}.txt",
+                    "./count.sh src/{/} {} out/{/}.txt", "::::", "items.txt")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("0 tasks of 2 stages", r.err)
+        self.assertIn("16 skipped", r.err)
+
+    def test_stage_to_mistakes_are_usage_errors(self):
+        r = self.cf("--prefetch", "2", "echo", ":::", "a")
+        self.assertUsageError(r)
+        self.assertIn("give --stage-to DIR too", r.err)
+        r = self.cf("--stage-to", "scratch", "echo", ":::", "a", ":::", "b")
+        self.assertUsageError(r)
+        self.assertIn("give one input source", r.err)
+        r = self.cf("--stage-to", "scratch", "-k", "echo", ":::", "a")
+        self.assertUsageError(r)
+        self.assertIn("-k is for a run of one command", r.err)
+        self.assertFalse(os.path.exists(self.path("scratch")))
+
     def test_a_staging_directory_that_cannot_be_named_is_a_usage_error(self):
         self.write("p.toml", PIPELINE.replace('to = "scratch"', 'to = "$NO_SUCH_DIR/x"'))
         r = self.cf("-f", "p.toml")
