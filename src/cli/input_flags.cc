@@ -76,6 +76,8 @@ bool ResolveInputFlags(const RunFlags& f, InputOptions* out, std::string* err) {
   out->colsep = f.colsep;
   out->link = f.link;
   out->find_threads = f.find_threads;
+  out->shard_index = f.shard_index;
+  out->shard_count = f.shard_count;
   if (f.header == "0") {
     *err =
         "--header 0 (column names from file names) is not supported; --header : takes the "

@@ -15,6 +15,7 @@
 #include "cli/report_output.h"
 #include "cli/run_journal.h"
 #include "cli/run_plan.h"
+#include "cli/shard_flag.h"
 #include "cli/stage_to.h"
 #include "engine/engine.h"
 #include "engine/pinning.h"
@@ -255,6 +256,15 @@ int RunSessionToEnd(const RunFlags& f, const RunPlan& plan, AutotuneSetup& autot
   return status;
 }
 
+// --shard: this run's part of the inputs, and {shard} in the journal's name.
+bool ApplyShard(const Environment& env, RunFlags* f, std::string* err) {
+  ShardChoice shard;
+  if (!f->shard.empty() && !ParseShard(f->shard, env, &shard, err)) return false;
+  f->shard_index = shard.index;
+  f->shard_count = shard.count;
+  return ShardPath(f->joblog, shard, !f->shard.empty(), &f->joblog, err);
+}
+
 // -f FILE: the pipeline's first stage becomes flags and words (*spec keeps the rest, for a
 // pipeline of several stages). An exit status when there is nothing more to do.
 std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
@@ -294,6 +304,7 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   if (f.tune_list) return ListTuneCache(env);
   if (f.tune_clear) return ClearTuneCache(env);
   std::string err;
+  if (!ApplyShard(env, &f, &err)) return UsageError(err);
   std::vector<std::string> rest = given_words;
   PipelineSpec pipeline;
   if (std::optional<int> done = UsePipelineFile(env, &f, &rest, &pipeline, &err)) return *done;

@@ -45,6 +45,9 @@ struct RunFlags {
   bool null = false;
   std::string delimiter;
   std::vector<std::string> arg_files;
+  std::string shard;         // --shard i/n or auto: this run's part of the inputs
+  uint32_t shard_index = 0;  // from --shard (0-based)
+  uint32_t shard_count = 1;
   std::vector<std::string> finds;  // --find PATTERN: inputs from a parallel directory walk
   int find_threads = 16;           // --find-threads
   std::string pipeline_file;       // -f FILE: a pipeline (docs/pipelines.md)

@@ -149,6 +149,11 @@ void AddJournalOptions(CLI::App* run, RunFlags* f) {
       ->check(kNotEmpty);
   run->add_flag("--resume", f->resume,
                 "Skip the tasks the --joblog journal records as finished; run the rest");
+  run->add_option("--shard", f->shard,
+                  "Run only part i of n of the inputs (i/n, chosen by each input's values, so "
+                  "reordered inputs keep their part), or auto: from a Slurm job array or srun "
+                  "step; {shard} in --joblog becomes i")
+      ->check(kNotEmpty);
   run->add_flag("--resume-failed", f->resume_failed,
                 "Like --resume, but also run again the tasks that failed");
   // One path per --outputs: a vector option would otherwise swallow the command words after it.

@@ -8,6 +8,7 @@
 
 #include <fmt/format.h>
 
+#include "base/hash.h"
 #include "inputs/find_source.h"
 
 namespace coreflow {
@@ -174,7 +175,7 @@ bool InputCombiner::OpenSources(std::vector<std::vector<std::unique_ptr<InputSou
 }
 
 bool InputCombiner::CountRemaining(uint64_t* n) const {
-  if (have_first_ || !partial_.empty()) return false;
+  if (have_first_ || !partial_.empty() || options_.shard_count > 1) return false;
   if (ended_) {
     *n = 0;
     return true;
@@ -250,7 +251,32 @@ bool InputCombiner::Advance() {
   return false;
 }
 
+bool InShard(const std::vector<std::string>& tuple, uint32_t index, uint32_t count) {
+  if (count <= 1) return true;
+  uint64_t h = Fnv1a64("");
+  for (const std::string& v : tuple) {
+    h = Fnv1a64(v, h);
+    h = Fnv1a64(std::string_view("\0", 1), h);  // ("ab", "c") and ("a", "bc") differ
+  }
+  // FNV's low bits follow the last bytes closely: mixed (MurmurHash3's finalizer), "1" to
+  // "20" spread over the shards instead of by their length.
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdull;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ull;
+  h ^= h >> 33;
+  return h % count == index;
+}
+
 ReadStatus InputCombiner::Next(std::vector<std::string>* tuple, std::string* err) {
+  ReadStatus s;
+  do {
+    s = NextTuple(tuple, err);
+  } while (s == ReadStatus::kValue && !InShard(*tuple, options_.shard_index, options_.shard_count));
+  return s;
+}
+
+ReadStatus InputCombiner::NextTuple(std::vector<std::string>* tuple, std::string* err) {
   if (ended_) return ReadStatus::kEnd;
   if (!have_first_) {
     ReadStatus s = ReadFirstGroup(err);

@@ -31,6 +31,10 @@ struct InputOptions {
   int find_threads = 16;  // threads of each --find walk
   DirectoryReader* directories = nullptr;  // what --find walks; null: the file system
   TreeWalk::ListingObserver on_listing;    // told each directory a --find walk reads
+  // --shard: only the tuples whose hash modulo shard_count is shard_index are given out, so
+  // that a tuple's shard does not depend on where it is among the inputs.
+  uint32_t shard_index = 0;
+  uint32_t shard_count = 1;
   // Whether a task's values are columns, so that {n} is the n-th column of all sources.
   bool columns() const { return !colsep.empty() || header; }
 };
@@ -40,6 +44,10 @@ struct InputOptions {
 // longest, the shorter ones starting over. The first group of sources is streamed; the other
 // groups are read whole before the first tuple, since a product must revisit them. With
 // columns, each value becomes its columns, and the tuple holds those of every source in turn.
+// Whether a tuple of values belongs to shard `index` of `count` (--shard): by a hash of the
+// values alone.
+bool InShard(const std::vector<std::string>& tuple, uint32_t index, uint32_t count);
+
 class InputCombiner {
  public:
   // Opens files, reads the headers and the non-streaming groups. False with a message naming
@@ -70,6 +78,7 @@ class InputCombiner {
   FieldScope field_scope() const;
 
  private:
+  ReadStatus NextTuple(std::vector<std::string>* tuple, std::string* err);  // any shard's
   bool ReadHeader(InputSource* source, const std::string& origin, std::string* err);
   ReadStatus ReadFirstGroup(std::string* err);
   ReadStatus NextOfFirstGroup(size_t i, std::string* value, std::string* err);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -423,6 +424,55 @@ TEST(InputCombinerLinkTest, ShortFileAndPipeStartOverWithTheirHeaders) {
   ASSERT_TRUE(c.Open({File(f.path()), File(pipe), Args({"j", "a", "b", "c"})}, o, &err)) << err;
   EXPECT_EQ(c.column_names(), (std::vector<std::string>{"h", "k", "j"}));
   EXPECT_EQ(Drain(&c), (Tuples{{"1", "x", "a"}, {"2", "x", "b"}, {"1", "x", "c"}}));
+}
+
+}  // namespace
+}  // namespace coreflow
+
+// ---- --shard ----
+
+namespace coreflow {
+namespace {
+
+Tuples Shard(const std::vector<SourceSpec>& specs, uint32_t index, uint32_t count) {
+  InputCombiner c;
+  InputOptions options;
+  options.shard_index = index;
+  options.shard_count = count;
+  std::string err;
+  EXPECT_TRUE(c.Open(specs, options, &err)) << err;
+  uint64_t n = 0;
+  EXPECT_FALSE(c.CountRemaining(&n) && count > 1);  // a shard's share is not known ahead
+  return Drain(&c);
+}
+
+TEST(InputCombinerShardTest, ShardsSplitTheTuplesDisjointlyAndEvenly) {
+  std::vector<std::string> values;
+  for (int i = 1; i <= 3000; ++i) values.push_back(std::to_string(i));
+  const std::vector<SourceSpec> specs = {Args(values), Args({"x", "y"})};
+  Tuples all = Combine(specs);
+  Tuples joined;
+  for (uint32_t i = 0; i < 3; ++i) {
+    Tuples part = Shard(specs, i, 3);
+    EXPECT_GT(part.size(), 1800u) << "shard " << i;  // 2000 each, give or take
+    EXPECT_LT(part.size(), 2200u) << "shard " << i;
+    joined.insert(joined.end(), part.begin(), part.end());
+  }
+  std::sort(all.begin(), all.end());
+  std::sort(joined.begin(), joined.end());
+  EXPECT_EQ(joined, all);  // each tuple in exactly one shard
+}
+
+TEST(InputCombinerShardTest, ATuplesShardDependsOnItsValuesAlone) {
+  Tuples forward = Shard({Args({"a", "b", "c", "d", "e", "f", "g", "h"})}, 1, 4);
+  Tuples backward = Shard({Args({"h", "g", "f", "e", "d", "c", "b", "a"})}, 1, 4);
+  std::reverse(backward.begin(), backward.end());
+  EXPECT_EQ(forward, backward);
+  EXPECT_TRUE(InShard({"ab", "c"}, 0, 1));
+  int differ = 0;  // values that concatenate alike are still told apart
+  for (uint32_t n = 2; n < 40; ++n)
+    differ += InShard({"ab", "c"}, 0, n) != InShard({"a", "bc"}, 0, n);
+  EXPECT_GT(differ, 0);
 }
 
 }  // namespace
