@@ -34,11 +34,7 @@ class FakeDirectories : public DirectoryReader {
     }
     opened_.notify_all();
   }
-  // Whether a read of `dir` is waiting at its gate.
-  bool WaitingAt(const std::string& dir) {
-    std::unique_lock lock(mu_);
-    return waiting_.count(dir) > 0;
-  }
+  // Returns once a read of `dir` waits at its gate.
   void AwaitWaitingAt(const std::string& dir) {
     std::unique_lock lock(mu_);
     changed_.wait(lock, [&] { return waiting_.count(dir) > 0; });
