@@ -8,6 +8,7 @@
 #include "cli/argv_split.h"
 #include "cli/gnu_flags.h"
 #include "cli/hw_command.h"
+#include "cli/journal_command.h"
 #include "cli/messages.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
@@ -23,9 +24,8 @@ std::string UnknownCommand(const CLI::App& app, std::string_view word) {
   std::string near = NearestCommand(app, word);
   if (!near.empty()) return fmt::format("unknown command '{}' (did you mean '{}'?)", word, near);
   return fmt::format(
-      "unknown command '{}': the commands are run, tune, report, hw and stage; to run '{}' for "
-      "each "
-      "input: coreflow run {} ...",
+      "unknown command '{}': the commands are run, tune, report, hw, stage and journal; to "
+      "run '{}' for each input: coreflow run {} ...",
       word, word, word);
 }
 
@@ -73,13 +73,16 @@ int Main(int argc, char** argv) {
   CLI::App* hw = AddHwCommand(app, &hw_flags);
   StageFlags stage_flags;
   CLI::App* stage = AddStageCommand(app, &stage_flags);
+  JournalFlags journal_flags;
+  CLI::App* journal_merge = AddJournalCommand(app, &journal_flags);
   if (argc >= 2 && argv[1][0] != '-' && argv[1][0] != '\0') {
     std::string_view word = argv[1];
     if (word == "help") {  // as git and cargo take it
       fmt::print("{}", app.help());
       return 0;
     }
-    if (word != "run" && word != "tune" && word != "report" && word != "hw" && word != "stage") {
+    if (word != "run" && word != "tune" && word != "report" && word != "hw" && word != "stage" &&
+        word != "journal") {
       return UsageError(UnknownCommand(app, word));
     }
   }
@@ -113,6 +116,7 @@ int Main(int argc, char** argv) {
   if (tune->parsed()) return RunMain(tune_flags, tune->remaining());
   if (hw->parsed()) return HwMain(hw_flags);
   if (stage->parsed()) return StageMain(stage_flags);
+  if (journal_merge->parsed()) return JournalMergeMain(journal_flags);
   fmt::print(stderr, "{}", app.help());
   return 255;
 }

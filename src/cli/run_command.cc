@@ -157,7 +157,8 @@ bool AttachJournal(const RunFlags& f, RunSession* s, std::string* err) {
   s->journal.RecordNote(kRunNoteKind, FormatRunNote(run), s->runner.Now());  // before any task
   if (s->resume.exists() && !EndEarlierRuns(s->resume, f.joblog, err)) return false;
   engine.SetJournal(&s->journal);
-  if (s->resume.exists() && (f.resume || f.resume_failed)) engine.SetResume(&s->resume);
+  bool has_resume = s->resume.exists() || !s->resume.empty();
+  if (has_resume && (f.resume || f.resume_failed)) engine.SetResume(&s->resume);
   // For `coreflow report`.
   s->journal.RecordNote("config", SettingsNote(s->settings), s->runner.Now());
   return true;
@@ -204,9 +205,13 @@ void PrintRunNotes(const RunFlags& f, const RunPlan& plan, const Engine& engine,
                              "with ::: VALUES, :::: FILE or a pipe"
                            : "the input sources hold no inputs, so nothing ran");
   }
-  if (engine.resumed() > 0) {
-    fmt::print(stderr, "coreflow: resumed: skipped {} task{} that '{}' records as finished\n",
-               engine.resumed(), engine.resumed() == 1 ? "" : "s", f.joblog);
+  if (engine.resumed() > 0 && f.resume_from.empty()) {
+    fmt::print(stderr, "coreflow: resumed: skipped {} that '{}' records as finished\n",
+               Plural(engine.resumed(), "task"), f.joblog);
+  } else if (engine.resumed() > 0) {
+    fmt::print(stderr, "coreflow: resumed: skipped {} that '{}' or {} record as finished\n",
+               Plural(engine.resumed(), "task"), f.joblog,
+               Plural(f.resume_from.size(), "other journal"));
   }
   uint64_t have_outputs = engine.tasks_skipped() - engine.resumed();
   if (have_outputs > 0) {
@@ -305,6 +310,7 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   if (f.tune_clear) return ClearTuneCache(env);
   std::string err;
   if (!ApplyShard(env, &f, &err)) return UsageError(err);
+  if (!f.resume_from.empty() && !f.resume_failed) f.resume = true;
   std::vector<std::string> rest = given_words;
   PipelineSpec pipeline;
   if (std::optional<int> done = UsePipelineFile(env, &f, &rest, &pipeline, &err)) return *done;

@@ -25,6 +25,7 @@ struct RunFlags {
   bool joblog_append = false;  // --joblog +FILE
   bool resume = false;
   bool resume_failed = false;
+  std::vector<std::string> resume_from;  // --resume-from FILE: other journals to skip by
   std::vector<std::string> outputs;
   bool clobber = false;
   bool keep_failed_outputs = false;

@@ -12,8 +12,40 @@
 
 namespace coreflow {
 
-bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
-                 ResumeIndex* resume, std::string* err) {
+namespace {
+
+void WarnOtherCommand(const std::string& path, const JournalInfo& info,
+                      const std::string& template_text) {
+  if (info.template_hash == TemplateHash(template_text, info.version)) return;
+  Warn(fmt::format(
+      "'{}' was written for the command '{}'; tasks are matched by command and inputs, so tasks "
+      "of that command are not skipped",
+      path, info.template_text));
+}
+
+// --resume-from: what other journals (other shards', earlier runs') record as finished.
+bool LoadOtherJournals(const RunFlags& f, const std::string& template_text, ResumeIndex* resume,
+                       std::string* err) {
+  FileIdentity own = StatFile(f.joblog);
+  for (const std::string& path : f.resume_from) {
+    FileIdentity other = StatFile(path);
+    if (!other.exists) {
+      *err = fmt::format("--resume-from '{}': no such journal", path);
+      return false;
+    }
+    if (own.exists && other.dev == own.dev && other.ino == own.ino) continue;  // read already
+    JournalInfo info;
+    if (!resume->LoadAlso(path, &info, err)) {
+      *err = "--resume-from: " + *err;
+      return false;
+    }
+    WarnOtherCommand(path, info, template_text);
+  }
+  return true;
+}
+
+bool OpenOwnJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
+                    ResumeIndex* resume, std::string* err) {
   if (f.joblog != "-" && !journal->Acquire(f.joblog, err)) return false;
   if (!journal->warning().empty()) Warn(journal->warning());
   bool append = f.joblog_append && !f.resume && !f.resume_failed;
@@ -23,18 +55,21 @@ bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWri
       return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
     }
     if (resume->exists()) {
-      const JournalInfo& info = resume->info();
-      if (info.template_hash != TemplateHash(template_text, info.version)) {
-        Warn(fmt::format(
-            "'{}' was written for the command '{}'; tasks are matched by command and inputs, so "
-            "tasks of that command are not skipped",
-            f.joblog, resume->info().template_text));
-      }
+      WarnOtherCommand(f.joblog, resume->info(), template_text);
       return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
     }
   }
   return journal->Create(f.joblog, STDOUT_FILENO, TemplateHash(template_text, kJournalVersion),
                          template_text, err);
+}
+
+}  // namespace
+
+bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
+                 ResumeIndex* resume, std::string* err) {
+  // The others are read first: a mistake in their names leaves this run's journal untouched.
+  return LoadOtherJournals(f, template_text, resume, err) &&
+         OpenOwnJournal(f, template_text, journal, resume, err);
 }
 
 bool EndEarlierRuns(const ResumeIndex& resume, const std::string& journal, std::string* err) {

@@ -156,6 +156,11 @@ void AddJournalOptions(CLI::App* run, RunFlags* f) {
       ->check(kNotEmpty);
   run->add_flag("--resume-failed", f->resume_failed,
                 "Like --resume, but also run again the tasks that failed");
+  run->add_option("--resume-from", f->resume_from,
+                  "Also skip the tasks that journal FILE records as finished, e.g. another "
+                  "shard's (repeat for more); implies --resume")
+      ->allow_extra_args(false)
+      ->check(kNotEmpty);
   // One path per --outputs: a vector option would otherwise swallow the command words after it.
   run->add_option("--outputs", f->outputs,
                   "A file each task writes, e.g. 'out/{/.}.tsv' (repeat for more): a task whose "

@@ -134,6 +134,10 @@ bool PlanSchedule(const RunFlags& f, RunConfig* config, std::string* err) {
     *err = "--resume needs --joblog FILE: the journal of the run to resume";
     return false;
   }
+  if (!f.resume_from.empty() && (f.joblog.empty() || f.joblog == "-")) {
+    *err = "--resume-from needs --joblog FILE: where this run records what it runs";
+    return false;
+  }
   config->outputs = f.outputs;
   config->clobber = f.clobber;
   config->keep_failed_outputs = f.keep_failed_outputs;

@@ -27,12 +27,15 @@ bool JournalParser::Feed(std::string_view chunk, std::string* err) {
     } else {
       partial_.append(piece);
       ok = ParseLine(partial_, err);
-      partial_.clear();
     }
     if (!ok) {
       failed_ = true;
       return false;
     }
+    if (callbacks_.on_line) {
+      callbacks_.on_line(partial_.empty() ? piece : std::string_view(partial_), info_);
+    }
+    partial_.clear();
     info_.complete_bytes += line_bytes;
     start = newline + 1;
   }

@@ -25,6 +25,9 @@ struct JournalCallbacks {
   // Other '#' lines: `kind` is the word after '#' ("resume", "config", "end"), `text` the
   // rest of the line after the tab, unescaped.
   std::function<void(std::string_view kind, const std::string& text)> on_note;
+  // Every complete line that parsed, header included, as it is in the file (no newline): for
+  // `coreflow journal merge`, which copies lines. `info` is what the journal said so far.
+  std::function<void(std::string_view line, const JournalInfo& info)> on_line;
 };
 
 // Reads a journal as any kind of stop may have left it: the last line may be torn and is then

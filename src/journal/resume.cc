@@ -25,6 +25,13 @@ bool ResumeIndex::Load(const std::string& path, std::string* err) {
   return true;
 }
 
+bool ResumeIndex::LoadAlso(const std::string& path, JournalInfo* info, std::string* err) {
+  JournalCallbacks callbacks;
+  callbacks.on_record = [this](const JournalRecord& r) { Add(r); };
+  callbacks.on_start = [this](const StartMark& m) { AddStart(m); };
+  return ReadJournal(path, callbacks, info, err);
+}
+
 void ResumeIndex::AddStart(const StartMark& mark) {
   auto [it, inserted] = states_.try_emplace(mark.key, State::kStarted);
   if (!inserted && it->second != State::kSucceeded) it->second = State::kStarted;

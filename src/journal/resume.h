@@ -21,6 +21,9 @@ class ResumeIndex {
 
   // Reads `path`. A missing file is an empty index (nothing to resume), as in GNU parallel.
   bool Load(const std::string& path, std::string* err);
+  // Adds what another journal (--resume-from) records; it must exist. Its runs are not this
+  // journal's, so they are not ended. `*info` gets what it says about itself.
+  bool LoadAlso(const std::string& path, JournalInfo* info, std::string* err);
   // For tests and fuzzing: records as a reader would deliver them.
   void Add(const JournalRecord& record);
   void AddStart(const StartMark& mark);
@@ -31,6 +34,8 @@ class ResumeIndex {
   // say (version 1).
   const std::string* CutOutputs(const Hash128& key) const;
   bool exists() const { return exists_; }
+  // Whether any journal read holds a record or start mark: something to skip or clean up.
+  bool empty() const { return states_.empty(); }
   const JournalInfo& info() const { return info_; }
   // Tasks Decide() skips.
   uint64_t Finished(bool rerun_failed) const;

@@ -8,6 +8,7 @@
 
 #include <cerrno>
 #include <cstdlib>
+#include <utility>
 #include <vector>
 
 #include "sys/fd.h"
@@ -41,19 +42,41 @@ std::string TempNameBeside(const std::string& path) {
 }  // namespace
 
 int WriteFileAtomically(const std::string& path, std::string_view contents) {
-  std::string temp = TempNameBeside(path);
+  AtomicFileWriter file;
+  int e = file.Open(path);
+  if (e == 0) e = file.Write(contents);
+  return e == 0 ? file.Commit() : e;
+}
+
+AtomicFileWriter::~AtomicFileWriter() {
+  if (fd_ < 0) return;
+  ::close(fd_);
+  ::unlink(temp_.c_str());
+}
+
+int AtomicFileWriter::Open(const std::string& path) {
+  path_ = path;
+  temp_ = TempNameBeside(path);
   // O_EXCL: never write through a link planted under the temporary name; a stale file of an
   // earlier run with this pid is removed first.
-  UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
-  if (!fd.valid() && errno == EEXIST && ::unlink(temp.c_str()) == 0) {
-    fd = UniqueFd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+  fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+  if (fd_ < 0 && errno == EEXIST && ::unlink(temp_.c_str()) == 0) {
+    fd_ = ::open(temp_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   }
-  if (!fd.valid()) return errno;
-  int e = WriteAll(fd.get(), contents.data(), contents.size());
-  if (e == 0 && ::fsync(fd.get()) != 0) e = errno;
-  if (e == 0 && ::close(fd.Release()) != 0 && errno != EINTR) e = errno;
-  if (e == 0 && ::rename(temp.c_str(), path.c_str()) != 0) e = errno;
-  if (e != 0) ::unlink(temp.c_str());
+  return fd_ < 0 ? errno : 0;
+}
+
+int AtomicFileWriter::Write(std::string_view data) {
+  if (fd_ < 0) return EBADF;
+  return WriteAll(fd_, data.data(), data.size());
+}
+
+int AtomicFileWriter::Commit() {
+  if (fd_ < 0) return EBADF;
+  int e = ::fsync(fd_) != 0 ? errno : 0;
+  if (::close(std::exchange(fd_, -1)) != 0 && errno != EINTR && e == 0) e = errno;
+  if (e == 0 && ::rename(temp_.c_str(), path_.c_str()) != 0) e = errno;
+  if (e != 0) ::unlink(temp_.c_str());
   return e;
 }
 

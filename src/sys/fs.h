@@ -16,6 +16,25 @@ bool PathExists(const std::string& path);
 // part of it (a temporary file beside it, fsync, rename). Returns 0 or errno.
 int WriteFileAtomically(const std::string& path, std::string_view contents);
 
+// WriteFileAtomically for contents written piece by piece: Open makes the temporary file
+// beside `path`, Commit syncs it and renames it over `path`; destroyed uncommitted, it leaves
+// `path` as it was. Each returns 0 or errno.
+class AtomicFileWriter {
+ public:
+  AtomicFileWriter() = default;
+  AtomicFileWriter(const AtomicFileWriter&) = delete;
+  AtomicFileWriter& operator=(const AtomicFileWriter&) = delete;
+  ~AtomicFileWriter();
+  int Open(const std::string& path);
+  int Write(std::string_view data);
+  int Commit();
+
+ private:
+  std::string path_;
+  std::string temp_;
+  int fd_ = -1;
+};
+
 // Whether a file can be created at `path` (its directory exists and is writable), without
 // leaving anything there. Returns 0 or errno.
 int CheckCanCreate(const std::string& path);

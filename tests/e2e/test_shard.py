@@ -64,5 +64,101 @@ class ShardTest(CoreflowTestCase):
         self.assertFalse(os.path.exists(self.path("j-{shard}.log")))
 
 
+class MergeTest(CoreflowTestCase):
+    """`coreflow journal merge` and --resume-from: the shards' journals as one."""
+
+    def journal(self, *args):
+        return cfhelp.run([cfhelp.BIN, "journal", *args], env=cfhelp.base_env(), cwd=self.tmp)
+
+    def shard(self, spec, *extra):
+        r = self.cf("--shard", spec, "--joblog", "j-{shard}.log", "--no-summary", *extra,
+                    "echo", ":::", *INPUTS)
+        self.assertEqual(r.returncode, 0, r)
+        return r.out.split()
+
+    def test_a_merged_journal_resumes_what_no_shard_finished(self):
+        one, two = self.shard("1/3"), self.shard("2/3")  # shard 3 never ran
+        r = self.journal("merge", "-o", "all.log", "j-1.log", "j-2.log")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("merged 2 journals into 'all.log': %d records" % len(one + two), r.err)
+        r = self.cf("--joblog", "all.log", "--resume", "--no-summary", "echo", ":::", *INPUTS)
+        self.assertEqual(r.returncode, 0, r)
+        rest = r.out.split()
+        self.assertEqual(sorted(one + two + rest, key=int), INPUTS, "each input once")
+        self.assertEqual(sorted(rest, key=int), sorted(self.shard("3/3"), key=int))
+
+    def test_merging_again_changes_nothing(self):
+        self.shard("1/2")
+        self.shard("2/2")
+        self.assertEqual(self.journal("merge", "-o", "all.log", "j-1.log", "j-2.log").returncode, 0)
+        once = self.read("all.log")
+        r = self.journal("merge", "-o", "all.log", "all.log", "j-2.log", "j-1.log")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("merged 3 journals into 'all.log': 300 records, ", r.err)
+        self.assertEqual(self.read("all.log"), once)
+
+    def test_a_torn_last_line_is_left_out_with_a_warning(self):
+        self.shard("1/2")
+        self.shard("2/2")
+        with open(self.path("j-2.log"), "a") as f:
+            f.write("7\t:\t17000")  # a crash in the middle of a write
+        r = self.journal("merge", "-o", "all.log", "j-1.log", "j-2.log")
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("warning: 'j-2.log' ends in a line cut short", r.err)
+        journal = cfhelp.Journal(self.read("all.log").decode())
+        self.assertFalse(journal.torn)
+        r = self.cf("--joblog", "all.log", "--resume", "echo", ":::", *INPUTS)
+        self.assertEqual((r.returncode, r.out), (0, ""), r)
+
+    def test_mistakes_leave_the_output_alone(self):
+        self.shard("1/2")
+        self.write("all.log", "before\n")
+        self.write("parallel.log", "Seq\tHost\tStarttime\n")
+        for args in (["j-1.log", "missing.log"], ["j-1.log", "parallel.log"]):
+            r = self.journal("merge", "-o", "all.log", *args)
+            self.assertEqual(r.returncode, 255, r)
+            self.assertIn(args[1], r.err)
+            self.assertEqual(self.read("all.log"), b"before\n")
+        self.assertEqual(self.journal("merge", "j-1.log").returncode, 255)
+
+    def test_resume_from_skips_what_other_shards_finished(self):
+        one = self.shard("1/2")
+        r = self.cf("--joblog", "rest.log", "--resume-from", "j-1.log", "echo", ":::", *INPUTS)
+        self.assertEqual(r.returncode, 0, r)
+        rest = r.out.split()
+        self.assertEqual(sorted(one + rest, key=int), INPUTS)
+        self.assertIn("skipped %d tasks that 'rest.log' or 1 other journal record as finished"
+                      % len(one), r.err)
+        self.assertEqual(self.cf("--joblog", "rest.log", "--resume-from", "j-1.log", "echo",
+                                 ":::", *INPUTS).out, "", "both journals now cover everything")
+        self.assertUsageError(self.cf("--joblog", "x.log", "--resume-from", "none.log", "echo",
+                                      ":::", "a"))
+        self.assertFalse(os.path.exists(self.path("x.log")))
+        self.assertUsageError(self.cf("--resume-from", "j-1.log", "echo", ":::", "a"))
+
+    def test_a_shard_killed_mid_run_resumes_with_nothing_lost_or_repeated(self):
+        script = self.write("slow.sh", "#!/bin/sh\necho \"$1\" >> done.txt\n"
+                            "[ \"$1\" -gt 20 ] && exec sleep 60\nexit 0\n", 0o755)
+        inputs = [str(i) for i in range(1, 41)]
+        proc = self.start("--shard", "1/1", "--joblog", "k-{shard}.log", "-j", "2",
+                          "--no-summary", script, ":::", *inputs)
+        # Inputs past 20 block: kill once both slots hold one, as a node failure would.
+        self.assertTrue(cfhelp.wait_until(
+            lambda: len(self.read("done.txt").split()) >= 22 if os.path.exists(
+                self.path("done.txt")) else False, 30))
+        proc.kill()
+        proc.communicate()
+        cfhelp.kill_processes_with("slow.sh")
+        r = self.journal("merge", "-o", "all.log", "k-1.log")
+        self.assertEqual(r.returncode, 0, r)
+        self.write("slow.sh", "#!/bin/sh\necho \"$1\" >> done.txt\n", 0o755)
+        r = self.cf("--joblog", "all.log", "--resume", "--no-summary", script, ":::", *inputs)
+        self.assertEqual(r.returncode, 0, r)
+        done = self.read("done.txt").decode().split()
+        # The two cut short ran twice (their first attempts never finished); nothing else did.
+        self.assertEqual(sorted(set(done), key=int), inputs)
+        self.assertEqual(len(done), len(inputs) + 2, done)
+
+
 if __name__ == "__main__":
     unittest.main()

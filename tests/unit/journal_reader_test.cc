@@ -140,6 +140,28 @@ TEST(JournalReaderTest, TornLastLineIsIgnored) {
   }
 }
 
+TEST(JournalReaderTest, OnLineGetsEveryCompleteLineAsWritten) {
+  std::string complete = SampleJournal();
+  std::string text = complete + "1\t:\ttorn";
+  for (size_t chunk : {1u, 5u, 4096u}) {
+    std::string lines;
+    JournalCallbacks callbacks;
+    int headers = 0;
+    callbacks.on_line = [&](std::string_view line, const JournalInfo& info) {
+      lines.append(line).push_back('\n');
+      headers += info.version == kJournalVersion && lines.size() == line.size() + 1;
+    };
+    JournalParser parser(callbacks);
+    std::string err;
+    for (size_t at = 0; at < text.size(); at += chunk) {
+      ASSERT_TRUE(parser.Feed(std::string_view(text).substr(at, chunk), &err)) << err;
+    }
+    ASSERT_TRUE(parser.Finish(&err)) << err;
+    EXPECT_EQ(lines, complete) << chunk;
+    EXPECT_EQ(headers, 1) << "the header's line comes with the version it gave";
+  }
+}
+
 TEST(JournalReaderTest, TornTailMayBeAnything) {
   // Whatever the torn bytes are, they were never a line: even garbage is no error.
   std::string complete = SampleJournal();
