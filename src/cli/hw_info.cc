@@ -19,6 +19,7 @@ HwInfo GatherHwInfo(const Environment& env, const std::string& root) {
   info.gpus = DetectGpus(env);
   if (const std::string* v = env.Get("CUDA_VISIBLE_DEVICES")) info.cuda_visible_devices = *v;
   info.blas = DetectBlas(env);
+  info.slurm = ReadSlurmAllocation(env);
   info.signature =
       MakeHwSignature(SignatureInputsFrom(info.topology, info.cpu, info.granted_memory, cpuinfo));
   return info;

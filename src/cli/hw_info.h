@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "base/environment.h"
+#include "base/slurm_allocation.h"
 #include "sys/blas.h"
 #include "sys/cpu.h"
 #include "sys/gpu.h"
@@ -26,6 +27,7 @@ struct HwInfo {
   GpuList gpus;
   std::optional<std::string> cuda_visible_devices;  // unset: every GPU is visible
   BlasInfo blas;
+  SlurmAllocation slurm;  // the job's nodes: empty job_id outside Slurm
   HwSignature signature;
 };
 

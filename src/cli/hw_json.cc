@@ -79,6 +79,19 @@ json BlasJson(const BlasInfo& b) {
           {"how", TextOrNull(b.how)}};
 }
 
+// null outside a Slurm job.
+json SlurmJson(const SlurmAllocation& a) {
+  if (a.job_id.empty()) return nullptr;
+  json nodes = json::array();
+  for (const SlurmNode& n : a.nodes) {
+    nodes.push_back({{"name", n.name},
+                     {"cpus", n.cpus > 0 ? json(n.cpus) : json(nullptr)},
+                     {"gpus", n.gpus >= 0 ? json(n.gpus) : json(nullptr)},
+                     {"this_node", n.this_node}});
+  }
+  return {{"job_id", a.job_id}, {"nodes", nodes}, {"problem", TextOrNull(a.problem)}};
+}
+
 }  // namespace
 
 nlohmann::json HwJson(const HwInfo& info) {
@@ -88,6 +101,7 @@ nlohmann::json HwJson(const HwInfo& info) {
           {"topology", TopologyJson(info)},
           {"gpus", GpusJson(info)},
           {"blas", BlasJson(info.blas)},
+          {"slurm", SlurmJson(info.slurm)},
           {"signature", {{"hash", info.signature.hash}, {"text", info.signature.text}}}};
 }
 

@@ -1,3 +1,5 @@
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/cpu_list.h"
@@ -98,6 +100,37 @@ std::string Blas(const BlasInfo& b) {
   return s + ")";
 }
 
+// "16 CPUs, 2 GPUs": GPUs left out when unknown (-1), CPUs said to be unknown when 0.
+std::string NodeCounts(int cpus, int gpus) {
+  std::string s = cpus > 0 ? Plural(cpus, "CPU") : "CPUs not said";
+  return s + (gpus >= 0 ? ", " + Plural(gpus, "GPU") : "");
+}
+
+// The job's nodes, at most kShownNodes of them by name.
+void SlurmRows(const SlurmAllocation& a, std::string* out) {
+  constexpr size_t kShownNodes = 32;
+  int cpus = 0;  // totals, 0 and -1 when a node does not say
+  int gpus = 0;
+  for (const SlurmNode& n : a.nodes) {
+    cpus = cpus < 0 || n.cpus == 0 ? -1 : cpus + n.cpus;
+    gpus = gpus < 0 || n.gpus < 0 ? -1 : gpus + n.gpus;
+  }
+  *out += fmt::format("Slurm job {}\n", a.job_id);
+  Row(out, "  nodes",
+      fmt::format("{}{}", Plural(a.nodes.size(), "node"),
+                  a.nodes.empty() ? "" : ", " + NodeCounts(std::max(cpus, 0), gpus)));
+  for (size_t i = 0; i < a.nodes.size() && i < kShownNodes; ++i) {
+    const SlurmNode& n = a.nodes[i];
+    Row(out, "  " + n.name + (n.this_node ? " (here)" : ""), NodeCounts(n.cpus, n.gpus));
+  }
+  if (a.nodes.size() > kShownNodes) {
+    Row(out, "  ...",
+        fmt::format("and {} more (coreflow hw --json lists them all)",
+                    a.nodes.size() - kShownNodes));
+  }
+  if (!a.problem.empty()) Row(out, "  note", a.problem);
+}
+
 }  // namespace
 
 std::string HwText(const HwInfo& info) {
@@ -107,6 +140,7 @@ std::string HwText(const HwInfo& info) {
   TopologyRows(info, &out);
   Row(&out, "GPUs", Gpus(info));
   Row(&out, "BLAS", Blas(info.blas));
+  if (!info.slurm.job_id.empty()) SlurmRows(info.slurm, &out);
   Row(&out, "signature", info.signature.hash);
   return out;
 }

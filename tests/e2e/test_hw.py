@@ -12,7 +12,9 @@ from cfhelp import CoreflowTestCase
 
 GiB = 1 << 30
 MiB = 1 << 20
-SLURM = ["SLURM_CPUS_ON_NODE", "SLURM_MEM_PER_NODE", "SLURM_MEM_PER_CPU", "CUDA_VISIBLE_DEVICES"]
+SLURM = ["SLURM_CPUS_ON_NODE", "SLURM_MEM_PER_NODE", "SLURM_MEM_PER_CPU", "CUDA_VISIBLE_DEVICES",
+         "SLURM_JOB_ID", "SLURM_JOBID", "SLURM_JOB_NODELIST", "SLURM_NODELIST", "SLURMD_NODENAME",
+         "SLURM_JOB_CPUS_PER_NODE", "SLURM_GPUS_PER_NODE", "SLURM_GPUS_ON_NODE"]
 AFFINITY = sorted(os.sched_getaffinity(0))
 
 # /proc/meminfo of a 64 GiB machine with 32 GiB available.
@@ -200,6 +202,26 @@ class HwTest(CoreflowTestCase):
         r = self.hw(env={"HWLOC_XMLFILE": bad})
         self.assertIn("\nTopology (a flat guess from the CPU affinity: hwloc", r.out)
         self.assertRegex(r.out, r"physical cores +%d \(a guess: one PU per core\)" % len(AFFINITY))
+
+    def test_the_nodes_of_a_slurm_job(self):
+        env = {"SLURM_JOB_ID": "4242", "SLURM_JOB_NODELIST": "cn[07-09],gpu1",
+               "SLURMD_NODENAME": "cn08", "SLURM_JOB_CPUS_PER_NODE": "64(x3),32",
+               "SLURM_GPUS_PER_NODE": "h100:4"}
+        r = self.hw(env=env)
+        self.assertIn("\nSlurm job 4242\n", r.out)
+        self.assertRegex(r.out, r"\n  nodes +4 nodes, 224 CPUs, 16 GPUs\n")
+        self.assertRegex(r.out, r"\n  cn08 \(here\) +64 CPUs, 4 GPUs\n")
+        self.assertRegex(r.out, r"\n  gpu1 +32 CPUs, 4 GPUs\n")
+        s = self.hw_json(env=env)["slurm"]
+        self.assertEqual([n["name"] for n in s["nodes"]], ["cn07", "cn08", "cn09", "gpu1"])
+        self.assertEqual([n["cpus"] for n in s["nodes"]], [64, 64, 64, 32])
+        self.assertEqual([n["this_node"] for n in s["nodes"]], [False, True, False, False])
+        self.assertIsNone(s["problem"])
+        self.assertIsNone(self.hw_json()["slurm"], "outside a job")
+
+    def test_a_nodelist_it_cannot_read_is_said_not_fatal(self):
+        r = self.hw(env={"SLURM_JOB_ID": "1", "SLURM_JOB_NODELIST": "cn[07-"})
+        self.assertRegex(r.out, r"\n  note +SLURM_JOB_NODELIST='cn\[07-' cannot be read")
 
     def test_bad_flag_is_a_usage_error(self):
         r = cfhelp.run([cfhelp.BIN, "hw", "--bogus"], cwd=self.tmp)
