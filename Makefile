@@ -76,6 +76,7 @@ bench: release
 	./bench/pipeline.sh build/release
 	./bench/staging.sh build/release
 	./bench/discovery.sh build/release
+	./bench/mpi.sh build/release
 
 format:
 	clang-format -i $$(git ls-files '*.cc' '*.h')

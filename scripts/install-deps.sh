@@ -9,7 +9,8 @@ PACKAGES="build-essential cmake ninja-build pkg-config git clang clang-format \
   parallel hyperfine python3 procps util-linux libfuse3-dev fuse3 \
   python3-numpy python3-scipy libopenblas0-pthread \
   chromium fonts-dejavu-core tmux \
-  voronota theseus-examples pymol-data"
+  voronota theseus-examples pymol-data \
+  mpich libmpich-dev"
 
 missing=""
 for p in $PACKAGES; do

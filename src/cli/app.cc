@@ -49,7 +49,7 @@ std::string UnknownRunOption(const CLI::App& run, const std::vector<std::string>
 
 }  // namespace
 
-int Main(int argc, char** argv) {
+int Main(int argc, char** argv, const RunHooks* hooks) {
   // The crash guard a run starts (exec/crash_guard.h): not a command for people.
   if (argc == 3 && std::string_view(argv[1]) == kCrashGuardCommand) {
     return RunCrashGuard(3, argv[2]);
@@ -64,6 +64,7 @@ int Main(int argc, char** argv) {
   app.add_flag("--version", version, "Print the version and exit");
   app.require_subcommand(0, 1);
   RunFlags run_flags;
+  run_flags.hooks = hooks;
   CLI::App* run = AddRunCommand(app, &run_flags);
   ReportFlags report_flags;
   CLI::App* report = AddReportCommand(app, &report_flags);

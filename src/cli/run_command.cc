@@ -200,7 +200,9 @@ void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
 void PrintRunNotes(const RunFlags& f, const RunPlan& plan, const Engine& engine, bool failed) {
   const std::vector<SourceSpec>& sources = plan.config.sources;
   bool inputs_from_stdin = sources.size() == 1 && sources[0].kind == SourceSpec::Kind::kStdin;
-  if (engine.inputs_read() == 0 && !failed) {  // under sbatch or cron stdin is often empty
+  bool remote = plan.config.inputs.remote != nullptr;  // another rank may have had them all
+  if (engine.inputs_read() == 0 && !failed &&
+      !remote) {  // under sbatch or cron stdin is often empty
     Warn(inputs_from_stdin ? "no inputs were read from standard input, so nothing ran; give them "
                              "with ::: VALUES, :::: FILE or a pipe"
                            : "the input sources hold no inputs, so nothing ran");
@@ -326,6 +328,11 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   if (!PrepareAutotune(f, plan.cpus, &plan.config, &autotune, &err)) return UsageError(err);
   ApplyAutotune(f, autotune, &plan);
   if (!CheckBeforeRun(f, env, plan, &err)) return UsageError(err);
+  if (f.hooks != nullptr) {
+    plan.config.inputs.remote = f.hooks->start(&f, &plan.config, plan.resources.slots, &err);
+    if (plan.config.inputs.remote == nullptr) return UsageError(err);
+    if (!f.resume_from.empty() && !f.resume_failed) f.resume = true;
+  }
   RunSession session;
   if (!StartEngine(f, plan, &session, &err) || !AttachJournal(f, &session, &err)) {
     return UsageError(err);

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -10,8 +11,22 @@
 
 namespace coreflow {
 
+struct RunConfig;
+struct RunFlags;
+class TupleQueue;
+
+// What coreflow-mpi (src/mpi/, docs/mpi.md) changes in a run.
+struct RunHooks {
+  // Called on every rank once the run is planned, before any journal is read or written or
+  // any task starts, so that the ranks may meet there: may rename the journal and name others
+  // to resume from, and set the Host column; returns the queue the engine takes its inputs
+  // from instead of its own sources. Null with *err on what the ranks cannot do.
+  std::function<TupleQueue*(RunFlags* flags, RunConfig* config, int slots, std::string* err)> start;
+};
+
 // The raw values of `coreflow run`'s options, validated by RunMain.
 struct RunFlags {
+  const RunHooks* hooks = nullptr;  // coreflow-mpi's; null for plain coreflow
   std::string jobs;
   int threads = 0;
   bool keep_order = false;

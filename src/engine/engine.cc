@@ -117,6 +117,7 @@ void Engine::SetSlotCgroups(SlotCgroups* cgroups) {
 
 void Engine::SetJournal(JournalWriter* journal) {
   journal_ = std::make_unique<JournalRecorder>(journal);
+  journal_->set_host(config_.host_label);
   key_version_ = journal_->key_version();
   wants_command_line_ = true;
 }

@@ -39,6 +39,8 @@ struct RunConfig {
   bool verbose = false;      // -v: print each command on stdout before its output
   std::string tag;           // --tag, --tagstring: text put before each output line, a template
   std::vector<SourceSpec> sources;
+  std::string host_label;  // the journal's Host column (coreflow-mpi: "node/rank"); "" = ':'
+
   InputOptions inputs;  // -d, -0, --colsep, --header, --link
   SchedulerOptions schedule;
   BatchOptions batch;   // -N, -m, -X: several inputs per command

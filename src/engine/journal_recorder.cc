@@ -50,6 +50,7 @@ bool JournalRecorder::TaskStarted(TaskId task, StageId stage, int attempt,
 bool JournalRecorder::TaskFinished(const TaskRecord& attempt, const std::vector<Hash128>& keys,
                                    Nanos now, std::string* err) {
   JournalRecord r = AttemptRecord(attempt);
+  r.host = host_;
   // One record per input, so resume and reports stay per input.
   for (const Hash128& key : keys) {
     r.key = key;
@@ -62,6 +63,7 @@ bool JournalRecorder::TaskSkipped(TaskId task, const Hash128& key, const std::st
                                   Nanos start_wall, Nanos now, std::string* err) {
   JournalRecord r;
   r.seq = task.value();
+  r.host = host_;
   r.start_wall = start_wall;
   r.command = command_line;
   r.key = key;

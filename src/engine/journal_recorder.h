@@ -19,6 +19,8 @@ namespace coreflow {
 class JournalRecorder {
  public:
   explicit JournalRecorder(JournalWriter* writer) : writer_(writer) {}
+  // What the Host column says of every record (coreflow-mpi's "node/rank"); "" for ':'.
+  void set_host(std::string host) { host_ = std::move(host); }
 
   // The version of the task keys the journal holds.
   int key_version() const { return writer_->version(); }
@@ -50,6 +52,7 @@ class JournalRecorder {
   bool Check(int error, std::string* err) const;
 
   JournalWriter* writer_;
+  std::string host_;
 };
 
 }  // namespace coreflow

@@ -15,7 +15,10 @@ int CrashGuard::Start(Spawner* spawner, const std::string& exe, const std::strin
   if (int e = MakePipe(&read_end, &write_end, /*nonblocking_read=*/false)) return e;
   std::string argv0 = exe, command = kCrashGuardCommand, id = run_id;
   char* argv[] = {argv0.data(), command.data(), id.data(), nullptr};
-  char* envp[] = {nullptr};
+  // Not empty: a process without an environment may be a task in execve, and the guards of
+  // other coreflows on the node (MPI ranks, shards) would wait on this one as a suspect.
+  std::string marker = "COREFLOW_CRASH_GUARD=1";
+  char* envp[] = {marker.data(), nullptr};
   SpawnRequest request;
   request.file = argv[0];
   request.argv = argv;

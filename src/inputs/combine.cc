@@ -103,6 +103,10 @@ bool ReadWholeGroup(std::vector<std::unique_ptr<InputSource>>& group,
 bool InputCombiner::Open(const std::vector<SourceSpec>& specs, const InputOptions& options,
                          std::string* err) {
   options_ = options;
+  if (options_.remote != nullptr) {
+    num_sources_ = static_cast<int>(specs.size());
+    return true;
+  }
   if (options_.columns()) {
     // As GNU parallel: without --colsep a header splits on tabs, and only --colsep trims.
     bool given = !options_.colsep.empty();
@@ -175,7 +179,9 @@ bool InputCombiner::OpenSources(std::vector<std::vector<std::unique_ptr<InputSou
 }
 
 bool InputCombiner::CountRemaining(uint64_t* n) const {
-  if (have_first_ || !partial_.empty() || options_.shard_count > 1) return false;
+  if (have_first_ || !partial_.empty() || options_.shard_count > 1 || options_.remote != nullptr) {
+    return false;
+  }
   if (ended_) {
     *n = 0;
     return true;
@@ -200,6 +206,7 @@ bool InputCombiner::CountRemaining(uint64_t* n) const {
 }
 
 int InputCombiner::fd() const {
+  if (options_.remote != nullptr) return options_.remote->fd();
   return blocked_source_ >= 0 ? first_[static_cast<size_t>(blocked_source_)]->fd() : -1;
 }
 
@@ -269,6 +276,7 @@ bool InShard(const std::vector<std::string>& tuple, uint32_t index, uint32_t cou
 }
 
 ReadStatus InputCombiner::Next(std::vector<std::string>* tuple, std::string* err) {
+  if (options_.remote != nullptr) return options_.remote->Next(tuple, err);  // sharded there
   ReadStatus s;
   do {
     s = NextTuple(tuple, err);

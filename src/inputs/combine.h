@@ -7,6 +7,7 @@
 #include "inputs/columns.h"
 #include "inputs/source.h"
 #include "inputs/tree_walk.h"
+#include "inputs/tuple_queue.h"
 #include "plan/template.h"
 
 namespace coreflow {
@@ -35,6 +36,9 @@ struct InputOptions {
   // that a tuple's shard does not depend on where it is among the inputs.
   uint32_t shard_index = 0;
   uint32_t shard_count = 1;
+  // Tuples made elsewhere (coreflow-mpi: rank 0 read the sources and split the columns): the
+  // sources are not opened, and every tuple is this queue's, as it comes.
+  TupleQueue* remote = nullptr;
   // Whether a task's values are columns, so that {n} is the n-th column of all sources.
   bool columns() const { return !colsep.empty() || header; }
 };

@@ -133,10 +133,11 @@ std::string JournalHeader(const Hash128& template_hash, std::string_view templat
 
 std::string FormatRecord(const JournalRecord& r, int version) {
   return fmt::format(
-      "{}\t:\t{:.3f}\t{:10.3f}\t0\t{}\t{}\t{}\t{}\t{}\t{}\t{:.3f}\t{:.3f}\t{}\t{}\t{}\t{}\n", r.seq,
-      ToSeconds(r.start_wall), ToSeconds(r.runtime), r.receive, r.exitval, r.signal,
-      EscapeField(r.command), FormatKey(r.key, version), r.attempt, ToSeconds(r.user_cpu),
-      ToSeconds(r.sys_cpu), r.max_rss_kib, r.slot, OutcomeName(r.outcome), r.final ? 1 : 0);
+      "{}\t{}\t{:.3f}\t{:10.3f}\t0\t{}\t{}\t{}\t{}\t{}\t{}\t{:.3f}\t{:.3f}\t{}\t{}\t{}\t{}\n",
+      r.seq, r.host.empty() ? ":" : EscapeField(r.host), ToSeconds(r.start_wall),
+      ToSeconds(r.runtime), r.receive, r.exitval, r.signal, EscapeField(r.command),
+      FormatKey(r.key, version), r.attempt, ToSeconds(r.user_cpu), ToSeconds(r.sys_cpu),
+      r.max_rss_kib, r.slot, OutcomeName(r.outcome), r.final ? 1 : 0);
 }
 
 std::string FormatStartMark(const StartMark& m, int version) {
@@ -223,6 +224,7 @@ bool ParseRecord(std::string_view line, JournalRecord* out, std::string* err, in
   }
   r.signal = static_cast<int>(signal);
   r.command = UnescapeField(c[8]);
+  if (c[1] != ":") r.host = UnescapeField(c[1]);
   r.final = c[16] == "1";
   *out = std::move(r);
   return true;

@@ -47,6 +47,7 @@ bool ParseOutcomeName(std::string_view name, AttemptOutcome* out);
 // One line of the journal for one attempt.
 struct JournalRecord {
   uint64_t seq = 0;
+  std::string host;      // where it ran (coreflow-mpi: "node/rank"); "" here, written ':'
   Nanos start_wall = 0;  // epoch nanoseconds
   Nanos runtime = 0;
   uint64_t receive = 0;  // stdout bytes

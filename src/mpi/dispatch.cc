@@ -1,0 +1,185 @@
+#include "mpi/dispatch.h"
+
+#include <algorithm>
+#include <charconv>
+#include <chrono>
+#include <cmath>
+#include <thread>
+
+namespace coreflow {
+
+uint64_t AskSize::Next(uint64_t taken, double seconds) {
+  if (seconds > 0 && taken >= last_taken_) {
+    double rate = static_cast<double>(taken - last_taken_) / seconds;
+    rate_ = rate_ == 0 ? rate : 0.5 * rate_ + 0.5 * rate;
+  }
+  last_taken_ = taken;
+  auto for_rate = static_cast<uint64_t>(std::ceil(rate_ * kRefillFor));
+  want_ = std::min(std::max(slots_, for_rate), std::max(slots_, kMost));
+  return want_;
+}
+
+void BackOff(int idle_polls) {
+  int shift = std::min(idle_polls, 5);  // 50 us .. 1.6 ms
+  std::this_thread::sleep_for(std::chrono::microseconds(std::min(50 << shift, 1000)));
+}
+
+double MonotonicSeconds() {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
+}
+
+Dealer::Dealer(RankLink* link, TupleProducer produce, TupleQueue* local, int local_slots,
+               IdleWait idle)
+    : link_(link),
+      produce_(std::move(produce)),
+      local_(local),
+      local_size_(local_slots),
+      idle_(std::move(idle)) {}
+
+std::vector<Tuple> Dealer::Take(uint64_t want) {
+  std::vector<Tuple> out;
+  while (out.size() < want && !inputs_over_) {
+    Tuple t;
+    std::string err;
+    ReadStatus s = produce_(&t, &err);
+    if (s == ReadStatus::kValue) {
+      out.push_back(std::move(t));
+    } else {
+      inputs_over_ = true;
+      if (s == ReadStatus::kError) error_ = err.empty() ? "the inputs could not be read" : err;
+    }
+  }
+  dealt_ += out.size();
+  return out;
+}
+
+void Dealer::Answer(int rank, uint64_t want) {
+  std::vector<Tuple> batch = Take(std::max<uint64_t>(want, 1));
+  if (!batch.empty()) {
+    link_->Send(rank, kBatchTag, EncodeBatch(batch));
+    return;
+  }
+  if (error_.empty()) {
+    link_->Send(rank, kEndTag, "");
+  } else {
+    link_->Send(rank, kErrorTag, error_);
+  }
+  Finished(rank);
+}
+
+void Dealer::Finished(int rank) {
+  if (finished_[static_cast<size_t>(rank)]) return;
+  finished_[static_cast<size_t>(rank)] = true;
+  --open_;
+}
+
+void Dealer::FillLocal(double now) {
+  if (local_->size() >= local_size_.want()) return;
+  uint64_t want = local_size_.Next(local_->taken(), now - last_local_);
+  last_local_ = now;
+  std::vector<Tuple> batch = Take(want);
+  if (!batch.empty()) {
+    local_->Push(std::move(batch));
+  } else {
+    if (error_.empty()) {
+      local_->End();
+    } else {
+      local_->Fail(error_);
+    }
+    local_done_ = true;
+  }
+}
+
+void Dealer::Run(const std::atomic<bool>* local_stop) {
+  finished_.assign(static_cast<size_t>(link_->size()), false);
+  finished_[0] = true;  // rank 0's engine takes from `local_`
+  open_ = link_->size() - 1;
+  last_local_ = MonotonicSeconds();
+  int idle = 0;
+  while (open_ > 0 || !local_done_) {
+    if (!local_done_ && local_stop->load()) local_done_ = true;
+    uint64_t before = dealt_;
+    if (!local_done_) FillLocal(MonotonicSeconds());
+    bool busy = dealt_ != before;
+    RankMessage m;
+    if (link_->TryReceive(&m)) {
+      busy = true;
+      bool known = m.from > 0 && m.from < link_->size();
+      uint64_t want = 0;
+      const char* end = m.body.data() + m.body.size();
+      if (known && m.tag == kAskTag && !finished_[static_cast<size_t>(m.from)] &&
+          std::from_chars(m.body.data(), end, want).ptr == end) {
+        Answer(m.from, std::clamp<uint64_t>(want, 1, AskSize::kMost));
+      } else if (known && m.tag == kByeTag) {
+        Finished(m.from);
+      }
+    }
+    idle = busy ? 0 : idle + 1;
+    if (!busy) idle_(idle);
+  }
+}
+
+Fetcher::Fetcher(RankLink* link, TupleQueue* queue, int slots, IdleWait idle)
+    : link_(link), queue_(queue), size_(slots), idle_(std::move(idle)) {}
+
+bool Fetcher::Handle(const RankMessage& m) {
+  std::vector<Tuple> batch;
+  switch (m.tag) {
+    case kBatchTag:
+      if (DecodeBatch(m.body, &batch)) {
+        queue_->Push(std::move(batch));
+        return true;
+      }
+      queue_->Fail("rank 0 sent a malformed batch of inputs");
+      return false;
+    case kEndTag:
+      queue_->End();
+      return false;
+    case kErrorTag:
+      queue_->Fail(m.body);
+      return false;
+    default:
+      return true;  // nothing else is meant for a fetcher
+  }
+}
+
+void Fetcher::Run(const std::atomic<bool>* stop) {
+  bool asked = false;
+  bool ended = false;
+  uint64_t want = size_.Next(0, 0);
+  double last = MonotonicSeconds();
+  int idle = 0;
+  while (!ended && !stop->load()) {
+    if (!asked && queue_->size() < want) {
+      double now = MonotonicSeconds();
+      want = size_.Next(queue_->taken(), now - last);
+      last = now;
+      if (!link_->Send(0, kAskTag, std::to_string(want))) {
+        queue_->Fail("rank 0 cannot be reached");
+        return;
+      }
+      asked = true;
+    }
+    RankMessage m;
+    if (link_->TryReceive(&m)) {
+      idle = 0;
+      asked = asked && m.from != 0;
+      ended = !Handle(m);
+      continue;
+    }
+    idle_(++idle);
+  }
+  // Stopped early: take the answer on its way, then say goodbye unless it was the end.
+  while (!ended && asked) {
+    RankMessage m;
+    if (link_->TryReceive(&m)) {
+      asked = false;
+      ended = m.tag == kEndTag || m.tag == kErrorTag;
+    } else {
+      idle_(++idle);
+    }
+  }
+  if (!ended) link_->Send(0, kByeTag, "");
+}
+
+}  // namespace coreflow

@@ -1,0 +1,73 @@
+// coreflow-mpi: `coreflow run` over the ranks of an MPI job (docs/mpi.md). Built only where an
+// MPI is found, so that plain coreflow never needs one.
+#include <fcntl.h>
+#include <mpi.h>
+#include <unistd.h>
+
+#include <cstdio>
+
+#include <fmt/format.h>
+
+#include "cli/app.h"
+#include "mpi/mpi_link.h"
+#include "mpi/rank_run.h"
+
+namespace {
+
+// Ranks other than 0 say nothing until their run starts, so that --help, --version or a usage
+// error (the same on every rank) is said once.
+class Hush {
+ public:
+  void Start() {
+    saved_out_ = ::dup(STDOUT_FILENO);
+    saved_err_ = ::dup(STDERR_FILENO);
+    int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
+    if (saved_out_ < 0 || saved_err_ < 0 || null < 0) return;  // then every rank speaks
+    ::dup2(null, STDOUT_FILENO);
+    ::dup2(null, STDERR_FILENO);
+    ::close(null);
+  }
+  void Stop() {
+    if (saved_out_ < 0 || saved_err_ < 0) return;
+    std::fflush(stdout);
+    std::fflush(stderr);
+    ::dup2(saved_out_, STDOUT_FILENO);
+    ::dup2(saved_err_, STDERR_FILENO);
+    ::close(saved_out_);
+    ::close(saved_err_);
+    saved_out_ = saved_err_ = -1;
+  }
+
+ private:
+  int saved_out_ = -1;
+  int saved_err_ = -1;
+};
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  int provided = 0;
+  if (MPI_Init_thread(&argc, &argv, MPI_THREAD_SERIALIZED, &provided) != MPI_SUCCESS) {
+    fmt::print(stderr, "coreflow-mpi: error: MPI could not start; run it with mpirun or srun\n");
+    return 255;
+  }
+  if (provided < MPI_THREAD_SERIALIZED) {
+    fmt::print(stderr,
+               "coreflow-mpi: error: this MPI cannot be called from a second thread "
+               "(MPI_THREAD_SERIALIZED); use an MPI built with thread support\n");
+    MPI_Abort(MPI_COMM_WORLD, 255);
+  }
+  int status = 0;
+  {
+    coreflow::MpiRankLink link;
+    Hush hush;
+    if (link.rank() != 0) hush.Start();
+    coreflow::RankRun run(&link, [&hush] { hush.Stop(); });
+    coreflow::RunHooks hooks = run.Hooks();
+    int own = coreflow::Main(argc, argv, &hooks);
+    hush.Stop();
+    status = run.Finish(own);
+  }
+  MPI_Finalize();
+  return status;
+}

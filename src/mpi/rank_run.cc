@@ -1,0 +1,178 @@
+#include "mpi/rank_run.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+
+#include <fmt/format.h>
+
+#include "base/plural.h"
+#include "cli/messages.h"
+#include "engine/engine.h"
+#include "journal/merge.h"
+#include "mpi/rank_journals.h"
+#include "sys/fd.h"
+#include "sys/fs.h"
+#include "sys/process.h"
+
+namespace coreflow {
+
+RankRun::~RankRun() {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();
+}
+
+RunHooks RankRun::Hooks() {
+  RunHooks hooks;
+  hooks.start = [this](RunFlags* f, RunConfig* c, int slots, std::string* err) {
+    return Start(f, c, slots, err);
+  };
+  return hooks;
+}
+
+// Why a rank refuses to run: what no rank of coreflow-mpi can do. The same on every rank.
+std::string Refusal(const RunFlags& f, const RunConfig& config) {
+  if (!f.shard.empty()) {
+    return "--shard splits the inputs between separate runs; the ranks of coreflow-mpi share "
+           "one run's inputs: leave --shard out";
+  }
+  if (config.schedule.keep_order) {
+    return "-k: each rank of coreflow-mpi prints its own tasks' output, in no order across "
+           "ranks; leave -k out, or use --results DIR";
+  }
+  if (config.inputs.header || !config.pipeline.empty()) {
+    return fmt::format("{} not yet run by coreflow-mpi; use coreflow run --shard instead",
+                       config.inputs.header ? "--header is" : "pipelines (-f) are");
+  }
+  return "";
+}
+
+TupleQueue* RankRun::Start(RunFlags* f, RunConfig* config, int slots, std::string* err) {
+  *err = Refusal(*f, *config);
+  bool ok = err->empty();
+  if (ok) started_();  // a refusal is the same on every rank: rank 0 alone says it
+  ok = ok && PlanJournals(f, err);
+  // Every rank meets here, so that none writes its journal before every other has read what
+  // it resumes from, and none waits for a rank that will not come.
+  if (!Meet(ok)) {
+    if (ok) *err = "another rank could not start its run (see its message); nothing ran";
+    return nullptr;
+  }
+  config->host_label = fmt::format("{}/{}", HostName(), link_->rank());
+  if (int e = queue_.Open(); e != 0) {
+    *err = "cannot make the input queue: " + ErrnoText(e);
+    ok = false;
+  }
+  if (ok && StartDealing(*config, slots, err)) return &queue_;
+  Withdraw(*err);
+  return nullptr;
+}
+
+bool RankRun::Meet(bool ok) {
+  met_ = true;
+  return link_->Max(ok ? 0 : 1) == 0;
+}
+
+void RankRun::Withdraw(const std::string& why) {
+  if (link_->rank() != 0) {
+    link_->Send(0, kByeTag, "");
+    return;
+  }
+  // Rank 0 deals the error instead of inputs, so that every other rank ends with it.
+  stop_ = true;
+  dealer_ = std::make_unique<Dealer>(
+      link_,
+      [why](Tuple*, std::string* e) {
+        *e = why;
+        return ReadStatus::kError;
+      },
+      &queue_, 1);
+  thread_ = std::thread([this] { dealer_->Run(&stop_); });
+}
+
+bool RankRun::PlanJournals(RunFlags* f, std::string* err) {
+  if (f->joblog.empty() || f->joblog == "-") return true;
+  journal_ = f->joblog;
+  bool resume = f->resume || f->resume_failed || !f->resume_from.empty();
+  keep_journal_ = resume || f->joblog_append;
+  std::vector<std::string> existing;
+  if (int e = ListRankJournals(journal_, &existing); e != 0) {
+    *err = fmt::format("cannot list the rank journals beside '{}': {}", journal_, ErrnoText(e));
+    return false;
+  }
+  RankJournalPlan plan =
+      PlanRankJournals(journal_, link_->rank(), resume, PathExists(journal_), existing);
+  if (link_->rank() == 0) {
+    for (const std::string& path : plan.stale) ::unlink(path.c_str());  // a fresh run's
+  }
+  f->resume_from.insert(f->resume_from.end(), plan.resume_from.begin(), plan.resume_from.end());
+  if (resume) earlier_ = existing;
+  f->joblog = plan.own;
+  f->joblog_append = false;
+  return true;
+}
+
+ReadStatus RankRun::Produce(Tuple* tuple, std::string* err) {
+  for (;;) {
+    ReadStatus s = combiner_.Next(tuple, err);
+    if (s != ReadStatus::kWouldBlock) return s;
+    if (int e = WaitReadable(combiner_.fd()); e != 0) {
+      *err = "cannot wait for the inputs: " + ErrnoText(e);
+      return ReadStatus::kError;
+    }
+  }
+}
+
+bool RankRun::StartDealing(const RunConfig& config, int slots, std::string* err) {
+  if (link_->rank() != 0) {
+    fetcher_ = std::make_unique<Fetcher>(link_, &queue_, slots);
+    thread_ = std::thread([this] { fetcher_->Run(&stop_); });
+    return true;
+  }
+  InputOptions options = config.inputs;
+  options.remote = nullptr;
+  if (!combiner_.Open(config.sources, options, err)) return false;
+  dealer_ = std::make_unique<Dealer>(
+      link_, [this](Tuple* t, std::string* e) { return Produce(t, e); }, &queue_, slots);
+  thread_ = std::thread([this] { dealer_->Run(&stop_); });
+  return true;
+}
+
+int RankRun::Finish(int status) {
+  stop_ = true;
+  if (thread_.joinable()) thread_.join();  // rank 0: once every rank has had its end
+  if (!met_) {  // stopped before its run (--help, a usage error): meet the others, as Start does
+    Meet(false);
+    return status;
+  }
+  link_->Barrier();  // every journal is closed
+  int job = link_->Max(status);
+  if (link_->rank() == 0 && !journal_.empty()) MergeJournals();
+  return job;
+}
+
+void RankRun::MergeJournals() {
+  std::vector<std::string> inputs;
+  if (keep_journal_ && PathExists(journal_)) inputs.push_back(journal_);
+  std::vector<std::string> ranks = earlier_;
+  for (int r = 0; r < link_->size(); ++r) {
+    std::string path = RankJournal(journal_, r);
+    if (PathExists(path) && std::find(ranks.begin(), ranks.end(), path) == ranks.end()) {
+      ranks.push_back(path);
+    }
+  }
+  if (ranks.empty()) return;  // a dry run writes none
+  inputs.insert(inputs.end(), ranks.begin(), ranks.end());
+  MergeSummary summary;
+  std::string err;
+  if (!MergeJournalFiles(inputs, journal_, &summary, &err)) {
+    Warn(fmt::format("{}; the rank journals are kept, and --resume reads them", err));
+    return;
+  }
+  for (const std::string& path : ranks) ::unlink(path.c_str());
+  fmt::print(stderr, "coreflow-mpi: merged the journals of {} into '{}' ({})\n",
+             Plural(link_->size(), "rank"), journal_, Plural(summary.records, "record"));
+}
+
+}  // namespace coreflow

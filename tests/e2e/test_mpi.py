@@ -1,0 +1,108 @@
+"""coreflow-mpi: one run over the ranks of an MPI job (docs/mpi.md), on this machine with
+Debian's MPICH. Skipped, saying why, where coreflow-mpi was not built or mpirun is missing."""
+
+import os
+import re
+import shutil
+import signal
+import subprocess
+import unittest
+
+import cfhelp
+from cfhelp import CoreflowTestCase
+
+MPI_BIN = os.environ.get("COREFLOW_MPI_BIN", "")
+MPIRUN = shutil.which("mpirun")
+SKIP = ("coreflow-mpi was not built (no MPI at configure time)" if not MPI_BIN else
+        "no mpirun on PATH" if MPIRUN is None else None)
+
+
+def mpi_env():
+    # MPI's own allocations outlive MPI_Finalize: not coreflow's leaks.
+    return cfhelp.base_env({"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1"})
+
+
+@unittest.skipIf(SKIP is not None, SKIP or "")
+class MpiTest(CoreflowTestCase):
+    def mpi(self, ranks, *args, timeout=120):
+        return cfhelp.run([MPIRUN, "-n", str(ranks), MPI_BIN, "run", *args], env=mpi_env(),
+                          cwd=self.tmp, timeout=timeout)
+
+    def records(self, name):
+        _, rows = cfhelp.read_joblog(self.read(name).decode())
+        return rows
+
+    def test_every_input_runs_once_across_the_ranks_and_one_journal_remains(self):
+        inputs = [str(i) for i in range(1, 401)]
+        r = self.mpi(3, "--joblog", "run.log", "echo", ":::", *inputs)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(sorted(r.out.split(), key=int), inputs)
+        self.assertIn("coreflow-mpi: merged the journals of 3 ranks into 'run.log' (400 records)",
+                      r.err)
+        rows = self.records("run.log")
+        self.assertEqual(sorted((row[8].split()[1] for row in rows), key=int), inputs)
+        hosts = {row[1] for row in rows}
+        self.assertTrue(all(re.fullmatch(r".+/[0-2]", h) for h in hosts), hosts)
+        self.assertGreater(len(hosts), 1, "the work went to more than one rank")
+        self.assertEqual(sorted(os.listdir(self.tmp)), ["run.log"], "no rank journal is left")
+        # A resume with another number of ranks runs nothing again.
+        r = self.mpi(2, "--joblog", "run.log", "--resume", "echo", ":::", *inputs)
+        self.assertEqual((r.returncode, r.out), (0, ""), r)
+        self.assertEqual(len(self.records("run.log")), 400)
+
+    def test_a_killed_job_resumes_losing_nothing_and_repeating_nothing_done(self):
+        script = self.write("work.sh", "#!/bin/sh\necho \"$1\" >> done.txt\n"
+                            "[ \"$1\" -gt 30 ] && exec sleep 60\nexit 0\n", 0o755)
+        inputs = [str(i) for i in range(1, 61)]
+        proc = subprocess.Popen([MPIRUN, "-n", "2", MPI_BIN, "run", "-j", "2", "--joblog",
+                                 "run.log", "--no-summary", script, ":::", *inputs],
+                                cwd=self.tmp, env=mpi_env(), stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, start_new_session=True)
+        self.addCleanup(lambda: proc.poll() is None and os.killpg(proc.pid, signal.SIGKILL))
+
+        def done():
+            try:
+                return self.read("done.txt").decode().split()
+            except OSError:
+                return []
+        # Inputs past 30 block: kill the whole job once every slot of both ranks holds one.
+        self.assertTrue(cfhelp.wait_until(lambda: len(done()) >= 34, 60), done())
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        cfhelp.kill_processes_with("sleep 60")
+        ranks = sorted(n for n in os.listdir(self.tmp) if n.startswith("run.log.rank-"))
+        self.assertEqual(ranks, ["run.log.rank-0", "run.log.rank-1"], "nothing was merged")
+        finished = set()
+        for name in ranks:
+            finished |= {row[8].split()[1] for row in self.records(name) if row[15] == "ok"}
+        before = len(done())
+        self.write("work.sh", "#!/bin/sh\necho \"$1\" >> done.txt\n", 0o755)
+        r = self.mpi(3, "--joblog", "run.log", "--resume", "--no-summary", script, ":::", *inputs)
+        self.assertEqual(r.returncode, 0, r)
+        again = self.read("done.txt").decode().split()[before:]
+        self.assertFalse(finished & set(again), "tasks recorded done ran again")
+        self.assertEqual(sorted(set(done()), key=int), inputs, "every input ran")
+        ok = [row for row in self.records("run.log") if row[15] == "ok"]
+        self.assertEqual(sorted((row[8].split()[1] for row in ok), key=int), inputs,
+                         "the merged journal holds each input done once")
+
+    def test_what_the_ranks_cannot_do_is_said_once(self):
+        for args, words in ((["-k"], "-k:"), (["--shard", "1/2"], "--shard"),
+                            # mpiexec takes a lone ':' for its own separator of programs.
+                            (["--header=:"], "--header")):
+            r = self.mpi(2, *args, "echo", ":::", "a")
+            self.assertEqual(r.returncode, 255, r)
+            self.assertEqual(r.err.count("coreflow: error: "), 1, r)
+            self.assertIn(words, r.err)
+        r = self.mpi(2, "--bogus", "echo", ":::", "a")
+        self.assertEqual((r.returncode, r.err.count("unknown option '--bogus'")), (255, 1), r)
+
+    def test_a_read_error_on_rank_0_ends_every_rank(self):
+        self.write("items.txt", "a\nb\n")
+        r = self.mpi(2, "echo", "::::", "missing.txt")
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn("missing.txt", r.err)
+
+
+if __name__ == "__main__":
+    unittest.main()
