@@ -16,6 +16,7 @@
 #include "plan/quote.h"
 #include "report/html_assets.h"
 #include "report/summary.h"
+#include "report/timeline_rows.h"
 #include "report/units.h"
 
 namespace coreflow {
@@ -143,35 +144,6 @@ int OutcomeIndex(const std::string& outcome, std::vector<std::string>* names) {
 constexpr const char* kStageColors[] = {"#3f9e6a", "#4a7fc1", "#c7a02c", "#2c9fa8",
                                         "#9b6bc1", "#6b8e23", "#c26d3a", "#5d6d7e"};
 
-// The timeline's rows: one per slot, or in a pipeline one per (stage, slot), stage after stage.
-struct TimelineRows {
-  std::vector<int> first;  // by stage: the row before its slot 1
-  int count = 0;
-  std::string labels;  // a JSON array, "" for the plain "slot N"
-};
-
-TimelineRows RowsOf(const RunData& data, const std::vector<size_t>& rows) {
-  TimelineRows t;
-  const std::vector<std::string>& stages = data.settings.stages;
-  std::vector<int> slots(std::max<size_t>(stages.size(), 1), 0);
-  for (size_t i : rows) {
-    auto k = static_cast<size_t>(std::max(data.attempts[i].stage, 0));
-    if (k >= slots.size()) slots.resize(k + 1, 0);
-    slots[k] = std::max(slots[k], data.attempts[i].slot);
-  }
-  for (size_t k = 0; k < slots.size(); ++k) {
-    t.first.push_back(t.count);
-    t.count += slots[k];
-    if (stages.size() < 2) continue;
-    std::string name = k < stages.size() ? stages[k] : std::to_string(k + 1);
-    for (int slot = 1; slot <= slots[k]; ++slot) {
-      t.labels += (t.labels.empty() ? "" : ",") + JsonString(fmt::format("{} {}", name, slot));
-    }
-  }
-  if (stages.size() > 1) t.labels = "[" + t.labels + "]";
-  return t;
-}
-
 // The attempts as column arrays (times in ms): the compact form the page's script reads.
 std::string DataJson(const RunData& data, const RunStats& stats, const std::vector<size_t>& rows) {
   const std::vector<AttemptData>& a = data.attempts;
@@ -195,10 +167,7 @@ std::string DataJson(const RunData& data, const RunStats& stats, const std::vect
   out.reserve(rows.size() * 96 + 1024);
   AppendColumn(&out, "seq", rows, [&](size_t i) { return a[i].seq; });
   AppendColumn(&out, "att", rows, [&](size_t i) { return a[i].attempt; });
-  AppendColumn(&out, "slot", rows, [&](size_t i) {
-    auto k = static_cast<size_t>(std::max(a[i].stage, 0));
-    return (k < timeline.first.size() ? timeline.first[k] : 0) + a[i].slot;
-  });
+  AppendColumn(&out, "slot", rows, [&](size_t i) { return timeline.Row(a[i]); });
   AppendColumn(&out, "out", rows, [&](size_t i) { return outcome(a[i]); });
   AppendColumn(&out, "start", rows, [&](size_t i) { return Ms(a[i].start_s); });
   // The end rounded, not the runtime: neighbours in a slot must not overlap by a rounding.
@@ -229,7 +198,13 @@ std::string DataJson(const RunData& data, const RunStats& stats, const std::vect
                        color);
   }
   out += "]";
-  if (!timeline.labels.empty()) out += ",\"rowLabels\":" + timeline.labels;
+  if (!timeline.labels.empty()) {
+    std::string labels;
+    for (const std::string& label : timeline.labels) {
+      labels += (labels.empty() ? "[" : ",") + JsonString(label);
+    }
+    out += ",\"rowLabels\":" + labels + "]";
+  }
   // A pipeline's -j is the cores its stages share: the utilization chart's scale.
   int64_t slots = data.settings.slots.value > 0 ? data.settings.slots.value : max_slot;
   fmt::format_to(std::back_inserter(out), R"(,"slots":{},"cpus":{},"rt":{},"rss_kib":{}}})",

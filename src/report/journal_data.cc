@@ -99,6 +99,7 @@ void AddAttempts(const std::vector<RawRecord>& records, const std::map<Hash128, 
     a.seq = r.seq;
     a.attempt = r.attempt;
     a.slot = r.slot;
+    a.host = r.host;
     a.final = r.final || (r.outcome == AttemptOutcome::kInterrupted && !followed[i]);
     a.outcome = OutcomeName(r.outcome);
     a.exit_code = r.exitval;

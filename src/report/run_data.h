@@ -12,6 +12,7 @@ struct AttemptData {
   uint64_t seq = 0;
   int attempt = 1;
   int slot = 0;
+  std::string host;     // the journal's Host column: coreflow-mpi's "node/rank"; "" here
   bool final = true;    // false when the task was tried again
   std::string outcome;  // the journal's names: ok, failed, signal, timeout, noexec, ...
   int exit_code = 0;    // -1 for a time-out, as in the journal

@@ -1,5 +1,6 @@
 #include "report/summary.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
@@ -57,6 +58,34 @@ std::string StageLines(const RunData& data, const RunStats& s) {
     out += line + "\n";
   }
   return out;
+}
+
+// coreflow-mpi's runs: the tasks each rank finished, in the order the ranks first appear;
+// empty for a run on one node.
+std::vector<std::pair<std::string, uint64_t>> TasksByHost(const RunData& data) {
+  std::vector<std::pair<std::string, uint64_t>> hosts;
+  for (const AttemptData& a : data.attempts) {
+    if (a.host.empty() || !a.final || a.outcome == "skipped") continue;
+    auto it =
+        std::find_if(hosts.begin(), hosts.end(), [&](const auto& h) { return h.first == a.host; });
+    if (it == hosts.end()) {
+      hosts.emplace_back(a.host, 1);
+    } else {
+      ++it->second;
+    }
+  }
+  return hosts;
+}
+
+std::string HostLine(const RunData& data) {
+  auto hosts = TasksByHost(data);
+  if (hosts.size() < 2) return "";
+  std::string line = fmt::format("coreflow: on {}:", Plural(hosts.size(), "rank"));
+  for (size_t i = 0; i < hosts.size(); ++i) {
+    line += fmt::format("{} {} {}", i == 0 ? "" : ",", hosts[i].first,
+                        i == 0 ? Plural(hosts[i].second, "task") : std::to_string(hosts[i].second));
+  }
+  return line + "\n";
 }
 
 nlohmann::json StagesJson(const RunData& data, const RunStats& s) {
@@ -188,6 +217,7 @@ nlohmann::json AttemptJson(const AttemptData& a) {
   nlohmann::json j = {{"seq", a.seq},
                       {"attempt", a.attempt},
                       {"slot", a.slot},
+                      {"host", a.host.empty() ? nlohmann::json() : nlohmann::json(a.host)},
                       {"outcome", a.outcome},
                       {"exit_code", a.exit_code},
                       {"signal", a.signal},
@@ -297,6 +327,7 @@ std::string FormatSummary(const RunData& data, const RunStats& s) {
   if (s.tasks == 0) return out + ResumeHint(data, s);
   out += SpeedLine(s);
   out += StageLines(data, s);
+  out += HostLine(data);
   if (s.worker_startup_s.count > 0) {
     out +=
         fmt::format("coreflow: {} started, start-up p50 {}, max {} (not counted in task times)\n",
@@ -318,6 +349,10 @@ nlohmann::json ReportJson(const RunData& data, const RunStats& s) {
   j["command_template"] = data.settings.command_template;
   AddInvocation(data, &j);
   j["counts"] = CountsJson(data, s);
+  j["hosts"] = nlohmann::json::array();  // coreflow-mpi: the tasks each rank finished
+  for (const auto& [host, tasks] : TasksByHost(data)) {
+    j["hosts"].push_back({{"host", host}, {"tasks", tasks}});
+  }
   j["time"] = {{"makespan_s", s.makespan_s},
                {"task_wall_s", s.task_wall_s},
                {"speedup", s.speedup},

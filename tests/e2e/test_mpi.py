@@ -1,6 +1,7 @@
 """coreflow-mpi: one run over the ranks of an MPI job (docs/mpi.md), on this machine with
 Debian's MPICH. Skipped, saying why, where coreflow-mpi was not built or mpirun is missing."""
 
+import json
 import os
 import re
 import shutil
@@ -45,6 +46,14 @@ class MpiTest(CoreflowTestCase):
         self.assertTrue(all(re.fullmatch(r".+/[0-2]", h) for h in hosts), hosts)
         self.assertGreater(len(hosts), 1, "the work went to more than one rank")
         self.assertEqual(sorted(os.listdir(self.tmp)), ["run.log"], "no rank journal is left")
+        r = cfhelp.run([cfhelp.BIN, "report", "run.log", "--json", "r.json"], cwd=self.tmp)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertRegex(r.out, r"\ncoreflow: on 3 ranks: .+/\d \d+ tasks, .+/\d \d+, .+/\d \d+\n")
+        with open(self.path("r.json")) as f:
+            report = json.load(f)
+        self.assertEqual({h["host"] for h in report["hosts"]}, hosts)
+        self.assertEqual(sum(h["tasks"] for h in report["hosts"]), 400)
+        os.unlink(self.path("r.json"))
         # A resume with another number of ranks runs nothing again.
         r = self.mpi(2, "--joblog", "run.log", "--resume", "echo", ":::", *inputs)
         self.assertEqual((r.returncode, r.out), (0, ""), r)

@@ -205,6 +205,18 @@ TEST(ReportHtml, EmbedsAttemptsAsColumns) {
   EXPECT_EQ(d["notes"][0][1], 1);  // its exit code
 }
 
+// coreflow-mpi: each rank's slots are rows of their own, named by the rank.
+TEST(ReportHtml, SeveralRanksGetTheirOwnRows) {
+  RunData data = SmallRun();
+  data.attempts[0].host = "n1/0";
+  data.attempts[1].host = "n1/0";
+  data.attempts[2].host = "n2/1";
+  std::string page = RenderHtml(data, ComputeStats(data));
+  nlohmann::json d = EmbeddedData(page);
+  EXPECT_EQ(d["slot"], nlohmann::json({1, 2, 3}));  // n2/1's slot 1 is the third row
+  EXPECT_EQ(d["rowLabels"], nlohmann::json({"n1/0 1", "n1/0 2", "n2/1 1"}));
+}
+
 // A pipeline: one timeline row per (stage, slot), its tasks coloured by stage, and a table.
 TEST(ReportHtml, APipelineShowsItsStages) {
   RunData data = SmallRun();

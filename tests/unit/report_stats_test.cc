@@ -103,6 +103,15 @@ TEST(ReportStats, PercentileIsNearestRank) {
   EXPECT_EQ(Percentile({}, 50), 0);
 }
 
+TEST(ReportSummary, SaysWhatEachRankRan) {
+  RunData d = FourTasksOnTwoSlots();
+  for (size_t i = 0; i < d.attempts.size(); ++i) d.attempts[i].host = i == 0 ? "n1/0" : "n2/1";
+  std::string text = FormatSummary(d, ComputeStats(d));
+  EXPECT_NE(text.find("\ncoreflow: on 2 ranks: n1/0 1 task, n2/1 "), std::string::npos) << text;
+  for (AttemptData& a : d.attempts) a.host.clear();
+  EXPECT_EQ(FormatSummary(d, ComputeStats(d)).find("ranks"), std::string::npos);
+}
+
 TEST(ReportSummary, SaysWhatHappenedInAFewLines) {
   RunData d = FourTasksOnTwoSlots();
   std::string text = FormatSummary(d, ComputeStats(d));
