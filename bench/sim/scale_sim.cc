@@ -2,8 +2,6 @@
 // fake clock, with 10,000 simulated workers and 1,000,000 tasks. No process, no sleep, no MPI:
 // what is measured is the coordinator's own cost per event, and its memory.
 // Usage: scale_sim [WORKERS [TASKS]]   Prints one line per part, key=value.
-#include <sys/resource.h>
-
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
@@ -25,10 +23,18 @@ double WallSeconds() {
   return std::chrono::duration<double>(std::chrono::steady_clock::now().time_since_epoch()).count();
 }
 
+// VmHWM, not getrusage's ru_maxrss: that one keeps the peak of the process before its execve
+// (a Python parent's, when started from bench/mpi/compare.py).
 long PeakRssKib() {
-  rusage u{};
-  getrusage(RUSAGE_SELF, &u);
-  return u.ru_maxrss;
+  std::FILE* f = std::fopen("/proc/self/status", "r");
+  if (f == nullptr) return 0;
+  char line[256];
+  long kib = 0;
+  while (std::fgets(line, sizeof line, f) != nullptr) {
+    if (std::sscanf(line, "VmHWM: %ld kB", &kib) == 1) break;
+  }
+  std::fclose(f);
+  return kib;
 }
 
 // Each task runs about a second, give or take half of one, so exits interleave.
