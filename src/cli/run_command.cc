@@ -158,7 +158,7 @@ bool AttachJournal(const RunFlags& f, RunSession* s, std::string* err) {
   if (s->resume.exists() && !EndEarlierRuns(s->resume, f.joblog, err)) return false;
   engine.SetJournal(&s->journal);
   bool has_resume = s->resume.exists() || !s->resume.empty();
-  if (has_resume && (f.resume || f.resume_failed)) engine.SetResume(&s->resume);
+  if (has_resume && Resumes(f)) engine.SetResume(&s->resume);
   // For `coreflow report`.
   s->journal.RecordNote("config", SettingsNote(s->settings), s->runner.Now());
   return true;
@@ -200,9 +200,9 @@ void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {
 void PrintRunNotes(const RunFlags& f, const RunPlan& plan, const Engine& engine, bool failed) {
   const std::vector<SourceSpec>& sources = plan.config.sources;
   bool inputs_from_stdin = sources.size() == 1 && sources[0].kind == SourceSpec::Kind::kStdin;
-  bool remote = plan.config.inputs.remote != nullptr;  // another rank may have had them all
-  if (engine.inputs_read() == 0 && !failed &&
-      !remote) {  // under sbatch or cron stdin is often empty
+  // Under sbatch or cron stdin is often empty; under coreflow-mpi another rank may have had all.
+  bool remote = plan.config.inputs.remote != nullptr;
+  if (engine.inputs_read() == 0 && !failed && !remote) {
     Warn(inputs_from_stdin ? "no inputs were read from standard input, so nothing ran; give them "
                              "with ::: VALUES, :::: FILE or a pipe"
                            : "the input sources hold no inputs, so nothing ran");
@@ -312,7 +312,6 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   if (f.tune_clear) return ClearTuneCache(env);
   std::string err;
   if (!ApplyShard(env, &f, &err)) return UsageError(err);
-  if (!f.resume_from.empty() && !f.resume_failed) f.resume = true;
   std::vector<std::string> rest = given_words;
   PipelineSpec pipeline;
   if (std::optional<int> done = UsePipelineFile(env, &f, &rest, &pipeline, &err)) return *done;
@@ -331,7 +330,6 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   if (f.hooks != nullptr) {
     plan.config.inputs.remote = f.hooks->start(&f, &plan.config, plan.resources.slots, &err);
     if (plan.config.inputs.remote == nullptr) return UsageError(err);
-    if (!f.resume_from.empty() && !f.resume_failed) f.resume = true;
   }
   RunSession session;
   if (!StartEngine(f, plan, &session, &err) || !AttachJournal(f, &session, &err)) {

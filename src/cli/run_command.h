@@ -101,6 +101,11 @@ struct RunFlags {
   bool tune_clear = false;
 };
 
+// Whether the run resumes: --resume, --resume-failed, or --resume-from (which implies --resume).
+inline bool Resumes(const RunFlags& f) {
+  return f.resume || f.resume_failed || !f.resume_from.empty();
+}
+
 // Declares `coreflow run` and its options on `app`.
 CLI::App* AddRunCommand(CLI::App& app, RunFlags* flags);
 // Declares `coreflow tune`: run's options, plus --sample, --list and --clear.

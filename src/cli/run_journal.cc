@@ -48,8 +48,8 @@ bool OpenOwnJournal(const RunFlags& f, const std::string& template_text, Journal
                     ResumeIndex* resume, std::string* err) {
   if (f.joblog != "-" && !journal->Acquire(f.joblog, err)) return false;
   if (!journal->warning().empty()) Warn(journal->warning());
-  bool append = f.joblog_append && !f.resume && !f.resume_failed;
-  if (f.resume || f.resume_failed || append) {
+  bool append = f.joblog_append && !Resumes(f);
+  if (Resumes(f) || append) {
     if (!resume->Load(f.joblog, err)) return false;
     if (resume->exists() && append) {  // --joblog +FILE: add this run's records, skip nothing
       return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);

@@ -13,9 +13,7 @@ bool ResumeIndex::Load(const std::string& path, std::string* err) {
   if (::stat(path.c_str(), &st) != 0 && errno == ENOENT) return true;
   // Empty: made by mktemp, or by a run that died before its header (GNU parallel: nothing done).
   if (st.st_size == 0 && S_ISREG(st.st_mode)) return true;
-  JournalCallbacks callbacks;
-  callbacks.on_record = [this](const JournalRecord& r) { Add(r); };
-  callbacks.on_start = [this](const StartMark& m) { AddStart(m); };
+  JournalCallbacks callbacks = TaskCallbacks();
   callbacks.on_note = [this](std::string_view kind, const std::string& text) {
     RunNote run;
     if (kind == kRunNoteKind && ParseRunNote(text, &run)) runs_.push_back(std::move(run));
@@ -26,10 +24,14 @@ bool ResumeIndex::Load(const std::string& path, std::string* err) {
 }
 
 bool ResumeIndex::LoadAlso(const std::string& path, JournalInfo* info, std::string* err) {
+  return ReadJournal(path, TaskCallbacks(), info, err);
+}
+
+JournalCallbacks ResumeIndex::TaskCallbacks() {
   JournalCallbacks callbacks;
   callbacks.on_record = [this](const JournalRecord& r) { Add(r); };
   callbacks.on_start = [this](const StartMark& m) { AddStart(m); };
-  return ReadJournal(path, callbacks, info, err);
+  return callbacks;
 }
 
 void ResumeIndex::AddStart(const StartMark& mark) {

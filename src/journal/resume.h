@@ -43,6 +43,8 @@ class ResumeIndex {
   const std::vector<RunNote>& runs() const { return runs_; }
 
  private:
+  JournalCallbacks TaskCallbacks();  // records and start marks into this index
+
   enum class State : uint8_t { kStarted, kRetrying, kSucceeded, kFailed };
   std::unordered_map<Hash128, State, Hash128Hasher> states_;
   // The last start mark's output states of keys whose last line is a start mark.

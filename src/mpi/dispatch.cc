@@ -54,7 +54,7 @@ std::vector<Tuple> Dealer::Take(uint64_t want) {
 }
 
 void Dealer::Answer(int rank, uint64_t want) {
-  std::vector<Tuple> batch = Take(std::max<uint64_t>(want, 1));
+  std::vector<Tuple> batch = Take(want);  // 1 to AskSize::kMost, as Run clamps it
   if (!batch.empty()) {
     link_->Send(rank, kBatchTag, EncodeBatch(batch));
     return;

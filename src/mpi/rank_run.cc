@@ -3,7 +3,6 @@
 #include <unistd.h>
 
 #include <algorithm>
-#include <cerrno>
 
 #include <fmt/format.h>
 
@@ -94,7 +93,7 @@ void RankRun::Withdraw(const std::string& why) {
 bool RankRun::PlanJournals(RunFlags* f, std::string* err) {
   if (f->joblog.empty() || f->joblog == "-") return true;
   journal_ = f->joblog;
-  bool resume = f->resume || f->resume_failed || !f->resume_from.empty();
+  bool resume = Resumes(*f);
   keep_journal_ = resume || f->joblog_append;
   std::vector<std::string> existing;
   if (int e = ListRankJournals(journal_, &existing); e != 0) {
