@@ -153,7 +153,7 @@ bool AttachJournal(const RunFlags& f, RunSession* s, std::string* err) {
     return false;
   }
   RunNote run{s->runner.run_id(), static_cast<int64_t>(getpid()), HostName(),
-              ToSeconds(RealtimeNow())};
+              ToSeconds(RealtimeNow()), ShardText(f)};
   s->journal.RecordNote(kRunNoteKind, FormatRunNote(run), s->runner.Now());  // before any task
   if (s->resume.exists() && !EndEarlierRuns(s->resume, f.joblog, err)) return false;
   engine.SetJournal(&s->journal);

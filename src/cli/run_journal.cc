@@ -12,6 +12,10 @@
 
 namespace coreflow {
 
+std::string ShardText(const RunFlags& f) {
+  return f.shard.empty() ? "" : fmt::format("{}/{}", f.shard_index + 1, f.shard_count);
+}
+
 namespace {
 
 void WarnOtherCommand(const std::string& path, const JournalInfo& info,
@@ -44,13 +48,30 @@ bool LoadOtherJournals(const RunFlags& f, const std::string& template_text, Resu
   return true;
 }
 
+// A shard resumes only its own part: a resubmitted piece of a job array (--array=3) sees
+// SLURM_ARRAY_TASK_COUNT=1, and would otherwise run inputs that other shards finished.
+bool CheckSameShard(const RunFlags& f, const ResumeIndex& resume, std::string* err) {
+  std::string mine = ShardText(f);
+  if (mine.empty()) return true;  // one run finishing what shards left: a merged journal
+  for (const RunNote& run : resume.runs()) {
+    if (run.shard.empty() || run.shard == mine) continue;
+    *err = fmt::format(
+        "--resume: '{}' is the journal of shard {}, but this run is shard {} (--shard {}); "
+        "resubmit the whole job array (or srun -n) with --resume, or give that shard's "
+        "--shard i/n",
+        f.joblog, run.shard, mine, f.shard);
+    return false;
+  }
+  return true;
+}
+
 bool OpenOwnJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
                     ResumeIndex* resume, std::string* err) {
   if (f.joblog != "-" && !journal->Acquire(f.joblog, err)) return false;
   if (!journal->warning().empty()) Warn(journal->warning());
   bool append = f.joblog_append && !Resumes(f);
   if (Resumes(f) || append) {
-    if (!resume->Load(f.joblog, err)) return false;
+    if (!resume->Load(f.joblog, err) || !CheckSameShard(f, *resume, err)) return false;
     if (resume->exists() && append) {  // --joblog +FILE: add this run's records, skip nothing
       return journal->Continue(f.joblog, resume->info(), RealtimeNow(), err);
     }

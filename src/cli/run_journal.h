@@ -10,8 +10,12 @@
 
 namespace coreflow {
 
+// "i/n" for a run of --shard (as its '#run' note records it), else empty.
+std::string ShardText(const RunFlags& f);
+
 // Starts the journal, or with --resume continues the one there after reading what it finished.
 // The journal is locked first, so that a second coreflow neither truncates nor resumes it.
+// A shard resumes only a journal of the same shard.
 bool OpenJournal(const RunFlags& f, const std::string& template_text, JournalWriter* journal,
                  ResumeIndex* resume, std::string* err);
 

@@ -14,6 +14,7 @@ namespace coreflow {
 std::string FormatRunNote(const RunNote& note) {
   nlohmann::json j = {
       {"id", note.id}, {"pid", note.pid}, {"host", note.host}, {"started", note.started}};
+  if (!note.shard.empty()) j["shard"] = note.shard;
   return j.dump();
 }
 
@@ -28,6 +29,7 @@ bool ParseRunNote(std::string_view text, RunNote* out) {
   if (j.contains("pid") && j["pid"].is_number_integer()) n.pid = j["pid"].get<int64_t>();
   if (j.contains("host") && j["host"].is_string()) n.host = j["host"].get<std::string>();
   if (j.contains("started") && j["started"].is_number()) n.started = j["started"].get<double>();
+  if (j.contains("shard") && j["shard"].is_string()) n.shard = j["shard"].get<std::string>();
   *out = std::move(n);
   return true;
 }

@@ -15,6 +15,7 @@ struct RunNote {
   int64_t pid = 0;
   std::string host;
   double started = 0;  // seconds since the epoch
+  std::string shard;   // "i/n" for a run of --shard, else empty
   bool operator==(const RunNote&) const = default;
 };
 

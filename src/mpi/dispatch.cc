@@ -9,11 +9,13 @@
 namespace coreflow {
 
 uint64_t AskSize::Next(uint64_t taken, double seconds) {
-  if (seconds > 0 && taken >= last_taken_) {
-    double rate = static_cast<double>(taken - last_taken_) / seconds;
-    rate_ = rate_ == 0 ? rate : 0.5 * rate_ + 0.5 * rate;
-  }
-  last_taken_ = taken;
+  if (seconds > 0) window_ += seconds;
+  if (taken < window_taken_) window_taken_ = taken;  // a caller that counts anew
+  if (window_ < kRefillFor) return want_;
+  double rate = static_cast<double>(taken - window_taken_) / window_;
+  rate_ = rate_ == 0 ? rate : 0.5 * rate_ + 0.5 * rate;
+  window_taken_ = taken;
+  window_ = 0;
   auto for_rate = static_cast<uint64_t>(std::ceil(rate_ * kRefillFor));
   want_ = std::min(std::max(slots_, for_rate), std::max(slots_, kMost));
   return want_;

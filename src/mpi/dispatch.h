@@ -20,7 +20,9 @@ enum DispatchTag : int { kAskTag = 1, kBatchTag = 2, kEndTag = 3, kErrorTag = 4,
 
 // How many tuples a rank asks for at a time: enough for its slots, and for about kRefillFor of
 // work at the rate it has been taking them, so that fast tasks do not wait on the round trip
-// while slow ones are not hoarded by the first ranks to ask.
+// while slow ones are not hoarded by the first ranks to ask. The rate is measured over at least
+// kRefillFor: an engine filling its slots at start takes a few tuples in microseconds, which is
+// no rate at all (it would ask for everything).
 class AskSize {
  public:
   static constexpr double kRefillFor = 0.05;  // seconds
@@ -33,8 +35,9 @@ class AskSize {
  private:
   uint64_t slots_;
   uint64_t want_ = slots_;
-  uint64_t last_taken_ = 0;
-  double rate_ = 0;  // tuples per second, smoothed
+  uint64_t window_taken_ = 0;  // `taken` when the current window began
+  double window_ = 0;          // seconds in the current window
+  double rate_ = 0;            // tuples per second, smoothed
 };
 
 // Produces the next tuple, waiting for it if it must: kValue, kEnd or kError.

@@ -18,15 +18,30 @@ SKIP = ("coreflow-mpi was not built (no MPI at configure time)" if not MPI_BIN e
         "no mpirun on PATH" if MPIRUN is None else None)
 
 
-def mpi_env():
+# A task's first lines: it waits until a task of every rank in $RANKS has started (PMI_RANK is
+# each rank's number, which its tasks inherit), so that no rank runs all the work alone before
+# the others are up, however loaded the machine.
+BARRIER = """#!/bin/sh
+touch "started.$PMI_RANK"
+i=0
+for r in $RANKS; do
+  while [ ! -e "started.$r" ]; do
+    i=$((i + 1)); [ $i -lt 3000 ] || exit 9
+    sleep 0.02
+  done
+done
+"""
+
+
+def mpi_env(ranks="0"):
     # MPI's own allocations outlive MPI_Finalize: not coreflow's leaks.
-    return cfhelp.base_env({"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1"})
+    return cfhelp.base_env({"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1", "RANKS": ranks})
 
 
 @unittest.skipIf(SKIP is not None, SKIP or "")
 class MpiTest(CoreflowTestCase):
-    def mpi(self, ranks, *args, timeout=120):
-        return cfhelp.run([MPIRUN, "-n", str(ranks), MPI_BIN, "run", *args], env=mpi_env(),
+    def mpi(self, n, *args, timeout=120, ranks="0"):
+        return cfhelp.run([MPIRUN, "-n", str(n), MPI_BIN, "run", *args], env=mpi_env(ranks),
                           cwd=self.tmp, timeout=timeout)
 
     def records(self, name):
@@ -35,7 +50,8 @@ class MpiTest(CoreflowTestCase):
 
     def test_every_input_runs_once_across_the_ranks_and_one_journal_remains(self):
         inputs = [str(i) for i in range(1, 401)]
-        r = self.mpi(3, "--joblog", "run.log", "echo", ":::", *inputs)
+        script = self.write("task.sh", BARRIER + 'echo "$1"\n', 0o755)
+        r = self.mpi(3, "--joblog", "run.log", script, ":::", *inputs, ranks="0 1 2")
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(sorted(r.out.split(), key=int), inputs)
         self.assertIn("coreflow-mpi: merged the journals of 3 ranks into 'run.log' (400 records)",
@@ -44,8 +60,9 @@ class MpiTest(CoreflowTestCase):
         self.assertEqual(sorted((row[8].split()[1] for row in rows), key=int), inputs)
         hosts = {row[1] for row in rows}
         self.assertTrue(all(re.fullmatch(r".+/[0-2]", h) for h in hosts), hosts)
-        self.assertGreater(len(hosts), 1, "the work went to more than one rank")
-        self.assertEqual(sorted(os.listdir(self.tmp)), ["run.log"], "no rank journal is left")
+        self.assertEqual(len(hosts), 3, "every rank ran tasks")
+        self.assertEqual([n for n in os.listdir(self.tmp) if n.startswith("run.log")],
+                         ["run.log"], "no rank journal is left")
         r = cfhelp.run([cfhelp.BIN, "report", "run.log", "--json", "r.json"], cwd=self.tmp)
         self.assertEqual(r.returncode, 0, r)
         self.assertRegex(r.out, r"\ncoreflow: on 3 ranks: .+/\d \d+ tasks, .+/\d \d+, .+/\d \d+\n")
@@ -55,17 +72,20 @@ class MpiTest(CoreflowTestCase):
         self.assertEqual(sum(h["tasks"] for h in report["hosts"]), 400)
         os.unlink(self.path("r.json"))
         # A resume with another number of ranks runs nothing again.
-        r = self.mpi(2, "--joblog", "run.log", "--resume", "echo", ":::", *inputs)
+        r = self.mpi(2, "--joblog", "run.log", "--resume", script, ":::", *inputs)
         self.assertEqual((r.returncode, r.out), (0, ""), r)
         self.assertEqual(len(self.records("run.log")), 400)
 
     def test_a_killed_job_resumes_losing_nothing_and_repeating_nothing_done(self):
-        script = self.write("work.sh", "#!/bin/sh\necho \"$1\" >> done.txt\n"
-                            "[ \"$1\" -gt 30 ] && exec sleep 60\nexit 0\n", 0o755)
+        # Each rank's tasks take tickets (mkdir is atomic); from its sixth on, a task blocks.
+        script = self.write("work.sh", BARRIER + 'echo "$1" >> done.txt\n'
+                            'd="tickets.$PMI_RANK"; mkdir -p "$d"; n=1\n'
+                            'until mkdir "$d/$n" 2>/dev/null; do n=$((n + 1)); done\n'
+                            '[ "$n" -gt 5 ] && exec sleep 60\nexit 0\n', 0o755)
         inputs = [str(i) for i in range(1, 61)]
         proc = subprocess.Popen([MPIRUN, "-n", "2", MPI_BIN, "run", "-j", "2", "--joblog",
                                  "run.log", "--no-summary", script, ":::", *inputs],
-                                cwd=self.tmp, env=mpi_env(), stdout=subprocess.DEVNULL,
+                                cwd=self.tmp, env=mpi_env("0 1"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         self.addCleanup(lambda: proc.poll() is None and os.killpg(proc.pid, signal.SIGKILL))
 
@@ -74,8 +94,14 @@ class MpiTest(CoreflowTestCase):
                 return self.read("done.txt").decode().split()
             except OSError:
                 return []
-        # Inputs past 30 block: kill the whole job once every slot of both ranks holds one.
-        self.assertTrue(cfhelp.wait_until(lambda: len(done()) >= 34, 60), done())
+        def tickets(rank):
+            try:
+                return len(os.listdir(self.path("tickets.%d" % rank)))
+            except OSError:
+                return 0
+        # Kill the whole job once every slot of both ranks holds a blocked task.
+        self.assertTrue(cfhelp.wait_until(lambda: tickets(0) == 7 and tickets(1) == 7, 60),
+                        (tickets(0), tickets(1), done()))
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         cfhelp.kill_processes_with("sleep 60")

@@ -53,6 +53,28 @@ class ShardTest(CoreflowTestCase):
         self.assertEqual(r.out, "")
         self.assertTrue(first)
 
+    def test_a_resubmitted_part_of_an_array_does_not_resume_another_shards_journal(self):
+        # `sbatch --array=1` after an array of 2: Slurm says task 1 of 1, not shard 2 of 2.
+        self.run_shard("2/2", journal="j-{shard}.log")
+        with open(self.path("j-2.log"), "rb") as f:
+            before = f.read()
+        os.rename(self.path("j-2.log"), self.path("j-1.log"))
+        env = cfhelp.base_env({"SLURM_ARRAY_TASK_ID": "1", "SLURM_ARRAY_TASK_MIN": "1",
+                               "SLURM_ARRAY_TASK_COUNT": "1"}, drop=SLURM)
+        r = self.cf("--shard", "auto", "--joblog", "j-{shard}.log", "--resume", "echo", ":::",
+                    *INPUTS, env=env)
+        self.assertUsageError(r)
+        self.assertIn("'j-1.log' is the journal of shard 2/2, but this run is shard 1/1", r.err)
+        self.assertEqual(self.read("j-1.log"), before, "the journal is left as it was")
+        # The same shard, and one run finishing a merged journal, resume as before.
+        os.rename(self.path("j-1.log"), self.path("j-2.log"))
+        r = self.cf("--shard", "2/2", "--joblog", "j-{shard}.log", "--resume", "echo", ":::",
+                    *INPUTS)
+        self.assertEqual((r.returncode, r.out), (0, ""), r)
+        r = self.cf("--joblog", "j-2.log", "--resume", "--no-summary", "echo", ":::", *INPUTS)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(len(r.out.split()) + len(self.run_shard("2/2")), len(INPUTS))
+
     def test_mistakes_are_usage_errors(self):
         self.assertUsageError(self.cf("--shard", "5/4", "echo", ":::", "a"))
         env = cfhelp.base_env(drop=SLURM)

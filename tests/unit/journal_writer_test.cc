@@ -397,6 +397,10 @@ TEST(RunNoteTest, RoundTripsAndRejectsWhatIsNotOne) {
   RunNote back;
   ASSERT_TRUE(ParseRunNote(FormatRunNote(run), &back));
   EXPECT_EQ(back, run);
+  EXPECT_EQ(FormatRunNote(run).find("shard"), std::string::npos) << "unsharded runs say nothing";
+  run.shard = "2/8";
+  ASSERT_TRUE(ParseRunNote(FormatRunNote(run), &back));
+  EXPECT_EQ(back.shard, "2/8");
   EXPECT_FALSE(ParseRunNote("not json", &back));
   EXPECT_FALSE(ParseRunNote(R"({"pid":3})", &back));
   EXPECT_FALSE(ParseRunNote(R"({"id":"../x"})", &back));

@@ -212,6 +212,20 @@ TEST(AskSizeTest, AtLeastTheSlotsAndMoreForFastTasks) {
   EXPECT_EQ(size.Next(100'000'000, 1.0), AskSize::kMost);
 }
 
+TEST(AskSizeTest, TuplesTakenInABurstAreNoRate) {
+  // An engine fills its 4 slots within microseconds of starting: hour-long tasks must not look
+  // like a million per second, or the first rank to ask would take every input.
+  AskSize size(4);
+  EXPECT_EQ(size.Next(0, 0), 4u);
+  EXPECT_EQ(size.Next(4, 0.0001), 4u);
+  EXPECT_EQ(size.Next(8, 0.0001), 4u);
+  EXPECT_EQ(size.Next(8, 0.2), 4u) << "8 in 200 ms: 40/s, 2 in 50 ms, so the slots";
+  // Short calls add up to one window: 300 in 60 ms is 5000/s, smoothed to 2520/s.
+  EXPECT_EQ(size.Next(108, 0.02), 4u);
+  EXPECT_EQ(size.Next(208, 0.02), 4u);
+  EXPECT_EQ(size.Next(308, 0.02), 126u);
+}
+
 TEST(BatchCodecTest, RoundTripsAnyBytes) {
   std::vector<Tuple> batch = {{"a", std::string("b\0c", 3)}, {}, {"", "\t\n\\"}};
   std::vector<Tuple> back;
