@@ -10,7 +10,7 @@ PACKAGES="build-essential cmake ninja-build pkg-config git clang clang-format \
   python3-numpy python3-scipy libopenblas0-pthread \
   chromium fonts-dejavu-core tmux \
   voronota theseus-examples pymol-data \
-  mpich libmpich-dev slurm-wlm munge"
+  mpich libmpich-dev openmpi-bin libopenmpi-dev slurm-wlm munge"
 
 missing=""
 for p in $PACKAGES; do

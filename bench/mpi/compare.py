@@ -80,9 +80,9 @@ def main():
             missed.append("%s: %.2fM events/s (goal 1M)" % (name, rate / 1e6))
 
     mpi = os.path.join(build, "coreflow-mpi")
-    mpirun = shutil.which("mpirun")
+    mpirun = shutil.which("mpirun.mpich")  # coreflow-mpi is built with MPICH
     if not os.path.exists(mpi) or mpirun is None:
-        print("mpirun -n 2: not measured (no %s)" % ("coreflow-mpi" if mpirun else "mpirun"))
+        print("mpirun -n 2: not measured (no %s)" % ("coreflow-mpi" if mpirun else "mpirun.mpich"))
     else:
         coreflow = os.path.join(build, "coreflow")
         with tempfile.TemporaryDirectory(prefix="coreflow-bench-mpi-") as work:

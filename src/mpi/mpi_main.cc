@@ -5,14 +5,25 @@
 #include <unistd.h>
 
 #include <cstdio>
+#include <string>
 
 #include <fmt/format.h>
 
 #include "cli/app.h"
+#include "mpi/launch_check.h"
 #include "mpi/mpi_link.h"
 #include "mpi/rank_run.h"
+#include "sys/process.h"
 
 namespace {
+
+#if defined(OPEN_MPI)
+constexpr const char* kBuiltWith = "Open MPI";
+#elif defined(MPICH)
+constexpr const char* kBuiltWith = "MPICH";
+#else
+constexpr const char* kBuiltWith = "this MPI";
+#endif
 
 // Ranks other than 0 say nothing until their run starts, so that --help, --version or a usage
 // error (the same on every rank) is said once.
@@ -56,6 +67,14 @@ int main(int argc, char** argv) {
                "coreflow-mpi: error: this MPI cannot be called from a second thread "
                "(MPI_THREAD_SERIALIZED); use an MPI built with thread support\n");
     MPI_Abort(MPI_COMM_WORLD, 255);
+  }
+  int size = 0;
+  MPI_Comm_size(MPI_COMM_WORLD, &size);
+  std::string wrong = coreflow::CheckLaunch(size, coreflow::ProcessEnvironment(), kBuiltWith);
+  if (!wrong.empty()) {
+    fmt::print(stderr, "coreflow-mpi: error: {}\n", wrong);
+    MPI_Finalize();
+    return 255;
   }
   int status = 0;
   {

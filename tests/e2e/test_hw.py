@@ -190,16 +190,18 @@ class HwTest(CoreflowTestCase):
         self.assertEqual(j["gpus"]["note"], "no nvidia-smi on PATH")
 
     def test_without_hwloc_a_flat_guess_says_so(self):
-        # hwloc reads the machine from this file instead, and cannot.
+        # hwloc reads the machine from this file instead, and cannot. With libxml2 (Debian's
+        # libhwloc-plugins, which Open MPI brings) it would quietly read the machine instead:
+        # HWLOC_LIBXML=0 keeps hwloc's own parser, which fails.
         bad = self.write("bad.xml", "<not xml")
-        j = self.hw_json(env={"HWLOC_XMLFILE": bad})
+        j = self.hw_json(env={"HWLOC_XMLFILE": bad, "HWLOC_LIBXML": "0"})
         topo = j["topology"]
         self.assertEqual(topo["source"], "flat")
         self.assertTrue(topo["error"], topo)
         self.assertEqual(topo["pus"], len(AFFINITY))
         self.assertEqual(topo["cores"], len(AFFINITY))
         self.assertEqual(sorted(p["os_index"] for p in topo["pu_list"]), AFFINITY)
-        r = self.hw(env={"HWLOC_XMLFILE": bad})
+        r = self.hw(env={"HWLOC_XMLFILE": bad, "HWLOC_LIBXML": "0"})
         self.assertIn("\nTopology (a flat guess from the CPU affinity: hwloc", r.out)
         self.assertRegex(r.out, r"physical cores +%d \(a guess: one PU per core\)" % len(AFFINITY))
 

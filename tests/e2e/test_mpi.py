@@ -1,5 +1,6 @@
 """coreflow-mpi: one run over the ranks of an MPI job (docs/mpi.md), on this machine with
-Debian's MPICH. Skipped, saying why, where coreflow-mpi was not built or mpirun is missing."""
+Debian's MPICH, and again with Open MPI. Skipped, saying why, where a binary was not built or
+its mpirun is missing."""
 
 import json
 import os
@@ -12,17 +13,19 @@ import unittest
 import cfhelp
 from cfhelp import CoreflowTestCase
 
-MPI_BIN = os.environ.get("COREFLOW_MPI_BIN", "")
-MPIRUN = shutil.which("mpirun")
-SKIP = ("coreflow-mpi was not built (no MPI at configure time)" if not MPI_BIN else
-        "no mpirun on PATH" if MPIRUN is None else None)
+
+def why_not(binary, mpirun, mpi):
+    if not binary:
+        return "coreflow-mpi was not built with %s (not found at configure time)" % mpi
+    return "no %s on PATH" % mpirun if shutil.which(mpirun) is None else None
 
 
-# A task's first lines: it waits until a task of every rank in $RANKS has started (PMI_RANK is
+# A task's first lines: it waits until a task of every rank in $RANKS has started (its rank is
 # each rank's number, which its tasks inherit), so that no rank runs all the work alone before
 # the others are up, however loaded the machine.
 BARRIER = """#!/bin/sh
-touch "started.$PMI_RANK"
+rank=${PMI_RANK:-$OMPI_COMM_WORLD_RANK}
+touch "started.$rank"
 i=0
 for r in $RANKS; do
   while [ ! -e "started.$r" ]; do
@@ -38,11 +41,27 @@ def mpi_env(ranks="0"):
     return cfhelp.base_env({"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1", "RANKS": ranks})
 
 
-@unittest.skipIf(SKIP is not None, SKIP or "")
 class MpiTest(CoreflowTestCase):
+    """With MPICH: the MPI that coreflow-mpi is built with."""
+    BIN = os.environ.get("COREFLOW_MPI_BIN", "")
+    MPIRUN = ["mpirun.mpich"]
+    ENV = {}
+    SKIP = why_not(BIN, "mpirun.mpich", "MPICH")
+
+    def setUp(self):
+        if self.SKIP:
+            self.skipTest(self.SKIP)
+        super().setUp()
+
+    def launch(self, n):
+        return [*self.MPIRUN, "-n", str(n), self.BIN, "run"]
+
+    def env(self, ranks="0"):
+        return mpi_env(ranks) | self.ENV
+
     def mpi(self, n, *args, timeout=120, ranks="0"):
-        return cfhelp.run([MPIRUN, "-n", str(n), MPI_BIN, "run", *args], env=mpi_env(ranks),
-                          cwd=self.tmp, timeout=timeout)
+        return cfhelp.run([*self.launch(n), *args], env=self.env(ranks), cwd=self.tmp,
+                          timeout=timeout)
 
     def records(self, name):
         _, rows = cfhelp.read_joblog(self.read(name).decode())
@@ -79,13 +98,13 @@ class MpiTest(CoreflowTestCase):
     def test_a_killed_job_resumes_losing_nothing_and_repeating_nothing_done(self):
         # Each rank's tasks take tickets (mkdir is atomic); from its sixth on, a task blocks.
         script = self.write("work.sh", BARRIER + 'echo "$1" >> done.txt\n'
-                            'd="tickets.$PMI_RANK"; mkdir -p "$d"; n=1\n'
+                            'd="tickets.$rank"; mkdir -p "$d"; n=1\n'
                             'until mkdir "$d/$n" 2>/dev/null; do n=$((n + 1)); done\n'
                             '[ "$n" -gt 5 ] && exec sleep 60\nexit 0\n', 0o755)
         inputs = [str(i) for i in range(1, 61)]
-        proc = subprocess.Popen([MPIRUN, "-n", "2", MPI_BIN, "run", "-j", "2", "--joblog",
-                                 "run.log", "--no-summary", script, ":::", *inputs],
-                                cwd=self.tmp, env=mpi_env("0 1"), stdout=subprocess.DEVNULL,
+        proc = subprocess.Popen([*self.launch(2), "-j", "2", "--joblog", "run.log",
+                                 "--no-summary", script, ":::", *inputs],
+                                cwd=self.tmp, env=self.env("0 1"), stdout=subprocess.DEVNULL,
                                 stderr=subprocess.DEVNULL, start_new_session=True)
         self.addCleanup(lambda: proc.poll() is None and os.killpg(proc.pid, signal.SIGKILL))
 
@@ -102,8 +121,15 @@ class MpiTest(CoreflowTestCase):
         # Kill the whole job once every slot of both ranks holds a blocked task.
         self.assertTrue(cfhelp.wait_until(lambda: tickets(0) == 7 and tickets(1) == 7, 60),
                         (tickets(0), tickets(1), done()))
+        # The whole job at once, as a scheduler ends it: Open MPI's ranks are in process
+        # groups of their own, so each rank (its command line names the script) is killed too.
         os.killpg(proc.pid, signal.SIGKILL)
+        ranks = [pid for pid, cmd in cfhelp.processes_with(script) if self.BIN in cmd]
+        for pid in ranks:
+            os.kill(pid, signal.SIGKILL)
         proc.wait()
+        self.assertTrue(cfhelp.wait_until(lambda: not any(
+            os.path.exists("/proc/%d" % pid) and cfhelp.cmdline(pid) for pid in ranks), 30))
         cfhelp.kill_processes_with("sleep 60")
         ranks = sorted(n for n in os.listdir(self.tmp) if n.startswith("run.log.rank-"))
         self.assertEqual(ranks, ["run.log.rank-0", "run.log.rank-1"], "nothing was merged")
@@ -137,6 +163,28 @@ class MpiTest(CoreflowTestCase):
         r = self.mpi(2, "echo", "::::", "missing.txt")
         self.assertNotEqual(r.returncode, 0, r)
         self.assertIn("missing.txt", r.err)
+
+
+class OpenMpiTest(MpiTest):
+    """The same program built with Open MPI (coreflow-mpi-openmpi), under its own mpirun."""
+    BIN = os.environ.get("COREFLOW_MPI_OPENMPI_BIN", "")
+    # Root in CI, and more ranks than the machine's 2 cores.
+    MPIRUN = ["mpirun.openmpi", "--oversubscribe"]
+    ENV = {"OMPI_ALLOW_RUN_AS_ROOT": "1", "OMPI_ALLOW_RUN_AS_ROOT_CONFIRM": "1"}
+    SKIP = why_not(BIN, "mpirun.openmpi", "Open MPI")
+
+
+class WrongLauncherTest(CoreflowTestCase):
+    def test_another_mpis_mpirun_is_refused_before_anything_runs(self):
+        binary = MpiTest.BIN
+        if MpiTest.SKIP or shutil.which("mpirun.openmpi") is None:
+            self.skipTest(MpiTest.SKIP or "no mpirun.openmpi on PATH")
+        r = cfhelp.run(["mpirun.openmpi", "--oversubscribe", "-n", "2", binary, "run",
+                        "--joblog", "run.log", "touch", "{}", ":::", "a", "b"],
+                       env=mpi_env() | OpenMpiTest.ENV, cwd=self.tmp)
+        self.assertNotEqual(r.returncode, 0, r)
+        self.assertIn("coreflow-mpi: error: Open MPI's mpirun started 2 processes", r.err)
+        self.assertEqual(os.listdir(self.tmp), [], "nothing ran, no journal")
 
 
 if __name__ == "__main__":

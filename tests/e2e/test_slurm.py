@@ -1,8 +1,9 @@
 """Across a throw-away Slurm cluster of two emulated nodes on this machine
 (scripts/slurm-cluster.sh): a job array of shards, one srun step with --shard auto, coreflow-mpi
-under srun --mpi=pmi2, and a node's work killed mid-run then resumed. Each test also counts,
-from slurmctld's log, the job steps it made: one per node at most, never one per task.
-Skipped, saying why, where the cluster cannot run here (not root, no Slurm, no namespaces)."""
+under srun --mpi=pmi2 (MPICH) and --mpi=pmix (Open MPI), and a node's work killed mid-run then
+resumed. Each test also counts, from slurmctld's log, the job steps it made: one per node at
+most, never one per task. Skipped, saying why, where the cluster cannot run here (not root, no
+Slurm, no namespaces)."""
 
 import json
 import os
@@ -18,6 +19,7 @@ import cfhelp
 
 SCRIPT = os.path.normpath(os.path.join(cfhelp.HERE, "..", "..", "scripts", "slurm-cluster.sh"))
 MPI_BIN = os.environ.get("COREFLOW_MPI_BIN", "")
+OPENMPI_BIN = os.environ.get("COREFLOW_MPI_OPENMPI_BIN", "")
 INPUTS = [str(i) for i in range(1, 61)]
 JOB_TIMEOUT = 240  # seconds for a whole job, on a loaded machine under ASan
 
@@ -167,12 +169,12 @@ class SlurmClusterTest(unittest.TestCase):
                          len(INPUTS))
         self.assertEqual(self.steps_per_node(), {"n1": 1, "n2": 1})
 
-    @unittest.skipIf(not MPI_BIN, "coreflow-mpi was not built (no MPI at configure time)")
-    def test_coreflow_mpi_under_srun_writes_one_journal_naming_each_node(self):
+    def run_mpi_across_the_nodes(self, binary, plugin, extra_env):
         self.write("task.sh", '#!/bin/sh\necho "$1 $(hostname)"\n')
-        env = slurm_env(self.conf, {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1"})
-        r = self.slurm("srun", "-N2", "-n2", "--mpi=pmi2", MPI_BIN, "run",
-                       "--joblog", "run.log", "./task.sh", ":::", *INPUTS, env=env)
+        env = slurm_env(self.conf, {"ASAN_OPTIONS": "detect_leaks=0:abort_on_error=1",
+                                    **extra_env})
+        r = self.slurm("srun", "-N2", "-n2", "--mpi=" + plugin, binary, "run", "--joblog",
+                       "run.log", "./task.sh", ":::", *INPUTS, env=env)
         self.assertEqual(r.returncode, 0, r)
         self.assertEveryInputOnceOverBothNodes(r.out.splitlines())
         self.assertIn("merged the journals of 2 ranks into 'run.log' (60 records)", r.err)
@@ -181,6 +183,14 @@ class SlurmClusterTest(unittest.TestCase):
         self.assertEqual({row[1] for row in rows}, {"n1/0", "n2/1"})
         self.assertEqual(sorted(os.listdir(self.work)), ["run.log", "task.sh"])
         self.assertEqual(self.steps_per_node(), {"n1": 1, "n2": 1})
+
+    @unittest.skipIf(not MPI_BIN, "coreflow-mpi was not built (no MPICH at configure time)")
+    def test_coreflow_mpi_under_srun_writes_one_journal_naming_each_node(self):
+        self.run_mpi_across_the_nodes(MPI_BIN, "pmi2", {})
+
+    @unittest.skipIf(not OPENMPI_BIN, "coreflow-mpi-openmpi was not built (no Open MPI)")
+    def test_coreflow_mpi_built_with_open_mpi_under_srun_pmix(self):
+        self.run_mpi_across_the_nodes(OPENMPI_BIN, "pmix", {})
 
     def test_a_nodes_work_killed_mid_run_resumes_losing_and_repeating_nothing(self):
         self.write("task.sh", BLOCKING_TASK)
