@@ -10,9 +10,10 @@
 #include <fmt/format.h>
 
 #include "cli/app.h"
-#include "mpi/launch_check.h"
+#include "mpi/launcher.h"
 #include "mpi/mpi_link.h"
 #include "mpi/rank_run.h"
+#include "sys/fd.h"
 #include "sys/process.h"
 
 namespace {
@@ -54,6 +55,15 @@ class Hush {
   int saved_err_ = -1;
 };
 
+// Every descriptor the rank holds past stdin, stdout and stderr is the launcher's or MPI's
+// (Hydra hands each rank a dozen pipes and sockets, its PMI connection among them): no task
+// inherits them, or it would keep the rank's connections open, or talk on them.
+void KeepFromTasks() {
+  for (int fd : coreflow::OpenDescriptors()) {
+    if (fd > 2) coreflow::SetCloseOnExec(fd);
+  }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -68,6 +78,7 @@ int main(int argc, char** argv) {
                "(MPI_THREAD_SERIALIZED); use an MPI built with thread support\n");
     MPI_Abort(MPI_COMM_WORLD, 255);
   }
+  KeepFromTasks();
   int size = 0;
   MPI_Comm_size(MPI_COMM_WORLD, &size);
   std::string wrong = coreflow::CheckLaunch(size, coreflow::ProcessEnvironment(), kBuiltWith);

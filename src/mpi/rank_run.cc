@@ -10,6 +10,7 @@
 #include "cli/messages.h"
 #include "engine/engine.h"
 #include "journal/merge.h"
+#include "mpi/launcher.h"
 #include "mpi/rank_journals.h"
 #include "sys/fd.h"
 #include "sys/fs.h"
@@ -59,6 +60,7 @@ TupleQueue* RankRun::Start(RunFlags* f, RunConfig* config, int slots, std::strin
     return nullptr;
   }
   config->host_label = fmt::format("{}/{}", HostName(), link_->rank());
+  HideLauncher(&config->environment, link_->rank(), link_->size());
   if (int e = queue_.Open(); e != 0) {
     *err = "cannot make the input queue: " + ErrnoText(e);
     ok = false;

@@ -1,5 +1,6 @@
 #include "sys/fd.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/file.h>
@@ -10,6 +11,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <charconv>
 #include <cstring>
 
 namespace coreflow {
@@ -145,6 +147,28 @@ int SetNonBlocking(int fd) {
   if (flags < 0) return errno;
   if (::fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0) return errno;
   return 0;
+}
+
+int SetCloseOnExec(int fd) {
+  int flags = ::fcntl(fd, F_GETFD);
+  if (flags < 0) return errno;
+  if (::fcntl(fd, F_SETFD, flags | FD_CLOEXEC) < 0) return errno;
+  return 0;
+}
+
+std::vector<int> OpenDescriptors() {
+  std::vector<int> fds;
+  DIR* dir = ::opendir("/proc/self/fd");
+  if (dir == nullptr) return fds;
+  int own = ::dirfd(dir);
+  while (const dirent* entry = ::readdir(dir)) {
+    int fd = 0;
+    const char* end = entry->d_name + std::strlen(entry->d_name);
+    if (std::from_chars(entry->d_name, end, fd).ptr == end && fd != own) fds.push_back(fd);
+  }
+  ::closedir(dir);
+  std::sort(fds.begin(), fds.end());
+  return fds;
 }
 
 int CountRecords(int fd, uint64_t offset, std::string_view delimiter, uint64_t* count) {

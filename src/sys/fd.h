@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 namespace coreflow {
 
@@ -83,6 +84,13 @@ int PipeUnread(int fd, int* bytes);
 
 // Marks a descriptor non-blocking. Returns 0 or errno.
 int SetNonBlocking(int fd);
+
+// Marks a descriptor close-on-exec, so that no task inherits it. Returns 0 or errno.
+int SetCloseOnExec(int fd);
+
+// The descriptors this process has open, from /proc/self/fd, ascending; empty when it cannot
+// be read.
+std::vector<int> OpenDescriptors();
 
 // Counts `delimiter`-separated records in a regular file from byte `offset` to its end (a last
 // record without a trailing delimiter counts), reading with pread so the file position is

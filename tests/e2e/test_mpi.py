@@ -20,11 +20,11 @@ def why_not(binary, mpirun, mpi):
     return "no %s on PATH" % mpirun if shutil.which(mpirun) is None else None
 
 
-# A task's first lines: it waits until a task of every rank in $RANKS has started (its rank is
-# each rank's number, which its tasks inherit), so that no rank runs all the work alone before
-# the others are up, however loaded the machine.
+# A task's first lines: it waits until a task of every rank in $RANKS has started
+# (COREFLOW_RANK is the number of the rank that runs it), so that no rank runs all the work
+# alone before the others are up, however loaded the machine.
 BARRIER = """#!/bin/sh
-rank=${PMI_RANK:-$OMPI_COMM_WORLD_RANK}
+rank=$COREFLOW_RANK
 touch "started.$rank"
 i=0
 for r in $RANKS; do
@@ -56,11 +56,11 @@ class MpiTest(CoreflowTestCase):
     def launch(self, n):
         return [*self.MPIRUN, "-n", str(n), self.BIN, "run"]
 
-    def env(self, ranks="0"):
-        return mpi_env(ranks) | self.ENV
+    def env(self, ranks="0", extra=None):
+        return mpi_env(ranks) | self.ENV | (extra or {})
 
-    def mpi(self, n, *args, timeout=120, ranks="0"):
-        return cfhelp.run([*self.launch(n), *args], env=self.env(ranks), cwd=self.tmp,
+    def mpi(self, n, *args, timeout=120, ranks="0", extra=None):
+        return cfhelp.run([*self.launch(n), *args], env=self.env(ranks, extra), cwd=self.tmp,
                           timeout=timeout)
 
     def records(self, name):
@@ -146,6 +146,22 @@ class MpiTest(CoreflowTestCase):
         ok = [row for row in self.records("run.log") if row[15] == "ok"]
         self.assertEqual(sorted((row[8].split()[1] for row in ok), key=int), inputs,
                          "the merged journal holds each input done once")
+
+    def test_a_task_that_is_an_mpi_program_runs_alone_and_is_told_its_rank(self):
+        # Were the launcher's variables and descriptors passed on, the inner one would join
+        # the outer job's PMI connection and break the rank that ran it.
+        script = self.write("task.sh", '#!/bin/sh\n'
+                            'echo "$1 rank=$COREFLOW_RANK/$COREFLOW_RANKS launcher=$(env | '
+                            'grep -c -E \'^(PMI_|PMIX_|HYDI_|OMPI_COMM_WORLD_)\')"\n'
+                            'exec "$MPI" run --no-summary echo inner ::: "$1"\n', 0o755)
+        r = self.mpi(2, "--no-summary", script, ":::", "a", "b", "c", "d",
+                     extra={"MPI": self.BIN})
+        self.assertEqual(r.returncode, 0, r)
+        lines = sorted(r.out.splitlines())
+        self.assertEqual(lines[4:], ["inner a", "inner b", "inner c", "inner d"], r)
+        self.assertEqual([line.split()[0] for line in lines[:4]], ["a", "b", "c", "d"])
+        for line in lines[:4]:
+            self.assertRegex(line, r"^\w rank=[01]/2 launcher=0$")
 
     def test_what_the_ranks_cannot_do_is_said_once(self):
         for args, words in ((["-k"], "-k:"), (["--shard", "1/2"], "--shard"),
