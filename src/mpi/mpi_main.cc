@@ -27,17 +27,21 @@ constexpr const char* kBuiltWith = "this MPI";
 #endif
 
 // Ranks other than 0 say nothing until their run starts, so that --help, --version or a usage
-// error (the same on every rank) is said once.
+// error (the same on every rank) is said once. What they would have said is kept, for a rank
+// that fails alone.
 class Hush {
  public:
+  ~Hush() {
+    Stop();
+    if (kept_ != nullptr) std::fclose(kept_);
+  }
   void Start() {
+    kept_ = std::tmpfile();
     saved_out_ = ::dup(STDOUT_FILENO);
     saved_err_ = ::dup(STDERR_FILENO);
-    int null = ::open("/dev/null", O_WRONLY | O_CLOEXEC);
-    if (saved_out_ < 0 || saved_err_ < 0 || null < 0) return;  // then every rank speaks
-    ::dup2(null, STDOUT_FILENO);
-    ::dup2(null, STDERR_FILENO);
-    ::close(null);
+    if (kept_ == nullptr || saved_out_ < 0 || saved_err_ < 0) return;  // then every rank speaks
+    ::dup2(fileno(kept_), STDOUT_FILENO);
+    ::dup2(fileno(kept_), STDERR_FILENO);
   }
   void Stop() {
     if (saved_out_ < 0 || saved_err_ < 0) return;
@@ -49,8 +53,18 @@ class Hush {
     ::close(saved_err_);
     saved_out_ = saved_err_ = -1;
   }
+  // Says, after Stop, each line kept, after `prefix`.
+  void Replay(const std::string& prefix) {
+    if (kept_ == nullptr) return;
+    std::rewind(kept_);
+    char line[4096];
+    while (std::fgets(line, sizeof line, kept_) != nullptr) {
+      fmt::print(stderr, "{}{}", prefix, line);
+    }
+  }
 
  private:
+  std::FILE* kept_ = nullptr;
   int saved_out_ = -1;
   int saved_err_ = -1;
 };
@@ -92,11 +106,19 @@ int main(int argc, char** argv) {
     coreflow::MpiRankLink link;
     Hush hush;
     if (link.rank() != 0) hush.Start();
-    coreflow::RankRun run(&link, [&hush] { hush.Stop(); });
+    bool started = false;
+    coreflow::RankRun run(&link, [&hush, &started] {
+      hush.Stop();
+      started = true;
+    });
     coreflow::RunHooks hooks = run.Hooks();
     int own = coreflow::Main(argc, argv, &hooks);
     hush.Stop();
     status = run.Finish(own);
+    // A rank that could not start its run while rank 0 could: only it knows why.
+    if (link.rank() != 0 && !started && own != 0 && !run.rank_0_failed()) {
+      hush.Replay(fmt::format("coreflow-mpi: rank {} on {}: ", link.rank(), coreflow::HostName()));
+    }
   }
   MPI_Finalize();
   return status;

@@ -72,7 +72,10 @@ TupleQueue* RankRun::Start(RunFlags* f, RunConfig* config, int slots, std::strin
 
 bool RankRun::Meet(bool ok) {
   met_ = true;
-  return link_->Max(ok ? 0 : 1) == 0;
+  int worst = link_->Max(ok ? 0 : link_->rank() == 0 ? 2 : 1);
+  rank_0_failed_ = worst == 2;
+  all_ready_ = worst == 0;
+  return all_ready_;
 }
 
 void RankRun::Withdraw(const std::string& why) {
@@ -147,7 +150,8 @@ int RankRun::Finish(int status) {
     Meet(false);
     return status;
   }
-  link_->Barrier();  // every journal is closed
+  if (!all_ready_) return status;  // no rank ran: none waits at the barrier below
+  link_->Barrier();                // every journal is closed
   int job = link_->Max(status);
   if (link_->rank() == 0 && !journal_.empty()) MergeJournals();
   return job;

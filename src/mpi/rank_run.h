@@ -32,6 +32,9 @@ class RankRun {
   // After coreflow's Main returned `status` on this rank: waits for the others, merges the
   // journals (rank 0), and returns the job's exit status, the worst of every rank's.
   int Finish(int status);
+  // Rank 0 could not start its run either, so it said why (the same on every rank, mostly);
+  // false when only other ranks failed, which must then say their own why.
+  bool rank_0_failed() const { return rank_0_failed_; }
 
  private:
   TupleQueue* Start(RunFlags* f, RunConfig* config, int slots, std::string* err);
@@ -48,6 +51,8 @@ class RankRun {
   RankLink* link_;
   std::function<void()> started_;
   bool met_ = false;                  // this rank met the others (Meet)
+  bool rank_0_failed_ = false;        // learnt at the meeting
+  bool all_ready_ = false;            // every rank was ready at the meeting
   std::string journal_;               // the --joblog given; "" for none
   bool keep_journal_ = false;         // resume or append: the journal's own records stay
   std::vector<std::string> earlier_;  // rank journals an earlier run left, resumed

@@ -174,6 +174,18 @@ class MpiTest(CoreflowTestCase):
         r = self.mpi(2, "--bogus", "echo", ":::", "a")
         self.assertEqual((r.returncode, r.err.count("unknown option '--bogus'")), (255, 1), r)
 
+    def test_a_rank_that_alone_cannot_start_says_why_and_nothing_hangs(self):
+        # Two programs in one job (MPMD): rank 1's command line is wrong, rank 0's is not.
+        r = cfhelp.run([*self.MPIRUN, "-n", "1", self.BIN, "run", "touch", "{}", ":::", "a",
+                        ":", "-n", "1", self.BIN, "run", "--bogus", "touch", "{}", ":::", "a"],
+                       env=self.env(), cwd=self.tmp, timeout=120)
+        self.assertEqual(r.returncode, 255, r)
+        self.assertRegex(r.err, r"coreflow-mpi: rank 1 on \S+: coreflow: error: unknown option "
+                                r"'--bogus'")
+        self.assertIn("another rank could not start its run (see its message); nothing ran",
+                      r.err)
+        self.assertEqual(os.listdir(self.tmp), [], "nothing ran")
+
     def test_a_read_error_on_rank_0_ends_every_rank(self):
         self.write("items.txt", "a\nb\n")
         r = self.mpi(2, "echo", "::::", "missing.txt")
