@@ -61,8 +61,8 @@ Engine::Engine(RunConfig config, Runner* runner)
           config_.meminfo_root, [this](int pid) { return runner_->OrphanGroup(pid); })),
       memory_(memory_sampler_.get(), MemoryLimits{config_.mem_per_task, config_.memfree}),
       writer_(config_.stdout_fd, config_.stderr_fd),
-      sink_({config_.output, config_.schedule.keep_order, !config_.results_dir.empty()}, &writer_,
-            this) {}
+      sink_({config_.output, config_.schedule.keep_order, !config_.results_dir.empty()},
+            config_.output_writer != nullptr ? config_.output_writer : &writer_, this) {}
 
 Engine::~Engine() = default;
 

@@ -65,6 +65,7 @@ struct RunConfig {
   std::vector<std::string> gpu_ids;
   int stdout_fd = 1;
   int stderr_fd = 2;
+  StreamWriter* output_writer = nullptr;  // where tasks print instead (coreflow-mpi's ranks)
   // A pipeline of several stages (docs/pipelines.md): every stage, the first being the run's
   // own command_text, outputs and threads above; empty for a run of one command.
   std::vector<StageConfig> pipeline;

@@ -142,11 +142,15 @@ void OutputSink::Say(std::string_view message) {
 }
 
 void OutputSink::Begin() {
-  if (depth_++ == 0) listener_->OnOutputBegin();
+  if (depth_++ != 0) return;
+  writer_->BeginGroup();
+  listener_->OnOutputBegin();
 }
 
 void OutputSink::End() {
-  if (--depth_ == 0) listener_->OnOutputEnd();
+  if (--depth_ != 0) return;
+  listener_->OnOutputEnd();
+  writer_->EndGroup();
 }
 
 }  // namespace coreflow

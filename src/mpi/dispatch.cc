@@ -31,12 +31,13 @@ double MonotonicSeconds() {
 }
 
 Dealer::Dealer(RankLink* link, TupleProducer produce, TupleQueue* local, int local_slots,
-               IdleWait idle)
+               IdleWait idle, OutputHandler output)
     : link_(link),
       produce_(std::move(produce)),
       local_(local),
       local_size_(local_slots),
-      idle_(std::move(idle)) {}
+      idle_(std::move(idle)),
+      output_(std::move(output)) {}
 
 std::vector<Tuple> Dealer::Take(uint64_t want) {
   std::vector<Tuple> out;
@@ -96,9 +97,11 @@ void Dealer::Run(const std::atomic<bool>* local_stop) {
   finished_.assign(static_cast<size_t>(link_->size()), false);
   finished_[0] = true;  // rank 0's engine takes from `local_`
   open_ = link_->size() - 1;
+  done_.assign(static_cast<size_t>(link_->size()), false);
+  working_ = link_->size() - 1;
   last_local_ = MonotonicSeconds();
   int idle = 0;
-  while (open_ > 0 || !local_done_) {
+  while (open_ > 0 || working_ > 0 || !local_done_) {
     if (!local_done_ && local_stop->load()) local_done_ = true;
     uint64_t before = dealt_;
     if (!local_done_) FillLocal(MonotonicSeconds());
@@ -114,6 +117,12 @@ void Dealer::Run(const std::atomic<bool>* local_stop) {
         Answer(m.from, std::clamp<uint64_t>(want, 1, AskSize::kMost));
       } else if (known && m.tag == kByeTag) {
         Finished(m.from);
+      } else if (known && m.tag == kOutputTag) {
+        if (output_) output_(m.body);
+      } else if (known && m.tag == kDoneTag && !done_[static_cast<size_t>(m.from)]) {
+        done_[static_cast<size_t>(m.from)] = true;
+        --working_;
+        Finished(m.from);  // a rank done takes nothing more
       }
     }
     idle = busy ? 0 : idle + 1;
@@ -121,8 +130,19 @@ void Dealer::Run(const std::atomic<bool>* local_stop) {
   }
 }
 
-Fetcher::Fetcher(RankLink* link, TupleQueue* queue, int slots, IdleWait idle)
-    : link_(link), queue_(queue), size_(slots), idle_(std::move(idle)) {}
+Fetcher::Fetcher(RankLink* link, TupleQueue* queue, int slots, IdleWait idle, Outbox* outbox)
+    : link_(link), queue_(queue), size_(slots), idle_(std::move(idle)), outbox_(outbox) {}
+
+bool Fetcher::SendOutput() {
+  if (outbox_ == nullptr) return false;
+  bool any = false;
+  std::string group;
+  while (outbox_->Pop(&group)) {
+    link_->Send(0, kOutputTag, group);  // rank 0 gone: the job is ending anyway
+    any = true;
+  }
+  return any;
+}
 
 bool Fetcher::Handle(const RankMessage& m) {
   std::vector<Tuple> batch;
@@ -151,25 +171,28 @@ void Fetcher::Run(const std::atomic<bool>* stop) {
   uint64_t want = size_.Next(0, 0);
   double last = MonotonicSeconds();
   int idle = 0;
-  while (!ended && !stop->load()) {
-    if (!asked && queue_->size() < want) {
+  // Until the engine is done: inputs while they last, and what the tasks print.
+  while (!stop->load()) {
+    bool busy = SendOutput();
+    if (!ended && !asked && queue_->size() < want) {
       double now = MonotonicSeconds();
       want = size_.Next(queue_->taken(), now - last);
       last = now;
       if (!link_->Send(0, kAskTag, std::to_string(want))) {
         queue_->Fail("rank 0 cannot be reached");
+        if (outbox_ != nullptr) outbox_->Close();
         return;
       }
       asked = true;
     }
     RankMessage m;
-    if (link_->TryReceive(&m)) {
-      idle = 0;
+    if (!ended && link_->TryReceive(&m)) {
+      busy = true;
       asked = asked && m.from != 0;
       ended = !Handle(m);
-      continue;
     }
-    idle_(++idle);
+    idle = busy ? 0 : idle + 1;
+    if (!busy) idle_(idle);
   }
   // Stopped early: take the answer on its way, then say goodbye unless it was the end.
   while (!ended && asked) {
@@ -182,6 +205,9 @@ void Fetcher::Run(const std::atomic<bool>* stop) {
     }
   }
   if (!ended) link_->Send(0, kByeTag, "");
+  SendOutput();  // what the engine printed last
+  if (outbox_ != nullptr) outbox_->Close();
+  link_->Send(0, kDoneTag, "");
 }
 
 }  // namespace coreflow

@@ -9,14 +9,25 @@
 #include "inputs/source.h"
 #include "inputs/tuple_queue.h"
 #include "mpi/batch_codec.h"
+#include "mpi/output_relay.h"
 #include "mpi/rank_link.h"
 
 namespace coreflow {
 
 // The messages of coreflow-mpi's dispatch: a rank asks rank 0 for tuples (the body is how many,
 // as decimal text); rank 0 answers with a batch, the end of the inputs, or the error that ended
-// them. A rank that stops early (--halt) says goodbye so that rank 0 stops waiting for it.
-enum DispatchTag : int { kAskTag = 1, kBatchTag = 2, kEndTag = 3, kErrorTag = 4, kByeTag = 5 };
+// them. A rank that stops early (--halt) says goodbye so that rank 0 stops dealing to it. What
+// a rank's tasks print goes to rank 0 as groups (output_relay.h); once its engine is done and
+// all of it went, a rank says so.
+enum DispatchTag : int {
+  kAskTag = 1,
+  kBatchTag = 2,
+  kEndTag = 3,
+  kErrorTag = 4,
+  kByeTag = 5,
+  kOutputTag = 6,
+  kDoneTag = 7,
+};
 
 // How many tuples a rank asks for at a time: enough for its slots, and for about kRefillFor of
 // work at the rate it has been taking them, so that fast tasks do not wait on the round trip
@@ -53,11 +64,13 @@ void BackOff(int idle_polls);
 double MonotonicSeconds();
 
 // Rank 0: deals the tuples `produce` makes to every rank that asks, and keeps `local` (rank 0's
-// own engine) filled the same way. Returns once every rank has had its end (or said goodbye).
+// own engine) filled the same way; hands the groups of output other ranks send to `output`.
+// Returns once every other rank is done.
 class Dealer {
  public:
+  using OutputHandler = std::function<void(const std::string& group)>;
   Dealer(RankLink* link, TupleProducer produce, TupleQueue* local, int local_slots,
-         IdleWait idle = BackOff);
+         IdleWait idle = BackOff, OutputHandler output = nullptr);
   // `local_stop`: rank 0's engine finished (early or not) and takes nothing more.
   void Run(const std::atomic<bool>* local_stop);
   uint64_t dealt() const { return dealt_; }
@@ -79,24 +92,31 @@ class Dealer {
   bool local_done_ = false;
   double last_local_ = 0;
   uint64_t dealt_ = 0;
+  OutputHandler output_;
   std::vector<bool> finished_;  // per rank: had its end or said goodbye
   int open_ = 0;                // ranks not finished
+  std::vector<bool> done_;      // per rank: its engine is done and its output sent
+  int working_ = 0;             // ranks not done
 };
 
 // Any other rank: keeps `queue` (its engine's inputs) filled from rank 0 until the inputs end
-// or `stop` is set (its engine finished early; then it says goodbye).
+// or `stop` is set (its engine finished early; then it says goodbye), and sends rank 0 what
+// its engine puts in `outbox` (if any) until `stop`; then says it is done.
 class Fetcher {
  public:
-  Fetcher(RankLink* link, TupleQueue* queue, int slots, IdleWait idle = BackOff);
+  Fetcher(RankLink* link, TupleQueue* queue, int slots, IdleWait idle = BackOff,
+          Outbox* outbox = nullptr);
   void Run(const std::atomic<bool>* stop);
 
  private:
   bool Handle(const RankMessage& m);  // false at the end of the inputs
+  bool SendOutput();                  // true when there was some
 
   RankLink* link_;
   TupleQueue* queue_;
   AskSize size_;
   IdleWait idle_;
+  Outbox* outbox_;
 };
 
 }  // namespace coreflow

@@ -61,6 +61,15 @@ TupleQueue* RankRun::Start(RunFlags* f, RunConfig* config, int slots, std::strin
   }
   config->host_label = fmt::format("{}/{}", HostName(), link_->rank());
   HideLauncher(&config->environment, link_->rank(), link_->size());
+  // What tasks print goes through rank 0, whole (output_relay.h).
+  if (link_->rank() == 0) {
+    streams_ = std::make_unique<FdStreamWriter>(config->stdout_fd, config->stderr_fd);
+    shared_ = std::make_unique<SharedWriter>(streams_.get());
+    config->output_writer = shared_.get();
+  } else {
+    forward_ = std::make_unique<ForwardingWriter>(&outbox_);
+    config->output_writer = forward_.get();
+  }
   if (int e = queue_.Open(); e != 0) {
     *err = "cannot make the input queue: " + ErrnoText(e);
     ok = false;
@@ -81,6 +90,7 @@ bool RankRun::Meet(bool ok) {
 void RankRun::Withdraw(const std::string& why) {
   if (link_->rank() != 0) {
     link_->Send(0, kByeTag, "");
+    link_->Send(0, kDoneTag, "");
     return;
   }
   // Rank 0 deals the error instead of inputs, so that every other rank ends with it.
@@ -130,7 +140,7 @@ ReadStatus RankRun::Produce(Tuple* tuple, std::string* err) {
 
 bool RankRun::StartDealing(const RunConfig& config, int slots, std::string* err) {
   if (link_->rank() != 0) {
-    fetcher_ = std::make_unique<Fetcher>(link_, &queue_, slots);
+    fetcher_ = std::make_unique<Fetcher>(link_, &queue_, slots, BackOff, &outbox_);
     thread_ = std::thread([this] { fetcher_->Run(&stop_); });
     return true;
   }
@@ -138,7 +148,8 @@ bool RankRun::StartDealing(const RunConfig& config, int slots, std::string* err)
   options.remote = nullptr;
   if (!combiner_.Open(config.sources, options, err)) return false;
   dealer_ = std::make_unique<Dealer>(
-      link_, [this](Tuple* t, std::string* e) { return Produce(t, e); }, &queue_, slots);
+      link_, [this](Tuple* t, std::string* e) { return Produce(t, e); }, &queue_, slots, BackOff,
+      [this](const std::string& group) { shared_->WriteGroup(group); });
   thread_ = std::thread([this] { dealer_->Run(&stop_); });
   return true;
 }

@@ -17,6 +17,10 @@ class StreamWriter {
   // The descriptor behind `stream`, so a spilled output can be copied in the kernel; -1 for a
   // writer without one (a fake).
   virtual int Descriptor(StdStream /*stream*/) const { return -1; }
+  // Around what belongs together (a task's whole output, one message): a writer shared with
+  // other writers keeps it in one piece.
+  virtual void BeginGroup() {}
+  virtual void EndGroup() {}
 };
 
 // The real streams: two descriptors, written whole, retrying interrupted and short writes.

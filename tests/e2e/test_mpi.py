@@ -2,6 +2,7 @@
 Debian's MPICH, and again with Open MPI. Skipped, saying why, where a binary was not built or
 its mpirun is missing."""
 
+import itertools
 import json
 import os
 import re
@@ -95,12 +96,26 @@ class MpiTest(CoreflowTestCase):
         self.assertEqual((r.returncode, r.out), (0, ""), r)
         self.assertEqual(len(self.records("run.log")), 400)
 
+    def test_each_tasks_output_comes_out_whole_through_rank_0(self):
+        # 200 KB a task: far more than a launcher forwards at once, so that the ranks' own
+        # streams, merged by mpirun, would cut tasks' outputs into interleaved pieces.
+        script = self.write("task.sh", BARRIER + 'i=0\nline=$(printf "%099d" 0 | tr 0 "$1")\n'
+                            'yes "$line" | head -n 2000\necho "$1 done" >&2\n', 0o755)
+        letters = list("abcdefgh")
+        r = self.mpi(2, "--no-summary", script, ":::", *letters, ranks="0 1")
+        self.assertEqual(r.returncode, 0, r)
+        runs = [(k, len(list(g))) for k, g in itertools.groupby(
+            line[0] for line in r.out.splitlines())]
+        self.assertEqual(sorted(runs), [(c, 2000) for c in letters], runs)
+        self.assertEqual(sorted(line for line in r.err.splitlines() if line.endswith(" done")),
+                         ["%s done" % c for c in letters])
+
     def test_a_killed_job_resumes_losing_nothing_and_repeating_nothing_done(self):
         # Each rank's tasks take tickets (mkdir is atomic); from its sixth on, a task blocks.
         script = self.write("work.sh", BARRIER + 'echo "$1" >> done.txt\n'
                             'd="tickets.$rank"; mkdir -p "$d"; n=1\n'
                             'until mkdir "$d/$n" 2>/dev/null; do n=$((n + 1)); done\n'
-                            '[ "$n" -gt 5 ] && exec sleep 60\nexit 0\n', 0o755)
+                            '[ "$n" -gt 5 ] && exec sleep %s\nexit 0\n' % self.marker, 0o755)
         inputs = [str(i) for i in range(1, 61)]
         proc = subprocess.Popen([*self.launch(2), "-j", "2", "--joblog", "run.log",
                                  "--no-summary", script, ":::", *inputs],
@@ -130,7 +145,7 @@ class MpiTest(CoreflowTestCase):
         proc.wait()
         self.assertTrue(cfhelp.wait_until(lambda: not any(
             os.path.exists("/proc/%d" % pid) and cfhelp.cmdline(pid) for pid in ranks), 30))
-        cfhelp.kill_processes_with("sleep 60")
+        cfhelp.kill_processes_with(self.marker)
         ranks = sorted(n for n in os.listdir(self.tmp) if n.startswith("run.log.rank-"))
         self.assertEqual(ranks, ["run.log.rank-0", "run.log.rank-1"], "nothing was merged")
         finished = set()

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdlib>
 #include <deque>
@@ -13,6 +14,7 @@
 #include <vector>
 
 #include "mpi/batch_codec.h"
+#include "mpi/output_relay.h"
 #include "sys/fd.h"
 
 namespace coreflow {
@@ -63,10 +65,12 @@ class FakeLink : public RankLink {
 void Yield(int) { std::this_thread::yield(); }
 
 // Takes tuples off a queue as an engine would, until it ends; `stop_after` > 0 stops early.
+// With `outbox`, "prints" each tuple's first value as a group of its own.
 struct Consumer {
   std::vector<Tuple> got;
   std::string error;
   bool ended = false;
+  Outbox* outbox = nullptr;
   void Run(TupleQueue* q, size_t stop_after = 0) {
     for (;;) {
       if (stop_after > 0 && got.size() >= stop_after) return;
@@ -74,6 +78,7 @@ struct Consumer {
       std::string err;
       ReadStatus s = q->Next(&t, &err);
       if (s == ReadStatus::kValue) {
+        if (outbox != nullptr) outbox->Push(EncodeGroup({{StdStream::kOut, t[0] + "\n"}}));
         got.push_back(std::move(t));
       } else if (s == ReadStatus::kWouldBlock) {
         ASSERT_EQ(WaitReadable(q->fd()), 0);
@@ -114,10 +119,14 @@ struct Job {
   void Run(TupleProducer produce, int slots, int early = -1, size_t early_after = 5) {
     std::atomic<bool> stops[16] = {};
     std::vector<std::thread> threads;
-    Dealer dealer(links[0].get(), std::move(produce), &queues[0], slots, Yield);
+    Dealer dealer(links[0].get(), std::move(produce), &queues[0], slots, Yield,
+                  [this](const std::string& group) { printed.push_back(group); });
     std::vector<std::unique_ptr<Fetcher>> fetchers;
     for (size_t r = 1; r < links.size(); ++r) {
-      fetchers.push_back(std::make_unique<Fetcher>(links[r].get(), &queues[r], slots, Yield));
+      Outbox* outbox = outboxes.empty() ? nullptr : outboxes[r].get();
+      consumers[r].outbox = outbox;
+      fetchers.push_back(
+          std::make_unique<Fetcher>(links[r].get(), &queues[r], slots, Yield, outbox));
     }
     if (early >= 0 && early_after == 0) stops[early] = true;
     threads.emplace_back([&] { dealer.Run(&stops[0]); });
@@ -141,6 +150,8 @@ struct Job {
   std::vector<std::unique_ptr<FakeLink>> links;
   std::vector<TupleQueue> queues;
   std::vector<Consumer> consumers;
+  std::vector<std::unique_ptr<Outbox>> outboxes;  // one per rank, when the ranks print
+  std::vector<std::string> printed;               // the groups rank 0 was sent, as they came
   uint64_t dealt = 0;
 };
 
@@ -192,6 +203,102 @@ TEST(DispatchTest, ARankStoppedBeforeItAskedTakesNothing) {
   job.Run(Counting(3000), 2, /*early=*/2, /*early_after=*/0);
   EXPECT_TRUE(job.consumers[2].got.empty());
   EXPECT_EQ(job.consumers[0].got.size() + job.consumers[1].got.size(), 3000u);
+}
+
+TEST(DispatchTest, WhatTheRanksPrintReachesRank0BeforeTheDealerReturns) {
+  Job job(3);
+  for (int r = 0; r < 3; ++r) job.outboxes.push_back(std::make_unique<Outbox>(64));
+  job.Run(Counting(3000), 2);
+  // Each rank's groups, in the order it printed them; tiny outboxes made engines wait.
+  std::vector<std::string> expected;
+  for (size_t r = 1; r < 3; ++r) {
+    for (const Tuple& t : job.consumers[r].got) expected.push_back(t[0]);
+  }
+  std::vector<std::string> got;
+  for (const std::string& group : job.printed) {
+    std::vector<OutputPiece> pieces;
+    ASSERT_TRUE(DecodeGroup(group, &pieces));
+    ASSERT_EQ(pieces.size(), 1u);
+    got.push_back(pieces[0].bytes.substr(0, pieces[0].bytes.size() - 1));
+  }
+  std::sort(expected.begin(), expected.end());
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, expected);
+  EXPECT_GT(got.size(), 0u);
+}
+
+TEST(OutputRelayTest, GroupsRoundTripAndMalformedOnesAreRefused) {
+  std::vector<OutputPiece> group = {
+      {StdStream::kOut, "a\n"}, {StdStream::kErr, std::string("b\0c", 3)}, {StdStream::kOut, ""}};
+  std::vector<OutputPiece> back;
+  ASSERT_TRUE(DecodeGroup(EncodeGroup(group), &back));
+  EXPECT_EQ(back, group);
+  std::string body = EncodeGroup(group);
+  EXPECT_FALSE(DecodeGroup(body.substr(0, body.size() - 1), &back)) << "cut";
+  EXPECT_FALSE(DecodeGroup("3" + body.substr(1), &back)) << "no such stream";
+  EXPECT_TRUE(DecodeGroup("", &back));
+  EXPECT_TRUE(back.empty());
+}
+
+TEST(OutputRelayTest, AForwardingWriterSendsEachGroupWholeAndNothingForSilence) {
+  Outbox outbox;
+  ForwardingWriter writer(&outbox);
+  writer.BeginGroup();
+  writer.BeginGroup();  // nested, as the output sink nests them
+  EXPECT_EQ(writer.Write(StdStream::kOut, "one "), 0);
+  writer.EndGroup();
+  writer.Write(StdStream::kOut, "two\n");
+  writer.Write(StdStream::kErr, "warning\n");
+  writer.EndGroup();
+  writer.BeginGroup();
+  writer.EndGroup();  // a task that printed nothing
+  writer.Write(StdStream::kErr, "alone\n");
+  std::string group;
+  std::vector<OutputPiece> pieces;
+  ASSERT_TRUE(outbox.Pop(&group));
+  ASSERT_TRUE(DecodeGroup(group, &pieces));
+  EXPECT_EQ(pieces, (std::vector<OutputPiece>{{StdStream::kOut, "one two\n"},
+                                              {StdStream::kErr, "warning\n"}}));
+  ASSERT_TRUE(outbox.Pop(&group));
+  ASSERT_TRUE(DecodeGroup(group, &pieces));
+  EXPECT_EQ(pieces, (std::vector<OutputPiece>{{StdStream::kErr, "alone\n"}}));
+  EXPECT_FALSE(outbox.Pop(&group));
+  outbox.Close();
+  writer.Write(StdStream::kOut, "after the end\n");  // dropped, never blocks
+  EXPECT_FALSE(outbox.Pop(&group));
+}
+
+// Records every write, from any thread.
+class RecordingWriter : public StreamWriter {
+ public:
+  int Write(StdStream, std::string_view bytes) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    writes.emplace_back(bytes);
+    return 0;
+  }
+  std::mutex mu_;
+  std::vector<std::string> writes;
+};
+
+TEST(OutputRelayTest, NothingComesBetweenThePiecesOfAGroup) {
+  RecordingWriter real;
+  SharedWriter shared(&real);
+  std::thread others([&] {
+    for (int i = 0; i < 2000; ++i) {
+      shared.WriteGroup(EncodeGroup({{StdStream::kOut, "r1:a "}, {StdStream::kOut, "r1:b\n"}}));
+    }
+  });
+  for (int i = 0; i < 2000; ++i) {
+    shared.BeginGroup();
+    shared.Write(StdStream::kOut, "r0:a ");
+    shared.Write(StdStream::kOut, "r0:b\n");
+    shared.EndGroup();
+  }
+  others.join();
+  ASSERT_EQ(real.writes.size(), 8000u);
+  for (size_t i = 0; i < real.writes.size(); i += 2) {
+    EXPECT_EQ(real.writes[i].substr(0, 3), real.writes[i + 1].substr(0, 3)) << i;
+  }
 }
 
 TEST(DispatchTest, NoInputsEndsEveryRank) {

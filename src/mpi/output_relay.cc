@@ -1,0 +1,116 @@
+#include "mpi/output_relay.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace coreflow {
+
+namespace {
+
+void AppendSize(uint64_t n, std::string* out) {
+  char bytes[8];
+  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((n >> (8 * i)) & 0xff);
+  out->append(bytes, 8);
+}
+
+bool ReadSize(std::string_view* in, uint64_t* n) {
+  if (in->size() < 8) return false;
+  *n = 0;
+  for (int i = 0; i < 8; ++i)
+    *n |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  in->remove_prefix(8);
+  return true;
+}
+
+}  // namespace
+
+std::string EncodeGroup(const std::vector<OutputPiece>& pieces) {
+  std::string out;
+  for (const OutputPiece& p : pieces) {
+    out.push_back(p.stream == StdStream::kErr ? '2' : '1');
+    AppendSize(p.bytes.size(), &out);
+    out.append(p.bytes);
+  }
+  return out;
+}
+
+bool DecodeGroup(std::string_view body, std::vector<OutputPiece>* out) {
+  out->clear();
+  while (!body.empty()) {
+    OutputPiece p;
+    if (body[0] != '1' && body[0] != '2') return false;
+    p.stream = body[0] == '2' ? StdStream::kErr : StdStream::kOut;
+    body.remove_prefix(1);
+    uint64_t n = 0;
+    if (!ReadSize(&body, &n) || n > body.size()) return false;
+    p.bytes.assign(body.substr(0, n));
+    body.remove_prefix(n);
+    out->push_back(std::move(p));
+  }
+  return true;
+}
+
+void Outbox::Push(std::string group) {
+  std::unique_lock<std::mutex> lock(mu_);
+  room_.wait(lock, [&] { return closed_ || bytes_ == 0 || bytes_ + group.size() <= limit_; });
+  if (closed_) return;
+  bytes_ += group.size();
+  groups_.push_back(std::move(group));
+}
+
+bool Outbox::Pop(std::string* group) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (groups_.empty()) return false;
+  *group = std::move(groups_.front());
+  groups_.pop_front();
+  bytes_ -= group->size();
+  room_.notify_all();
+  return true;
+}
+
+void Outbox::Close() {
+  std::lock_guard<std::mutex> lock(mu_);
+  closed_ = true;
+  room_.notify_all();
+}
+
+int ForwardingWriter::Write(StdStream stream, std::string_view bytes) {
+  if (bytes.empty()) return 0;
+  if (!pieces_.empty() && pieces_.back().stream == stream) {
+    pieces_.back().bytes.append(bytes);
+  } else {
+    pieces_.push_back(OutputPiece{stream, std::string(bytes)});
+  }
+  if (depth_ == 0) EndGroup();  // written outside a group: a group of its own
+  return 0;
+}
+
+void ForwardingWriter::EndGroup() {
+  if (depth_ > 0 && --depth_ > 0) return;
+  if (pieces_.empty()) return;  // a task that printed nothing sends nothing
+  outbox_->Push(EncodeGroup(pieces_));
+  pieces_.clear();
+}
+
+int SharedWriter::Write(StdStream stream, std::string_view bytes) {
+  if (depth_ > 0) return real_->Write(stream, bytes);  // the engine's group holds the lock
+  std::lock_guard<std::mutex> lock(mu_);
+  return real_->Write(stream, bytes);
+}
+
+void SharedWriter::BeginGroup() {
+  if (depth_++ == 0) mu_.lock();
+}
+
+void SharedWriter::EndGroup() {
+  if (depth_ > 0 && --depth_ == 0) mu_.unlock();
+}
+
+void SharedWriter::WriteGroup(std::string_view body) {
+  std::vector<OutputPiece> pieces;
+  if (!DecodeGroup(body, &pieces)) return;
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const OutputPiece& p : pieces) real_->Write(p.stream, p.bytes);
+}
+
+}  // namespace coreflow
