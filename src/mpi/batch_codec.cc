@@ -3,18 +3,29 @@
 #include <cstdint>
 
 namespace coreflow {
-namespace {
 
-void PutU32(uint32_t n, std::string* out) {
-  for (int i = 0; i < 4; ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
+void PutLittleEndian(uint64_t n, size_t bytes, std::string* out) {
+  for (size_t i = 0; i < bytes; ++i) out->push_back(static_cast<char>((n >> (8 * i)) & 0xff));
 }
 
-bool GetU32(std::string_view* in, uint32_t* n) {
-  if (in->size() < 4) return false;
+bool GetLittleEndian(std::string_view* in, size_t bytes, uint64_t* n) {
+  if (in->size() < bytes) return false;
   *n = 0;
-  for (int i = 0; i < 4; ++i)
-    *n |= static_cast<uint32_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
-  in->remove_prefix(4);
+  for (size_t i = 0; i < bytes; ++i) {
+    *n |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
+  }
+  in->remove_prefix(bytes);
+  return true;
+}
+
+namespace {
+
+void PutU32(uint32_t n, std::string* out) { PutLittleEndian(n, 4, out); }
+
+bool GetU32(std::string_view* in, uint32_t* n) {
+  uint64_t wide = 0;
+  if (!GetLittleEndian(in, 4, &wide)) return false;
+  *n = static_cast<uint32_t>(wide);
   return true;
 }
 

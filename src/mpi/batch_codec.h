@@ -1,10 +1,17 @@
 #pragma once
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
 
 namespace coreflow {
+
+// Fixed-size little-endian numbers, for the bodies of coreflow-mpi's messages. Get consumes
+// `bytes` from the front of `in`; false when fewer are left.
+void PutLittleEndian(uint64_t n, size_t bytes, std::string* out);
+bool GetLittleEndian(std::string_view* in, size_t bytes, uint64_t* n);
 
 using Tuple = std::vector<std::string>;
 

@@ -1,34 +1,16 @@
 #include "mpi/output_relay.h"
 
 #include <cstdint>
-#include <cstring>
+
+#include "mpi/batch_codec.h"
 
 namespace coreflow {
-
-namespace {
-
-void AppendSize(uint64_t n, std::string* out) {
-  char bytes[8];
-  for (int i = 0; i < 8; ++i) bytes[i] = static_cast<char>((n >> (8 * i)) & 0xff);
-  out->append(bytes, 8);
-}
-
-bool ReadSize(std::string_view* in, uint64_t* n) {
-  if (in->size() < 8) return false;
-  *n = 0;
-  for (int i = 0; i < 8; ++i)
-    *n |= static_cast<uint64_t>(static_cast<uint8_t>((*in)[i])) << (8 * i);
-  in->remove_prefix(8);
-  return true;
-}
-
-}  // namespace
 
 std::string EncodeGroup(const std::vector<OutputPiece>& pieces) {
   std::string out;
   for (const OutputPiece& p : pieces) {
     out.push_back(p.stream == StdStream::kErr ? '2' : '1');
-    AppendSize(p.bytes.size(), &out);
+    PutLittleEndian(p.bytes.size(), 8, &out);
     out.append(p.bytes);
   }
   return out;
@@ -42,7 +24,7 @@ bool DecodeGroup(std::string_view body, std::vector<OutputPiece>* out) {
     p.stream = body[0] == '2' ? StdStream::kErr : StdStream::kOut;
     body.remove_prefix(1);
     uint64_t n = 0;
-    if (!ReadSize(&body, &n) || n > body.size()) return false;
+    if (!GetLittleEndian(&body, 8, &n) || n > body.size()) return false;
     p.bytes.assign(body.substr(0, n));
     body.remove_prefix(n);
     out->push_back(std::move(p));
