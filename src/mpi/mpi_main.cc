@@ -37,9 +37,10 @@ class Hush {
   }
   void Start() {
     kept_ = std::tmpfile();
-    saved_out_ = ::dup(STDOUT_FILENO);
-    saved_err_ = ::dup(STDERR_FILENO);
+    saved_out_ = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);  // no task inherits these
+    saved_err_ = ::fcntl(STDERR_FILENO, F_DUPFD_CLOEXEC, 3);
     if (kept_ == nullptr || saved_out_ < 0 || saved_err_ < 0) return;  // then every rank speaks
+    coreflow::SetCloseOnExec(fileno(kept_));
     ::dup2(fileno(kept_), STDOUT_FILENO);
     ::dup2(fileno(kept_), STDERR_FILENO);
   }
