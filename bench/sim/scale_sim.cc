@@ -8,6 +8,7 @@
 #include <cstdlib>
 #include <queue>
 #include <string>
+#include <string_view>
 #include <tuple>
 #include <variant>
 #include <vector>
@@ -85,32 +86,36 @@ void SimulateScheduler(int workers, uint64_t tasks) {
 }
 
 // `workers` ranks of one slot each asking rank 0's Dealer for tuples: a rank asks again once
-// the tasks of its last batch would have run, on the fake clock.
+// the tasks of its last batch would have run, on the fake clock; told the end, it says it is
+// done, as a rank does once its engine has finished.
 class SimulatedRanks : public RankLink {
  public:
   explicit SimulatedRanks(int workers) : size_(workers + 1) {
-    for (int r = 1; r < size_; ++r) asks_.emplace(0, r);
+    for (int r = 1; r < size_; ++r) asks_.emplace(0, r, kAskTag);
   }
   int rank() const override { return 0; }
   int size() const override { return size_; }
   bool Send(int to, int tag, const std::string& body) override {
     ++messages_;
-    if (tag != kBatchTag) return true;  // the end: this rank asks no more
-    uint32_t count = 0;
-    for (int i = 0; i < 4; ++i)
-      count |= static_cast<uint32_t>(static_cast<uint8_t>(body[i])) << (8 * i);
+    if (tag != kBatchTag) {  // the end: this rank asks no more
+      asks_.emplace(now_, to, kDoneTag);
+      return true;
+    }
+    std::string_view rest(body);
+    uint64_t count = 0;
+    GetLittleEndian(&rest, 4, &count);
     Nanos done = now_;
-    for (uint32_t i = 0; i < count; ++i) done += Duration(++tuples_);
-    asks_.emplace(done, to);
+    for (uint64_t i = 0; i < count; ++i) done += Duration(++tuples_);
+    asks_.emplace(done, to, kAskTag);
     return true;
   }
   bool TryReceive(RankMessage* out) override {
     if (asks_.empty()) return false;
-    auto [at, rank] = asks_.top();
+    auto [at, rank, tag] = asks_.top();
     asks_.pop();
     now_ = at;
     ++messages_;
-    *out = RankMessage{rank, kAskTag, "4"};
+    *out = RankMessage{rank, tag, tag == kAskTag ? "4" : ""};
     return true;
   }
   void Barrier() override {}
@@ -120,7 +125,7 @@ class SimulatedRanks : public RankLink {
   Nanos now() const { return now_; }
 
  private:
-  using Ask = std::tuple<Nanos, int>;
+  using Ask = std::tuple<Nanos, int, int>;  // when, which rank, what it sends
   int size_;
   std::priority_queue<Ask, std::vector<Ask>, std::greater<>> asks_;
   Nanos now_ = 0;
@@ -150,6 +155,12 @@ void SimulateDealer(int workers, uint64_t tasks) {
       static_cast<unsigned long long>(ranks.messages()), wall,
       static_cast<double>(dealer.dealt()) / wall, static_cast<double>(ranks.messages()) / wall,
       static_cast<double>(ranks.now()) / kNanosPerSecond, PeakRssKib());
+  if (dealer.dealt() != tasks) {
+    std::fprintf(stderr, "scale_sim: the dealer dealt %llu of %llu tasks\n",
+                 static_cast<unsigned long long>(dealer.dealt()),
+                 static_cast<unsigned long long>(tasks));
+    std::exit(1);
+  }
 }
 
 }  // namespace
