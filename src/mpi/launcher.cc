@@ -6,14 +6,6 @@
 
 namespace coreflow {
 
-namespace {
-
-bool StartsWith(std::string_view s, std::string_view prefix) {
-  return s.substr(0, prefix.size()) == prefix;
-}
-
-}  // namespace
-
 bool IsLauncherVariable(std::string_view name) {
   static constexpr std::string_view kPrefixes[] = {
       "PMI_", "PMIX_", "HYDI_", "HYDRA_", "MPI_LOCALRANKID", "MPI_LOCALNRANKS",
@@ -23,7 +15,7 @@ bool IsLauncherVariable(std::string_view name) {
       "OMPI_MCA_orte_", "OMPI_MCA_pmix", "OMPI_MCA_initial_wdir",
       "OMPI_MCA_shmem_RUNTIME_QUERY_hint"};
   for (std::string_view prefix : kPrefixes) {
-    if (StartsWith(name, prefix)) return true;
+    if (name.starts_with(prefix)) return true;
   }
   return false;
 }
