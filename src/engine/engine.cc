@@ -454,7 +454,10 @@ void Engine::FinishTask(const act::TaskFinished& a) {
     Say(fmt::format("coreflow: task {} was stopped to free memory (--memfree) and will run again\n",
                     t.input.seq));
   }
-  if (a.split) SplitBatch(t);
+  if (a.split) {
+    t.split = true;
+    SplitBatch(t);
+  }
   if (!a.final && WorkerOf(t.stage) && !t.error.empty()) {
     Say(t.error);  // a worker that crashed or broke the protocol is news even if retried
   }

@@ -133,6 +133,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
     // without it is unknown, and removed as possibly half written.
     std::vector<std::optional<FileIdentity>> cut_before;
     std::string refused;  // why it must not run at all (an output outside its directory)
+    bool split = false;   // its inputs came back as tasks of their own, which print for them
   };
 
   int DryRun(std::string* err);

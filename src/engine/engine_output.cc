@@ -15,7 +15,8 @@ void Engine::OnOutput(uint64_t seq, TaskState& t, int stream, const std::string&
 void Engine::ReleaseOutput(uint64_t seq) {
   auto it = tasks_.find(seq);
   if (it == tasks_.end()) return;
-  sink_.Release(TaskId(seq), it->second.output.get(), it->second.error);
+  const TaskState& t = it->second;
+  sink_.Release(TaskId(seq), t.split ? 0 : t.input.items.size(), t.output.get(), t.error);
   tasks_.erase(seq);  // by key: a failed write may have dispatched more in between
 }
 

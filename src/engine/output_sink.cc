@@ -72,11 +72,13 @@ void OutputSink::PassLines(TaskId task, TaskOutput& t, StdStream stream, std::st
   }
 }
 
-void OutputSink::Release(TaskId task, const CapturedOutput* output, std::string_view error) {
+void OutputSink::Release(TaskId task, uint64_t inputs, const CapturedOutput* output,
+                         std::string_view error) {
   auto it = tasks_.find(task);
   TaskOutput* t = it == tasks_.end() ? nullptr : &it->second;  // a skipped task never started
   std::string_view prefix = t != nullptr ? std::string_view(t->line_prefix) : std::string_view();
   Begin();
+  if (options_.keep_order) writer_->MarkTask(inputs);
   if (t != nullptr && !t->echo.empty()) Write(StdStream::kOut, t->line_prefix + t->echo);
   if (!options_.to_results) {
     if (output != nullptr) {

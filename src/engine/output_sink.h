@@ -45,9 +45,10 @@ class OutputSink {
   void Print(TaskId task, StdStream stream, std::string_view data);
   // --line-buffer: the attempt ended; its unfinished last lines go out as they are.
   void Flush(TaskId task);
-  // The task is done, released in order: -v's line, its captured output (grouped), `error`,
-  // and with -k the lines it and the next task held back. Forgets the task.
-  void Release(TaskId task, const CapturedOutput* output, std::string_view error);
+  // The task, of `inputs` inputs, is done, released in order: -v's line, its captured output
+  // (grouped), `error`, and with -k the lines it and the next task held back. Forgets the task.
+  void Release(TaskId task, uint64_t inputs, const CapturedOutput* output,
+               std::string_view error);
   // A message of coreflow's own on stderr; best effort, even after a failed write.
   void Say(std::string_view message);
 

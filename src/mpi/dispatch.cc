@@ -31,15 +31,17 @@ double MonotonicSeconds() {
 }
 
 Dealer::Dealer(RankLink* link, TupleProducer produce, TupleQueue* local, int local_slots,
-               IdleWait idle, OutputHandler output)
+               IdleWait idle, RankOutput* output, Outbox* local_outbox)
     : link_(link),
       produce_(std::move(produce)),
       local_(local),
       local_size_(local_slots),
       idle_(std::move(idle)),
-      output_(std::move(output)) {}
+      output_(output),
+      local_outbox_(local_outbox) {}
 
-std::vector<Tuple> Dealer::Take(uint64_t want) {
+std::vector<Tuple> Dealer::Take(int rank, uint64_t want) {
+  want = (want + unit_ - 1) / unit_ * unit_;
   std::vector<Tuple> out;
   while (out.size() < want && !inputs_over_) {
     Tuple t;
@@ -53,11 +55,12 @@ std::vector<Tuple> Dealer::Take(uint64_t want) {
     }
   }
   dealt_ += out.size();
+  if (output_ != nullptr) output_->Dealt(rank, out.size());
   return out;
 }
 
 void Dealer::Answer(int rank, uint64_t want) {
-  std::vector<Tuple> batch = Take(want);  // 1 to AskSize::kMost, as Run clamps it
+  std::vector<Tuple> batch = Take(rank, want);  // 1 to about AskSize::kMost, as Run clamps it
   if (!batch.empty()) {
     link_->Send(rank, kBatchTag, EncodeBatch(batch));
     return;
@@ -80,7 +83,7 @@ void Dealer::FillLocal(double now) {
   if (local_->size() >= local_size_.want()) return;
   uint64_t want = local_size_.Next(local_->taken(), now - last_local_);
   last_local_ = now;
-  std::vector<Tuple> batch = Take(want);
+  std::vector<Tuple> batch = Take(0, want);
   if (!batch.empty()) {
     local_->Push(std::move(batch));
   } else {
@@ -93,37 +96,65 @@ void Dealer::FillLocal(double now) {
   }
 }
 
+void Dealer::Received(const RankMessage& m) {
+  bool known = m.from > 0 && m.from < link_->size();
+  if (!known) return;
+  auto from = static_cast<size_t>(m.from);
+  uint64_t want = 0;
+  const char* end = m.body.data() + m.body.size();
+  if (m.tag == kAskTag && !finished_[from] &&
+      std::from_chars(m.body.data(), end, want).ptr == end) {
+    Answer(m.from, std::clamp<uint64_t>(want, 1, AskSize::kMost));
+  } else if (m.tag == kByeTag) {
+    Finished(m.from);
+  } else if (m.tag == kOutputTag) {
+    OutputGroup group;
+    if (output_ != nullptr && DecodeGroup(m.body, &group)) output_->Received(m.from, group);
+  } else if (m.tag == kDoneTag && !done_[from]) {
+    done_[from] = true;
+    --working_;
+    Finished(m.from);  // a rank done takes nothing more
+    if (output_ != nullptr) output_->RankDone(m.from);
+  }
+}
+
+bool Dealer::DrainLocal() {
+  bool any = false;
+  std::string body;
+  OutputGroup group;
+  while (local_outbox_->Pop(&body)) {
+    any = true;
+    if (output_ != nullptr && DecodeGroup(body, &group)) output_->Received(0, group);
+  }
+  return any;
+}
+
 void Dealer::Run(const std::atomic<bool>* local_stop) {
   finished_.assign(static_cast<size_t>(link_->size()), false);
   finished_[0] = true;  // rank 0's engine takes from `local_`
   open_ = link_->size() - 1;
   done_.assign(static_cast<size_t>(link_->size()), false);
   working_ = link_->size() - 1;
+  local_over_ = local_outbox_ == nullptr;
   last_local_ = MonotonicSeconds();
   int idle = 0;
-  while (open_ > 0 || working_ > 0 || !local_done_) {
-    if (!local_done_ && local_stop->load()) local_done_ = true;
+  while (open_ > 0 || working_ > 0 || !local_done_ || !local_over_) {
+    bool stopped = local_stop->load();  // before the drain: what the engine printed is in
+    if (!local_done_ && stopped) local_done_ = true;
     uint64_t before = dealt_;
     if (!local_done_) FillLocal(MonotonicSeconds());
     bool busy = dealt_ != before;
+    if (!local_over_) {
+      busy = DrainLocal() || busy;
+      if (stopped) {
+        local_over_ = true;
+        if (output_ != nullptr) output_->RankDone(0);
+      }
+    }
     RankMessage m;
     if (link_->TryReceive(&m)) {
       busy = true;
-      bool known = m.from > 0 && m.from < link_->size();
-      uint64_t want = 0;
-      const char* end = m.body.data() + m.body.size();
-      if (known && m.tag == kAskTag && !finished_[static_cast<size_t>(m.from)] &&
-          std::from_chars(m.body.data(), end, want).ptr == end) {
-        Answer(m.from, std::clamp<uint64_t>(want, 1, AskSize::kMost));
-      } else if (known && m.tag == kByeTag) {
-        Finished(m.from);
-      } else if (known && m.tag == kOutputTag) {
-        if (output_) output_(m.body);
-      } else if (known && m.tag == kDoneTag && !done_[static_cast<size_t>(m.from)]) {
-        done_[static_cast<size_t>(m.from)] = true;
-        --working_;
-        Finished(m.from);  // a rank done takes nothing more
-      }
+      Received(m);
     }
     idle = busy ? 0 : idle + 1;
     if (!busy) idle_(idle);

@@ -9,6 +9,7 @@
 #include "inputs/source.h"
 #include "inputs/tuple_queue.h"
 #include "mpi/batch_codec.h"
+#include "mpi/output_order.h"
 #include "mpi/output_relay.h"
 #include "mpi/rank_link.h"
 
@@ -64,23 +65,28 @@ void BackOff(int idle_polls);
 double MonotonicSeconds();
 
 // Rank 0: deals the tuples `produce` makes to every rank that asks, and keeps `local` (rank 0's
-// own engine) filled the same way; hands the groups of output other ranks send to `output`.
-// Returns once every other rank is done.
+// own engine) filled the same way; hands the groups of output other ranks send to `output`,
+// with what went to whom, and what rank 0's own engine puts in `local_outbox` (with -k, its
+// output too waits its turn). Returns once every other rank is done, and rank 0's engine too
+// when it has an outbox.
 class Dealer {
  public:
-  using OutputHandler = std::function<void(const std::string& group)>;
   Dealer(RankLink* link, TupleProducer produce, TupleQueue* local, int local_slots,
-         IdleWait idle = BackOff, OutputHandler output = nullptr);
+         IdleWait idle = BackOff, RankOutput* output = nullptr, Outbox* local_outbox = nullptr);
+  // -N n: deal in multiples of n, so that each rank's commands get neighbouring inputs.
+  void DealInMultiplesOf(uint64_t n) { unit_ = n > 0 ? n : 1; }
   // `local_stop`: rank 0's engine finished (early or not) and takes nothing more.
   void Run(const std::atomic<bool>* local_stop);
   uint64_t dealt() const { return dealt_; }
 
  private:
-  // Up to `want` tuples; fewer at the end of the inputs.
-  std::vector<Tuple> Take(uint64_t want);
+  // Up to `want` tuples for `rank`; fewer at the end of the inputs.
+  std::vector<Tuple> Take(int rank, uint64_t want);
   void Answer(int rank, uint64_t want);
   void FillLocal(double now);
   void Finished(int rank);  // it had its end or said goodbye
+  void Received(const RankMessage& m);
+  bool DrainLocal();  // true when rank 0's engine had put something in its outbox
 
   RankLink* link_;
   TupleProducer produce_;
@@ -92,7 +98,10 @@ class Dealer {
   bool local_done_ = false;
   double last_local_ = 0;
   uint64_t dealt_ = 0;
-  OutputHandler output_;
+  uint64_t unit_ = 1;
+  RankOutput* output_;
+  Outbox* local_outbox_;
+  bool local_over_ = false;     // rank 0's engine is done and its outbox empty
   std::vector<bool> finished_;  // per rank: had its end or said goodbye
   int open_ = 0;                // ranks not finished
   std::vector<bool> done_;      // per rank: its engine is done and its output sent

@@ -6,9 +6,10 @@
 
 namespace coreflow {
 
-std::string EncodeGroup(const std::vector<OutputPiece>& pieces) {
+std::string EncodeGroup(const OutputGroup& group) {
   std::string out;
-  for (const OutputPiece& p : pieces) {
+  PutLittleEndian(group.inputs, 8, &out);
+  for (const OutputPiece& p : group.pieces) {
     out.push_back(p.stream == StdStream::kErr ? '2' : '1');
     PutLittleEndian(p.bytes.size(), 8, &out);
     out.append(p.bytes);
@@ -16,8 +17,9 @@ std::string EncodeGroup(const std::vector<OutputPiece>& pieces) {
   return out;
 }
 
-bool DecodeGroup(std::string_view body, std::vector<OutputPiece>* out) {
-  out->clear();
+bool DecodeGroup(std::string_view body, OutputGroup* out) {
+  out->pieces.clear();
+  if (!GetLittleEndian(&body, 8, &out->inputs)) return false;
   while (!body.empty()) {
     OutputPiece p;
     if (body[0] != '1' && body[0] != '2') return false;
@@ -27,7 +29,7 @@ bool DecodeGroup(std::string_view body, std::vector<OutputPiece>* out) {
     if (!GetLittleEndian(&body, 8, &n) || n > body.size()) return false;
     p.bytes.assign(body.substr(0, n));
     body.remove_prefix(n);
-    out->push_back(std::move(p));
+    out->pieces.push_back(std::move(p));
   }
   return true;
 }
@@ -58,10 +60,11 @@ void Outbox::Close() {
 
 int ForwardingWriter::Write(StdStream stream, std::string_view bytes) {
   if (bytes.empty()) return 0;
-  if (!pieces_.empty() && pieces_.back().stream == stream) {
-    pieces_.back().bytes.append(bytes);
+  std::vector<OutputPiece>& pieces = group_.pieces;
+  if (!pieces.empty() && pieces.back().stream == stream) {
+    pieces.back().bytes.append(bytes);
   } else {
-    pieces_.push_back(OutputPiece{stream, std::string(bytes)});
+    pieces.push_back(OutputPiece{stream, std::string(bytes)});
   }
   if (depth_ == 0) EndGroup();  // written outside a group: a group of its own
   return 0;
@@ -69,9 +72,9 @@ int ForwardingWriter::Write(StdStream stream, std::string_view bytes) {
 
 void ForwardingWriter::EndGroup() {
   if (depth_ > 0 && --depth_ > 0) return;
-  if (pieces_.empty()) return;  // a task that printed nothing sends nothing
-  outbox_->Push(EncodeGroup(pieces_));
-  pieces_.clear();
+  if (group_.pieces.empty() && group_.inputs == 0) return;  // silence, and no order to keep
+  outbox_->Push(EncodeGroup(group_));
+  group_ = OutputGroup{};
 }
 
 int SharedWriter::Write(StdStream stream, std::string_view bytes) {
@@ -88,11 +91,9 @@ void SharedWriter::EndGroup() {
   if (depth_ > 0 && --depth_ == 0) mu_.unlock();
 }
 
-void SharedWriter::WriteGroup(std::string_view body) {
-  std::vector<OutputPiece> pieces;
-  if (!DecodeGroup(body, &pieces)) return;
+void SharedWriter::WriteGroup(const OutputGroup& group) {
   std::lock_guard<std::mutex> lock(mu_);
-  for (const OutputPiece& p : pieces) real_->Write(p.stream, p.bytes);
+  for (const OutputPiece& p : group.pieces) real_->Write(p.stream, p.bytes);
 }
 
 }  // namespace coreflow

@@ -2,6 +2,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <mutex>
 #include <string>
@@ -21,8 +22,15 @@ struct OutputPiece {
   std::string bytes;
   bool operator==(const OutputPiece&) const = default;
 };
-std::string EncodeGroup(const std::vector<OutputPiece>& pieces);
-bool DecodeGroup(std::string_view body, std::vector<OutputPiece>* out);  // false: malformed
+struct OutputGroup {
+  // With -k: the output of one task, released in input order, of this many inputs; 0 for
+  // anything else (a message, or output when order does not matter).
+  uint64_t inputs = 0;
+  std::vector<OutputPiece> pieces;
+  bool operator==(const OutputGroup&) const = default;
+};
+std::string EncodeGroup(const OutputGroup& group);
+bool DecodeGroup(std::string_view body, OutputGroup* out);  // false: malformed
 
 // Groups on their way from a rank's engine to the thread that sends them. Push waits while
 // more than `limit` bytes wait (rank 0 or its reader is slower than the tasks print), as a
@@ -43,17 +51,19 @@ class Outbox {
   bool closed_ = false;
 };
 
-// A rank's engine writes here: each group goes to the outbox whole.
+// A rank's engine writes here: each group goes to the outbox whole. A group that printed
+// nothing is sent only when it is a task's with -k, which rank 0 needs to keep the order.
 class ForwardingWriter final : public StreamWriter {
  public:
   explicit ForwardingWriter(Outbox* outbox) : outbox_(outbox) {}
   int Write(StdStream stream, std::string_view bytes) override;
   void BeginGroup() override { ++depth_; }
   void EndGroup() override;
+  void MarkTask(uint64_t inputs) override { group_.inputs = inputs; }
 
  private:
   Outbox* outbox_;
-  std::vector<OutputPiece> pieces_;
+  OutputGroup group_;
   int depth_ = 0;
 };
 
@@ -67,7 +77,7 @@ class SharedWriter final : public StreamWriter {
   void BeginGroup() override;
   void EndGroup() override;
   // Another rank's group. Write errors are the engine's to act on; here they are dropped.
-  void WriteGroup(std::string_view body);
+  void WriteGroup(const OutputGroup& group);
 
  private:
   StreamWriter* real_;

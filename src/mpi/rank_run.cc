@@ -37,9 +37,9 @@ std::string Refusal(const RunFlags& f, const RunConfig& config) {
     return "--shard splits the inputs between separate runs; the ranks of coreflow-mpi share "
            "one run's inputs: leave --shard out";
   }
-  if (config.schedule.keep_order) {
-    return "-k: each rank of coreflow-mpi prints its own tasks' output, in no order across "
-           "ranks; leave -k out, or use --results DIR";
+  if (config.schedule.keep_order && config.output != OutputMode::kGroup) {
+    return "-k with --line-buffer or -u: coreflow-mpi keeps the input order of whole tasks' "
+           "output only; leave out --line-buffer (or -k)";
   }
   if (config.inputs.header || !config.pipeline.empty()) {
     return fmt::format("{} not yet run by coreflow-mpi; use coreflow run --shard instead",
@@ -61,12 +61,18 @@ TupleQueue* RankRun::Start(RunFlags* f, RunConfig* config, int slots, std::strin
   }
   config->host_label = fmt::format("{}/{}", HostName(), link_->rank());
   HideLauncher(&config->environment, link_->rank(), link_->size());
-  // What tasks print goes through rank 0, whole (output_relay.h).
+  // What tasks print goes through rank 0, whole (output_relay.h); with -k, rank 0's own too,
+  // to wait its turn (output_order.h).
+  bool ordered = config->schedule.keep_order;
   if (link_->rank() == 0) {
     streams_ = std::make_unique<FdStreamWriter>(config->stdout_fd, config->stderr_fd);
     shared_ = std::make_unique<SharedWriter>(streams_.get());
     config->output_writer = shared_.get();
-  } else {
+    order_ = std::make_unique<RankOutput>(link_->size(), ordered, [this](const OutputGroup& g) {
+      shared_->WriteGroup(g);
+    });
+  }
+  if (link_->rank() != 0 || ordered) {
     forward_ = std::make_unique<ForwardingWriter>(&outbox_);
     config->output_writer = forward_.get();
   }
@@ -149,7 +155,10 @@ bool RankRun::StartDealing(const RunConfig& config, int slots, std::string* err)
   if (!combiner_.Open(config.sources, options, err)) return false;
   dealer_ = std::make_unique<Dealer>(
       link_, [this](Tuple* t, std::string* e) { return Produce(t, e); }, &queue_, slots, BackOff,
-      [this](const std::string& group) { shared_->WriteGroup(group); });
+      order_.get(), forward_ != nullptr ? &outbox_ : nullptr);
+  if (config.batch.mode == BatchOptions::Mode::kCount) {
+    dealer_->DealInMultiplesOf(config.batch.max_inputs);
+  }
   thread_ = std::thread([this] { dealer_->Run(&stop_); });
   return true;
 }

@@ -11,6 +11,7 @@
 #include "inputs/combine.h"
 #include "inputs/tuple_queue.h"
 #include "mpi/dispatch.h"
+#include "mpi/output_order.h"
 #include "mpi/output_relay.h"
 #include "mpi/rank_link.h"
 
@@ -63,7 +64,8 @@ class RankRun {
   std::unique_ptr<Fetcher> fetcher_;
   std::unique_ptr<FdStreamWriter> streams_;  // rank 0's stdout and stderr
   std::unique_ptr<SharedWriter> shared_;     // rank 0: its engine's and the other ranks' output
-  Outbox outbox_;                            // other ranks: their output, on its way to rank 0
+  std::unique_ptr<RankOutput> order_;        // rank 0: what it writes when (-k: input order)
+  Outbox outbox_;  // other ranks (and rank 0 with -k): their output, on its way to rank 0's
   std::unique_ptr<ForwardingWriter> forward_;
   std::atomic<bool> stop_{false};  // this rank's engine takes no more tuples
   std::thread thread_;

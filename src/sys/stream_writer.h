@@ -1,5 +1,6 @@
 #pragma once
 
+#include <cstdint>
 #include <string_view>
 
 namespace coreflow {
@@ -21,6 +22,9 @@ class StreamWriter {
   // other writers keeps it in one piece.
   virtual void BeginGroup() {}
   virtual void EndGroup() {}
+  // With -k, inside a group: it is one task's output, of `inputs` inputs, released in input
+  // order (coreflow-mpi's rank 0 keeps the order across ranks with it).
+  virtual void MarkTask(uint64_t /*inputs*/) {}
 };
 
 // The real streams: two descriptors, written whole, retrying interrupted and short writes.

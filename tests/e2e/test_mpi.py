@@ -110,6 +110,26 @@ class MpiTest(CoreflowTestCase):
         self.assertEqual(sorted(line for line in r.err.splitlines() if line.endswith(" done")),
                          ["%s done" % c for c in letters])
 
+    def test_keep_order_prints_in_input_order_across_the_ranks(self):
+        # Input 1's task ends only after input 40's has (on whichever ranks they run), and
+        # every rank's tasks end in their own time: -k still prints 1, 2, ... in input order.
+        script = self.write("task.sh", BARRIER + 'case " $* " in *" 1 "*)\n'
+                            '  while [ ! -e late ]; do sleep 0.01; done;;\nesac\n'
+                            'for v in "$@"; do echo "$v"; done\n'
+                            'case " $* " in *" 40 "*) touch late;; esac\n', 0o755)
+        inputs = [str(i) for i in range(1, 121)]
+        for batch in ([], ["-N3"]):
+            with self.subTest(batch=batch):
+                for name in os.listdir(self.tmp):
+                    if name.startswith("started.") or name == "late":
+                        os.unlink(self.path(name))
+                r = self.mpi(3, "-k", *batch, "--joblog", "run.log", script, ":::", *inputs,
+                             ranks="0 1 2")
+                self.assertEqual(r.returncode, 0, r)
+                self.assertEqual(r.out.split(), inputs)
+                hosts = {row[1] for row in self.records("run.log")}
+                self.assertEqual(len(hosts), 3, "every rank ran tasks")
+
     def test_a_killed_job_resumes_losing_nothing_and_repeating_nothing_done(self):
         # Each rank's tasks take tickets (mkdir is atomic); from its sixth on, a task blocks.
         script = self.write("work.sh", BARRIER + 'echo "$1" >> done.txt\n'
@@ -179,7 +199,8 @@ class MpiTest(CoreflowTestCase):
             self.assertRegex(line, r"^\w rank=[01]/2 launcher=0$")
 
     def test_what_the_ranks_cannot_do_is_said_once(self):
-        for args, words in ((["-k"], "-k:"), (["--shard", "1/2"], "--shard"),
+        for args, words in ((["-k", "--line-buffer"], "-k with --line-buffer"),
+                            (["--shard", "1/2"], "--shard"),
                             # mpiexec takes a lone ':' for its own separator of programs.
                             (["--header=:"], "--header")):
             r = self.mpi(2, *args, "echo", ":::", "a")

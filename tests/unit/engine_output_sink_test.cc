@@ -80,7 +80,7 @@ TEST_F(OutputSinkTest, GroupedOutputIsPrintedWholeWhenReleased) {
   sink.Start(TaskId(1), "", "");
   auto captured = Captured("a\nb\n", "oops\n");
   EXPECT_TRUE(writer_.log().empty());
-  sink.Release(TaskId(1), captured.get(), "coreflow: it failed\n");
+  sink.Release(TaskId(1), 1, captured.get(), "coreflow: it failed\n");
   EXPECT_EQ(writer_.log(), (Log{"1:a\nb\n", "2:oops\n", "2:coreflow: it failed\n"}));
   EXPECT_EQ(listener_.begins, 1);  // one release: a display clears and redraws once
   EXPECT_EQ(listener_.ends, 1);
@@ -91,7 +91,7 @@ TEST_F(OutputSinkTest, GroupedEchoAndEveryLineCarryTheTag) {
   sink.Start(TaskId(1), "t1\t", "echo x\n");
   EXPECT_TRUE(writer_.log().empty());  // -v's line waits for the output
   auto captured = Captured("x\ny", "e\n");
-  sink.Release(TaskId(1), captured.get(), "");
+  sink.Release(TaskId(1), 1, captured.get(), "");
   EXPECT_EQ(writer_.log(), (Log{"1:t1\techo x\n", "1:t1\tx\nt1\ty", "2:t1\te\n"}));
 }
 
@@ -99,13 +99,13 @@ TEST_F(OutputSinkTest, WithResultsOnlyTheEchoIsPrinted) {
   OutputSink& sink = Sink(OutputMode::kGroup, false, /*to_results=*/true);
   sink.Start(TaskId(1), "", "cmd\n");
   auto captured = Captured("in a file\n", "also\n");
-  sink.Release(TaskId(1), captured.get(), "error in a file too\n");
+  sink.Release(TaskId(1), 1, captured.get(), "error in a file too\n");
   EXPECT_EQ(writer_.log(), (Log{"1:cmd\n"}));
 }
 
 TEST_F(OutputSinkTest, ASkippedTaskReleasesWithoutAStart) {
   OutputSink& sink = Sink(OutputMode::kGroup);
-  sink.Release(TaskId(4), nullptr, "");
+  sink.Release(TaskId(4), 1, nullptr, "");
   EXPECT_TRUE(writer_.log().empty());
   EXPECT_TRUE(listener_.failures.empty());
 }
@@ -119,7 +119,7 @@ TEST_F(OutputSinkTest, LineBufferPassesWholeLinesAndKeepsThePartialOne) {
   sink.Print(TaskId(1), StdStream::kErr, "warn\n");
   EXPECT_EQ(writer_.log(), (Log{"1:abc\nd\n", "2:warn\n"}));
   sink.Flush(TaskId(1));  // the task ended: its last line goes out unfinished
-  sink.Release(TaskId(1), nullptr, "");
+  sink.Release(TaskId(1), 1, nullptr, "");
   EXPECT_EQ(writer_.log(), (Log{"1:abc\nd\n", "2:warn\n", "1:e"}));
 }
 
@@ -151,12 +151,12 @@ TEST_F(OutputSinkTest, KeepOrderHoldsLaterTasksUntilEarlierOnesAreReleased) {
   sink.Print(TaskId(2), StdStream::kErr, "two err\n");
   sink.Print(TaskId(1), StdStream::kOut, "one\n");
   EXPECT_EQ(writer_.log(), (Log{"1:one\n"}));  // only the earliest task prints as it goes
-  sink.Release(TaskId(1), nullptr, "");
+  sink.Release(TaskId(1), 1, nullptr, "");
   EXPECT_EQ(writer_.log(), (Log{"1:one\n", "2:two err\n"}));  // task 2 is live now
   sink.Print(TaskId(2), StdStream::kOut, "two\n");
   EXPECT_EQ(writer_.log(), (Log{"1:one\n", "2:two err\n", "1:two\n"}));
-  sink.Release(TaskId(2), nullptr, "");
-  sink.Release(TaskId(3), nullptr, "");
+  sink.Release(TaskId(2), 1, nullptr, "");
+  sink.Release(TaskId(3), 1, nullptr, "");
   EXPECT_EQ(writer_.log(), (Log{"1:one\n", "2:two err\n", "1:two\n", "1:three\nunfinished"}));
 }
 
@@ -164,9 +164,9 @@ TEST_F(OutputSinkTest, KeepOrderMovesPastATaskThatNeverStarted) {
   OutputSink& sink = Sink(OutputMode::kLineBuffer, /*keep_order=*/true);
   sink.Start(TaskId(3), "", "");
   sink.Print(TaskId(3), StdStream::kOut, "three\n");
-  sink.Release(TaskId(1), nullptr, "");  // skipped: found finished in the journal
+  sink.Release(TaskId(1), 1, nullptr, "");  // skipped: found finished in the journal
   EXPECT_TRUE(writer_.log().empty());
-  sink.Release(TaskId(2), nullptr, "");
+  sink.Release(TaskId(2), 1, nullptr, "");
   EXPECT_EQ(writer_.log(), (Log{"1:three\n"}));
 }
 
@@ -175,7 +175,7 @@ TEST_F(OutputSinkTest, KeepOrderHeldLinesAreTagged) {
   sink.Start(TaskId(1), "a\t", "");
   sink.Start(TaskId(2), "b\t", "");
   sink.Print(TaskId(2), StdStream::kOut, "x\ny\n");
-  sink.Release(TaskId(1), nullptr, "");
+  sink.Release(TaskId(1), 1, nullptr, "");
   EXPECT_EQ(writer_.log(), (Log{"1:b\tx\nb\ty\n"}));
 }
 
@@ -183,7 +183,7 @@ TEST_F(OutputSinkTest, UngroupedEchoIsWrittenAtOnceWithoutTag) {
   OutputSink& sink = Sink(OutputMode::kUngroup);
   sink.Start(TaskId(1), "t\t", "cmd\n");
   EXPECT_EQ(writer_.log(), (Log{"1:cmd\n"}));
-  sink.Release(TaskId(1), nullptr, "coreflow: cmd: command not found\n");
+  sink.Release(TaskId(1), 1, nullptr, "coreflow: cmd: command not found\n");
   EXPECT_EQ(writer_.log(), (Log{"1:cmd\n", "2:coreflow: cmd: command not found\n"}));
 }
 
@@ -191,13 +191,13 @@ TEST_F(OutputSinkTest, BrokenPipeStopsQuietlyAndWritesNothingMore) {
   OutputSink& sink = Sink(OutputMode::kGroup);
   writer_.FailFrom(1, EPIPE);
   auto captured = Captured("a\n", "b\n");
-  sink.Release(TaskId(1), captured.get(), "error\n");
+  sink.Release(TaskId(1), 1, captured.get(), "error\n");
   EXPECT_EQ(listener_.readers_gone, 1);
   EXPECT_TRUE(listener_.failures.empty());
   EXPECT_TRUE(sink.broken());
   writer_.FailFrom(0, 0);  // the writer works again; the sink stays stopped
   auto more = Captured("c\n", "");
-  sink.Release(TaskId(2), more.get(), "");
+  sink.Release(TaskId(2), 1, more.get(), "");
   EXPECT_TRUE(writer_.log().empty());
   EXPECT_EQ(listener_.readers_gone, 1);
 }
@@ -206,7 +206,7 @@ TEST_F(OutputSinkTest, OtherWriteErrorsAbortWithAMessageNamingTheStream) {
   OutputSink& sink = Sink(OutputMode::kGroup);
   writer_.FailFrom(2, EIO);  // stdout works, stderr fails
   auto captured = Captured("a\n", "b\n");
-  sink.Release(TaskId(1), captured.get(), "error\n");
+  sink.Release(TaskId(1), 1, captured.get(), "error\n");
   EXPECT_EQ(writer_.log(), (Log{"1:a\n"}));
   EXPECT_EQ(listener_.readers_gone, 0);
   ASSERT_EQ(listener_.failures.size(), 1u);  // once, not again for the error text
@@ -227,7 +227,7 @@ TEST_F(OutputSinkTest, MessagesAreWrittenEvenAfterAFailedWrite) {
   OutputSink& sink = Sink(OutputMode::kGroup);
   writer_.FailFrom(1, EPIPE);
   sink.Start(TaskId(1), "", "");
-  sink.Release(TaskId(1), Captured("a\n", "").get(), "");
+  sink.Release(TaskId(1), 1, Captured("a\n", "").get(), "");
   writer_.FailFrom(0, 0);
   sink.Say("coreflow: warning\n");
   EXPECT_EQ(writer_.log(), (Log{"2:coreflow: warning\n"}));
@@ -268,10 +268,10 @@ TEST(OutputSinkWithFdsTest, SpilledGroupedOutputIsCopiedWholeAndTagged) {
   ASSERT_EQ(captured.out.Append(big), 0);
   ASSERT_TRUE(captured.out.spilled());
   sink.Start(TaskId(1), "", "");
-  sink.Release(TaskId(1), &captured, "");
+  sink.Release(TaskId(1), 1, &captured, "");
   EXPECT_EQ(out.Text(), big);
   sink.Start(TaskId(2), "T\t", "");
-  sink.Release(TaskId(2), &captured, "");
+  sink.Release(TaskId(2), 1, &captured, "");
   EXPECT_EQ(out.Text(),
             big + "T\t" + std::string(3 * OutputBuffer::kDefaultMemoryLimit, 'x') + "\nT\tend\n");
   EXPECT_TRUE(listener.failures.empty());

@@ -71,6 +71,7 @@ struct Consumer {
   std::string error;
   bool ended = false;
   Outbox* outbox = nullptr;
+  bool ordered = false;  // -k: each group is one task's, of one input
   void Run(TupleQueue* q, size_t stop_after = 0) {
     for (;;) {
       if (stop_after > 0 && got.size() >= stop_after) return;
@@ -78,7 +79,9 @@ struct Consumer {
       std::string err;
       ReadStatus s = q->Next(&t, &err);
       if (s == ReadStatus::kValue) {
-        if (outbox != nullptr) outbox->Push(EncodeGroup({{StdStream::kOut, t[0] + "\n"}}));
+        if (outbox != nullptr) {
+          outbox->Push(EncodeGroup({ordered ? 1u : 0u, {{StdStream::kOut, t[0] + "\n"}}}));
+        }
         got.push_back(std::move(t));
       } else if (s == ReadStatus::kWouldBlock) {
         ASSERT_EQ(WaitReadable(q->fd()), 0);
@@ -119,8 +122,17 @@ struct Job {
   void Run(TupleProducer produce, int slots, int early = -1, size_t early_after = 5) {
     std::atomic<bool> stops[16] = {};
     std::vector<std::thread> threads;
-    Dealer dealer(links[0].get(), std::move(produce), &queues[0], slots, Yield,
-                  [this](const std::string& group) { printed.push_back(group); });
+    RankOutput output(static_cast<int>(links.size()), ordered, [this](const OutputGroup& g) {
+      ASSERT_EQ(g.pieces.size(), 1u);
+      printed.push_back(g.pieces[0].bytes.substr(0, g.pieces[0].bytes.size() - 1));
+    });
+    // With -k, rank 0's engine prints through the dealer too.
+    Outbox* local_outbox = ordered && !outboxes.empty() ? outboxes[0].get() : nullptr;
+    consumers[0].outbox = local_outbox;
+    for (Consumer& c : consumers) c.ordered = ordered;
+    Dealer dealer(links[0].get(), std::move(produce), &queues[0], slots, Yield, &output,
+                  local_outbox);
+    dealer.DealInMultiplesOf(unit);
     std::vector<std::unique_ptr<Fetcher>> fetchers;
     for (size_t r = 1; r < links.size(); ++r) {
       Outbox* outbox = outboxes.empty() ? nullptr : outboxes[r].get();
@@ -151,7 +163,9 @@ struct Job {
   std::vector<TupleQueue> queues;
   std::vector<Consumer> consumers;
   std::vector<std::unique_ptr<Outbox>> outboxes;  // one per rank, when the ranks print
-  std::vector<std::string> printed;               // the groups rank 0 was sent, as they came
+  bool ordered = false;                           // -k
+  uint64_t unit = 1;                              // -N
+  std::vector<std::string> printed;               // what rank 0 wrote, a line per group
   uint64_t dealt = 0;
 };
 
@@ -214,30 +228,76 @@ TEST(DispatchTest, WhatTheRanksPrintReachesRank0BeforeTheDealerReturns) {
   for (size_t r = 1; r < 3; ++r) {
     for (const Tuple& t : job.consumers[r].got) expected.push_back(t[0]);
   }
-  std::vector<std::string> got;
-  for (const std::string& group : job.printed) {
-    std::vector<OutputPiece> pieces;
-    ASSERT_TRUE(DecodeGroup(group, &pieces));
-    ASSERT_EQ(pieces.size(), 1u);
-    got.push_back(pieces[0].bytes.substr(0, pieces[0].bytes.size() - 1));
-  }
+  std::vector<std::string> got = job.printed;
   std::sort(expected.begin(), expected.end());
   std::sort(got.begin(), got.end());
   EXPECT_EQ(got, expected);
   EXPECT_GT(got.size(), 0u);
 }
 
+// The numbers of the tuples the job's consumers took, in input order.
+std::vector<std::string> TakenInOrder(const Job& job) {
+  std::vector<int> numbers;
+  for (const Consumer& c : job.consumers) {
+    for (const Tuple& t : c.got) numbers.push_back(std::stoi(t[0]));
+  }
+  std::sort(numbers.begin(), numbers.end());
+  std::vector<std::string> out;
+  for (int n : numbers) out.push_back(std::to_string(n));
+  return out;
+}
+
+TEST(DispatchTest, WithKeepOrderEveryRanksOutputComesOutInInputOrder) {
+  Job job(3);
+  job.ordered = true;
+  for (int r = 0; r < 3; ++r) job.outboxes.push_back(std::make_unique<Outbox>(64));
+  job.Run(Counting(3000), 2);
+  EXPECT_EQ(job.printed.size(), 3000u);
+  EXPECT_EQ(job.printed, TakenInOrder(job));
+}
+
+TEST(DispatchTest, WithKeepOrderARankThatStopsEarlyHoldsNothingUp) {
+  Job job(3);
+  job.ordered = true;
+  for (int r = 0; r < 3; ++r) job.outboxes.push_back(std::make_unique<Outbox>(64));
+  job.Run(Counting(3000), 2, /*early=*/1, /*early_after=*/5);
+  // What rank 1 fetched and never ran leaves gaps; the rest comes out, in order.
+  EXPECT_EQ(job.printed, TakenInOrder(job));
+  EXPECT_GT(job.printed.size(), 2000u);
+}
+
+TEST(DispatchTest, WithDashNEachRankGetsWholeCommandsOfNeighbouringInputs) {
+  Job job(3);
+  job.unit = 3;
+  job.Run(Counting(3001), 2);
+  size_t odd_runs = 0;  // runs of neighbouring inputs whose length is no multiple of 3
+  for (const Consumer& c : job.consumers) {
+    size_t run = 0;
+    for (size_t i = 0; i <= c.got.size(); ++i) {
+      if (i > 0 && (i == c.got.size() || std::stoi(c.got[i][0]) != std::stoi(c.got[i - 1][0]) + 1)) {
+        if (run % 3 != 0) ++odd_runs;
+        run = 0;
+      }
+      ++run;
+    }
+  }
+  EXPECT_EQ(odd_runs, 1u) << "only the last input, 3000, is alone";
+}
+
 TEST(OutputRelayTest, GroupsRoundTripAndMalformedOnesAreRefused) {
-  std::vector<OutputPiece> group = {
-      {StdStream::kOut, "a\n"}, {StdStream::kErr, std::string("b\0c", 3)}, {StdStream::kOut, ""}};
-  std::vector<OutputPiece> back;
+  OutputGroup group = {7,
+                       {{StdStream::kOut, "a\n"},
+                        {StdStream::kErr, std::string("b\0c", 3)},
+                        {StdStream::kOut, ""}}};
+  OutputGroup back;
   ASSERT_TRUE(DecodeGroup(EncodeGroup(group), &back));
   EXPECT_EQ(back, group);
   std::string body = EncodeGroup(group);
   EXPECT_FALSE(DecodeGroup(body.substr(0, body.size() - 1), &back)) << "cut";
-  EXPECT_FALSE(DecodeGroup("3" + body.substr(1), &back)) << "no such stream";
-  EXPECT_TRUE(DecodeGroup("", &back));
-  EXPECT_TRUE(back.empty());
+  EXPECT_FALSE(DecodeGroup(body.substr(0, 8) + "3" + body.substr(9), &back)) << "no stream 3";
+  EXPECT_FALSE(DecodeGroup("", &back)) << "no count of inputs";
+  ASSERT_TRUE(DecodeGroup(EncodeGroup(OutputGroup{}), &back));
+  EXPECT_EQ(back, OutputGroup{});
 }
 
 TEST(OutputRelayTest, AForwardingWriterSendsEachGroupWholeAndNothingForSilence) {
@@ -253,15 +313,20 @@ TEST(OutputRelayTest, AForwardingWriterSendsEachGroupWholeAndNothingForSilence) 
   writer.BeginGroup();
   writer.EndGroup();  // a task that printed nothing
   writer.Write(StdStream::kErr, "alone\n");
+  writer.BeginGroup();
+  writer.MarkTask(3);  // -k: a task of 3 inputs that printed nothing, which keeps its place
+  writer.EndGroup();
   std::string group;
-  std::vector<OutputPiece> pieces;
+  OutputGroup got;
   ASSERT_TRUE(outbox.Pop(&group));
-  ASSERT_TRUE(DecodeGroup(group, &pieces));
-  EXPECT_EQ(pieces, (std::vector<OutputPiece>{{StdStream::kOut, "one two\n"},
-                                              {StdStream::kErr, "warning\n"}}));
+  ASSERT_TRUE(DecodeGroup(group, &got));
+  EXPECT_EQ(got, (OutputGroup{0, {{StdStream::kOut, "one two\n"}, {StdStream::kErr, "warning\n"}}}));
   ASSERT_TRUE(outbox.Pop(&group));
-  ASSERT_TRUE(DecodeGroup(group, &pieces));
-  EXPECT_EQ(pieces, (std::vector<OutputPiece>{{StdStream::kErr, "alone\n"}}));
+  ASSERT_TRUE(DecodeGroup(group, &got));
+  EXPECT_EQ(got, (OutputGroup{0, {{StdStream::kErr, "alone\n"}}}));
+  ASSERT_TRUE(outbox.Pop(&group));
+  ASSERT_TRUE(DecodeGroup(group, &got));
+  EXPECT_EQ(got, (OutputGroup{3, {}}));
   EXPECT_FALSE(outbox.Pop(&group));
   outbox.Close();
   writer.Write(StdStream::kOut, "after the end\n");  // dropped, never blocks
@@ -285,7 +350,7 @@ TEST(OutputRelayTest, NothingComesBetweenThePiecesOfAGroup) {
   SharedWriter shared(&real);
   std::thread others([&] {
     for (int i = 0; i < 2000; ++i) {
-      shared.WriteGroup(EncodeGroup({{StdStream::kOut, "r1:a "}, {StdStream::kOut, "r1:b\n"}}));
+      shared.WriteGroup({0, {{StdStream::kOut, "r1:a "}, {StdStream::kOut, "r1:b\n"}}});
     }
   });
   for (int i = 0; i < 2000; ++i) {
