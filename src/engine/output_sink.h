@@ -47,8 +47,7 @@ class OutputSink {
   void Flush(TaskId task);
   // The task, of `inputs` inputs, is done, released in order: -v's line, its captured output
   // (grouped), `error`, and with -k the lines it and the next task held back. Forgets the task.
-  void Release(TaskId task, uint64_t inputs, const CapturedOutput* output,
-               std::string_view error);
+  void Release(TaskId task, uint64_t inputs, const CapturedOutput* output, std::string_view error);
   // A message of coreflow's own on stderr; best effort, even after a failed write.
   void Say(std::string_view message);
 

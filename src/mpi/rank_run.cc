@@ -68,9 +68,8 @@ TupleQueue* RankRun::Start(RunFlags* f, RunConfig* config, int slots, std::strin
     streams_ = std::make_unique<FdStreamWriter>(config->stdout_fd, config->stderr_fd);
     shared_ = std::make_unique<SharedWriter>(streams_.get());
     config->output_writer = shared_.get();
-    order_ = std::make_unique<RankOutput>(link_->size(), ordered, [this](const OutputGroup& g) {
-      shared_->WriteGroup(g);
-    });
+    order_ = std::make_unique<RankOutput>(link_->size(), ordered,
+                                          [this](const OutputGroup& g) { shared_->WriteGroup(g); });
   }
   if (link_->rank() != 0 || ordered) {
     forward_ = std::make_unique<ForwardingWriter>(&outbox_);

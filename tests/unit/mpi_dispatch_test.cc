@@ -274,7 +274,8 @@ TEST(DispatchTest, WithDashNEachRankGetsWholeCommandsOfNeighbouringInputs) {
   for (const Consumer& c : job.consumers) {
     size_t run = 0;
     for (size_t i = 0; i <= c.got.size(); ++i) {
-      if (i > 0 && (i == c.got.size() || std::stoi(c.got[i][0]) != std::stoi(c.got[i - 1][0]) + 1)) {
+      if (i > 0 &&
+          (i == c.got.size() || std::stoi(c.got[i][0]) != std::stoi(c.got[i - 1][0]) + 1)) {
         if (run % 3 != 0) ++odd_runs;
         run = 0;
       }
@@ -285,10 +286,9 @@ TEST(DispatchTest, WithDashNEachRankGetsWholeCommandsOfNeighbouringInputs) {
 }
 
 TEST(OutputRelayTest, GroupsRoundTripAndMalformedOnesAreRefused) {
-  OutputGroup group = {7,
-                       {{StdStream::kOut, "a\n"},
-                        {StdStream::kErr, std::string("b\0c", 3)},
-                        {StdStream::kOut, ""}}};
+  OutputGroup group = {
+      7,
+      {{StdStream::kOut, "a\n"}, {StdStream::kErr, std::string("b\0c", 3)}, {StdStream::kOut, ""}}};
   OutputGroup back;
   ASSERT_TRUE(DecodeGroup(EncodeGroup(group), &back));
   EXPECT_EQ(back, group);
@@ -320,7 +320,8 @@ TEST(OutputRelayTest, AForwardingWriterSendsEachGroupWholeAndNothingForSilence) 
   OutputGroup got;
   ASSERT_TRUE(outbox.Pop(&group));
   ASSERT_TRUE(DecodeGroup(group, &got));
-  EXPECT_EQ(got, (OutputGroup{0, {{StdStream::kOut, "one two\n"}, {StdStream::kErr, "warning\n"}}}));
+  EXPECT_EQ(got,
+            (OutputGroup{0, {{StdStream::kOut, "one two\n"}, {StdStream::kErr, "warning\n"}}}));
   ASSERT_TRUE(outbox.Pop(&group));
   ASSERT_TRUE(DecodeGroup(group, &got));
   EXPECT_EQ(got, (OutputGroup{0, {{StdStream::kErr, "alone\n"}}}));
