@@ -6,6 +6,7 @@
 
 #include "base/version.h"
 #include "cli/argv_split.h"
+#include "cli/bench_command.h"
 #include "cli/gnu_flags.h"
 #include "cli/hw_command.h"
 #include "cli/journal_command.h"
@@ -24,7 +25,7 @@ std::string UnknownCommand(const CLI::App& app, std::string_view word) {
   std::string near = NearestCommand(app, word);
   if (!near.empty()) return fmt::format("unknown command '{}' (did you mean '{}'?)", word, near);
   return fmt::format(
-      "unknown command '{}': the commands are run, tune, report, hw, stage and journal; to "
+      "unknown command '{}': the commands are run, tune, bench, report, hw, stage and journal; to "
       "run '{}' for each input: coreflow run {} ...",
       word, word, word);
 }
@@ -76,6 +77,8 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
   CLI::App* stage = AddStageCommand(app, &stage_flags);
   JournalFlags journal_flags;
   CLI::App* journal_merge = AddJournalCommand(app, &journal_flags);
+  BenchFlags bench_flags;
+  CLI::App* bench = AddBenchCommand(app, &bench_flags);
   if (argc >= 2 && argv[1][0] != '-' && argv[1][0] != '\0') {
     std::string_view word = argv[1];
     if (word == "help") {  // as git and cargo take it
@@ -83,7 +86,7 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
       return 0;
     }
     if (word != "run" && word != "tune" && word != "report" && word != "hw" && word != "stage" &&
-        word != "journal") {
+        word != "journal" && word != "bench") {
       return UsageError(UnknownCommand(app, word));
     }
   }
@@ -118,6 +121,7 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
   if (hw->parsed()) return HwMain(hw_flags);
   if (stage->parsed()) return StageMain(stage_flags);
   if (journal_merge->parsed()) return JournalMergeMain(journal_flags);
+  if (bench->parsed()) return BenchMain(bench_flags, bench->remaining());
   fmt::print(stderr, "{}", app.help());
   return 255;
 }

@@ -30,7 +30,7 @@ void TrialPlan::StartRound(double elapsed_s) {
     end_ = TrialEnd::kItems;
     return;
   }
-  if (options_.budget_s > 0 && elapsed_s >= options_.budget_s) {
+  if (options_.budget_s >= 0 && elapsed_s >= options_.budget_s && times_[0].size() >= 2) {
     end_ = TrialEnd::kBudget;
     return;
   }
@@ -64,6 +64,7 @@ void TrialPlan::FinishRound() {
 TrialSummary TrialPlan::Summary() const {
   TrialSummary s;
   s.rounds = static_cast<int>(times_[0].size());
+  s.warmup_rounds = options_.warmup_rounds;
   s.end = end_;
   for (const std::vector<double>& t : times_) {
     Interval per_item = MeanInterval(t);

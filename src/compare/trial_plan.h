@@ -18,11 +18,12 @@ namespace coreflow {
 struct TrialOptions {
   int configs = 2;
   int warmup_rounds = 1;
-  int min_rounds = 10;       // counted rounds before stopping for precision is considered
-  double precision = 0.02;   // stop once every ratio's interval is within ± this (0: never)
-  double budget_s = 0;       // stop starting rounds after this long (0: no limit)
-  int max_rounds = 0;        // rounds the items allow, warm-up included (0: no limit)
-  uint64_t seed = 1;         // of the order within rounds
+  int min_rounds = 10;      // counted rounds before stopping for precision is considered
+  double precision = 0.02;  // stop once every ratio's interval is within ± this (0: never)
+  // Start no round after this long, once 2 rounds are counted (an interval needs 2); < 0: none.
+  double budget_s = -1;
+  int max_rounds = 0;  // rounds the items allow, warm-up included (0: no limit)
+  uint64_t seed = 1;   // of the order within rounds
 };
 
 enum class TrialEnd {
@@ -38,10 +39,11 @@ struct Block {
 };
 
 struct TrialSummary {
-  int rounds = 0;                      // counted (complete, after warm-up)
+  int rounds = 0;  // counted (complete, after warm-up)
+  int warmup_rounds = 0;
   std::vector<Interval> seconds_per_item;  // per configuration
   std::vector<Interval> items_per_s;       // per configuration
-  std::vector<Interval> ratio;  // per configuration: its time per item over the first's
+  std::vector<Interval> ratio;             // per configuration: its time per item over the first's
   TrialEnd end = TrialEnd::kRunning;
 };
 
@@ -68,7 +70,7 @@ class TrialPlan {
   std::vector<int> order_;  // this round's configurations, in the order they run
   size_t next_in_round_ = 0;
   size_t recorded_in_round_ = 0;
-  std::vector<double> round_times_;  // this round's seconds per item, per configuration
+  std::vector<double> round_times_;         // this round's seconds per item, per configuration
   std::vector<std::vector<double>> times_;  // per configuration: per counted round
   TrialEnd end_ = TrialEnd::kRunning;
 };

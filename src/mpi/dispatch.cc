@@ -108,8 +108,15 @@ void Dealer::Received(const RankMessage& m) {
   } else if (m.tag == kByeTag) {
     Finished(m.from);
   } else if (m.tag == kOutputTag) {
+    std::string_view body = m.body;
+    uint64_t size = 0;
     OutputGroup group;
-    if (output_ != nullptr && DecodeGroup(m.body, &group)) output_->Received(m.from, group);
+    while (GetLittleEndian(&body, 8, &size) && size <= body.size()) {
+      if (output_ != nullptr && DecodeGroup(body.substr(0, size), &group)) {
+        output_->Received(m.from, group);
+      }
+      body.remove_prefix(size);
+    }
   } else if (m.tag == kDoneTag && !done_[from]) {
     done_[from] = true;
     --working_;
@@ -166,12 +173,21 @@ Fetcher::Fetcher(RankLink* link, TupleQueue* queue, int slots, IdleWait idle, Ou
 
 bool Fetcher::SendOutput() {
   if (outbox_ == nullptr) return false;
+  // Many groups to one message (with -k every task sends one, printed or not), up to about
+  // kMessageBytes each.
+  constexpr size_t kMessageBytes = 1u << 20;
   bool any = false;
-  std::string group;
+  std::string group, message;
   while (outbox_->Pop(&group)) {
-    link_->Send(0, kOutputTag, group);  // rank 0 gone: the job is ending anyway
+    PutLittleEndian(group.size(), 8, &message);
+    message += group;
     any = true;
+    if (message.size() >= kMessageBytes) {
+      link_->Send(0, kOutputTag, message);  // rank 0 gone: the job is ending anyway
+      message.clear();
+    }
   }
+  if (!message.empty()) link_->Send(0, kOutputTag, message);
   return any;
 }
 

@@ -18,8 +18,9 @@ namespace coreflow {
 // The messages of coreflow-mpi's dispatch: a rank asks rank 0 for tuples (the body is how many,
 // as decimal text); rank 0 answers with a batch, the end of the inputs, or the error that ended
 // them. A rank that stops early (--halt) says goodbye so that rank 0 stops dealing to it. What
-// a rank's tasks print goes to rank 0 as groups (output_relay.h); once its engine is done and
-// all of it went, a rank says so.
+// a rank's tasks print goes to rank 0 as groups (output_relay.h), several to a message, each
+// after its length (8 bytes, little-endian); once its engine is done and all of it went, a
+// rank says so.
 enum DispatchTag : int {
   kAskTag = 1,
   kBatchTag = 2,

@@ -85,6 +85,9 @@ TEST(TrialPlanTest, StopsStartingRoundsWhenTheBudgetIsSpent) {
   TrialSummary s = RunTrial(&plan, [](int, int) { return 1.0; });
   EXPECT_EQ(s.end, TrialEnd::kBudget);
   EXPECT_EQ(s.rounds, 4) << "5 rounds of 2 s, the first a warm-up";
+  TrialPlan least(o);
+  EXPECT_EQ(RunTrial(&least, [](int, int) { return 100.0; }).rounds, 2)
+      << "the budget spent at once: still the 2 rounds an interval needs";
 }
 
 // A fake machine for the statistical properties (docs/bench.md): items whose cost is skewed
