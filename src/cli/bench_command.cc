@@ -168,7 +168,8 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags* f) {
                    "configuration; the first is the one the others are compared with")
       ->allow_extra_args(false);
   bench->add_option("--block", f->block,
-                    "Items per block (default: 4 per usable core, fewer for short lists)");
+                    "Items per block (default: one per usable core at first, then as many as "
+                    "take about 0.5 s)");
   bench->add_option("--warmup", f->warmup, "Rounds run first and not counted (default 1)");
   bench->add_option("--budget", f->budget,
                     "Start no round after this long, once 2 are counted (default 60s; 0: just "
@@ -180,6 +181,7 @@ CLI::App* AddBenchCommand(CLI::App& app, BenchFlags* f) {
                     "A command given two files of output that exits 0 when they agree "
                     "(default: byte for byte)");
   bench->add_option("--report", f->report, "Write the results as JSON to FILE");
+  bench->add_option("--html", f->html, "Write the results as a web page to FILE");
   bench->prefix_command();  // from ::: or :::: on: the items
   return bench;
 }
@@ -195,19 +197,18 @@ int BenchMain(const BenchFlags& f, const std::vector<std::string>& rest) {
   if (!f.compare.empty() && !SplitShellWords(f.compare, &compare, &err)) {
     return UsageError("--compare " + err);
   }
-  int block = f.block;
-  if (block == 0) block = 4 * DetectCpuBudget(ProcessEnvironment()).usable;
-  // Enough rounds from a short list without an item twice in one block.
-  int rounds = trial.warmup_rounds + trial.min_rounds;
-  block = std::clamp(static_cast<int>(items.size()) / rounds, 1, block);
-  if (f.block > 0) block = std::min(f.block, static_cast<int>(items.size()));
+  // Unless told, a block starts as one item per usable core and grows after the first round
+  // to about kTargetBlockSeconds for the slowest configuration.
+  constexpr double kTargetBlockSeconds = 0.5;
+  int block = f.block > 0 ? f.block : DetectCpuBudget(ProcessEnvironment()).usable;
   std::string work;
   if (int e = MakeTempDirectory("coreflow-bench.", &work); e != 0) {
     return UsageError("cannot make a directory for the blocks: " + ErrnoText(e));
   }
   ChildBlockRunner runner(kSelfExe, configs, work, compare);
   auto seconds = [] { return static_cast<double>(MonotonicNow()) / 1e9; };
-  BenchSession session(trial, items, block, &runner, seconds);
+  BenchSession session(trial, items, block, &runner, seconds,
+                       f.block > 0 ? 0 : kTargetBlockSeconds);
   BenchResult result = session.Run();
   RemoveTree(work);
   return PrintBench(f, configs, result);

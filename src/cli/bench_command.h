@@ -16,6 +16,7 @@ struct BenchFlags {
   uint64_t seed = 1;
   std::string compare;  // a command that compares two files of output
   std::string report;   // JSON
+  std::string html;     // a page
 };
 
 // Declares `coreflow bench -c NAME=ARGS -c NAME=ARGS ... ::: ITEMS` on `app` (docs/bench.md).

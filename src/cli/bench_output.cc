@@ -4,9 +4,11 @@
 
 #include <cmath>
 #include <nlohmann/json.hpp>
+#include <utility>
 
 #include "base/plural.h"
 #include "cli/messages.h"
+#include "report/bench_html.h"
 #include "sys/fd.h"
 #include "sys/fs.h"
 
@@ -46,14 +48,6 @@ std::string Range(const Interval& i, const char* format) {
   return fmt::format(fmt::runtime(std::string("(") + format + " - " + format + ")"), i.low, i.high);
 }
 
-// What an interval of time ratios says, in words.
-std::string Verdict(const Interval& r) {
-  if (!std::isfinite(r.high)) return "";
-  if (r.high < 1) return fmt::format("{:.2f}x faster", 1 / r.estimate);
-  if (r.low > 1) return fmt::format("{:.2f}x slower", r.estimate);
-  return "no difference shown";
-}
-
 nlohmann::json ToJson(const Interval& i) {
   auto number = [](double v) { return std::isfinite(v) ? nlohmann::json(v) : nlohmann::json(); };
   return {{"estimate", number(i.estimate)}, {"low", number(i.low)}, {"high", number(i.high)}};
@@ -76,9 +70,16 @@ std::string BenchTable(const std::vector<BenchConfig>& configs, const BenchResul
     const Interval& rate = s.items_per_s[c];
     std::string ratio = c == 0 ? "1"
                                : fmt::format("{:.3f} {}  {}", s.ratio[c].estimate,
-                                             Range(s.ratio[c], "{:.3f}"), Verdict(s.ratio[c]));
+                                             Range(s.ratio[c], "{:.3f}"), RatioVerdict(s.ratio[c]));
     out += fmt::format("{:<{}}  {:>9.4g} {:>16}  {}\n", configs[c].name, width, rate.estimate,
                        Range(rate, "{:.4g}"), ratio);
+  }
+  // The journal times tasks to the millisecond.
+  if (s.rounds > 0 && r.median_block_s < 0.1) {
+    out += fmt::format(
+        "note: a block took {:.1f} ms (median), with times measured to 1 ms: more items per "
+        "block (--block, or a longer list) would give truer figures\n",
+        r.median_block_s * 1000);
   }
   if (s.rounds < 2) {
     out +=
@@ -115,6 +116,7 @@ std::string BenchJson(const std::vector<BenchConfig>& configs, const BenchResult
   j["rounds"] = s.rounds;
   j["warmup_rounds"] = s.warmup_rounds;
   j["block_items"] = r.block_items;
+  j["median_block_s"] = r.median_block_s;
   j["elapsed_s"] = r.elapsed_s;
   j["stopped"] = EndName(s.end);
   for (size_t c = 0; c < configs.size() && c < s.ratio.size(); ++c) {
@@ -141,9 +143,11 @@ int PrintBench(const BenchFlags& flags, const std::vector<BenchConfig>& configs,
                const BenchResult& result) {
   if (!result.error.empty()) return UsageError(result.error);
   fmt::print("{}", BenchTable(configs, result));
-  if (!flags.report.empty()) {
-    if (int e = WriteFileAtomically(flags.report, BenchJson(configs, result)); e != 0) {
-      return UsageError(fmt::format("cannot write '{}': {}", flags.report, ErrnoText(e)));
+  for (const auto& [path, text] :
+       {std::pair{flags.report, &BenchJson}, {flags.html, &RenderBenchHtml}}) {
+    if (path.empty()) continue;
+    if (int e = WriteFileAtomically(path, text(configs, result)); e != 0) {
+      return UsageError(fmt::format("cannot write '{}': {}", path, ErrnoText(e)));
     }
   }
   return result.difference_count > 0 ? 1 : 0;

@@ -7,13 +7,6 @@
 
 namespace coreflow {
 
-// One configuration of `coreflow bench`: its name and the `coreflow run` arguments (options
-// and command template) that make it.
-struct BenchConfig {
-  std::string name;
-  std::vector<std::string> run_args;
-};
-
 // Runs each block as a `coreflow run` of its own in `work_dir`/rROUND/cCONFIG: its items in a
 // file (`:::: items`), its journal (the block's time: its first task's start to its last
 // task's end, so coreflow's and warm workers' start-up are not in it) and --results (each

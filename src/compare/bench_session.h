@@ -10,6 +10,17 @@
 
 namespace coreflow {
 
+// One configuration of `coreflow bench`: its name and the `coreflow run` arguments (options
+// and command template) that make it.
+struct BenchConfig {
+  std::string name;
+  std::vector<std::string> run_args;
+};
+
+// What an interval of time ratios (a configuration's over the first's) says, in words:
+// "1.34x faster", "1.05x slower", "no difference shown", or "" when it has no width.
+std::string RatioVerdict(const Interval& ratio);
+
 // What one item did under one configuration, to compare with what it did under the first.
 struct ItemOutcome {
   int exit = 0;        // its exit status (128 + signal), -1 when it never ran
@@ -46,7 +57,8 @@ struct OutputDifference {
 
 struct BenchResult {
   TrialSummary summary;
-  int block_items = 0;
+  int block_items = 0;          // in the rounds after the first
+  double median_block_s = 0;    // of the counted blocks
   uint64_t items_compared = 0;  // item runs compared with configuration 0's, over all rounds
   std::vector<OutputDifference> differences;  // the first kMaxDifferences
   uint64_t difference_count = 0;
@@ -55,23 +67,29 @@ struct BenchResult {
   double elapsed_s = 0;
 };
 
-// Runs the trial: round r takes the next `block_items` items (from the start again once they
-// run out, so a short list can still give enough rounds), every configuration runs that
+// Runs the trial: each round takes the next `block_items` items (from the start again once
+// they run out, so a short list can still give enough rounds), every configuration runs that
 // block, and what each item printed is compared with what it printed under configuration 0.
+// With `target_block_s` > 0, blocks grow after the first round until the slowest
+// configuration takes about that long for one (never past the number of items): short blocks
+// are mostly timer resolution and start-up noise.
 class BenchSession {
  public:
   static constexpr size_t kMaxDifferences = 20;
   BenchSession(TrialOptions options, std::vector<std::string> items, int block_items,
-               BlockRunner* runner, std::function<double()> seconds_now);
+               BlockRunner* runner, std::function<double()> seconds_now, double target_block_s = 0);
   BenchResult Run();
 
  private:
-  std::vector<std::string> BlockOf(int round) const;
-  void Compare(int round, const std::vector<std::string>& items);
+  std::vector<std::string> NextBlock();
+  void Compare(const std::vector<std::string>& items);
+  void Resize();  // after the first round, with target_block_s
 
   TrialOptions options_;
   std::vector<std::string> items_;
   int block_items_;
+  size_t next_item_ = 0;
+  double target_block_s_;
   BlockRunner* runner_;
   std::function<double()> now_;
   std::vector<BlockRun> round_runs_;  // the current round's, per configuration

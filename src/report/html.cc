@@ -15,6 +15,7 @@
 #include "base/version.h"
 #include "plan/quote.h"
 #include "report/html_assets.h"
+#include "report/html_text.h"
 #include "report/summary.h"
 #include "report/timeline_rows.h"
 #include "report/units.h"
@@ -49,42 +50,6 @@ bool Drawn(const AttemptData& a) { return a.outcome != "skipped"; }
 // A JSON string literal; invalid UTF-8 becomes U+FFFD instead of an exception.
 std::string JsonString(const std::string& s) {
   return Json(s).dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-// `s` with invalid UTF-8 replaced by U+FFFD, for text that goes into the HTML itself.
-std::string ValidUtf8(const std::string& s) {
-  if (std::all_of(s.begin(), s.end(), [](char c) { return (c & 0x80) == 0; })) return s;
-  return Json::parse(JsonString(s)).get<std::string>();
-}
-
-// What HTML text must not hold raw. U+2028/2029 become references, as some tools take them for
-// line ends, and NUL (dropped by parsers) becomes U+FFFD to show it was there.
-using Entity = std::pair<std::string_view, std::string_view>;
-constexpr Entity kEntities[] = {{"&", "&amp;"},
-                                {"<", "&lt;"},
-                                {">", "&gt;"},
-                                {"\"", "&quot;"},
-                                {"'", "&#39;"},
-                                {"\xE2\x80\xA8", "&#x2028;"},
-                                {"\xE2\x80\xA9", "&#x2029;"},
-                                {std::string_view("\0", 1), "\xEF\xBF\xBD"}};
-
-// Text for HTML content or a quoted attribute.
-std::string Html(const std::string& raw) {
-  std::string s = ValidUtf8(raw), out;
-  std::string_view rest = s;
-  while (!rest.empty()) {
-    auto* e = std::find_if(std::begin(kEntities), std::end(kEntities),
-                           [&](const auto& e) { return rest.starts_with(e.first); });
-    if (e == std::end(kEntities)) {
-      out += rest.front();
-      rest.remove_prefix(1);
-    } else {
-      out += e->second;
-      rest.remove_prefix(e->first.size());
-    }
-  }
-  return out;
 }
 
 // JSON made safe inside <script>: no '<' can end the element or open a comment, and
@@ -228,7 +193,7 @@ std::string Reason(const AttemptData& a) {
 
 std::string Chip(const std::string& outcome, const std::string& count) {
   return fmt::format(R"(<span class="chip"><i class="dot" style="background:{}"></i>{}{}</span>)",
-                     OutcomeColor(outcome), Html(outcome),
+                     OutcomeColor(outcome), HtmlText(outcome),
                      count.empty() ? "" : " <b>" + count + "</b>");
 }
 
@@ -287,10 +252,11 @@ std::string Invocation(const RunData& data) {
     rows += fmt::format("<dt>{}</dt><dd>{}</dd>", label, html);
   };
   if (std::string when = FormatTimestamp(data.started_at); !when.empty())
-    row("Started", Html(when));
-  if (!data.host.empty()) row("Host", Html(data.host));
+    row("Started", HtmlText(when));
+  if (!data.host.empty()) row("Host", HtmlText(data.host));
   if (!c.argv.empty()) {
-    row("Command line", "<code id=\"command-line\">" + Html(QuoteCommandLine(c.argv)) + "</code>");
+    row("Command line",
+        "<code id=\"command-line\">" + HtmlText(QuoteCommandLine(c.argv)) + "</code>");
   }
   if (!c.options.empty()) {
     std::string options;
@@ -298,10 +264,10 @@ std::string Invocation(const RunData& data) {
       if (!options.empty()) options += " ";
       options += o.flag ? o.name : o.name + "=" + ShellQuote(o.value);
     }
-    row("Options", "<code>" + Html(options) + "</code>");
+    row("Options", "<code>" + HtmlText(options) + "</code>");
   }
   if (!c.resume_command.empty()) {
-    row("Resume", "<code>" + Html(c.resume_command) + "</code>");
+    row("Resume", "<code>" + HtmlText(c.resume_command) + "</code>");
   }
   return rows.empty() ? "" : "<dl class=\"meta\">" + rows + "</dl>";
 }
@@ -340,7 +306,7 @@ std::string Header(const RunData& data, const RunStats& s, size_t drawn) {
       R"(<header><div class="top"><h1>coreflow run report</h1>{}</div>)"
       R"(<div class="template"><span class="label">Command</span><code>{}</code></div>{})"
       R"(<div class="chips">{}</div></header><div class="cards">{}</div>)",
-      StatusLine(data), Html(c.command_template.empty() ? "(unknown)" : c.command_template),
+      StatusLine(data), HtmlText(c.command_template.empty() ? "(unknown)" : c.command_template),
       Invocation(data), chips, cards);
 }
 
@@ -356,7 +322,7 @@ std::string StagesTable(const RunData& data, const RunStats& s) {
         R"(<tr><td>{}</td><td class="num">{}</td><td class="num">{}</td><td class="num">{}</td>)"
         R"(<td class="num">{}</td><td class="num">{:.1f}</td><td class="num">{}</td>)"
         R"(<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td></tr>)",
-        Html(names[k]), st.tasks, st.succeeded, st.failed, st.skipped, st.mean_running,
+        HtmlText(names[k]), st.tasks, st.succeeded, st.failed, st.skipped, st.mean_running,
         FormatDuration(st.task_wall_s / n), FormatDuration(st.max_wall_s),
         data.waits_known ? FormatDuration(st.wait_s / n) : "?",
         data.waits_known ? FormatDuration(st.max_wait_s) : "?");
@@ -379,8 +345,8 @@ std::string AttemptRow(const AttemptData& a, const std::string& first, const std
       R"(<td class="num">{}</td><td class="num">{}</td><td class="num">{}</td><td>{}</td>)"
       R"(<td class="cmd"><code>{}</code></td>{}<td class="cmd"><code>{}</code></td></tr>)",
       first, a.seq, a.attempt, a.slot, FormatDuration(a.wall_s), FormatDuration(a.cpu_s),
-      FormatKib(static_cast<double>(a.max_rss_kib)), Chip(a.outcome, ""), Html(a.input), extra,
-      Html(a.command));
+      FormatKib(static_cast<double>(a.max_rss_kib)), Chip(a.outcome, ""), HtmlText(a.input), extra,
+      HtmlText(a.command));
 }
 
 constexpr const char* kColumns =
@@ -406,8 +372,8 @@ std::string FailureTable(const RunStats& s) {
     std::string_view err = a.stderr_tail;
     while (!err.empty() && (err.back() == '\n' || err.back() == '\r')) err.remove_suffix(1);
     std::string tail =
-        err.empty() ? "" : "<pre class=\"stderr\">" + Html(std::string(err)) + "</pre>";
-    rows += AttemptRow(a, "", "<td class=\"reason\">" + Html(Reason(a)) + tail + "</td>");
+        err.empty() ? "" : "<pre class=\"stderr\">" + HtmlText(std::string(err)) + "</pre>";
+    rows += AttemptRow(a, "", "<td class=\"reason\">" + HtmlText(Reason(a)) + tail + "</td>");
   }
   std::string more = s.failures_left_out > 0 ? fmt::format(R"(<p class="hint">And {} more.</p>)",
                                                            Plural(s.failures_left_out, "failure"))

@@ -43,6 +43,20 @@ class BenchTest(CoreflowTestCase):
         self.assertEqual(sorted(os.listdir(self.tmp)), ["items.txt", "r.json"],
                          "nothing else is left here")
 
+    def test_the_page_shows_the_configurations_escaped(self):
+        self.items(4)
+        r = self.bench("-c", "plain=echo {}", "-c", "<b>&x=-j1 echo {}", "--block", "2",
+                       "--budget", "0", "--html", "b.html", "::::", "items.txt")
+        self.assertEqual(r.returncode, 0, r)
+        page = self.read("b.html").decode()
+        self.assertTrue(page.startswith("<!DOCTYPE html>"), page[:80])
+        self.assertIn("<title>coreflow bench</title>", page)
+        self.assertIn("&lt;b&gt;&amp;x", page)
+        self.assertNotIn("<b>&x", page)
+        self.assertIn("<code>-j1 echo &#39;{}&#39;</code>", page)
+        self.assertIn("<svg", page)
+        self.assertIn("The same in all 6 item runs compared with <b>plain</b>.", page)
+
     def test_enough_rounds_give_intervals_around_the_estimates(self):
         self.items(30)
         r = self.bench("-c", "a=echo {}", "-c", "b=echo {}", "--block", "3", "--budget", "600",
