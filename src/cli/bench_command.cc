@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cstring>
 #include <set>
 
 #include "base/parse.h"
@@ -19,6 +20,7 @@
 #include "sys/fd.h"
 #include "sys/file_tree.h"
 #include "sys/process.h"
+#include "sys/signals.h"
 
 namespace coreflow {
 namespace {
@@ -205,12 +207,23 @@ int BenchMain(const BenchFlags& f, const std::vector<std::string>& rest) {
   if (int e = MakeTempDirectory("coreflow-bench.", &work); e != 0) {
     return UsageError("cannot make a directory for the blocks: " + ErrnoText(e));
   }
-  ChildBlockRunner runner(kSelfExe, configs, work, compare);
+  // Ctrl-C (or SIGTERM, SIGHUP) ends the block under way and the bench, leaving nothing.
+  TerminationSignals signals;
+  if (int e = signals.Install(); e != 0) {
+    RemoveTree(work);
+    return UsageError("cannot route Ctrl-C: " + ErrnoText(e));
+  }
+  ChildBlockRunner runner(kSelfExe, configs, work, compare, signals.fd());
   auto seconds = [] { return static_cast<double>(MonotonicNow()) / 1e9; };
   BenchSession session(trial, items, block, &runner, seconds,
                        f.block > 0 ? 0 : kTargetBlockSeconds);
   BenchResult result = session.Run();
   RemoveTree(work);
+  if (int sig = signals.ReadSignal(); sig != 0) {
+    fmt::print(stderr, "coreflow bench: stopped by {}; no table, as the last round is not whole\n",
+               strsignal(sig));
+    return 128 + sig;
+  }
   return PrintBench(f, configs, result);
 }
 

@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
 #include <limits>
 
@@ -51,7 +52,12 @@ BlockRun ChildBlockRunner::Run(int config, int round, const std::vector<std::str
   UniqueFd out(::open((dir + "/stdout").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   UniqueFd err(::open((dir + "/stderr").c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644));
   int status = 0;
-  int e = !out.valid() || !err.valid() ? errno : RunToEnd(argv, out.get(), err.get(), &status);
+  int e = !out.valid() || !err.valid() ? errno
+                                       : RunToEnd(argv, out.get(), err.get(), &status, stop_fd_);
+  if (e == ECANCELED) {
+    run.error = "interrupted";
+    return run;
+  }
   if (e != 0) {
     run.error =
         fmt::format("cannot run '{}' for configuration '{}': {}", exe_, c.name, ErrnoText(e));
@@ -112,7 +118,7 @@ bool ChildBlockRunner::Same(const ItemOutcome& first, const ItemOutcome& other, 
   argv.push_back(other.path);
   UniqueFd null(::open("/dev/null", O_WRONLY | O_CLOEXEC));
   int status = 0;
-  int e = null.valid() ? RunToEnd(argv, null.get(), null.get(), &status) : errno;
+  int e = null.valid() ? RunToEnd(argv, null.get(), null.get(), &status, stop_fd_) : errno;
   if (e != 0) {
     *why = fmt::format("--compare could not run: {}", ErrnoText(e));
     return false;

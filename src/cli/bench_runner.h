@@ -15,12 +15,14 @@ class ChildBlockRunner final : public BlockRunner {
  public:
   // `compare`: a user's command that gets two files of output and exits 0 when they are the
   // same (empty: byte for byte).
+  // `stop_fd`: a signalfd of Ctrl-C and the like; when it fires, the block's run is ended.
   ChildBlockRunner(std::string exe, std::vector<BenchConfig> configs, std::string work_dir,
-                   std::vector<std::string> compare)
+                   std::vector<std::string> compare, int stop_fd)
       : exe_(std::move(exe)),
         configs_(std::move(configs)),
         work_dir_(std::move(work_dir)),
-        compare_(std::move(compare)) {}
+        compare_(std::move(compare)),
+        stop_fd_(stop_fd) {}
 
   BlockRun Run(int config, int round, const std::vector<std::string>& items) override;
   bool Same(const ItemOutcome& first, const ItemOutcome& other, std::string* why) override;
@@ -36,6 +38,7 @@ class ChildBlockRunner final : public BlockRunner {
   std::vector<BenchConfig> configs_;
   std::string work_dir_;
   std::vector<std::string> compare_;
+  int stop_fd_;
 };
 
 }  // namespace coreflow

@@ -1,6 +1,8 @@
 #include "exec/child_process.h"
 
 #include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,7 +15,8 @@ extern char** environ;
 
 namespace coreflow {
 
-int RunToEnd(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd, int* status) {
+int RunToEnd(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd, int* status,
+             int stop_fd) {
   if (argv.empty()) return EINVAL;
   std::vector<std::string> words = argv;  // the child's copy: execve wants char*
   std::vector<char*> args;
@@ -34,13 +37,24 @@ int RunToEnd(const std::vector<std::string>& argv, int stdout_fd, int stderr_fd,
   int pidfd = -1;
   if (int e = spawner.Spawn(request, &pid, &pidfd)) return e;
   UniqueFd owned(pidfd);
+  bool stopped = false;
+  if (stop_fd >= 0) {
+    pollfd fds[2] = {{pidfd, POLLIN, 0}, {stop_fd, POLLIN, 0}};
+    int n;
+    do n = ::poll(fds, 2, -1);
+    while (n < 0 && errno == EINTR);
+    if (n > 0 && (fds[0].revents & POLLIN) == 0 && (fds[1].revents & POLLIN) != 0) {
+      ::kill(-pid, SIGTERM);  // its own process group: it ends its tasks and exits
+      stopped = true;
+    }
+  }
   siginfo_t info{};
   int r;
   do r = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED);
   while (r != 0 && errno == EINTR);
   if (r != 0) return errno;
   *status = info.si_code == CLD_EXITED ? info.si_status : 128 + info.si_status;
-  return 0;
+  return stopped ? ECANCELED : 0;
 }
 
 }  // namespace coreflow

@@ -5,6 +5,8 @@ check what it runs, compares and reports, never how fast anything was."""
 import json
 import os
 import re
+import signal
+import subprocess
 
 import cfhelp
 from cfhelp import CoreflowTestCase
@@ -102,6 +104,26 @@ class BenchTest(CoreflowTestCase):
         self.assertEqual(r.returncode, 0, r)
         self.assertIn("'a': 6 item runs failed\n'b': 6 item runs failed\n", r.out)
         self.assertIn("outputs: the same in all 6 item runs", r.out, "failing alike")
+
+    def test_ctrl_c_ends_the_block_under_way_and_leaves_nothing(self):
+        self.items(4)
+        os.mkdir(self.path("tmp"))
+        # Each task says it started, then waits for a file that never comes.
+        self.write("bench_hold.sh", '#!/bin/sh\ntouch "started.$1"\n'
+                   'while [ ! -e never ]; do sleep 0.05; done\n', 0o755)
+        proc = subprocess.Popen([cfhelp.BIN, "bench", "-c", "a=./bench_hold.sh {}", "-c",
+                                 "b=./bench_hold.sh {}", "--block", "2", "::::", "items.txt"],
+                                cwd=self.tmp, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                                env=cfhelp.base_env({"TMPDIR": self.path("tmp")}))
+        self.addCleanup(cfhelp._reap, proc)
+        self.assertTrue(cfhelp.wait_until(lambda: os.path.exists(self.path("started.1")), 60))
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        self.assertEqual(proc.returncode, 130, err)
+        self.assertIn(b"coreflow bench: stopped by Interrupt", err)
+        self.assertEqual(out, b"")
+        self.assertEqual(os.listdir(self.path("tmp")), [], "the blocks' directory is gone")
+        self.assertEqual(cfhelp.processes_with("bench_hold.sh"), [], "no task is left")
 
     def test_what_cannot_be_benched_is_said_before_anything_runs(self):
         self.items(4)
