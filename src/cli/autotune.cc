@@ -3,6 +3,7 @@
 #include <ctime>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "base/plural.h"
 #include "base/version.h"
@@ -24,12 +25,34 @@ std::string UtcNow() {
 }
 
 void ApplyConfig(const TuneConfig& c, const std::vector<std::vector<int>>& cpus,
-                 RunConfig* config) {
+                 const std::vector<std::string>& param_names, RunConfig* config) {
+  config->params.clear();
+  for (size_t i = 0; i < param_names.size() && i < c.params.size(); ++i) {
+    config->params.emplace_back(param_names[i], c.params[i]);
+  }
   config->schedule.slots = c.slots;
   config->threads_per_task = c.threads;
   config->threads_explicit = true;
   if (config->batch.mode == BatchOptions::Mode::kCount) config->batch.max_inputs = c.batch;
   config->slot_cpus = c.bind ? cpus : std::vector<std::vector<int>>{};
+}
+
+// --tune-param: the space's parameters; until a trial or the cache says otherwise, each has
+// its first value.
+bool ReadTuneParams(const RunFlags& f, TuneSpace* space, RunConfig* config, std::string* err) {
+  for (const std::string& text : f.tune_params) {
+    TuneParam p;
+    if (!ParseTuneParam(text, &p, err)) return false;
+    for (const TuneParam& q : space->params) {
+      if (q.name == p.name) {
+        *err = fmt::format("--tune-param {} is given twice", p.name);
+        return false;
+      }
+    }
+    config->params.emplace_back(p.name, p.values[0]);
+    space->params.push_back(std::move(p));
+  }
+  return true;
 }
 
 }  // namespace
@@ -38,8 +61,10 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
                      AutotuneSetup* out, std::string* err) {
   bool tune = f.autotune || f.tune_command;
   if (!tune) {
-    if (f.retune || f.no_tune_cache || f.tune_mode != "default") {
-      *err = "--retune, --no-tune-cache and --tune-mode go with --autotune (or coreflow tune)";
+    if (f.retune || f.no_tune_cache || f.tune_mode != "default" || !f.tune_params.empty()) {
+      *err =
+          "--retune, --no-tune-cache, --tune-mode and --tune-param go with --autotune (or "
+          "coreflow tune)";
       return false;
     }
     return true;
@@ -48,8 +73,9 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
     *err = "--autotune chooses -j and -t itself: drop them, or drop --autotune";
     return false;
   }
-  if (config->dry_run) return true;
   AutotuneSetup s;
+  if (!ReadTuneParams(f, &s.space, config, err)) return false;
+  if (config->dry_run) return true;
   ParseTuneMode(f.tune_mode, &s.options.mode);
   s.options.budget_fraction = s.options.mode == TuneMode::kQuick        ? 0.02
                               : s.options.mode == TuneMode::kExhaustive ? 0.25
@@ -83,6 +109,9 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
                                static_cast<int>(config->batch.mode), config->batch.max_inputs,
                                f.bind ? "on" : "tried");
   if (config->worker) s.key.workload += fmt::format("worker={}\n", f.worker.command);
+  for (const TuneParam& p : s.space.params) {
+    s.key.workload += fmt::format("param={}:{}\n", p.name, fmt::join(p.values, ","));
+  }
   s.use_cache = !f.no_tune_cache;
   s.cache_dir = TuneCacheDir(env);
   bool retune = f.retune || f.tune_command;
@@ -97,10 +126,11 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
     }
   }
   if (s.from_cache) {
-    ApplyConfig(s.cached.config, CarveSlots(topology, s.cached.config.slots), config);
+    ApplyConfig(s.cached.config, CarveSlots(topology, s.cached.config.slots), s.space.param_names(),
+                config);
   } else {
     s.tuning = true;
-    ApplyConfig(s.default_config, {}, config);  // where the trials begin
+    ApplyConfig(s.default_config, {}, s.space.param_names(), config);  // where trials begin
   }
   *out = std::move(s);
   return true;
@@ -112,7 +142,7 @@ std::string FinishAutotune(AutotuneSetup& s, const AutotuneController& c) {
     return fmt::format(
         "coreflow: autotune: too few inputs to tune on (a search needs {} or more): ran them "
         "with the default {}, no trials, nothing cached\n",
-        c.too_few_inputs(), s.default_config.Describe());
+        c.too_few_inputs(), s.default_config.Describe(s.space.param_names()));
   }
   if (search.trials().empty()) {
     return "coreflow: autotune: the run ended before a trial finished: nothing was learnt\n";
@@ -123,13 +153,14 @@ std::string FinishAutotune(AutotuneSetup& s, const AutotuneController& c) {
   for (const TrialResult& t : search.trials()) {
     if (t.config == s.default_config) default_rate = std::max(default_rate, t.rate);
   }
-  std::string out = fmt::format(
-      "coreflow: autotune: chose {} ({:.3g} inputs/s{}); {} over {}\n", winner.Describe(), rate,
-      default_rate > 0 && !(winner == s.default_config)
-          ? fmt::format(", {:.2f}x the default {}", rate / default_rate,
-                        s.default_config.Describe())
-          : "",
-      Plural(search.trials().size(), "trial"), Plural(c.inputs_used(), "input"));
+  std::string out =
+      fmt::format("coreflow: autotune: chose {} ({:.3g} inputs/s{}); {} over {}\n",
+                  winner.Describe(s.space.param_names()), rate,
+                  default_rate > 0 && !(winner == s.default_config)
+                      ? fmt::format(", {:.2f}x the default {}", rate / default_rate,
+                                    s.default_config.Describe(s.space.param_names()))
+                      : "",
+                  Plural(search.trials().size(), "trial"), Plural(c.inputs_used(), "input"));
   if (!c.finished()) {
     out += "coreflow: autotune: the run ended before the search did: not cached\n";
     return out;

@@ -69,7 +69,8 @@ void ApplyAutotune(const RunFlags& f, const AutotuneSetup& autotune, RunPlan* pl
     fmt::print(stderr,
                "coreflow: autotune: {} from the cache ({:.3g} inputs/s, tuned {} on {}; "
                "--retune to measure again)\n",
-               c.config.Describe(), c.rate, c.tuned_at, c.host.empty() ? "?" : c.host);
+               c.config.Describe(autotune.space.param_names()), c.rate, c.tuned_at,
+               c.host.empty() ? "?" : c.host);
   }
 }
 

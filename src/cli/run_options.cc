@@ -255,6 +255,10 @@ void AddAutotuneOptions(CLI::App* run, RunFlags* f) {
   run->add_option("--tune-mode", f->tune_mode,
                   "quick, default or exhaustive: tuning time against certainty")
       ->check(CLI::IsMember({"quick", "default", "exhaustive"}));
+  run->add_option("--tune-param", f->tune_params,
+                  "NAME=V1,V2,... or NAME=A..B:x2 (or :+S): a parameter of the program, given "
+                  "to it as {param:NAME} and searched with the rest")
+      ->allow_extra_args(false);
   run->add_flag("--retune", f->retune, "Tune again even when the cache has an answer");
   run->add_flag("--no-tune-cache", f->no_tune_cache, "Neither read nor write the tuning cache");
 }

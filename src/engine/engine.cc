@@ -79,6 +79,7 @@ bool Engine::Prepare(std::string* err) {
   FieldScope scope = inputs_.field_scope();
   scope.num_sources = num_sources;
   scope.syntax = config_.syntax;
+  for (const auto& param : config_.params) scope.params.push_back(param.first);
   if (!ParseBatchTemplate(config_.command_text, scope, config_.batch, &template_, err)) {
     return false;
   }
@@ -261,6 +262,7 @@ void Engine::StartTask(const act::StartTask& a) {
   t.attempt = a.attempt;
   t.started = runner_->Now();
   t.started_wall = RealtimeNow();
+  t.input.params = config_.params;  // as the tuner has them now
   GiveDevices(t, a.gpus);
   const CommandTemplate& tmpl = TemplateOf(t.stage);
   const bool worker = WorkerOf(t.stage);
@@ -304,9 +306,7 @@ void Engine::StartTask(const act::StartTask& a) {
   spec.threads = ThreadsOf(t.stage);
   if (worker) spec.worker_request = &worker_request_;
   spec.stage = t.stage.value();
-  if (cgroups_ != nullptr) {
-    spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
-  }
+  if (cgroups_ != nullptr) spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
   memory_.TaskStarting(a.task, a.slot, MemOf(t.stage), t.input.seq);
   int e = runner_->Start(seq, spec);
   if (e == 0) {

@@ -49,6 +49,9 @@ struct RunConfig {
   uint64_t input_limit = 0;                 // read no more inputs than this (0: all)
   int threads_per_task = 1;
   bool threads_explicit = false;  // -t given: override the user's exported thread variables
+  // --tune-param: each parameter's name and its value now ({param:NAME}); the tuner changes
+  // the values between trials (RunShape::params).
+  std::vector<std::pair<std::string, std::string>> params;
   OutputMode output = OutputMode::kGroup;
   bool dry_run = false;
   std::string results_dir;           // --results: task output goes to files there instead of stdout

@@ -195,6 +195,7 @@ int Engine::DryRun(std::string* err) {
   auto emit = [&](TaskInput& in) {
     if (in.items.empty()) return;
     in.seq = ++seq;
+    in.params = config_.params;
     NoteRagged(&in);
     buffer += ExpandCommandLine(template_, in, static_cast<int>((seq - 1) % slots) + 1);
     buffer.push_back('\n');

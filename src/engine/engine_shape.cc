@@ -54,6 +54,9 @@ void Engine::Reshape(const RunShape& shape) {
   }
   slot_masks_.clear();
   for (const auto& cpus : shape.slot_cpus) slot_masks_.emplace_back(cpus);
+  for (size_t i = 0; i < shape.params.size() && i < config_.params.size(); ++i) {
+    config_.params[i].second = shape.params[i];  // tasks started from now on get them
+  }
   bool threads_changed = shape.threads > 0 && shape.threads != config_.threads_per_task;
   if (threads_changed) config_.threads_per_task = shape.threads;
   if (threads_changed || was_pinned != !slot_masks_.empty()) {

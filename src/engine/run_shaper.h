@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstddef>
+#include <string>
 #include <vector>
 
 #include "report/observer.h"
@@ -14,6 +15,7 @@ struct RunShape {
   int threads = 0;   // threads per task; 0 leaves it as it is
   size_t batch = 0;  // -N's inputs per command; 0 leaves it
   std::vector<std::vector<int>> slot_cpus;  // --bind's CPUs per slot; empty: no pinning
+  std::vector<std::string> params;          // --tune-param values, in order; empty leaves them
 };
 
 // What an online tuner reads of a run and changes in it. The engine is one; keeping the tuner

@@ -98,6 +98,7 @@ void BatchSizer::AddWord(const std::vector<Piece>& word, bool context) {
       case Field::Kind::kStageOutput:  // pipelines do not batch: nothing to size
       case Field::Kind::kGroup:
       case Field::Kind::kGpu:  // a few ids, known at the start: left to the line's margin
+      case Field::Kind::kParam:
         break;
       case Field::Kind::kInput:
         if (p.field.source > 0) {

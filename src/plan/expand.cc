@@ -67,6 +67,11 @@ void ForEachFieldValue(const CommandTemplate& t, const Field& f, const TaskInput
     case Field::Kind::kGpu:
       emit(in.gpus);
       return;
+    case Field::Kind::kParam:
+      for (const auto& [name, value] : in.params) {
+        if (name == f.name) emit(value);
+      }
+      return;
     case Field::Kind::kInput:
       if (t.flat_inputs) {  // {n}: the n-th value, none past the end; {}: each value in turn
         size_t k = f.source > 0 ? static_cast<size_t>(f.source - 1) : first;

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace coreflow {
@@ -16,6 +17,8 @@ struct TaskInput {
   std::vector<std::vector<std::string>> stage_outputs;
   std::string group;
   std::string gpus;  // the ids of the GPUs the task holds now, comma-separated ({gpu})
+  // --tune-param: each parameter's name and the value the task runs with ({param:NAME}).
+  std::vector<std::pair<std::string, std::string>> params;
 };
 
 // Sets in->ragged once the batch's items are in: expansion then walks them to find a value.

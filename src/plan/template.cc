@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "plan/param_field.h"
 #include "plan/quote.h"
 
 namespace coreflow {
@@ -320,6 +321,7 @@ int FieldAt(std::string_view line, size_t i, const FieldScope& scope, std::strin
     *field = Field{Field::Kind::kGpu, 0, Transform::kNone, false};
     return 5;
   }
+  if (int len = ParamFieldAt(line, i, scope, what, field, err); len != 0) return len;
   if (scope.stages != nullptr || scope.gather) {
     if (int len = ParseStageField(line, i, scope, what, field, err); len != 0) return len;
   }

@@ -12,15 +12,17 @@ namespace coreflow {
 // --header {name} {name.} ... for the column called name. In a pipeline's stage,
 // {NAME.output} and {NAME.outputs} (an earlier stage's declared outputs) and, in a gather
 // stage, {group} {group.} {group/} {group//} {group/.} (docs/pipelines.md). {gpu}: the ids of
-// the GPUs the task holds, comma-separated (docs/gpus.md).
+// the GPUs the task holds, comma-separated (docs/gpus.md). {param:NAME}: the value the tuner
+// gives the program's own parameter NAME (--tune-param, docs/tuning.md).
 struct Field {
-  enum class Kind { kInput, kSeq, kSlot, kStageOutput, kGroup, kGpu };
+  enum class Kind { kInput, kSeq, kSlot, kStageOutput, kGroup, kGpu, kParam };
   Kind kind = Kind::kInput;
   // kInput: the 1-based input source for {n...}, 0 for every source ({}, {.}, ...);
   // kStageOutput: the stage (its index in the pipeline)
   int source = 0;
   Transform transform = Transform::kNone;
   bool all = false;  // kStageOutput: every output ({NAME.outputs}), not the first
+  std::string name;  // kParam: the parameter's name
 };
 
 // A run of literal text or one replacement string.
@@ -77,6 +79,8 @@ struct FieldScope {
   // {NAME.outputs} name (nullptr: not a pipeline); and whether it gathers ({group}).
   const std::vector<std::string>* stages = nullptr;
   bool gather = false;
+  // --tune-param: the names {param:NAME} may use; a name not among them is an error.
+  std::vector<std::string> params;
 };
 
 // The largest n of a {n} (six digits; longer ones are literal text): as `num_sources` of

@@ -13,7 +13,10 @@ namespace {
 constexpr int kCacheVersion = 1;
 
 nlohmann::json ConfigJson(const TuneConfig& c) {
-  return {{"threads", c.threads}, {"slots", c.slots}, {"batch", c.batch}, {"bind", c.bind}};
+  nlohmann::json j = {
+      {"threads", c.threads}, {"slots", c.slots}, {"batch", c.batch}, {"bind", c.bind}};
+  if (!c.params.empty()) j["params"] = c.params;  // --tune-param's values, in order
+  return j;
 }
 
 bool ReadConfig(const nlohmann::json& j, TuneConfig* c) {
@@ -30,6 +33,14 @@ bool ReadConfig(const nlohmann::json& j, TuneConfig* c) {
     return false;
   }
   c->bind = bind->get<bool>();
+  c->params.clear();
+  if (auto params = j.find("params"); params != j.end()) {
+    if (!params->is_array()) return false;
+    for (const auto& v : *params) {
+      if (!v.is_string()) return false;
+      c->params.push_back(v.get<std::string>());
+    }
+  }
   return c->threads >= 1 && c->slots >= 1 && c->batch >= 1;
 }
 

@@ -38,6 +38,7 @@ void AutotuneController::Apply(const TuneConfig& wanted, Nanos now) {
   shape.threads = c.threads;
   shape.batch = c.batch;
   if (c.bind && options_.carve) shape.slot_cpus = options_.carve(c.slots);
+  shape.params = c.params;
   run_->Reshape(shape);
   applied_ = c;
   trial_start_ = now;

@@ -5,17 +5,17 @@
 namespace coreflow {
 namespace {
 
-// Whether `a` differs from `b` along `dimension` (0 threads, 1 batch, 2 pinning) alone.
+// Whether `a` differs from `b` along `dimension` alone: 0 threads, 1 batch, 2 pinning, 3 + i
+// the i-th parameter of the program.
 bool Along(const TuneConfig& a, const TuneConfig& b, int dimension) {
-  bool threads = a.threads != b.threads, batch = a.batch != b.batch, bind = a.bind != b.bind;
-  switch (dimension) {
-    case 0:
-      return threads && !batch && !bind;
-    case 1:
-      return batch && !threads && !bind;
-    default:
-      return bind && !threads && !batch;
+  std::vector<bool> differs = {a.threads != b.threads, a.batch != b.batch, a.bind != b.bind};
+  for (size_t i = 0; i < a.params.size() && i < b.params.size(); ++i) {
+    differs.push_back(a.params[i] != b.params[i]);
   }
+  for (size_t d = 0; d < differs.size(); ++d) {
+    if (differs[d] != (static_cast<int>(d) == dimension)) return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -71,21 +71,32 @@ std::vector<TuneConfig> TuneSearch::Neighbours(const TuneConfig& c, int dimensio
   if (dimension == 0) {  // double and halve the threads, along the choices
     auto it = std::find(threads_.begin(), threads_.end(), c.threads);
     if (it != threads_.end() && it + 1 != threads_.end()) {
-      add(MakeConfig(space_, *(it + 1), c.batch, c.bind));
+      add(MakeConfig(space_, *(it + 1), c.batch, c.bind, &c.params));
     }
     if (it != threads_.end() && it != threads_.begin()) {
-      add(MakeConfig(space_, *(it - 1), c.batch, c.bind));
+      add(MakeConfig(space_, *(it - 1), c.batch, c.bind, &c.params));
     }
   } else if (dimension == 1) {
     auto it = std::find(batches_.begin(), batches_.end(), c.batch);
     if (it != batches_.end() && it + 1 != batches_.end()) {
-      add(MakeConfig(space_, c.threads, *(it + 1), c.bind));
+      add(MakeConfig(space_, c.threads, *(it + 1), c.bind, &c.params));
     }
     if (it != batches_.end() && it != batches_.begin()) {
-      add(MakeConfig(space_, c.threads, *(it - 1), c.bind));
+      add(MakeConfig(space_, c.threads, *(it - 1), c.bind, &c.params));
     }
   } else if (dimension == 2 && space_.try_bind) {
-    add(MakeConfig(space_, c.threads, c.batch, !c.bind));
+    add(MakeConfig(space_, c.threads, c.batch, !c.bind, &c.params));
+  } else if (auto i = static_cast<size_t>(dimension - 3); dimension >= 3 && i < c.params.size()) {
+    // The values next to this one, in the order the user gave them.
+    const std::vector<std::string>& values = space_.params[i].values;
+    auto at =
+        static_cast<size_t>(std::find(values.begin(), values.end(), c.params[i]) - values.begin());
+    for (size_t next : {at + 1, at - 1}) {  // at - 1 wraps past the end at 0: skipped
+      if (at >= values.size() || next >= values.size()) continue;
+      TuneConfig n = c;
+      n.params[i] = values[next];
+      add(n);
+    }
   }
   return out;
 }
@@ -102,14 +113,31 @@ void TuneSearch::Plan() {
   }
   if (!survivors_.empty() && Halve()) return;
   if (Descend()) return;
-  if (dimension_ == 3 && Confirm()) return;
+  if (dimension_ == Dimensions() && Confirm()) return;
   done_ = true;
+}
+
+std::vector<std::vector<std::string>> TuneSearch::ParamGrid() const {
+  std::vector<std::vector<std::string>> grid = {{}};
+  for (const TuneParam& p : space_.params) {
+    std::vector<std::vector<std::string>> wider;
+    for (const std::vector<std::string>& row : grid) {
+      for (const std::string& v : p.values) {
+        wider.push_back(row);
+        wider.back().push_back(v);
+      }
+    }
+    grid = std::move(wider);
+  }
+  return grid;
 }
 
 void TuneSearch::PlanFirstRound() {
   switch (mode_) {
     case TuneMode::kQuick:
-      for (int t : threads_) queue_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
+      for (int t : threads_) {
+        queue_.push_back(MakeConfig(space_, t, current_.batch, current_.bind, &current_.params));
+      }
       break;
     case TuneMode::kExhaustive:
       for (int round = 0; round < 2; ++round) {
@@ -117,7 +145,9 @@ void TuneSearch::PlanFirstRound() {
           for (size_t b : batches_) {
             for (bool bind : space_.try_bind ? std::vector<bool>{false, true}
                                              : std::vector<bool>{space_.bind}) {
-              queue_.push_back(MakeConfig(space_, t, b, bind));
+              for (const std::vector<std::string>& params : ParamGrid()) {
+                queue_.push_back(MakeConfig(space_, t, b, bind, &params));
+              }
             }
           }
         }
@@ -131,7 +161,8 @@ void TuneSearch::PlanFirstRound() {
         bool group = std::find(space_.group_cores.begin(), space_.group_cores.end(), t) !=
                      space_.group_cores.end();
         if (t == current_.threads || group || t == threads_.back()) {
-          survivors_.push_back(MakeConfig(space_, t, current_.batch, current_.bind));
+          survivors_.push_back(
+              MakeConfig(space_, t, current_.batch, current_.bind, &current_.params));
         }
       }
       queue_.assign(survivors_.begin(), survivors_.end());
@@ -140,7 +171,7 @@ void TuneSearch::PlanFirstRound() {
 }
 
 bool TuneSearch::Descend() {
-  while (dimension_ < 3) {
+  while (dimension_ < Dimensions()) {
     const TrialResult* here = Best(current_);
     // Among the measured neighbours, the best; take it when it beats the current by the noise.
     const TrialResult* best = nullptr;
@@ -165,7 +196,7 @@ bool TuneSearch::Descend() {
 }
 
 bool TuneSearch::Confirm() {  // the best two, measured again A/B/A/B
-  dimension_ = 4;
+  dimension_ = Dimensions() + 1;
   std::vector<const TrialResult*> ranked;
   for (const TrialResult& t : trials_) ranked.push_back(&t);
   std::sort(ranked.begin(), ranked.end(),

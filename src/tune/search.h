@@ -45,8 +45,9 @@ class TuneSearch {
  private:
   void Plan();            // refills the queue from what was measured
   void PlanFirstRound();  // the seeds, or the whole grid
-  bool Descend();         // one dimension at a time; false once all three are done
-  bool Confirm();         // false when there is nothing to confirm
+  std::vector<std::vector<std::string>> ParamGrid() const;  // every combination of values
+  bool Descend();  // one dimension at a time; false once all three are done
+  bool Confirm();  // false when there is nothing to confirm
   // Successive halving over the seeds; true while a round is queued, false once one is left.
   bool Halve();
   const TrialResult* Best(const TuneConfig& c) const;
@@ -62,7 +63,10 @@ class TuneSearch {
   std::vector<TrialResult> trials_;
   TuneConfig current_;
   std::vector<TuneConfig> survivors_;  // default mode: the seeds still in the running
-  int dimension_ = 0;  // default mode: 0 threads, 1 batch, 2 pinning, 3 confirm, 4 done
+  // Default mode: 0 threads, 1 batch, 2 pinning, 3 + i the i-th parameter; then confirm
+  // (Dimensions()), then done.
+  int dimension_ = 0;
+  int Dimensions() const { return 3 + static_cast<int>(space_.params.size()); }
   bool started_ = false;
   bool done_ = false;
 };

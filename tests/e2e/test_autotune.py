@@ -135,12 +135,45 @@ class AutotuneTest(CoreflowTestCase):
         self.assertTrue(all(len(v) == 1 for v in shapes_of_pid.values()), shapes_of_pid)
         self.assertGreater(len({t for _, _, t, _ in served}), 1)  # -t 1 and -t 2 were tried
 
+    def test_a_parameter_of_the_program_is_searched_and_cached_with_the_rest(self):
+        # The program's own batch size reaches it as {param:b}; the output must not depend on it.
+        self.write("param.sh", "#!/bin/sh\ni=0\nwhile [ $i -lt 2000 ]; do i=$((i+1)); done\n"
+                               "echo \"item $2\"\n", 0o755)
+        args = ["--autotune", "--tune-mode", "exhaustive", "--tune-param", "b=1,2",
+                "--joblog", "log", "./param.sh", "{param:b}", "{}", ":::", *ITEMS]
+        r = self.cf(*args, env=self.env, timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(sorted(r.out.splitlines()), sorted("item " + i for i in ITEMS))
+        self.assertRegex(r.err, r"coreflow: autotune: chose -j \d+ -t \d+.* b=[12] \(")
+        commands = [rec[8] for rec in cfhelp.Journal(self.read("log").decode()).final("ok")]
+        self.assertEqual(len(commands), len(ITEMS))
+        used = {c.split()[1] for c in commands}
+        self.assertEqual(used, {"1", "2"}, "both values were tried")
+        self.assertEqual(len(self.cached()), 1)
+        with open(self.cached()[0]) as f:
+            self.assertIn(json.load(f)["config"]["params"][0], ["1", "2"])
+        again = self.cf(*args, env=self.env, timeout=120)
+        self.assertIn("from the cache", again.err)
+        self.assertRegex(again.err, r"autotune: -j \d+ -t \d+.* b=[12] from the cache")
+        # Other values are another workload: not the cached answer.
+        other = self.cf(*[a if a != "b=1,2" else "b=1,4" for a in args], env=self.env,
+                        timeout=120)
+        self.assertIn("chose", other.err)
+        dry = self.cf("--autotune", "--tune-param", "b=7,8", "--dry-run", "./param.sh",
+                      "{param:b}", "{}", ":::", "x", env=self.env)
+        self.assertEqual(dry.out, "./param.sh 7 x\n", "the first value until tuned")
+
     def test_bad_flags_are_usage_errors(self):
         for flags in (["--autotune", "-j2"], ["--autotune", "-t", "2"], ["--retune"],
-                      ["--autotune", "--tune-mode", "best"]):
+                      ["--autotune", "--tune-mode", "best"], ["--tune-param", "b=1,2"],
+                      ["--autotune", "--tune-param", "b=1"],
+                      ["--autotune", "--tune-param", "b=1,2", "--tune-param", "b=3,4"]):
             r = self.cf(*flags, "touch", "ran", ":::", "a", env=self.env)
             self.assertUsageError(r)
             self.assertFalse(os.path.exists(self.path("ran")))
+        r = self.cf("--autotune", "touch", "ran{param:b}", ":::", "a", env=self.env)
+        self.assertUsageError(r)
+        self.assertIn("uses {param:b}, but no --tune-param names 'b'", r.err)
 
 
 if __name__ == "__main__":

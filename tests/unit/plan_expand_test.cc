@@ -64,6 +64,19 @@ TEST(ExpandCommandTest, GpuIsTheDevicesTheTaskHolds) {
   EXPECT_EQ(Expand("fold {gpu}", in), (Argv{"fold", "GPU-a,GPU-b"}));
 }
 
+TEST(ExpandCommandTest, ParamIsTheValueTheTaskRunsWith) {
+  FieldScope scope;
+  scope.params = {"b", "mode"};
+  CommandTemplate t;
+  std::string err;
+  ASSERT_TRUE(ParseTemplate("fit -b {param:b} --{param:mode} {}", scope, &t, &err)) << err;
+  TaskInput in = Input({"x"});
+  in.params = {{"b", "16"}, {"mode", "fast"}};
+  Command c;
+  ExpandCommand(t, in, 1, &c);
+  EXPECT_EQ(c.argv, (Argv{"fit", "-b", "16", "--fast", "x"}));
+}
+
 TEST(ExpandCommandTest, HostileValuesAreExactlyOneArgvWord) {
   for (const std::string& v :
        {std::string(""), std::string(" "), std::string("a b"), std::string("'"),

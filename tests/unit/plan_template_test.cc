@@ -40,6 +40,9 @@ std::string Render(const std::vector<Piece>& pieces) {
       case Field::Kind::kGpu:
         out += "[{gpu}]";
         break;
+      case Field::Kind::kParam:
+        out += "[{param:" + p.field.name + "}]";
+        break;
     }
   }
   return out;
@@ -90,6 +93,20 @@ TEST(ParseTemplateTest, GpuIsAReplacementStringUnlessAColumnIsCalledSo) {
   EXPECT_EQ(err,
             "output path 'out/{gpu}.txt' uses {gpu}, which differs between runs; use {#} or "
             "an input");
+}
+
+TEST(ParseTemplateTest, ParamNamesATunedParameter) {
+  FieldScope scope;
+  scope.params = {"i_batch"};
+  CommandTemplate t;
+  std::string err;
+  ASSERT_TRUE(ParseTemplate("fit --batch {param:i_batch} {}", scope, &t, &err)) << err;
+  EXPECT_EQ(Render(t.pieces), "fit --batch [{param:i_batch}] [{}]");
+  EXPECT_FALSE(ParseTemplate("fit --batch {param:other} {}", scope, &t, &err));
+  EXPECT_EQ(err,
+            "the template 'fit --batch {param:other} {}' uses {param:other}, but no "
+            "--tune-param names 'other'");
+  EXPECT_FALSE(ParseTemplate("fit {param:i_batch", scope, &t, &err)) << "not closed";
 }
 
 TEST(ParseTemplateTest, EveryNumberedReplacementString) {
