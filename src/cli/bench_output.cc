@@ -15,32 +15,23 @@
 namespace coreflow {
 namespace {
 
-const char* EndText(TrialEnd end) {
+// Why the trial ended: the JSON report's word for it and the table's words.
+struct EndWords {
+  const char* name;
+  const char* text;
+};
+EndWords WordsFor(TrialEnd end) {
   switch (end) {
     case TrialEnd::kPrecise:
-      return "every ratio is known within the precision asked";
+      return {"precise", "every ratio is known within the precision asked"};
     case TrialEnd::kBudget:
-      return "the time budget is spent";
+      return {"budget", "the time budget is spent"};
     case TrialEnd::kItems:
-      return "the rounds ran out";
+      return {"rounds", "the rounds ran out"};
     case TrialEnd::kRunning:
       break;
   }
-  return "stopped early";
-}
-
-const char* EndName(TrialEnd end) {
-  switch (end) {
-    case TrialEnd::kPrecise:
-      return "precise";
-    case TrialEnd::kBudget:
-      return "budget";
-    case TrialEnd::kItems:
-      return "rounds";
-    case TrialEnd::kRunning:
-      break;
-  }
-  return "error";
+  return {"error", "stopped early"};
 }
 
 std::string Range(const Interval& i, const char* format) {
@@ -61,7 +52,7 @@ std::string BenchTable(const std::vector<BenchConfig>& configs, const BenchResul
       "coreflow bench: {}, {} of {} after {} of warm-up, {:.1f} s; stopped: {}\n",
       Plural(configs.size(), "configuration"), Plural(s.rounds, "round"),
       Plural(r.block_items, "item"), Plural(static_cast<uint64_t>(s.warmup_rounds), "round"),
-      r.elapsed_s, EndText(s.end));
+      r.elapsed_s, WordsFor(s.end).text);
   size_t width = 13;
   for (const BenchConfig& c : configs) width = std::max(width, c.name.size());
   out += fmt::format("{:<{}}  {:>26}  time per item against '{}' (95 % interval)\n",
@@ -118,7 +109,7 @@ std::string BenchJson(const std::vector<BenchConfig>& configs, const BenchResult
   j["block_items"] = r.block_items;
   j["median_block_s"] = r.median_block_s;
   j["elapsed_s"] = r.elapsed_s;
-  j["stopped"] = EndName(s.end);
+  j["stopped"] = WordsFor(s.end).name;
   for (size_t c = 0; c < configs.size() && c < s.ratio.size(); ++c) {
     j["configurations"].push_back({{"name", configs[c].name},
                                    {"args", configs[c].run_args},
