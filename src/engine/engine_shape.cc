@@ -30,6 +30,7 @@ void Engine::RebuildTaskEnvironment(bool explicit_threads) {
     env.Set("OMP_PLACES", "cores");
     env.Set("OMP_PROC_BIND", "close");
   }
+  for (const auto& [name, value] : config_.params) env.Set("COREFLOW_PARAM_" + name, value);
   task_env_ = std::make_unique<TaskEnvironment>(
       env, !config_.gpu_ids.empty());  // a running child has its own copy
 }
@@ -54,12 +55,14 @@ void Engine::Reshape(const RunShape& shape) {
   }
   slot_masks_.clear();
   for (const auto& cpus : shape.slot_cpus) slot_masks_.emplace_back(cpus);
+  bool params_changed = false;
   for (size_t i = 0; i < shape.params.size() && i < config_.params.size(); ++i) {
+    params_changed = params_changed || config_.params[i].second != shape.params[i];
     config_.params[i].second = shape.params[i];  // tasks started from now on get them
   }
   bool threads_changed = shape.threads > 0 && shape.threads != config_.threads_per_task;
   if (threads_changed) config_.threads_per_task = shape.threads;
-  if (threads_changed || was_pinned != !slot_masks_.empty()) {
+  if (threads_changed || params_changed || was_pinned != !slot_masks_.empty()) {
     RebuildTaskEnvironment(/*explicit_threads=*/true);
   }
   if (journal_ != nullptr) {  // so a report of the journal knows the shape

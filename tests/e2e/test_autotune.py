@@ -138,7 +138,7 @@ class AutotuneTest(CoreflowTestCase):
     def test_a_parameter_of_the_program_is_searched_and_cached_with_the_rest(self):
         # The program's own batch size reaches it as {param:b}; the output must not depend on it.
         self.write("param.sh", "#!/bin/sh\ni=0\nwhile [ $i -lt 2000 ]; do i=$((i+1)); done\n"
-                               "echo \"item $2\"\n", 0o755)
+                               "echo \"$1 $COREFLOW_PARAM_b\" >> seen\necho \"item $2\"\n", 0o755)
         args = ["--autotune", "--tune-mode", "exhaustive", "--tune-param", "b=1,2",
                 "--joblog", "log", "./param.sh", "{param:b}", "{}", ":::", *ITEMS]
         r = self.cf(*args, env=self.env, timeout=120)
@@ -149,6 +149,10 @@ class AutotuneTest(CoreflowTestCase):
         self.assertEqual(len(commands), len(ITEMS))
         used = {c.split()[1] for c in commands}
         self.assertEqual(used, {"1", "2"}, "both values were tried")
+        seen = self.read("seen").decode().splitlines()
+        self.assertEqual(len(seen), len(ITEMS))
+        self.assertTrue(all(line.split()[0] == line.split()[1] for line in seen),
+                        "$COREFLOW_PARAM_b is the value {param:b} gave")
         self.assertEqual(len(self.cached()), 1)
         with open(self.cached()[0]) as f:
             self.assertIn(json.load(f)["config"]["params"][0], ["1", "2"])
