@@ -1,5 +1,7 @@
 #include "cli/bench_command.h"
 
+#include <unistd.h>
+
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -7,6 +9,7 @@
 #include <set>
 
 #include "base/parse.h"
+#include "base/plural.h"
 #include "base/shell_words.h"
 #include "cli/argv_split.h"
 #include "cli/bench_output.h"
@@ -217,7 +220,16 @@ int BenchMain(const BenchFlags& f, const std::vector<std::string>& rest) {
   auto seconds = [] { return static_cast<double>(MonotonicNow()) / 1e9; };
   BenchSession session(trial, items, block, &runner, seconds,
                        f.block > 0 ? 0 : kTargetBlockSeconds);
+  bool terminal = IsTerminal(STDERR_FILENO);
+  if (terminal) {  // one line, rewritten after each round
+    session.OnRound([&](int round, double elapsed) {
+      int counted = std::max(0, round + 1 - trial.warmup_rounds);
+      fmt::print(stderr, "\rcoreflow bench: {} counted, {:.0f} s of {} ", Plural(counted, "round"),
+                 elapsed, f.budget);
+    });
+  }
   BenchResult result = session.Run();
+  if (terminal) fmt::print(stderr, "\r\033[K");
   RemoveTree(work);
   if (int sig = signals.ReadSignal(); sig != 0) {
     fmt::print(stderr, "coreflow bench: stopped by {}; no table, as the last round is not whole\n",

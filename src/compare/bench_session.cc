@@ -86,6 +86,7 @@ BenchResult BenchSession::Run() {
       runner_->Forget(b->round);
       if (b->round == 0) Resize();
       done_in_round = 0;
+      if (on_round_) on_round_(b->round, now_() - start);
     }
   }
   result_.block_items = block_items_;

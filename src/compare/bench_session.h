@@ -78,6 +78,8 @@ class BenchSession {
   static constexpr size_t kMaxDifferences = 20;
   BenchSession(TrialOptions options, std::vector<std::string> items, int block_items,
                BlockRunner* runner, std::function<double()> seconds_now, double target_block_s = 0);
+  // Called after each whole round (from 0, warm-up included) with the seconds so far: progress.
+  void OnRound(std::function<void(int round, double elapsed_s)> f) { on_round_ = std::move(f); }
   BenchResult Run();
 
  private:
@@ -92,6 +94,7 @@ class BenchSession {
   double target_block_s_;
   BlockRunner* runner_;
   std::function<double()> now_;
+  std::function<void(int, double)> on_round_;
   std::vector<BlockRun> round_runs_;  // the current round's, per configuration
   BenchResult result_;
 };

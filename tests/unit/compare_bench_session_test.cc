@@ -2,9 +2,11 @@
 
 #include <gtest/gtest.h>
 
+#include <functional>
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace coreflow {
@@ -53,15 +55,21 @@ struct Bench {
     options.max_rounds = 6;
     options.precision = 0;
   }
+  std::function<void(int, double)> on_round;
   BenchResult Run(std::vector<std::string> items, int block) {
     BenchSession session(options, std::move(items), block, &runner, [this] { return clock; });
+    if (on_round) session.OnRound(on_round);
     return session.Run();
   }
 };
 
 TEST(BenchSessionTest, RoundsTakeTheNextItemsAndStartOverWhenTheyRunOut) {
   Bench b;
+  std::vector<std::pair<int, double>> rounds;
+  b.on_round = [&](int round, double elapsed) { rounds.emplace_back(round, elapsed); };
   BenchResult r = b.Run({"a", "b", "c", "d", "e"}, 2);
+  ASSERT_EQ(rounds.size(), 6u) << "progress after each whole round";
+  EXPECT_EQ(rounds[5], (std::pair<int, double>{5, 24.0}));
   using W = std::vector<std::string>;
   ASSERT_EQ(b.runner.blocks.size(), 6u);
   EXPECT_EQ(b.runner.blocks[0], (W{"a", "b"}));
