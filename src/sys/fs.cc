@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sys/fd.h"
+#include "sys/file_tree.h"
 
 namespace coreflow {
 
@@ -109,14 +110,7 @@ PrivateTempDir::~PrivateTempDir() {
 
 int PrivateTempDir::EnsureCreated() {
   if (!path_.empty()) return 0;
-  const char* base = std::getenv("TMPDIR");
-  std::string tmpl =
-      std::string(base != nullptr && *base != '\0' ? base : "/tmp") + "/coreflow.XXXXXX";
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (::mkdtemp(buf.data()) == nullptr) return errno;  // mkdtemp creates it 0700
-  path_ = buf.data();
-  return 0;
+  return MakeTempDirectory("coreflow.", &path_);  // mkdtemp creates it 0700
 }
 
 int PrivateTempDir::CreateAnonymousFile() {

@@ -1,18 +1,12 @@
 #include <fmt/format.h>
 
-#include <charconv>
 #include <set>
 
+#include "base/parse.h"
 #include "tune/space.h"
 
 namespace coreflow {
 namespace {
-
-bool Whole(std::string_view text, int64_t* out) {
-  const char* end = text.data() + text.size();
-  auto r = std::from_chars(text.data(), end, *out);
-  return r.ec == std::errc() && r.ptr == end && !text.empty();
-}
 
 // A..B:xF or A..B:+S, as whole numbers; false when `spec` is not a range.
 bool ParseRange(std::string_view spec, std::vector<std::string>* values, std::string* err) {
@@ -24,8 +18,9 @@ bool ParseRange(std::string_view spec, std::vector<std::string>* values, std::st
   }
   int64_t from = 0, to = 0, step = 0;
   std::string_view how = spec.substr(colon + 1);
-  if (!Whole(spec.substr(0, dots), &from) || !Whole(spec.substr(dots + 2, colon - dots - 2), &to) ||
-      how.size() < 2 || (how[0] != 'x' && how[0] != '+') || !Whole(how.substr(1), &step)) {
+  if (!ParseInt(spec.substr(0, dots), &from) ||
+      !ParseInt(spec.substr(dots + 2, colon - dots - 2), &to) || how.size() < 2 ||
+      (how[0] != 'x' && how[0] != '+') || !ParseInt(how.substr(1), &step)) {
     *err = "a range is A..B:xF or A..B:+S with whole numbers, e.g. 1..64:x2";
     return false;
   }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdio>
 #include <random>
 #include <set>
 #include <vector>
@@ -136,19 +137,27 @@ TrialSummary Compare(uint64_t seed, double slowdown) {
 }
 
 // The goals are 93 of 100 and 80 of 100; 100 repeats of a 95 % interval fall under 93
-// about one time in eight by chance alone, so these count over 1000 and 300 repeats.
+// about one time in eight by chance alone, so these count over 1000 repeats, and print what
+// they found (docs/bench.md quotes it).
 TEST(TrialPlanTest, CalibratedTheSameAgainstItselfCovers1InAtLeast93Percent) {
   int covered = 0;
   for (uint64_t seed = 1; seed <= 1000; ++seed) {
     covered += Compare(seed, 1.0).ratio[1].Covers(1.0);
   }
+  std::printf("A against A: the interval covered 1.00 in %d of 1000 trials\n", covered);
   EXPECT_GE(covered, 930);
 }
 
 TEST(TrialPlanTest, PowerAFivePercentSlowdownIsFoundInAtLeast80PercentWithin60s) {
-  int found = 0;
-  for (uint64_t seed = 1; seed <= 300; ++seed) found += Compare(seed, 1.05).ratio[1].low > 1.0;
-  EXPECT_GE(found, 240);
+  int found = 0, rounds = 0;
+  for (uint64_t seed = 1; seed <= 1000; ++seed) {
+    TrialSummary s = Compare(seed, 1.05);
+    found += s.ratio[1].low > 1.0;
+    rounds += s.rounds;
+  }
+  std::printf("5 %% slower: found in %d of 1000 trials, %.1f rounds on average\n", found,
+              rounds / 1000.0);
+  EXPECT_GE(found, 800);
 }
 
 }  // namespace

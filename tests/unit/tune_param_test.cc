@@ -1,5 +1,6 @@
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <functional>
 #include <map>
 #include <set>
@@ -87,6 +88,9 @@ TEST(TuneParamTest, TheSearchFindsAProgramParameterWithTheThreadsAtAThirdOfTheGr
   TuneConfig best = Tune(grid, Rate, &grid_trials);
   EXPECT_EQ(best.params, Values{"16"});
   EXPECT_EQ(best.threads, 4);
+  std::printf("default mode: %s in %d trials; the grid: %s in %d\n",
+              found.Describe({"i_batch"}).c_str(), descent_trials,
+              best.Describe({"i_batch"}).c_str(), grid_trials);
   EXPECT_GE(Rate(found), 0.95 * Rate(best)) << found.Describe({"i_batch"});
   EXPECT_LE(descent_trials * 3, grid_trials) << descent_trials << " against " << grid_trials;
   EXPECT_EQ(grid_trials, 2 * 5 * 4) << "every thread count with every value, twice";
