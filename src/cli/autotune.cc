@@ -61,10 +61,11 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
                      AutotuneSetup* out, std::string* err) {
   bool tune = f.autotune || f.tune_command;
   if (!tune) {
-    if (f.retune || f.no_tune_cache || f.tune_mode != "default" || !f.tune_params.empty()) {
+    if (f.retune || f.no_tune_cache || f.tune_mode != "default" || !f.tune_params.empty() ||
+        f.param_changes_output) {
       *err =
-          "--retune, --no-tune-cache, --tune-mode and --tune-param go with --autotune (or "
-          "coreflow tune)";
+          "--retune, --no-tune-cache, --tune-mode, --tune-param and --param-changes-output go "
+          "with --autotune (or coreflow tune)";
       return false;
     }
     return true;
@@ -75,6 +76,19 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
   }
   AutotuneSetup s;
   if (!ReadTuneParams(f, &s.space, config, err)) return false;
+  if (f.param_changes_output) {
+    if (s.space.params.empty()) {
+      *err = "--param-changes-output goes with --tune-param";
+      return false;
+    }
+    if (config->results_dir.empty()) {
+      *err =
+          "--param-changes-output keeps each --tune-param value's results apart: give "
+          "--results DIR (they go to DIR/NAME=VALUE/)";
+      return false;
+    }
+    config->results_per_params = true;
+  }
   if (config->dry_run) return true;
   ParseTuneMode(f.tune_mode, &s.options.mode);
   s.options.budget_fraction = s.options.mode == TuneMode::kQuick        ? 0.02

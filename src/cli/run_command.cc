@@ -9,6 +9,7 @@
 
 #include "base/plural.h"
 #include "cli/autotune.h"
+#include "cli/param_check.h"
 #include "cli/machine_probe.h"
 #include "cli/messages.h"
 #include "cli/pipeline_file.h"
@@ -328,6 +329,10 @@ int RunMain(const RunFlags& given, const std::vector<std::string>& given_words) 
   if (!PrepareAutotune(f, plan.cpus, &plan.config, &autotune, &err)) return UsageError(err);
   ApplyAutotune(f, autotune, &plan);
   if (!CheckBeforeRun(f, env, plan, &err)) return UsageError(err);
+  if (autotune.tuning && !autotune.space.params.empty() && !f.param_changes_output &&
+      f.hooks == nullptr) {
+    if (std::optional<int> stop = CheckParamsKeepOutput(plan, autotune.space)) return *stop;
+  }
   if (f.hooks != nullptr) {
     plan.config.inputs.remote = f.hooks->start(&f, &plan.config, plan.resources.slots, &err);
     if (plan.config.inputs.remote == nullptr) return UsageError(err);

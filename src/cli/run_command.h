@@ -93,6 +93,7 @@ struct RunFlags {
   bool autotune = false;
   std::string tune_mode = "default";
   std::vector<std::string> tune_params;  // --tune-param NAME=V1,V2,...
+  bool param_changes_output = false;     // --param-changes-output: results apart per value
   bool retune = false;
   bool no_tune_cache = false;
   // `coreflow tune`: tune offline on the first `sample` inputs, or manage the cache.

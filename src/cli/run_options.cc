@@ -259,6 +259,9 @@ void AddAutotuneOptions(CLI::App* run, RunFlags* f) {
                   "NAME=V1,V2,... or NAME=A..B:x2 (or :+S): a parameter of the program, given "
                   "to it as {param:NAME} and searched with the rest")
       ->allow_extra_args(false);
+  run->add_flag("--param-changes-output", f->param_changes_output,
+                "The --tune-param values may change what tasks print: skip the check that they "
+                "do not, and keep each value's --results apart, in DIR/NAME=VALUE/");
   run->add_flag("--retune", f->retune, "Tune again even when the cache has an answer");
   run->add_flag("--no-tune-cache", f->no_tune_cache, "Neither read nor write the tuning cache");
 }

@@ -304,6 +304,10 @@ void Engine::StartTask(const act::StartTask& a) {
     spec.cpus = &slot_masks_[static_cast<size_t>(slot) - 1];
   }
   spec.threads = ThreadsOf(t.stage);
+  spec.params_generation = params_generation_;
+  if (config_.results_per_params) {
+    t.results_dir = ResultsParamsDir(config_.results_dir, config_.params);
+  }
   if (worker) spec.worker_request = &worker_request_;
   spec.stage = t.stage.value();
   if (cgroups_ != nullptr) spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
@@ -475,7 +479,8 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   }
   if (!config_.results_dir.empty()) {
     std::string where;
-    if (int e = WriteTaskResults(config_.results_dir, t.input, t.output.get(), t.error, a.outcome,
+    const std::string& dir = t.results_dir.empty() ? config_.results_dir : t.results_dir;
+    if (int e = WriteTaskResults(dir, t.input, t.output.get(), t.error, a.outcome,
                                  &where)) {
       Fail(fmt::format("cannot write results file '{}': {}", where, ErrnoText(e)));
     }

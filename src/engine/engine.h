@@ -55,6 +55,7 @@ struct RunConfig {
   OutputMode output = OutputMode::kGroup;
   bool dry_run = false;
   std::string results_dir;           // --results: task output goes to files there instead of stdout
+  bool results_per_params = false;   // --param-changes-output: under DIR/NAME=VALUE,.../
   std::vector<std::string> outputs;  // --outputs: path templates of the files a task writes
   bool clobber = false;              // run tasks even when their outputs exist
   bool keep_failed_outputs = false;  // move a failed attempt's outputs aside, not delete them
@@ -136,6 +137,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
     // without it is unknown, and removed as possibly half written.
     std::vector<std::optional<FileIdentity>> cut_before;
     std::string refused;  // why it must not run at all (an output outside its directory)
+    std::string results_dir;  // --param-changes-output: its values' part of --results
     bool split = false;   // its inputs came back as tasks of their own, which print for them
   };
 
@@ -230,6 +232,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
   Scheduler scheduler_;
   std::vector<ThreadVariable> thread_variables_;
   std::unique_ptr<TaskEnvironment> task_env_;
+  uint64_t params_generation_ = 0;  // counts Reshapes that changed --tune-param values
   std::vector<StagePlan> later_;          // a pipeline's stages after the first, in order
   size_t item_stages_ = 1;                // stages items pass one by one (all but a gather)
   bool staged_removal_failed_ = false;    // warned that a staged copy could not be removed

@@ -60,6 +60,7 @@ void Engine::Reshape(const RunShape& shape) {
     params_changed = params_changed || config_.params[i].second != shape.params[i];
     config_.params[i].second = shape.params[i];  // tasks started from now on get them
   }
+  if (params_changed) ++params_generation_;  // warm workers carry the old values
   bool threads_changed = shape.threads > 0 && shape.threads != config_.threads_per_task;
   if (threads_changed) config_.threads_per_task = shape.threads;
   if (threads_changed || params_changed || was_pinned != !slot_masks_.empty()) {

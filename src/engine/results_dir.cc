@@ -36,6 +36,15 @@ std::string ResultsTaskDir(const std::string& dir, const std::vector<std::string
   return path;
 }
 
+std::string ResultsParamsDir(const std::string& dir,
+                             const std::vector<std::pair<std::string, std::string>>& params) {
+  std::string name;
+  for (const auto& [key, value] : params) {
+    name += fmt::format("{}{}={}", name.empty() ? "" : ",", key, value);
+  }
+  return dir + "/" + ResultsDirName(name);
+}
+
 int WriteTaskResults(const std::string& dir, const TaskInput& input, const CapturedOutput* output,
                      const std::string& extra_stderr, const Outcome& outcome, std::string* where) {
   static const std::vector<std::string> kNone;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "exec/runner.h"
@@ -16,6 +17,10 @@ namespace coreflow {
 // bytes are shortened with a hash, so no input can escape DIR or fail on a long name.
 std::string ResultsDirName(const std::string& value);
 std::string ResultsTaskDir(const std::string& dir, const std::vector<std::string>& values);
+
+// --param-changes-output: DIR/NAME=VALUE,NAME2=VALUE2, one directory per --tune-param values.
+std::string ResultsParamsDir(const std::string& dir,
+                             const std::vector<std::pair<std::string, std::string>>& params);
 
 // Writes one task's files. Returns 0 or errno; *where names the file that failed.
 int WriteTaskResults(const std::string& dir, const TaskInput& input, const CapturedOutput* output,

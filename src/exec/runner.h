@@ -32,6 +32,8 @@ struct LaunchSpec {
   const CpuMask* cpus = nullptr;                // --bind: the slot's CPUs
   int threads = 0;  // threads per task: a warm worker started for another count is replaced
   int stage = 0;    // a pipeline's stage: which runner of StageRunners it goes to
+  // Bumped when --tune-param values change: a warm worker started under others is replaced.
+  uint64_t params_generation = 0;
 };
 
 // What a task printed, once it ended (kGroup).

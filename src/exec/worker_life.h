@@ -18,6 +18,7 @@ namespace worker_life {
 struct Shape {
   int threads = 0;              // threads per task
   std::optional<CpuMask> cpus;  // its slot's CPUs when pinned
+  uint64_t params_generation = 0;  // the --tune-param values in its environment
   bool operator==(const Shape&) const = default;
 };
 

@@ -69,6 +69,7 @@ life::Shape WorkerRunner::ShapeOf(const LaunchSpec& spec) {
   life::Shape shape;
   shape.threads = spec.threads;
   if (spec.cpus != nullptr) shape.cpus = *spec.cpus;
+  shape.params_generation = spec.params_generation;
   return shape;
 }
 

@@ -12,6 +12,9 @@ int MakeDirs(const std::string& path);
 // True when `path` names an existing regular file or directory.
 bool PathExists(const std::string& path);
 
+// Whether `path` is a regular file (following links): one that can be read twice.
+bool IsRegularFilePath(const std::string& path);
+
 // Replaces `path` with `contents` all at once: readers see the old file or the new one, never
 // part of it (a temporary file beside it, fsync, rename). Returns 0 or errno.
 int WriteFileAtomically(const std::string& path, std::string_view contents);

@@ -149,8 +149,12 @@ class AutotuneTest(CoreflowTestCase):
         self.assertEqual(len(commands), len(ITEMS))
         used = {c.split()[1] for c in commands}
         self.assertEqual(used, {"1", "2"}, "both values were tried")
+        # Before the run, the first input ran once with each value, and printed the same.
+        self.assertIn("checking that the --tune-param values print the same: the first input, "
+                      "2 runs", r.err)
+        self.assertIn("the same output with each value", r.err)
         seen = self.read("seen").decode().splitlines()
-        self.assertEqual(len(seen), len(ITEMS))
+        self.assertEqual(len(seen), len(ITEMS) + 2)
         self.assertTrue(all(line.split()[0] == line.split()[1] for line in seen),
                         "$COREFLOW_PARAM_b is the value {param:b} gave")
         self.assertEqual(len(self.cached()), 1)
@@ -167,11 +171,77 @@ class AutotuneTest(CoreflowTestCase):
                       "{param:b}", "{}", ":::", "x", env=self.env)
         self.assertEqual(dry.out, "./param.sh 7 x\n", "the first value until tuned")
 
+    def test_a_parameter_that_changes_the_output_stops_the_run_before_it_starts(self):
+        self.write("items", "".join(i + "\n" for i in ITEMS))
+        r = self.cf("--autotune", "--tune-param", "b=1,2,4", "--joblog", "log",
+                    "echo {} {param:b}; touch ran.{}", "::::", "items", env=self.env,
+                    timeout=120)
+        self.assertEqual(r.returncode, 255, r)
+        self.assertIn("--tune-param b: the first input's output with b=2 differs from that "
+                      "with b=1 (line 1 of stdout: '1 2' against '1 1')", r.err)
+        self.assertIn("--param-changes-output", r.err)
+        self.assertEqual(r.out, "")
+        self.assertFalse(os.path.exists(self.path("log")), "no task of the run started")
+        self.assertFalse(os.path.exists(self.path("ran.2")))
+        # An exit status that changes with the value counts as a difference too.
+        r = self.cf("--autotune", "--tune-param", "b=1,2,4", "echo {}; exit $(({param:b} / 4))",
+                    "::::", "items", env=self.env, timeout=120)
+        self.assertEqual(r.returncode, 255, r)
+        self.assertIn("with b=4 differs from that with b=1 (exit status 1 against 0)", r.err)
+        # Inputs from stdin cannot be read twice: no check, and a warning that says so.
+        r = self.cf("--autotune", "--tune-param", "b=1,2", "echo {}; : {param:b}", env=self.env,
+                    input="".join(i + "\n" for i in ITEMS).encode(), timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertIn("the inputs come from stdin or a pipe", r.err)
+        self.assertEqual(sorted(r.out.splitlines()), sorted(ITEMS))
+
+    def test_with_param_changes_output_each_values_results_are_kept_apart(self):
+        args = ["--autotune", "--tune-mode", "exhaustive", "--tune-param", "b=1,2",
+                "--param-changes-output", "./job.sh", "{}.{param:b}", ":::", *ITEMS]
+        r = self.cf(*args, env=self.env, timeout=120)
+        self.assertUsageError(r)
+        self.assertIn("give --results DIR", r.err)
+        r = self.cf("--results", "res", *args, env=self.env, timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertNotIn("checking", r.err)
+        self.assertEqual(sorted(os.listdir(self.path("res"))), ["b=1", "b=2"], "both were tried")
+        ran = []
+        for value in ("1", "2"):
+            for item in os.listdir(self.path("res", "b=" + value, "1")):
+                out = self.read(os.path.join("res", "b=" + value, "1", item, "stdout")).decode()
+                self.assertEqual(out, "item %s.%s\n" % (item, value))
+                ran.append(item)
+        self.assertEqual(sorted(ran), sorted(ITEMS), "each input once, under its own value")
+
+    def test_warm_workers_get_the_values_of_their_trial(self):
+        self.write("w.py", r"""
+import os
+import coreflow_worker
+
+def work(task):
+    with open("served", "a") as f:
+        f.write("%s %s\n" % (task.args[0], os.environ["COREFLOW_PARAM_b"]))
+    print("item", task.args[-1])
+
+coreflow_worker.serve(work)
+""")
+        env = dict(self.env, PYTHONPATH=os.path.abspath(HELPER_DIR), COREFLOW_CORES="2")
+        r = self.cf("--autotune", "--no-tune-cache", "--tune-mode", "exhaustive", "--tune-param",
+                    "b=1,2", "--worker", "%s w.py %s" % (cfhelp.PY, self.marker), "{param:b}",
+                    "{}", ":::", *ITEMS, env=env, timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        served = [line.split() for line in self.read("served").decode().splitlines()]
+        self.assertEqual({a for a, _ in served}, {"1", "2"}, "both values were tried")
+        for arg, env_value in served:
+            self.assertEqual(arg, env_value, "a worker started under the other value served it")
+
     def test_bad_flags_are_usage_errors(self):
         for flags in (["--autotune", "-j2"], ["--autotune", "-t", "2"], ["--retune"],
                       ["--autotune", "--tune-mode", "best"], ["--tune-param", "b=1,2"],
                       ["--autotune", "--tune-param", "b=1"],
-                      ["--autotune", "--tune-param", "b=1,2", "--tune-param", "b=3,4"]):
+                      ["--autotune", "--tune-param", "b=1,2", "--tune-param", "b=3,4"],
+                      ["--autotune", "--param-changes-output", "--results", "r"],
+                      ["--param-changes-output", "--tune-param", "b=1,2", "--results", "r"]):
             r = self.cf(*flags, "touch", "ran", ":::", "a", env=self.env)
             self.assertUsageError(r)
             self.assertFalse(os.path.exists(self.path("ran")))

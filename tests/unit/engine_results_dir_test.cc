@@ -35,6 +35,12 @@ TEST(ResultsDirNameTest, SlashesBecomeBackslashUnderscore) {
   EXPECT_EQ(ResultsDirName("/"), "\\_");
 }
 
+TEST(ResultsParamsDirTest, OneDirectoryPerSetOfValuesNoValueEscapes) {
+  EXPECT_EQ(ResultsParamsDir("res", {{"b", "16"}}), "res/b=16");
+  EXPECT_EQ(ResultsParamsDir("res", {{"b", "16"}, {"mode", "fast"}}), "res/b=16,mode=fast");
+  EXPECT_EQ(ResultsParamsDir("res", {{"p", "../x"}}), "res/p=..\\_x");
+}
+
 TEST(ResultsDirNameTest, BackslashesAreDoubledLikeGnuParallel) {
   EXPECT_EQ(ResultsDirName("a\\b"), "a\\\\b");
   EXPECT_EQ(ResultsDirName("\\"), "\\\\");
