@@ -38,7 +38,7 @@ void ApplyConfig(const TuneConfig& c, const std::vector<std::vector<int>>& cpus,
 }
 
 // --tune-param: the space's parameters; until a trial or the cache says otherwise, each has
-// its first value.
+// its first value. --param-changes-output: each value's results apart.
 bool ReadTuneParams(const RunFlags& f, TuneSpace* space, RunConfig* config, std::string* err) {
   for (const std::string& text : f.tune_params) {
     TuneParam p;
@@ -51,6 +51,19 @@ bool ReadTuneParams(const RunFlags& f, TuneSpace* space, RunConfig* config, std:
     }
     config->params.emplace_back(p.name, p.values[0]);
     space->params.push_back(std::move(p));
+  }
+  if (f.param_changes_output) {
+    if (space->params.empty()) {
+      *err = "--param-changes-output goes with --tune-param";
+      return false;
+    }
+    if (config->results_dir.empty()) {
+      *err =
+          "--param-changes-output keeps each --tune-param value's results apart: give "
+          "--results DIR (they go to DIR/NAME=VALUE/)";
+      return false;
+    }
+    config->results_per_params = true;
   }
   return true;
 }
@@ -76,19 +89,6 @@ bool PrepareAutotune(const RunFlags& f, const CpuBudget& cpus, RunConfig* config
   }
   AutotuneSetup s;
   if (!ReadTuneParams(f, &s.space, config, err)) return false;
-  if (f.param_changes_output) {
-    if (s.space.params.empty()) {
-      *err = "--param-changes-output goes with --tune-param";
-      return false;
-    }
-    if (config->results_dir.empty()) {
-      *err =
-          "--param-changes-output keeps each --tune-param value's results apart: give "
-          "--results DIR (they go to DIR/NAME=VALUE/)";
-      return false;
-    }
-    config->results_per_params = true;
-  }
   if (config->dry_run) return true;
   ParseTuneMode(f.tune_mode, &s.options.mode);
   s.options.budget_fraction = s.options.mode == TuneMode::kQuick        ? 0.02

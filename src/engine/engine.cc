@@ -305,9 +305,6 @@ void Engine::StartTask(const act::StartTask& a) {
   }
   spec.threads = ThreadsOf(t.stage);
   spec.params_generation = params_generation_;
-  if (config_.results_per_params) {
-    t.results_dir = ResultsParamsDir(config_.results_dir, config_.params);
-  }
   if (worker) spec.worker_request = &worker_request_;
   spec.stage = t.stage.value();
   if (cgroups_ != nullptr) spec.cgroup_procs_fd = cgroups_->ProcsFd(slot);
@@ -479,9 +476,10 @@ void Engine::FinishTask(const act::TaskFinished& a) {
   }
   if (!config_.results_dir.empty()) {
     std::string where;
-    const std::string& dir = t.results_dir.empty() ? config_.results_dir : t.results_dir;
-    if (int e = WriteTaskResults(dir, t.input, t.output.get(), t.error, a.outcome,
-                                 &where)) {
+    std::string dir = config_.results_per_params
+                          ? ResultsParamsDir(config_.results_dir, t.input.params)  // its values'
+                          : config_.results_dir;
+    if (int e = WriteTaskResults(dir, t.input, t.output.get(), t.error, a.outcome, &where)) {
       Fail(fmt::format("cannot write results file '{}': {}", where, ErrnoText(e)));
     }
   }

@@ -137,7 +137,6 @@ class Engine : public RunShaper, private OutputSink::Listener {
     // without it is unknown, and removed as possibly half written.
     std::vector<std::optional<FileIdentity>> cut_before;
     std::string refused;  // why it must not run at all (an output outside its directory)
-    std::string results_dir;  // --param-changes-output: its values' part of --results
     bool split = false;   // its inputs came back as tasks of their own, which print for them
   };
 
