@@ -5,7 +5,7 @@ FUZZ_SECONDS ?= 600
 
 .PHONY: all deps build release asan tsan check check-release check-asan check-tsan check-threads \
         demo bench \
-        fuzz check-fuzz torture format clean
+        fuzz check-fuzz torture format clean install deb check-deb
 
 all: build
 
@@ -28,9 +28,23 @@ tsan: deps
 	cmake --preset tsan >/dev/null
 	cmake --build --preset tsan -j $(JOBS)
 
+# The stripped binaries, man pages, completions, docs and the Python package under PREFIX.
+PREFIX ?= /usr/local
+install: release
+	cmake --install build/release --prefix $(PREFIX) --strip
+
+# The Debian package, in build/deb/; check-deb also installs it, tries it and removes it (as
+# root; elsewhere it only builds it).
+deb: deps
+	./scripts/deb.sh
+
+check-deb: deps
+	if [ "$$(id -u)" = 0 ]; then ./scripts/deb.sh --test; else ./scripts/deb.sh && \
+	  echo "check-deb: not root, so the package was built but not installed"; fi
+
 # Every test on the optimized build, then unit and end-to-end tests under ASan+UBSan, and the
 # tests of the code that runs threads under TSan.
-check: check-release check-asan check-threads check-fuzz
+check: check-release check-asan check-threads check-fuzz check-deb
 
 check-release: release
 	ctest --preset release -j $(JOBS) $(CTEST_ARGS)

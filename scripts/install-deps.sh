@@ -6,7 +6,7 @@ set -eu
 PACKAGES="build-essential cmake ninja-build pkg-config git clang clang-format \
   libclang-rt-14-dev libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libfmt-dev \
   libhwloc-dev libxxhash-dev googletest libgtest-dev libgmock-dev libbenchmark-dev \
-  parallel hyperfine python3 procps util-linux libfuse3-dev fuse3 \
+  parallel hyperfine python3 procps util-linux libfuse3-dev fuse3 help2man debhelper \
   python3-numpy python3-scipy libopenblas0-pthread \
   chromium fonts-dejavu-core tmux \
   voronota theseus-examples pymol-data \
@@ -26,6 +26,7 @@ if [ "$(id -u)" -ne 0 ]; then
 else
   SUDO=""
 fi
+echo "install-deps: installing what is missing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get -o DPkg::Lock::Timeout=600 update -q
 # shellcheck disable=SC2086

@@ -61,8 +61,8 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
       "coreflow: run many independent tasks across every core, at the throughput the "
       "hardware allows.",
       "coreflow");
-  bool version = false;
-  app.add_flag("--version", version, "Print the version and exit");
+  const std::string version = fmt::format("coreflow {} (commit {})", kVersion, kCommit);
+  app.set_version_flag("-V,--version", version, "Print the version and the commit, and exit");
   app.require_subcommand(0, 1);
   RunFlags run_flags;
   run_flags.hooks = hooks;
@@ -79,6 +79,11 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
   CLI::App* journal_merge = AddJournalCommand(app, &journal_flags);
   BenchFlags bench_flags;
   CLI::App* bench = AddBenchCommand(app, &bench_flags);
+  for (CLI::App* command :
+       {run, report, tune, hw, stage, journal_merge->get_parent(), journal_merge, bench}) {
+    command->set_version_flag("-V,--version", version,
+                              "Print the version and the commit, and exit");
+  }
   if (argc >= 2 && argv[1][0] != '-' && argv[1][0] != '\0') {
     std::string_view word = argv[1];
     if (word == "help") {  // as git and cargo take it
@@ -94,6 +99,8 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& e) {
     return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
   } catch (const CLI::ParseError& e) {
     std::string what = e.what();
     for (char& c : what) {
@@ -101,10 +108,6 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
     }
     fmt::print(stderr, "coreflow: error: {} (see coreflow --help)\n", what);
     return 255;
-  }
-  if (version) {
-    fmt::print("coreflow {}\n", kVersion);
-    return 0;
   }
   for (CLI::App* command : {run, tune}) {
     if (!command->parsed()) continue;

@@ -21,7 +21,7 @@ class RunTest(CoreflowTestCase):
     def test_version_and_help(self):
         r = cfhelp.run([cfhelp.BIN, "--version"])
         self.assertEqual(r.returncode, 0, r)
-        self.assertRegex(r.out, r"^coreflow \S+\n$")
+        self.assertRegex(r.out, r"^coreflow \S+ \(commit \S+\)\n$")
         r = cfhelp.run([cfhelp.BIN, "run", "--help"])
         self.assertEqual(r.returncode, 0, r)
         for option in ("--jobs", "--keep-order", "--timeout", "--halt", "--joblog",

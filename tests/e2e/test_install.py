@@ -1,0 +1,80 @@
+"""cmake --install: the stripped binary, man pages and completions from --help, the docs; and
+--version / -V on every command."""
+
+import os
+import re
+import shutil
+import subprocess
+
+import cfhelp
+from cfhelp import CoreflowTestCase
+
+BUILD_DIR = os.path.dirname(cfhelp.BIN)
+COMMANDS = ["run", "tune", "bench", "report", "hw", "stage", "journal"]
+VERSION = re.compile(r"^coreflow \d+\.\d+\.\d+ \(commit ([0-9a-f]{12}(-dirty)?|unknown)\)\n$")
+
+
+class VersionTest(CoreflowTestCase):
+    def test_every_command_prints_the_version_and_the_commit(self):
+        for words in [[]] + [[c] for c in COMMANDS]:
+            for flag in ("--version", "-V"):
+                r = cfhelp.run([cfhelp.BIN, *words, flag])
+                self.assertEqual(r.returncode, 0, (words, flag, r))
+                self.assertRegex(r.out, VERSION, (words, flag))
+
+
+class InstallTest(CoreflowTestCase):
+    def setUp(self):
+        super().setUp()
+        if not os.path.isdir(os.path.join(BUILD_DIR, "completions")):
+            self.skipTest("this build writes no man pages or completions "
+                          "(COREFLOW_BUILD_DOCS=OFF, as in the sanitizer presets)")
+        if shutil.which("cmake") is None:
+            self.skipTest("no cmake")
+
+    def test_install_puts_everything_under_the_prefix(self):
+        prefix = self.path("prefix")
+        r = cfhelp.run(["cmake", "--install", BUILD_DIR, "--prefix", prefix], timeout=120)
+        self.assertEqual(r.returncode, 0, r)
+        installed = os.path.join(prefix, "bin", "coreflow")
+        v = cfhelp.run([installed, "--version"])
+        self.assertRegex(v.out, VERSION)
+        sections = subprocess.run(["readelf", "-S", installed], capture_output=True,
+                                  text=True).stdout
+        self.assertIn(".text", sections)
+        self.assertNotIn(".symtab", sections, "the installed binary is stripped")
+        self.assertNotIn(".debug_info", sections)
+        man = os.path.join(prefix, "share", "man", "man1")
+        self.assertEqual(sorted(os.listdir(man)),
+                         sorted(["coreflow.1"] + ["coreflow-%s.1" % c for c in COMMANDS]))
+        with open(os.path.join(man, "coreflow-run.1")) as f:
+            page = f.read()
+        self.assertIn("\\-\\-keep\\-order", page, "the page is the command's --help")
+        self.assertIn("run a command once per input", page)
+        self.assertTrue(os.path.exists(os.path.join(prefix, "share", "doc", "coreflow",
+                                                    "tuning.md")))
+        share = os.path.join(prefix, "share")
+        for path in ("bash-completion/completions/coreflow", "zsh/vendor-completions/_coreflow",
+                     "fish/vendor_completions.d/coreflow.fish"):
+            self.assertTrue(os.path.exists(os.path.join(share, path)), path)
+        # bash completion, as a user's shell would run it.
+        script = os.path.join(share, "bash-completion", "completions", "coreflow")
+        for line, want in (("coreflow ru", "run"), ("coreflow run --keep", "--keep-order"),
+                           ("coreflow bench --pre", "--precision")):
+            words = line.split(" ")
+            shell = ("source %s; COMP_WORDS=(%s); COMP_CWORD=%d; _coreflow; "
+                     "printf '%%s\\n' \"${COMPREPLY[@]}\"" %
+                     (script, " ".join(words), len(words) - 1))
+            out = subprocess.run(["bash", "-c", shell], capture_output=True, text=True)
+            self.assertIn(want, out.stdout.split(), (line, out))
+        for shell, path in (("zsh", "zsh/vendor-completions/_coreflow"),
+                            ("fish", "fish/vendor_completions.d/coreflow.fish")):
+            if shutil.which(shell):  # a syntax check where the shell is there
+                out = subprocess.run([shell, "-n", os.path.join(share, path)],
+                                     capture_output=True, text=True)
+                self.assertEqual(out.returncode, 0, (shell, out.stderr))
+
+
+if __name__ == "__main__":
+    import unittest
+    unittest.main()
