@@ -64,10 +64,15 @@ bool FirstTuple(const RunConfig& config, std::vector<std::string>* tuple, std::s
 bool RunProbe(const RunPlan& plan, const Params& params, const std::vector<std::string>& tuple,
               const std::string& dir, size_t index, Probe* probe, std::string* err) {
   std::string out_path = fmt::format("{}/stdout.{}", dir, index);
+  std::string err_path = fmt::format("{}/stderr.{}", dir, index);
   UniqueFd out(OpenForWriting(out_path));
-  UniqueFd errors(OpenForWriting(fmt::format("{}/stderr.{}", dir, index)));
-  if (!out.valid() || !errors.valid()) {
-    *err = fmt::format("cannot write in '{}': {}", dir, ErrnoText(errno));
+  if (!out.valid()) {
+    *err = fmt::format("cannot write '{}': {}", out_path, ErrnoText(errno));
+    return false;
+  }
+  UniqueFd errors(OpenForWriting(err_path));
+  if (!errors.valid()) {
+    *err = fmt::format("cannot write '{}': {}", err_path, ErrnoText(errno));
     return false;
   }
   TupleQueue queue;

@@ -141,10 +141,15 @@ std::string DataJson(const RunData& data, const RunStats& stats, const std::vect
   AppendColumn(&out, "cpu", rows, [&](size_t i) { return Ms(a[i].cpu_s); });
   AppendColumn(&out, "rss", rows, [&](size_t i) { return a[i].max_rss_kib; });
   out += "\"cmd\":[";
-  for (size_t k = 0; k < rows.size(); ++k)
-    out += (k > 0 ? "," : "") + JsonString(a[rows[k]].command);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (k > 0) out += ',';  // appended, not "," + s: GCC 12 -O3 warns (-Wrestrict) on that
+    out += JsonString(a[rows[k]].command);
+  }
   out += "],\"input\":[";
-  for (size_t k = 0; k < rows.size(); ++k) out += (k > 0 ? "," : "") + JsonString(a[rows[k]].input);
+  for (size_t k = 0; k < rows.size(); ++k) {
+    if (k > 0) out += ',';
+    out += JsonString(a[rows[k]].input);
+  }
   out += "],\"retry\":[";  // the few attempts that were tried again, by position
   std::string notes;       // exit code, signal, message and stderr of attempts that did not succeed
   for (size_t k = 0; k < rows.size(); ++k) {
@@ -166,7 +171,8 @@ std::string DataJson(const RunData& data, const RunStats& stats, const std::vect
   if (!timeline.labels.empty()) {
     std::string labels;
     for (const std::string& label : timeline.labels) {
-      labels += (labels.empty() ? "[" : ",") + JsonString(label);
+      labels += labels.empty() ? '[' : ',';
+      labels += JsonString(label);
     }
     out += ",\"rowLabels\":" + labels + "]";
   }

@@ -177,7 +177,9 @@ void ProgressDisplay::Update(const RunTotals& totals) {
 void ProgressDisplay::Draw(const RunTotals& totals, bool final) {
   // Progress is best effort: write errors (a closed stderr) must not stop the run.
   if (terminal_) {
-    std::string out = "\r" + TerminalLine(totals, columns_(), final) + "\033[K";
+    std::string out = "\r";  // appended, not "\r" + s: GCC 12 -O3 warns (-Wrestrict) on that
+    out += TerminalLine(totals, columns_(), final);
+    out += "\033[K";
     if (final) out += "\n";
     shown_ = !final;
     WriteAll(fd_, out);
