@@ -20,11 +20,11 @@ bool WorkerRunner::ReadAnswers(Worker& w) {
     if (n <= 0) {  // closed (or broken)
       processes_->Unwatch(w.answers.get());
       w.answers.Reset();
-      // A live worker that closed it can answer no more: without this it would hang the run
-      // (its exit, if it is exiting, tells the rest).
+      // A live worker that closed it can answer no more: without this it would hang the run.
+      // Killed only if it still lives after kClosedGrace (OnTimer): one dying already (a
+      // SIGKILL from elsewhere) closed it on its way out, and its exit says how it ended.
       if (!w.life.Is<worker_life::Retiring>() && !processes_->HasExited(w.handle)) {
-        w.answers_closed = true;
-        processes_->Signal(w.handle, SIGKILL);
+        w.answers_closed_at = Now();
       }
       return false;
     }

@@ -311,6 +311,11 @@ void WorkerRunner::OnTimer(Nanos now, std::vector<RunnerEvent>* events) {
     auto it = workers_.find(h);
     if (it == workers_.end()) continue;
     Worker& w = it->second;
+    if (w.answers_closed_at > 0 && !w.answers_closed && now >= w.answers_closed_at + kClosedGrace &&
+        !processes_->HasExited(w.handle)) {
+      w.answers_closed = true;
+      processes_->Signal(w.handle, SIGKILL);  // its exit names the protocol error
+    }
     if (!Drive(w, life::TimerFired{now}, events).start) continue;
     if (int e = Spawn(w)) {
       TaskHandle task = w.task;
@@ -329,6 +334,10 @@ void WorkerRunner::Rearm() {
   for (const auto& [h, w] : workers_) {
     Nanos t = w.life.Deadline();
     if (t > 0 && (next == 0 || t < next)) next = t;
+    if (w.answers_closed_at > 0 && !w.answers_closed) {
+      t = w.answers_closed_at + kClosedGrace;
+      if (next == 0 || t < next) next = t;
+    }
   }
   if (next != armed_) {
     armed_ = next;

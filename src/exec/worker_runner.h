@@ -53,6 +53,7 @@ class WorkerRunner : public Runner {
 
   static constexpr Nanos kMinBackoff = worker_life::Restarts::kMinBackoff;
   static constexpr Nanos kMaxBackoff = worker_life::Restarts::kMaxBackoff;
+  static constexpr Nanos kClosedGrace = 200 * kNanosPerMilli;
 
  private:
   // A task as the engine numbers it (the Runner's handle); workers are ProcessHandles.
@@ -70,11 +71,15 @@ class WorkerRunner : public Runner {
     UniqueFd to_worker;  // its stdin
     UniqueFd answers;    // the read end of its result descriptor
     LineReader reader;
-    TaskHandle task;              // the task it runs, or will once ready; 0 for none
-    std::string request;          // that task's request while it waits for the worker, or is sent
-    size_t request_sent = 0;      // bytes of it the worker has taken so far
-    bool sending = false;         // waiting for room in its stdin (a request larger than the pipe)
-    bool answers_closed = false;  // it closed its result descriptor while it lived
+    TaskHandle task;          // the task it runs, or will once ready; 0 for none
+    std::string request;      // that task's request while it waits for the worker, or is sent
+    size_t request_sent = 0;  // bytes of it the worker has taken so far
+    bool sending = false;     // waiting for room in its stdin (a request larger than the pipe)
+    // It closed its result descriptor while it lived: a worker that dies closes it too,
+    // just before its exit is seen, so it is given kClosedGrace to exit by itself (and have
+    // its own exit status) before it is killed for it (answers_closed).
+    Nanos answers_closed_at = 0;
+    bool answers_closed = false;
     ProcessUsage at_begin;
     bool signalled = false;  // the engine signalled it (a time-out, an interrupt)
     std::string trouble;     // why coreflow stopped it (a protocol error), for the task's note

@@ -241,6 +241,10 @@ if what == "never-reads":     # answers its request once it has come, without re
     signal.pause()            # and leaves it unread until coreflow stops it
 if what == "close-results":   # closes its result descriptor and lives on
     out.close()
+if what == "die":             # killed by SIGKILL in its first task, as by the OOM killer
+    sys.stdin.readline()
+    import signal
+    os.kill(os.getpid(), signal.SIGKILL)
 for line in sys.stdin:
     req = json.loads(line)
     if what == "len":
@@ -273,6 +277,20 @@ class WorkerProtocolTest(CoreflowTestCase):
         r = self.raw("close-results", "-j1", "{}", ":::", "a", "b", timeout=60)
         self.assertEqual(r.returncode, 2, r)
         self.assertIn("protocol error: it closed its result descriptor (3)", r.err)
+        self.assertNoLeftovers()
+
+    def test_a_worker_killed_mid_task_is_journalled_as_killed_not_as_a_protocol_error(self):
+        # Its death closes its result descriptor just before its exit is seen: the journal
+        # must say signal 9, every time.
+        items = [str(i) for i in range(8)]
+        r = self.raw("die", "-j2", "{}", ":::", *items, timeout=120)
+        self.assertEqual(r.returncode, len(items), r)
+        self.assertNotIn("protocol error", r.err)
+        j = cfhelp.Journal(self.read("log").decode())
+        final = j.final()
+        self.assertEqual(len(final), len(items))
+        self.assertEqual({(rec[6], rec[7], rec[15]) for rec in final}, {("0", "9", "signal")},
+                         final)
         self.assertNoLeftovers()
 
     def test_an_answer_written_before_its_request_is_not_taken(self):
