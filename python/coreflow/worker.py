@@ -20,8 +20,8 @@ An existing per-item script becomes a worker without a new line of code:
 
     coreflow run --worker 'python3 -m coreflow.worker score.py' {} ::: inputs...
 
-(see coreflow/_script.py). This is the code of contrib/python/coreflow_worker.py, which stays
-a single file that can be copied next to a script; keep the two alike.
+(see coreflow/_script.py). contrib/python/coreflow_worker.py is a link to this file: it
+stays one file that can be copied next to a script (serve() needs nothing else).
 """
 
 import json
