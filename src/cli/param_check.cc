@@ -183,7 +183,8 @@ std::optional<int> CheckParamsKeepOutput(const RunPlan& plan, const TuneSpace& s
       stop = UsageError(fmt::format("--tune-param check with {}: {}", Describe(runs[i]), err));
     } else if (probes[i].status >= 128) {  // interrupted: stop as the run would
       stop = probes[i].status;
-    } else if (i > 0 && (probes[i].hash != probes[0].hash || probes[i].status != probes[0].status)) {
+    } else if (i > 0 &&
+               (probes[i].hash != probes[0].hash || probes[i].status != probes[0].status)) {
       std::string name = Changed(runs[0], runs[i]);
       stop = UsageError(fmt::format(
           "--tune-param {}: the first input's output with {} differs from that with {} ({}), "

@@ -9,9 +9,9 @@
 
 #include "base/plural.h"
 #include "cli/autotune.h"
-#include "cli/param_check.h"
 #include "cli/machine_probe.h"
 #include "cli/messages.h"
+#include "cli/param_check.h"
 #include "cli/pipeline_file.h"
 #include "cli/report_output.h"
 #include "cli/run_journal.h"

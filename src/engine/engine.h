@@ -231,7 +231,7 @@ class Engine : public RunShaper, private OutputSink::Listener {
   Scheduler scheduler_;
   std::vector<ThreadVariable> thread_variables_;
   std::unique_ptr<TaskEnvironment> task_env_;
-  uint64_t params_generation_ = 0;  // counts Reshapes that changed --tune-param values
+  uint64_t params_generation_ = 0;        // counts Reshapes that changed --tune-param values
   std::vector<StagePlan> later_;          // a pipeline's stages after the first, in order
   size_t item_stages_ = 1;                // stages items pass one by one (all but a gather)
   bool staged_removal_failed_ = false;    // warned that a staged copy could not be removed

@@ -16,8 +16,8 @@ namespace worker_life {
 
 // What a worker was started for: its environment and CPUs are fixed at its start.
 struct Shape {
-  int threads = 0;              // threads per task
-  std::optional<CpuMask> cpus;  // its slot's CPUs when pinned
+  int threads = 0;                 // threads per task
+  std::optional<CpuMask> cpus;     // its slot's CPUs when pinned
   uint64_t params_generation = 0;  // the --tune-param values in its environment
   bool operator==(const Shape&) const = default;
 };
