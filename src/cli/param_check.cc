@@ -185,7 +185,6 @@ std::optional<int> CheckParamsKeepOutput(const RunPlan& plan, const TuneSpace& s
       stop = probes[i].status;
     } else if (i > 0 &&
                (probes[i].hash != probes[0].hash || probes[i].status != probes[0].status)) {
-      std::string name = Changed(runs[0], runs[i]);
       stop = UsageError(fmt::format(
           "--tune-param {}: the first input's output with {} differs from that with {} ({}), "
           "so tuning would mix results; if the parameter may change them, give "
