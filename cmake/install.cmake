@@ -4,8 +4,16 @@
 include(GNUInstallDirs)
 
 option(COREFLOW_BUILD_DOCS "Write the man pages and shell completions from --help" ON)
-set(COREFLOW_PYTHON_DIR "lib/python3/dist-packages"
-    CACHE STRING "Where the Python package goes, under the prefix (Debian's layout)")
+# Debian's python3 reads lib/python3.X/dist-packages under both /usr and /usr/local; the
+# package (debian/rules) uses the version-free lib/python3/dist-packages of /usr.
+find_package(Python3 COMPONENTS Interpreter)
+if(Python3_FOUND)
+  set(python_dir "lib/python${Python3_VERSION_MAJOR}.${Python3_VERSION_MINOR}/dist-packages")
+else()
+  set(python_dir "lib/python3/dist-packages")
+endif()
+set(COREFLOW_PYTHON_DIR "${python_dir}"
+    CACHE STRING "Where the Python package goes, under the prefix")
 
 # Every command gets a page of its own: coreflow-run(1) and so on.
 set(COREFLOW_COMMANDS run tune bench report hw stage journal)
@@ -20,7 +28,6 @@ set(COREFLOW_SUMMARY_journal "work with the journals runs write")
 
 if(COREFLOW_BUILD_DOCS)
   find_program(COREFLOW_HELP2MAN help2man)
-  find_package(Python3 COMPONENTS Interpreter)
   set(man_dir ${CMAKE_BINARY_DIR}/man)
   set(man_pages)
   if(COREFLOW_HELP2MAN)

@@ -1,10 +1,12 @@
 """cmake --install: the stripped binary, man pages and completions from --help, the docs; and
 --version / -V on every command."""
 
+import glob
 import os
 import re
 import shutil
 import subprocess
+import sys
 
 import cfhelp
 from cfhelp import CoreflowTestCase
@@ -53,6 +55,13 @@ class InstallTest(CoreflowTestCase):
         self.assertIn("run a command once per input", page)
         self.assertTrue(os.path.exists(os.path.join(prefix, "share", "doc", "coreflow",
                                                     "tuning.md")))
+        packages = glob.glob(os.path.join(prefix, "lib", "python3*", "dist-packages"))
+        self.assertEqual(len(packages), 1, packages)
+        r = subprocess.run([sys.executable, "-S", "-c",
+                            "import coreflow, coreflow.worker; print(coreflow.__file__)"],
+                           env={"PYTHONPATH": packages[0]}, capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertTrue(r.stdout.startswith(packages[0]), r.stdout)
         share = os.path.join(prefix, "share")
         for path in ("bash-completion/completions/coreflow", "zsh/vendor-completions/_coreflow",
                      "fish/vendor_completions.d/coreflow.fish"):
