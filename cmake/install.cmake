@@ -1,6 +1,7 @@
 # What `cmake --install` (and `make install PREFIX=...`) puts where: the stripped binaries, man
-# pages and shell completions written from the binary's own --help, the docs and the Python
-# package. Included from the top CMakeLists.txt.
+# pages and shell completions written from the binary's own --help, the docs, the Python
+# package, and the C++ library with its header, CMake package and pkg-config file. Included
+# from the top CMakeLists.txt.
 include(GNUInstallDirs)
 
 option(COREFLOW_BUILD_DOCS "Write the man pages and shell completions from --help" ON)
@@ -93,4 +94,29 @@ install(DIRECTORY docs/ DESTINATION ${CMAKE_INSTALL_DOCDIR})
 if(EXISTS ${CMAKE_CURRENT_SOURCE_DIR}/python/coreflow)
   install(DIRECTORY python/coreflow DESTINATION ${COREFLOW_PYTHON_DIR}
           PATTERN "__pycache__" EXCLUDE)
+endif()
+
+# The C++ library: libcoreflow.so, include/coreflow/, find_package(coreflow) and coreflow.pc.
+if(COREFLOW_BUILD_LIBRARY)
+  install(TARGETS coreflow_api EXPORT coreflowTargets
+          LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR})
+  if(CMAKE_STRIP)  # as the programs: the debug information stays in the build tree
+    install(CODE "execute_process(COMMAND \"${CMAKE_STRIP}\" --strip-unneeded
+                  \"\$ENV{DESTDIR}\${CMAKE_INSTALL_PREFIX}/${CMAKE_INSTALL_LIBDIR}/$<TARGET_FILE_NAME:coreflow_api>\")")
+  endif()
+  install(DIRECTORY include/coreflow DESTINATION ${CMAKE_INSTALL_INCLUDEDIR})
+  set(cmake_dir ${CMAKE_INSTALL_LIBDIR}/cmake/coreflow)
+  install(EXPORT coreflowTargets NAMESPACE coreflow:: DESTINATION ${cmake_dir})
+  include(CMakePackageConfigHelpers)
+  configure_package_config_file(cmake/coreflow-config.cmake.in
+                                ${CMAKE_BINARY_DIR}/coreflow-config.cmake
+                                INSTALL_DESTINATION ${cmake_dir})
+  write_basic_package_version_file(${CMAKE_BINARY_DIR}/coreflow-config-version.cmake
+                                   COMPATIBILITY SameMinorVersion)
+  install(FILES ${CMAKE_BINARY_DIR}/coreflow-config.cmake
+                ${CMAKE_BINARY_DIR}/coreflow-config-version.cmake DESTINATION ${cmake_dir})
+  # The .pc file finds the prefix from where it lies, so --prefix at install time holds.
+  file(RELATIVE_PATH COREFLOW_PC_TO_PREFIX "/${CMAKE_INSTALL_LIBDIR}/pkgconfig" "/")
+  configure_file(cmake/coreflow.pc.in ${CMAKE_BINARY_DIR}/coreflow.pc @ONLY)
+  install(FILES ${CMAKE_BINARY_DIR}/coreflow.pc DESTINATION ${CMAKE_INSTALL_LIBDIR}/pkgconfig)
 endif()

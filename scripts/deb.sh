@@ -58,6 +58,9 @@ for f in /usr/share/man/man1/coreflow.1.gz /usr/share/man/man1/coreflow-run.1.gz
   /usr/share/zsh/vendor-completions/_coreflow /usr/share/fish/vendor_completions.d/coreflow.fish; do
   [ -e "$f" ] || fail "$f is missing"
 done
+[ -e /usr/include/coreflow/coreflow.h ] || fail "/usr/include/coreflow/coreflow.h is missing"
+pkg-config --exists coreflow 2>/dev/null || [ ! -x "$(command -v pkg-config)" ] ||
+  fail "pkg-config does not find coreflow"
 zcat /usr/share/man/man1/coreflow-run.1.gz | grep -q -e '--keep' -e 'keep\\-order' ||
   fail "coreflow-run(1) does not describe --keep-order"
 if [ -d python/coreflow ]; then

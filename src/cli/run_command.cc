@@ -119,7 +119,7 @@ std::string ThreadsWarning(const RunPlan& plan, RunSettings* settings) {
 
 // The runners and the engine, prepared; the settings reports show.
 bool StartEngine(const RunFlags& f, const RunPlan& plan, RunSession* s, std::string* err) {
-  s->runner.EnableCrashGuard("/proc/self/exe");
+  if (f.crash_guard) s->runner.EnableCrashGuard("/proc/self/exe");
   std::vector<std::unique_ptr<WorkerOptions>> stage_workers;
   if (!StageWorkers(plan.config, plan.config.schedule.term_grace, &stage_workers, err)) {
     return false;
@@ -184,6 +184,7 @@ void AttachObservers(const RunFlags& f, const RunPlan& plan, const AutotuneSetup
     s->progress = std::make_unique<ProgressDisplay>(STDERR_FILENO, plan.progress_on_terminal);
     engine.AddObserver(s->progress.get());
   }
+  for (RunObserver* o : f.observers) engine.AddObserver(o);
 }
 
 void PrintStats(const Engine& engine, bool dry_run, Nanos wall) {

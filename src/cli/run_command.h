@@ -13,6 +13,7 @@ namespace coreflow {
 
 struct RunConfig;
 struct RunFlags;
+class RunObserver;
 class TupleQueue;
 
 // What coreflow-mpi (src/mpi/, docs/mpi.md) changes in a run.
@@ -27,6 +28,13 @@ struct RunHooks {
 // The raw values of `coreflow run`'s options, validated by RunMain.
 struct RunFlags {
   const RunHooks* hooks = nullptr;  // coreflow-mpi's; null for plain coreflow
+  // The C++ API's (include/coreflow/coreflow.h): inputs taken as they are, one task each;
+  // observers told of every task; no crash guard (this process is not the coreflow binary).
+  std::vector<std::string> input_values;
+  std::vector<RunObserver*> observers;
+  bool crash_guard = true;
+  int stdout_fd = 1;  // where the tasks' output goes
+  int stderr_fd = 2;
   std::string jobs;
   int threads = 0;
   bool keep_order = false;

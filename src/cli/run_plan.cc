@@ -54,7 +54,7 @@ bool PlanCommandAndSources(const RunFlags& f, const std::vector<std::string>& re
     return false;
   }
   if (parts.command.empty() && parts.sources.empty() && f.arg_files.empty() && f.finds.empty() &&
-      probe.stdin_is_terminal) {
+      f.input_values.empty() && probe.stdin_is_terminal) {
     *err = "no command and no inputs; see coreflow run --help";
     return false;
   }
@@ -70,6 +70,11 @@ bool PlanCommandAndSources(const RunFlags& f, const std::vector<std::string>& re
     s.path = pattern;
     config.sources.push_back(s);
   }
+  if (!f.input_values.empty()) {
+    config.sources.push_back(SourceSpec{SourceSpec::Kind::kArgs, f.input_values, {}, false});
+  }
+  config.stdout_fd = f.stdout_fd;
+  config.stderr_fd = f.stderr_fd;
   for (SourceSpec& s : parts.sources) config.sources.push_back(std::move(s));
   if (config.sources.empty()) {
     config.sources.push_back(SourceSpec{SourceSpec::Kind::kStdin, {}, {}, false});

@@ -62,6 +62,7 @@ class InstallTest(CoreflowTestCase):
                            env={"PYTHONPATH": packages[0]}, capture_output=True, text=True)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertTrue(r.stdout.startswith(packages[0]), r.stdout)
+        self.check_the_library(prefix)
         share = os.path.join(prefix, "share")
         for path in ("bash-completion/completions/coreflow", "zsh/vendor-completions/_coreflow",
                      "fish/vendor_completions.d/coreflow.fish"):
@@ -82,6 +83,40 @@ class InstallTest(CoreflowTestCase):
                 out = subprocess.run([shell, "-n", os.path.join(share, path)],
                                      capture_output=True, text=True)
                 self.assertEqual(out.returncode, 0, (shell, out.stderr))
+
+    def check_the_library(self, prefix):
+        """examples/embed built out of the tree against the install: CMake and pkg-config."""
+        lib = os.path.join(prefix, "lib")
+        exported = subprocess.run(["nm", "-D", "--defined-only", "-C",
+                                   os.path.join(lib, "libcoreflow.so")],
+                                  capture_output=True, text=True).stdout
+        self.assertIn("coreflow::Run(", exported)
+        self.assertNotIn("coreflow::Engine", exported, "only the API is exported")
+        example = os.path.join(cfhelp.HERE, "..", "..", "examples", "embed")
+        build = self.path("embed-build")
+        for argv in (["cmake", "-S", example, "-B", build, "-DCMAKE_PREFIX_PATH=" + prefix],
+                     ["cmake", "--build", build]):
+            r = cfhelp.run(argv, timeout=300)
+            self.assertEqual(r.returncode, 0, r)
+        self.check_embed(os.path.join(build, "embed"), lib)
+        if shutil.which("pkg-config"):
+            env = dict(os.environ, PKG_CONFIG_PATH=os.path.join(lib, "pkgconfig"))
+            flags = subprocess.run(["pkg-config", "--cflags", "--libs", "coreflow"], env=env,
+                                   capture_output=True, text=True)
+            self.assertEqual(flags.returncode, 0, flags.stderr)
+            binary = self.path("embed-pc")
+            r = subprocess.run(["c++", "-std=c++17", os.path.join(example, "main.cc"), "-o",
+                                binary, *flags.stdout.split()], capture_output=True, text=True)
+            self.assertEqual(r.returncode, 0, r.stderr)
+            self.check_embed(binary, lib)
+
+    def check_embed(self, binary, lib):
+        env = dict(cfhelp.base_env(), LD_LIBRARY_PATH=lib)
+        r = cfhelp.run([binary, "x", "fail", "y"], env=env)
+        self.assertEqual(r.returncode, 1, r)  # one task failed
+        self.assertEqual(r.out, "item x\nitem fail\nitem y\n")
+        self.assertRegex(r.err, r"task 2 on slot \d: failed \(exit 1\)")
+        self.assertIn("2 ok, 1 failed, exit status 1", r.err)
 
 
 if __name__ == "__main__":
