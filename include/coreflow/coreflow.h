@@ -22,7 +22,7 @@ struct RunRequest {
   // The command's words, each one argument (as with -q: no shell unless you name one, e.g.
   // {"sh", "-c", "...", "sh", "{}"}); {} in a word is the input, {#} its number.
   std::vector<std::string> command;
-  std::vector<std::string> inputs;  // one task each, taken as they are (no ::: parsing)
+  std::vector<std::string> inputs;  // one task each, taken as they are; none: nothing runs
   int jobs = 0;                     // tasks at once (-j); 0: one per usable core
   int threads_per_task = 0;         // -t: sets OMP_NUM_THREADS and the rest; 0: the default
   bool keep_order = false;          // -k: output in input order
@@ -40,7 +40,7 @@ struct TaskEvent {
   uint64_t task = 0;    // the input's number, from 1
   int slot = 0;         // 1 to jobs
   int attempt = 1;      // 2 for the first retry
-  std::string command;  // the command line it runs
+  std::string command;  // the command line it ran (in OnTaskFinished)
   // When it ended:
   int exit_code = 0;   // its exit status, when signal is 0
   int signal = 0;      // the signal that ended it, or 0

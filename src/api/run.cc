@@ -52,6 +52,7 @@ class EventRelay : public RunObserver {
 }  // namespace
 
 RunResult Run(const RunRequest& request, TaskObserver* observer) {
+  if (request.inputs.empty()) return RunResult{};  // nothing to run (and no stdin to read)
   RunFlags f;
   f.input_values = request.inputs;
   f.quote = true;  // each word is one argument, as a program's argv is: no shell in between
