@@ -84,7 +84,7 @@ def hang_with_grandchild(directory, marker):
     child = subprocess.Popen(["sleep", marker])
     with open(os.path.join(directory, "grandchild"), "w") as f:
         f.write(str(child.pid))
-    time.sleep(3 * WAIT)
+    signal.pause()  # hangs until the call's timeout kills it
 
 
 def kill_myself():
