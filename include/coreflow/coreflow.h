@@ -12,12 +12,14 @@
 #include <string>
 #include <vector>
 
+#include "coreflow/run_options.h"
+
 #define COREFLOW_API __attribute__((visibility("default")))
 
 namespace coreflow {
 
-// One run: `command` once per input, in parallel across the usable cores. The fields are
-// `coreflow run`'s options of the same meaning (docs/run.md).
+// One run, in short: `command` once per input, in parallel across the usable cores. The fields
+// are `coreflow run`'s options of the same meaning (docs/run.md); RunOptions has all of them.
 struct RunRequest {
   // The command's words, each one argument (as with -q: no shell unless you name one, e.g.
   // {"sh", "-c", "...", "sh", "{}"}); {} in a word is the input, {#} its number.
@@ -33,6 +35,7 @@ struct RunRequest {
   bool resume = false;              // --resume: skip what the journal shows done
   int stdout_fd = 1;                // where the tasks' stdout goes (a descriptor you own)
   int stderr_fd = 2;                // and their stderr
+  int messages_fd = 2;              // coreflow's own lines (errors, warnings); -1: nowhere
 };
 
 // One task starting or ending, as the journal records it.
@@ -59,16 +62,26 @@ class COREFLOW_API TaskObserver {
 
 struct RunResult {
   // As `coreflow run`'s: 0 all succeeded, 1-100 that many failed, 101 more, 255 a usage or
-  // run error (said in one line on stderr, as the command says it), 128+N after signal N.
+  // run error, 128+N after signal N.
   int exit_status = 0;
+  std::string error;  // the first error, in one line ("" for none), as messages_fd was told
   uint64_t succeeded = 0;
   uint64_t failed = 0;
   uint64_t skipped = 0;  // done before, by the journal (resume)
 };
 
-// Runs the request to its end. SIGINT, SIGTERM and SIGHUP are taken over while it runs (they
-// stop the run as Ctrl-C stops coreflow run) and given back after.
+// Runs the description to its end: whatever `coreflow run` can do, pipelines (pipeline_file),
+// GPUs, autotuning and staging included; the command itself is this call. SIGINT, SIGTERM and
+// SIGHUP are taken over while it runs (they stop the run as Ctrl-C stops coreflow run) and given
+// back after.
+COREFLOW_API RunResult Run(const RunOptions& options, TaskObserver* observer = nullptr);
+
+// The short form: the request's fields into RunOptions (words as with -q, no summary, no
+// progress display), and an empty `inputs` runs nothing.
 COREFLOW_API RunResult Run(const RunRequest& request, TaskObserver* observer = nullptr);
+
+// RunOptions for the request, to add what RunRequest has no field for.
+COREFLOW_API RunOptions ToOptions(const RunRequest& request);
 
 // "0.1.0 (commit 65904f3fbf29)": the version and commit of the library.
 COREFLOW_API const char* Version();

@@ -1,15 +1,19 @@
-// The C++ API (include/coreflow/coreflow.h): a request becomes the flags `coreflow run` would
-// have parsed, and goes through the same RunMain, so the library and the command behave alike.
+// The C++ API (include/coreflow/coreflow.h): the one way into a run. `coreflow run` fills
+// RunOptions from its command line and calls Run() as any program does.
 #include "coreflow/coreflow.h"
 
 #include <fmt/format.h>
 
 #include <string>
 
+#include "base/environment.h"
 #include "base/time.h"
 #include "base/version.h"
-#include "cli/run_command.h"
 #include "report/observer.h"
+#include "run/messages.h"
+#include "run/run.h"
+#include "sys/process.h"
+#include "sys/program_path.h"
 
 namespace coreflow {
 namespace {
@@ -49,34 +53,58 @@ class EventRelay : public RunObserver {
   RunTotals totals_;
 };
 
+// The coreflow program for staging copies and the crash guard: the one installed beside this
+// library, else the first on PATH; "" when there is none (no crash guard, no staging).
+std::string FindCoreflowProgram() {
+  static const int here = 0;
+  std::string beside = ProgramBesideObject(&here, "coreflow");
+  return beside.empty() ? FindOnPath(ProcessEnvironment(), "coreflow") : beside;
+}
+
 }  // namespace
 
-RunResult Run(const RunRequest& request, TaskObserver* observer) {
-  if (request.inputs.empty()) return RunResult{};  // nothing to run (and no stdin to read)
+RunResult Run(const RunOptions& options, TaskObserver* observer) {
+  MessageSink sink;
+  sink.fd = options.messages_fd;
+  ScopedMessages messages(&sink);
   RunFlags f;
-  f.input_values = request.inputs;
-  f.quote = true;  // each word is one argument, as a program's argv is: no shell in between
-  if (request.jobs > 0) f.jobs = std::to_string(request.jobs);
-  f.threads = request.threads_per_task;
-  f.keep_order = request.keep_order;
-  f.worker.command = request.worker;
-  f.timeout = request.timeout;
-  if (request.retries > 0) f.retries = request.retries;
-  f.joblog = request.journal;
-  f.resume = request.resume;
-  f.stdout_fd = request.stdout_fd;
-  f.stderr_fd = request.stderr_fd;
-  f.no_summary = true;
-  f.no_progress = true;
-  f.crash_guard = false;
+  static_cast<RunOptions&>(f) = options;
+  if (f.coreflow_program.empty()) f.coreflow_program = FindCoreflowProgram();
   EventRelay relay(observer);
   f.observers.push_back(&relay);
   RunResult result;
-  result.exit_status = RunMain(f, request.command);
+  result.exit_status = RunToEnd(f, options.command);
+  result.error = sink.first_error;
   result.succeeded = relay.totals().succeeded;
   result.failed = relay.totals().failed;
   result.skipped = relay.totals().skipped;
   return result;
+}
+
+RunOptions ToOptions(const RunRequest& request) {
+  RunOptions o;
+  o.command = request.command;
+  o.inputs = request.inputs;
+  o.quote = true;  // each word is one argument, as a program's argv is: no shell in between
+  if (request.jobs > 0) o.jobs = std::to_string(request.jobs);
+  o.threads = request.threads_per_task;
+  o.keep_order = request.keep_order;
+  o.worker.command = request.worker;
+  o.timeout = request.timeout;
+  if (request.retries > 0) o.retries = request.retries;
+  o.joblog = request.journal;
+  o.resume = request.resume;
+  o.stdout_fd = request.stdout_fd;
+  o.stderr_fd = request.stderr_fd;
+  o.messages_fd = request.messages_fd;
+  o.no_summary = true;
+  o.no_progress = true;
+  return o;
+}
+
+RunResult Run(const RunRequest& request, TaskObserver* observer) {
+  if (request.inputs.empty()) return RunResult{};  // nothing to run (and no stdin to read)
+  return Run(ToOptions(request), observer);
 }
 
 const char* Version() {

@@ -4,17 +4,24 @@
 
 #include <CLI/CLI.hpp>
 
+#include <optional>
+
 #include "base/version.h"
-#include "cli/argv_split.h"
 #include "cli/bench_command.h"
 #include "cli/gnu_flags.h"
 #include "cli/hw_command.h"
+#include "cli/invocation.h"
 #include "cli/journal_command.h"
-#include "cli/messages.h"
 #include "cli/report_command.h"
 #include "cli/run_command.h"
 #include "cli/stage_command.h"
+#include "coreflow/coreflow.h"
 #include "exec/crash_guard.h"
+#include "run/argv_split.h"
+#include "run/autotune.h"
+#include "run/messages.h"
+#include "run/run.h"
+#include "sys/process.h"
 
 namespace coreflow {
 namespace {
@@ -46,6 +53,33 @@ std::string UnknownRunOption(const CLI::App& run, const std::vector<std::string>
                        near, run.get_name());
   }
   return fmt::format("unknown option '{}' (see coreflow {} --help)", option, run.get_name());
+}
+
+// `coreflow run` and `coreflow tune` are calls of the C++ API (include/coreflow/coreflow.h),
+// as a program of the user's would make them; coreflow-mpi's ranks add their hooks.
+int RunThroughApi(const CLI::App& command, RunFlags* flags) {
+  flags->command = command.remaining();
+  flags->coreflow_program = kSelfExe;  // for its staging copies and its crash guard
+  if (flags->hooks != nullptr) return RunToEnd(*flags, flags->command);
+  return Run(static_cast<const RunOptions&>(*flags)).exit_status;
+}
+
+// CLI11's parse; an exit status when that is all (--help, --version, a parse error).
+std::optional<int> Parse(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    return app.exit(e);
+  } catch (const CLI::CallForVersion& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    std::string what = e.what();
+    for (char& c : what) {
+      if (c == '\n') c = ' ';
+    }
+    return UsageError(what + " (see coreflow --help)");
+  }
+  return std::nullopt;
 }
 
 }  // namespace
@@ -95,20 +129,7 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
       return UsageError(UnknownCommand(app, word));
     }
   }
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::CallForHelp& e) {
-    return app.exit(e);
-  } catch (const CLI::CallForVersion& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    std::string what = e.what();
-    for (char& c : what) {
-      if (c == '\n') c = ' ';
-    }
-    fmt::print(stderr, "coreflow: error: {} (see coreflow --help)\n", what);
-    return 255;
-  }
+  if (std::optional<int> done = Parse(app, argc, argv)) return *done;
   for (CLI::App* command : {run, tune}) {
     if (!command->parsed()) continue;
     if (std::string e = UnknownRunOption(*command, command->remaining()); !e.empty()) {
@@ -116,11 +137,15 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
     }
   }
   if (run->parsed()) {
-    run_flags.invocation = DescribeInvocation(*run, argc, argv);
-    return RunMain(run_flags, run->remaining());
+    run_flags.command_line = DescribeInvocation(*run, argc, argv);
+    return RunThroughApi(*run, &run_flags);
   }
   if (report->parsed()) return ReportMain(report_flags);
-  if (tune->parsed()) return RunMain(tune_flags, tune->remaining());
+  if (tune->parsed()) {
+    if (tune_flags.tune_list) return ListTuneCache(ProcessEnvironment());
+    if (tune_flags.tune_clear) return ClearTuneCache(ProcessEnvironment());
+    return RunThroughApi(*tune, &tune_flags);
+  }
   if (hw->parsed()) return HwMain(hw_flags);
   if (stage->parsed()) return StageMain(stage_flags);
   if (journal_merge->parsed()) return JournalMergeMain(journal_flags);

@@ -7,8 +7,8 @@
 #include <utility>
 
 #include "base/plural.h"
-#include "cli/messages.h"
 #include "report/bench_html.h"
+#include "run/messages.h"
 #include "sys/fd.h"
 #include "sys/fs.h"
 

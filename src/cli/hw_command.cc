@@ -2,8 +2,8 @@
 
 #include <fmt/format.h>
 
-#include "cli/hw_info.h"
 #include "cli/hw_output.h"
+#include "run/hw_info.h"
 #include "sys/process.h"
 
 namespace coreflow {

@@ -5,7 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "cli/hw_info.h"
+#include "run/hw_info.h"
 
 namespace coreflow {
 

@@ -7,8 +7,8 @@
 
 namespace coreflow {
 
-Invocation DescribeInvocation(const CLI::App& sub, int argc, const char* const* argv) {
-  Invocation out;
+CommandLine DescribeInvocation(const CLI::App& sub, int argc, const char* const* argv) {
+  CommandLine out;
   out.argv.assign(argv, argv + argc);
   for (size_t i = 1; i < out.argv.size(); ++i) {
     if (out.argv[i] == sub.get_name()) {
@@ -27,26 +27,6 @@ Invocation DescribeInvocation(const CLI::App& sub, int argc, const char* const* 
     out.options.push_back(std::move(given));
   }
   return out;
-}
-
-std::string ResumeCommand(const Invocation& inv, const std::string& joblog) {
-  if (joblog.empty() || joblog == "-" || inv.subcommand == 0) return "";
-  std::vector<std::string> words(
-      inv.argv.begin(), inv.argv.begin() + static_cast<std::ptrdiff_t>(inv.subcommand) + 1);
-  words.push_back("--resume-failed");
-  for (size_t i = inv.subcommand + 1; i < inv.argv.size(); ++i) {
-    // Only among the options: the same words in the template are the task's business.
-    std::string_view w = inv.argv[i];
-    if (i < inv.options_end && (w == "--resume" || w == "--resume-failed")) continue;
-    words.push_back(inv.argv[i]);
-  }
-  return QuoteCommandLine(words);
-}
-
-void AddInvocation(const Invocation& inv, const std::string& joblog, RunSettings* settings) {
-  settings->argv = inv.argv;
-  settings->options = inv.options;
-  settings->resume_command = ResumeCommand(inv, joblog);
 }
 
 }  // namespace coreflow

@@ -3,8 +3,8 @@
 #include <fmt/format.h>
 
 #include "base/plural.h"
-#include "cli/messages.h"
 #include "journal/merge.h"
+#include "run/messages.h"
 
 namespace coreflow {
 

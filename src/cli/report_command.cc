@@ -2,10 +2,10 @@
 
 #include <fmt/format.h>
 
-#include "cli/report_output.h"
 #include "report/journal_data.h"
 #include "report/stats.h"
 #include "report/summary.h"
+#include "run/report_output.h"
 
 namespace coreflow {
 

@@ -2,9 +2,7 @@
 #include <string>
 
 #include "cli/gnu_flags.h"
-#include "cli/input_flags.h"
 #include "cli/run_command.h"
-#include "cli/worker_flags.h"
 
 namespace coreflow {
 namespace {
@@ -15,6 +13,7 @@ const CLI::Validator kNotEmpty(
     "");
 
 void AddRunOptions(CLI::App* run, RunFlags* f);
+void AddColumnOptions(CLI::App* run, RunFlags* f);
 
 }  // namespace
 
@@ -264,6 +263,46 @@ void AddAutotuneOptions(CLI::App* run, RunFlags* f) {
                 "do not, and keep each value's --results apart, in DIR/NAME=VALUE/");
   run->add_flag("--retune", f->retune, "Tune again even when the cache has an answer");
   run->add_flag("--no-tune-cache", f->no_tune_cache, "Neither read nor write the tuning cache");
+}
+
+// --colsep/-C, --header and --link/--xapply.
+void AddColumnOptions(CLI::App* run, RunFlags* f) {
+  const CLI::Validator not_empty(
+      [](std::string& v) { return v.empty() ? std::string("must not be empty") : ""; }, "", "");
+  run->add_option("-C,--colsep", f->colsep,
+                  "Split each input into columns at this text or regular expression (',' '\\t' "
+                  "'\\s+'): they become {1} {2} ..., trimmed of white space")
+      ->check(not_empty);
+  run->add_option("--header", f->header,
+                  "--header : takes the first value of each input source as its column names, "
+                  "for {name} {name.} ... (columns split at --colsep, else at tabs)")
+      ->check(not_empty);
+  run->add_flag("--link,--xapply", f->link,
+                "Link every input source (as :::+ does), but go on to the longest, starting the "
+                "shorter ones over");
+}
+
+// --worker and its limits.
+void AddWorkerFlags(CLI::App* run, WorkerSettings* f) {
+  run->add_option("--worker", f->command,
+                  "Start CMD once per slot and send it every task as a line of JSON on its "
+                  "stdin (a warm worker; see docs/workers.md); COMMAND becomes the task's "
+                  "arguments (default {})")
+      ->check(CLI::Validator(
+          [](std::string& v) {
+            // '' is a mistake (an unset variable), never "no worker"
+            return v.find_first_not_of(" \t\n") == std::string::npos
+                       ? std::string("needs a command, e.g. --worker 'python3 score.py'")
+                       : std::string();
+          },
+          "", ""));
+  run->add_option("--worker-start-timeout", f->start_timeout,
+                  "How long a worker may take to say it is ready (default 300s)");
+  run->add_option("--worker-max-tasks", f->max_tasks,
+                  "Replace a worker by a fresh one after N tasks")
+      ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
+  run->add_option("--worker-max-rss", f->max_rss,
+                  "Replace a worker whose resident memory is above SIZE after a task, e.g. 2G");
 }
 
 void AddRunOptions(CLI::App* run, RunFlags* f) {

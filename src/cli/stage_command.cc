@@ -7,23 +7,12 @@
 #include <set>
 #include <string>
 
-#include "cli/messages.h"
-#include "cli/run_command.h"
+#include "coreflow/coreflow.h"
+#include "run/messages.h"
 #include "sys/copy.h"
 #include "sys/fd.h"
 
 namespace coreflow {
-
-int CopyMain(const char* src, const char* dest) {
-  CopyResult result;
-  std::string step;
-  if (int e = CopyFileWhole(src, dest, &result, &step); e != 0) {
-    fmt::print(stderr, "coreflow: cannot stage '{}' to '{}': {}: {}\n", src, dest, step,
-               ErrnoText(e));
-    return 1;
-  }
-  return 0;
-}
 
 namespace {
 
@@ -38,16 +27,6 @@ std::string Basename(const std::string& path) {
 }
 
 }  // namespace
-
-bool PlainPath(const std::string& path) {
-  for (char c : path) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) &&
-        std::string_view("/._+-,:@%=").find(c) == std::string_view::npos) {
-      return false;
-    }
-  }
-  return !path.empty();
-}
 
 CLI::App* AddStageCommand(CLI::App& app, StageFlags* f) {
   CLI::App* stage = app.add_subcommand(
@@ -96,17 +75,17 @@ int StageMain(const StageFlags& f) {
         "plain path",
         dest));
   }
-  RunFlags run;
+  RunOptions run;  // a run of copy tasks, through the C++ API as `coreflow run` goes
+  run.coreflow_program = kSelfExe;
   run.jobs = f.jobs.empty() ? std::to_string(kDefaultCopies) : f.jobs;
   run.joblog = f.joblog;
   run.resume = f.resume;
   run.no_progress = f.no_progress;
   run.threads = 1;
   run.io_tasks = true;
-  std::vector<std::string> words = {kSelfExe, kCopyCommand, "{}", into ? target + "/{/}" : target,
-                                    ":::"};
-  words.insert(words.end(), sources.begin(), sources.end());
-  return RunMain(run, words);
+  run.command = {kSelfExe, kCopyCommand, "{}", into ? target + "/{/}" : target, ":::"};
+  run.command.insert(run.command.end(), sources.begin(), sources.end());
+  return Run(run).exit_status;
 }
 
 }  // namespace coreflow

@@ -7,11 +7,11 @@
 #include <fmt/format.h>
 
 #include "base/plural.h"
-#include "cli/messages.h"
 #include "engine/engine.h"
 #include "journal/merge.h"
 #include "mpi/launcher.h"
 #include "mpi/rank_journals.h"
+#include "run/messages.h"
 #include "sys/fd.h"
 #include "sys/fs.h"
 #include "sys/process.h"

@@ -7,13 +7,13 @@
 #include <thread>
 #include <vector>
 
-#include "cli/run_command.h"
 #include "inputs/combine.h"
 #include "inputs/tuple_queue.h"
 #include "mpi/dispatch.h"
 #include "mpi/output_order.h"
 #include "mpi/output_relay.h"
 #include "mpi/rank_link.h"
+#include "run/run_flags.h"
 
 namespace coreflow {
 

@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "coreflow/run_options.h"
+
 namespace coreflow {
 
 // One attempt of a task as reports see it, from a live run or read back from a journal.
@@ -40,11 +42,7 @@ struct SettingValue {
 };
 
 // One option as given on the command line: its long name and value ("" for a flag).
-struct GivenOption {
-  std::string name;
-  std::string value;
-  bool flag = false;
-};
+using GivenOption = CommandLineOption;
 
 struct RunSettings {
   std::string command_template;

@@ -13,6 +13,7 @@
 
 #include "base/parse.h"
 #include "sys/fd.h"
+#include "sys/program_path.h"
 
 extern char** environ;
 
@@ -55,25 +56,6 @@ int Match(const std::vector<Gpu>& gpus, std::string_view entry) {
     found = static_cast<int>(i);
   }
   return found;
-}
-
-std::string FindOnPath(const Environment& env, const std::string& program) {
-  const std::string* path = env.Get("PATH");
-  if (path == nullptr) return "";
-  std::string_view rest = *path;
-  while (true) {
-    size_t colon = rest.find(':');
-    std::string dir(rest.substr(0, colon));
-    if (dir.empty()) dir = ".";
-    std::string candidate = dir + "/" + program;
-    struct stat st;
-    if (stat(candidate.c_str(), &st) == 0 && S_ISREG(st.st_mode) &&
-        access(candidate.c_str(), X_OK) == 0) {
-      return candidate;
-    }
-    if (colon == std::string_view::npos) return "";
-    rest.remove_prefix(colon + 1);
-  }
 }
 
 int64_t NowMs() {
