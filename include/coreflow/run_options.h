@@ -80,6 +80,7 @@ struct RunOptions {
   int prefetch = 0;           // --prefetch K
   bool io_tasks = false;      // --io-tasks
   std::string pipeline_file;  // -f FILE: a pipeline of stages (docs/pipelines.md)
+  std::string pipeline;       // or the pipeline itself: the TOML text such a file holds
 
   // The journal (--joblog) and resuming.
   std::string joblog;

@@ -33,6 +33,7 @@
 #include "run/stage_to.h"
 #include "sys/clock.h"
 #include "sys/fault.h"
+#include "sys/fd.h"
 #include "sys/process.h"
 #include "sys/slot_cgroups.h"
 
@@ -285,8 +286,14 @@ std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
     *err = "--prefetch is how far --stage-to copies ahead: give --stage-to DIR too";
     return UsageError(*err);
   }
+  if (!f->pipeline.empty() && (!f->pipeline_file.empty() || !f->stage_to.empty())) {
+    return UsageError(fmt::format("a pipeline's text and {} cannot be given together: give one",
+                                  f->stage_to.empty() ? "-f FILE" : "--stage-to"));
+  }
   if (!f->stage_to.empty()) {
     if (!PipelineFromStageTo(f, words, spec, err)) return UsageError(*err);
+  } else if (!f->pipeline.empty()) {
+    if (!LoadPipeline(f->pipeline, "the pipeline", spec, err)) return UsageError(*err);
   } else if (f->pipeline_file.empty()) {
     if (f->stage_max.empty()) return std::nullopt;
     *err =
@@ -299,8 +306,7 @@ std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
   if (!PrepareStagingStages(env, f->stage_max, f->coreflow_program, spec, err))
     return UsageError(*err);
   if (spec->stages.size() > 1 && f->dry_run) {
-    fmt::print("{}", DescribePipeline(*spec));
-    return 0;
+    return WriteAll(f->stdout_fd, DescribePipeline(*spec)) == 0 ? 0 : kUsageError;
   }
   bool applied = spec->stages.size() > 1 ? ApplySeveralStages(*spec, f, words, err)
                                          : ApplyOneStage(*spec, f, words, err);
