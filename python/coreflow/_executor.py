@@ -8,6 +8,7 @@ rest.
 """
 
 import atexit
+import itertools
 import os
 import pickle
 import shutil
@@ -44,6 +45,21 @@ def _main_module():
     return ("path", os.path.abspath(path)) if path else None
 
 
+def run_chunk(fn, chunk):
+    """map's calls of fn for one chunk of argument tuples, in one worker call (chunksize)."""
+    return [fn(*args) for args in chunk]
+
+
+def _chunks(iterables, size):
+    """The argument tuples of map, `size` at a time."""
+    tuples = zip(*iterables)
+    while True:
+        chunk = tuple(itertools.islice(tuples, size))
+        if not chunk:
+            return
+        yield chunk
+
+
 def _positive(name, value, kind=int):
     if value is not None and (not isinstance(value, kind) or value <= 0):
         raise ValueError("%s must be a positive number, not %r" % (name, value))
@@ -61,11 +77,13 @@ class Executor(futures.Executor):
     python            the workers' interpreter (default: this one)
     coreflow          the coreflow binary (default: $COREFLOW_BIN, else coreflow on PATH)
     coreflow_args     more `coreflow run` options, e.g. ["--worker-max-tasks", "100"]
+    initializer       called with *initargs in each worker once, before its first call; if
+                      it raises, the worker does not start and the calls fail, saying why
     """
 
     def __init__(self, max_workers=None, *, threads_per_task=None, bind=False,
                  mem_per_task=None, timeout=None, journal=None, python=None, coreflow=None,
-                 coreflow_args=()):
+                 coreflow_args=(), initializer=None, initargs=()):
         if _calls.importing_main:
             raise RuntimeError(
                 "a coreflow worker is importing this script to find its functions, and the "
@@ -74,8 +92,13 @@ class Executor(futures.Executor):
         _positive("max_workers", max_workers)
         _positive("threads_per_task", threads_per_task)
         _positive("timeout", timeout, (int, float))
+        if initializer is not None and not callable(initializer):
+            raise TypeError("initializer must be a callable")
         binary = _process.find_coreflow(coreflow)
         self._main = _main_module()
+        # Pickled as a call is, so that a lambda or a closure is refused here, not in a worker.
+        self._initializer = (None if initializer is None else
+                             self._pickle(initializer, tuple(initargs), {})[0])
         # Results that name classes of the main script come back as __mp_main__.Class.
         sys.modules.setdefault("__mp_main__", sys.modules["__main__"])
         directory = tempfile.mkdtemp(prefix="coreflow-executor-")
@@ -101,7 +124,8 @@ class Executor(futures.Executor):
         _journal.touch(journal)
         with open(os.path.join(directory, "prep"), "wb") as f:
             pickle.dump({"sys_path": list(sys.path), "sys_argv": list(sys.argv),
-                         "main": self._main}, f, _calls.PROTOCOL)
+                         "main": self._main, "initializer": self._initializer}, f,
+                        _calls.PROTOCOL)
         argv = [binary, "run", "--worker", _process.worker_command(python),
                 "--joblog", journal, "--resume-failed", "--no-summary", "--no-progress"]
         argv += _process.run_options(max_workers, threads_per_task, bind, mem_per_task, timeout)
@@ -164,6 +188,18 @@ class Executor(futures.Executor):
         return future
 
     submit.__doc__ = futures.Executor.submit.__doc__
+
+    def map(self, fn, *iterables, timeout=None, chunksize=1):
+        """As Executor.map; chunksize > 1 sends the calls to workers that many at a time
+        (one coreflow task, one journal line, one result per chunk), as ProcessPoolExecutor
+        does."""
+        if not isinstance(chunksize, int) or chunksize < 1:
+            raise ValueError("chunksize must be >= 1.")
+        if chunksize == 1:
+            return super().map(fn, *iterables, timeout=timeout)
+        chunks = _chunks(iterables, chunksize)
+        results = super().map(run_chunk, itertools.repeat(fn), chunks, timeout=timeout)
+        return itertools.chain.from_iterable(results)
 
     def shutdown(self, wait=True, *, cancel_futures=False):
         """Sends no more calls; cancel_futures cancels those not sent yet. With wait, returns

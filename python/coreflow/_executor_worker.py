@@ -42,6 +42,14 @@ def _prepare():
     sys.argv[:] = prep["sys_argv"]  # for a main module that reads it as it is imported
     if prep["main"] is not None:
         _import_main(prep["main"])
+    if prep.get("initializer") is not None:  # Executor(initializer=...): before ready
+        fn, args, kwargs = pickle.loads(prep["initializer"])
+        try:
+            fn(*args, **kwargs)
+        except BaseException:
+            traceback.print_exc()
+            sys.exit("coreflow.Executor: the initializer %s.%s raised, so this worker does "
+                     "not start" % (fn.__module__, fn.__qualname__))
 
 
 def _error_data(error):

@@ -99,6 +99,30 @@ def worker_pid():
     return os.getpid()
 
 
+STATE = None  # set in a worker by its initializer
+
+
+def initialize(value, directory):
+    global STATE
+    STATE = value
+    with open(os.path.join(directory, "initialized"), "a") as f:
+        f.write("%d\n" % os.getpid())
+
+
+def state_and_pid(_):
+    return STATE, os.getpid()
+
+
+def refuse_to_start():
+    raise RuntimeError("no licence server")
+
+
+def square_unless_seven(x):
+    if x == 7:
+        raise ValueError("seven")
+    return x * x
+
+
 def make_closure():
     def inner():
         return 1
@@ -152,6 +176,47 @@ class MapAndSubmit(ExecutorTestCase):
         with self.executor(max_workers=1) as ex:
             pids = {ex.submit(worker_pid).result(WAIT) for _ in range(5)}
         self.assertEqual(len(pids), 1)
+
+
+class ChunksAndInitializer(ExecutorTestCase):
+    def test_map_with_chunksize_sends_calls_in_chunks_and_keeps_the_order(self):
+        journal = self.path("run.cfj")
+        with self.executor(max_workers=2, journal=journal) as ex:
+            self.assertEqual(list(ex.map(square, range(10), chunksize=3)),
+                             [x * x for x in range(10)])
+            with self.assertRaises(ValueError):
+                list(ex.map(square, range(3), chunksize=0))
+        with open(journal) as f:
+            tasks = [line for line in f if line[:1].isdigit()]
+        self.assertEqual(len(tasks), 4, tasks)  # 3 + 3 + 3 + 1 calls
+
+    def test_an_exception_in_a_chunk_is_raised_where_its_result_would_be(self):
+        with self.executor(max_workers=2) as ex:
+            results = ex.map(square_unless_seven, range(10), chunksize=4)
+            self.assertEqual([next(results) for _ in range(4)], [0, 1, 4, 9])
+            with self.assertRaisesRegex(ValueError, "seven"):
+                list(results)
+
+    def test_the_initializer_runs_in_each_worker_before_its_calls(self):
+        with self.executor(max_workers=2, initializer=initialize,
+                           initargs=("ready", self.tmp)) as ex:
+            results = list(ex.map(state_and_pid, range(8)))
+        self.assertEqual({state for state, _ in results}, {"ready"})
+        with open(self.path("initialized")) as f:
+            initialized = {int(line) for line in f}
+        self.assertLessEqual({pid for _, pid in results}, initialized)
+        self.assertLessEqual(len(initialized), 2)  # once per worker
+
+    def test_an_initializer_that_raises_breaks_the_executor_saying_why(self):
+        with self.executor(max_workers=1, initializer=refuse_to_start) as ex:
+            future = ex.submit(square, 3)
+            with self.assertRaises(coreflow.ExecutorBroken) as caught:
+                future.result(WAIT)
+        self.assertIn("no licence server", str(caught.exception))
+        self.assertIn("initializer test_python_executor.refuse_to_start raised",
+                      str(caught.exception))
+        with self.assertRaisesRegex(TypeError, "cannot be found that way"):
+            self.executor(initializer=lambda: None)
 
 
 class Errors(ExecutorTestCase):
