@@ -10,6 +10,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string_view>
 
 #include <fmt/format.h>
 
@@ -164,7 +165,7 @@ void ProcessRunner::EndStragglers(Nanos grace) {
 ProcessRunner::~ProcessRunner() { KillAll(); }
 
 bool ProcessRunner::Init(std::string* err) {
-  auto fail = [&](const char* what, int e) {
+  auto fail = [&](std::string_view what, int e) {
     *err = fmt::format("cannot set up the process runner: {}: {}", what, ErrnoText(e));
     return false;
   };
@@ -190,7 +191,7 @@ bool ProcessRunner::Init(std::string* err) {
   if (int e = spawner_.Init()) return fail("child stack", e);
   if (!guard_exe_.empty()) {
     if (int e = guard_.Start(&spawner_, guard_exe_, run_id_, dev_null_.get())) {
-      return fail("the crash guard", e);
+      return fail("the crash guard '" + guard_exe_ + "' (the coreflow program)", e);
     }
   }
   read_buffer_.resize(64 * 1024);

@@ -25,6 +25,24 @@ class VersionTest(CoreflowTestCase):
                 self.assertRegex(r.out, VERSION, (words, flag))
 
 
+# Stages its input with --stage-to and cats the copy; argv: DIR FILE [COREFLOW_PROGRAM].
+STAGING_PROGRAM = r"""
+#include <coreflow/coreflow.h>
+#include <cstdio>
+int main(int argc, char** argv) {
+  coreflow::RunOptions o;
+  o.stage_to = argv[1];
+  o.command = {"cat", "{}"};
+  o.inputs = {argv[2]};
+  if (argc > 3) o.coreflow_program = argv[3];
+  o.no_summary = true;
+  coreflow::RunResult r = coreflow::Run(o);
+  if (!r.error.empty()) std::fprintf(stderr, "error=%s\n", r.error.c_str());
+  return r.exit_status;
+}
+"""
+
+
 class InstallTest(CoreflowTestCase):
     def setUp(self):
         super().setUp()
@@ -109,6 +127,27 @@ class InstallTest(CoreflowTestCase):
                                 binary, *flags.stdout.split()], capture_output=True, text=True)
             self.assertEqual(r.returncode, 0, r.stderr)
             self.check_embed(binary, lib)
+            self.check_staging_finds_the_installed_coreflow(flags.stdout.split(), lib)
+
+    def check_staging_finds_the_installed_coreflow(self, flags, lib):
+        """A program's own run copies with PREFIX/bin/coreflow, found beside the library."""
+        source = self.path("stage.cc")
+        with open(source, "w") as f:
+            f.write(STAGING_PROGRAM)
+        binary = self.path("stage")
+        r = subprocess.run(["c++", "-std=c++17", source, "-o", binary, *flags],
+                           capture_output=True, text=True)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        data = self.path("data.txt")
+        with open(data, "w") as f:
+            f.write("payload\n")
+        env = dict(cfhelp.base_env(), LD_LIBRARY_PATH=lib, PATH="/usr/bin:/bin")
+        r = cfhelp.run([binary, self.path("scratch"), data], env=env)
+        self.assertEqual(r.returncode, 0, r)
+        self.assertEqual(r.out, "payload\n")
+        r = cfhelp.run([binary, self.path("scratch2"), data, "nonexistent-coreflow"], env=env)
+        self.assertEqual(r.returncode, 255, r)
+        self.assertIn("error=", r.err)
 
     def check_embed(self, binary, lib):
         env = dict(cfhelp.base_env(), LD_LIBRARY_PATH=lib)
