@@ -1,4 +1,5 @@
-#include "run/run_flags.h"
+// A run from its description: planned, checked, started, run to its end and reported on.
+#include "run/run.h"
 
 #include <unistd.h>
 
