@@ -13,7 +13,9 @@ Each run is a fresh process (interpreter, pool and workers started, every call m
 from before the pool is made to the last result. Rounds interleave the configurations; the
 table has the median of the rounds, and the range. Run with the interpreter that has numpy:
 
-    /usr/bin/python3 bench/python_executor.py [--rounds 5] [--calls 96]
+    /usr/bin/python3 bench/python_executor.py [--rounds 5] [--calls 96] [--chunksize 1]
+
+--chunksize N is map's, for every configuration: N calls per round trip to a worker.
 """
 
 import argparse
@@ -54,7 +56,7 @@ def log_likelihood(seed):
     return total
 
 
-def child(kind, calls, workers):
+def child(kind, calls, workers, chunksize):
     """One run of the seed script with one pool; prints its wall time as JSON."""
     start = time.monotonic()
     if kind == "pool":
@@ -64,17 +66,18 @@ def child(kind, calls, workers):
         import coreflow
         pool = coreflow.Executor(max_workers=workers, threads_per_task=1)
     with pool:
-        results = list(pool.map(log_likelihood, range(calls)))
+        results = list(pool.map(log_likelihood, range(calls), chunksize=chunksize))
     print(json.dumps({"seconds": time.monotonic() - start, "check": round(sum(results), 3)}))
 
 
-def run_child(kind, extra_env, calls, workers):
+def run_child(kind, extra_env, calls, workers, chunksize):
     env = {k: v for k, v in os.environ.items() if k not in THREAD_VARIABLES}
     env.update(extra_env)
     env["PYTHONPATH"] = os.pathsep.join([os.path.join(ROOT, "python")] + [
         p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p])
     out = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", kind,
-                          "--calls", str(calls), "--workers", str(workers)],
+                          "--calls", str(calls), "--workers", str(workers),
+                          "--chunksize", str(chunksize)],
                          env=env, check=True, stdout=subprocess.PIPE).stdout
     return json.loads(out.decode().strip().splitlines()[-1])
 
@@ -98,10 +101,11 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--calls", type=int, default=96)
     parser.add_argument("--workers", type=int, default=len(os.sched_getaffinity(0)))
+    parser.add_argument("--chunksize", type=int, default=1)
     parser.add_argument("--child", choices=["pool", "coreflow"])
     args = parser.parse_args()
     if args.child:
-        return child(args.child, args.calls, args.workers)
+        return child(args.child, args.calls, args.workers, args.chunksize)
     if "COREFLOW_BIN" not in os.environ:
         os.environ["COREFLOW_BIN"] = os.path.join(ROOT, "build", "release", "coreflow")
     times = {name: [] for name, _, _ in CONFIGS}
@@ -110,7 +114,7 @@ def main():
         # Interleaved, and each round starting with another configuration.
         order = CONFIGS[round_ % len(CONFIGS):] + CONFIGS[:round_ % len(CONFIGS)]
         for name, kind, env in order:
-            result = run_child(kind, env, args.calls, args.workers)
+            result = run_child(kind, env, args.calls, args.workers, args.chunksize)
             times[name].append(result["seconds"])
             checks.add(result["check"])
             print("round %d: %-30s %.2fs" % (round_ + 1, name, result["seconds"]),
@@ -118,8 +122,8 @@ def main():
     if len(checks) != 1:
         sys.exit("the configurations computed different results: %r" % checks)
     base = statistics.median(times[CONFIGS[0][0]])
-    print("%s; %d calls, max_workers=%d, median of %d interleaved rounds\n"
-          % (machine(), args.calls, args.workers, args.rounds))
+    print("%s; %d calls, max_workers=%d, chunksize=%d, median of %d interleaved rounds\n"
+          % (machine(), args.calls, args.workers, args.chunksize, args.rounds))
     print("| configuration | median (s) | range (s) | vs pool, 1 BLAS thread |")
     print("|---|---|---|---|")
     for name, _, _ in CONFIGS:
