@@ -57,11 +57,14 @@ std::string UnknownRunOption(const CLI::App& run, const std::vector<std::string>
 
 // `coreflow run` and `coreflow tune` are calls of the C++ API (include/coreflow/coreflow.h),
 // as a program of the user's would make them; coreflow-mpi's ranks add their hooks.
-int RunThroughApi(const CLI::App& command, RunFlags* flags) {
-  flags->command = command.remaining();
-  flags->coreflow_program = kSelfExe;  // for its staging copies and its crash guard
-  if (flags->hooks != nullptr) return RunToEnd(*flags, flags->command);
-  return Run(static_cast<const RunOptions&>(*flags)).exit_status;
+int RunThroughApi(const CLI::App& command, const RunHooks* hooks, RunOptions* options) {
+  options->command = command.remaining();
+  options->coreflow_program = kSelfExe;  // for its staging copies and its crash guard
+  if (hooks == nullptr) return Run(*options).exit_status;
+  RunFlags flags;
+  static_cast<RunOptions&>(flags) = *options;
+  flags.hooks = hooks;
+  return RunToEnd(flags, flags.command);
 }
 
 // CLI11's parse; an exit status when that is all (--help, --version, a parse error).
@@ -98,13 +101,13 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
   const std::string version = fmt::format("coreflow {} (commit {})", kVersion, kCommit);
   app.set_version_flag("-V,--version", version, "Print the version and the commit, and exit");
   app.require_subcommand(0, 1);
-  RunFlags run_flags;
-  run_flags.hooks = hooks;
-  CLI::App* run = AddRunCommand(app, &run_flags);
+  RunOptions run_options;
+  CLI::App* run = AddRunCommand(app, &run_options);
   ReportFlags report_flags;
   CLI::App* report = AddReportCommand(app, &report_flags);
-  RunFlags tune_flags;
-  CLI::App* tune = AddTuneCommand(app, &tune_flags);
+  RunOptions tune_options;
+  TuneCacheFlags tune_cache;
+  CLI::App* tune = AddTuneCommand(app, &tune_options, &tune_cache);
   HwFlags hw_flags;
   CLI::App* hw = AddHwCommand(app, &hw_flags);
   StageFlags stage_flags;
@@ -137,14 +140,14 @@ int Main(int argc, char** argv, const RunHooks* hooks) {
     }
   }
   if (run->parsed()) {
-    run_flags.command_line = DescribeInvocation(*run, argc, argv);
-    return RunThroughApi(*run, &run_flags);
+    run_options.command_line = DescribeInvocation(*run, argc, argv);
+    return RunThroughApi(*run, hooks, &run_options);
   }
   if (report->parsed()) return ReportMain(report_flags);
   if (tune->parsed()) {
-    if (tune_flags.tune_list) return ListTuneCache(ProcessEnvironment());
-    if (tune_flags.tune_clear) return ClearTuneCache(ProcessEnvironment());
-    return RunThroughApi(*tune, &tune_flags);
+    if (tune_cache.list) return ListTuneCache(ProcessEnvironment());
+    if (tune_cache.clear) return ClearTuneCache(ProcessEnvironment());
+    return RunThroughApi(*tune, nullptr, &tune_options);
   }
   if (hw->parsed()) return HwMain(hw_flags);
   if (stage->parsed()) return StageMain(stage_flags);

@@ -18,6 +18,7 @@
 #include "compare/bench_session.h"
 #include "run/argv_split.h"
 #include "run/messages.h"
+#include "run/run_flags.h"
 #include "sys/clock.h"
 #include "sys/cpu.h"
 #include "sys/fd.h"
@@ -33,7 +34,7 @@ namespace {
 // them one by one (so one item per command). Parsed as `coreflow run` parses them.
 std::string NotForBench(const std::vector<std::string>& args) {
   CLI::App app;
-  RunFlags f;
+  RunOptions f;
   CLI::App* run = AddRunCommand(app, &f);
   std::vector<std::string> reversed = {args.rbegin(), args.rend()};
   reversed.push_back("run");

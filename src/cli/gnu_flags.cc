@@ -50,7 +50,7 @@ constexpr std::array<std::pair<std::string_view, std::string_view>, 30> kGnuHint
 
 }  // namespace
 
-void AddGnuHabitFlags(CLI::App* run, RunFlags* f) {
+void AddGnuHabitFlags(CLI::App* run, RunOptions* f) {
   run->add_flag("-v,--verbose", f->verbose,
                 "Print each command on stdout before its output, as GNU parallel's -v");
   run->add_flag("-q,--quote", f->quote,

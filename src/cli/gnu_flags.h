@@ -7,11 +7,11 @@
 
 namespace coreflow {
 
-struct RunFlags;
+struct RunOptions;
 
 // GNU parallel options that everyday scripts carry over, with GNU's meaning: -v, -q, -I,
 // --tag, --tagstring, --dryrun, --will-cite.
-void AddGnuHabitFlags(CLI::App* run, RunFlags* f);
+void AddGnuHabitFlags(CLI::App* run, RunOptions* f);
 
 // Turns "1k" into "1000" and "1K" into "1024" (GNU's multipliers) before a count is checked.
 CLI::Validator CountWithMultiplier();

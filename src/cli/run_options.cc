@@ -12,12 +12,12 @@ const CLI::Validator kNotEmpty(
     [](std::string& value) { return value.empty() ? std::string("must not be empty") : ""; }, "",
     "");
 
-void AddRunOptions(CLI::App* run, RunFlags* f);
-void AddColumnOptions(CLI::App* run, RunFlags* f);
+void AddRunOptions(CLI::App* run, RunOptions* f);
+void AddColumnOptions(CLI::App* run, RunOptions* f);
 
 }  // namespace
 
-CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
+CLI::App* AddRunCommand(CLI::App& app, RunOptions* f) {
   CLI::App* run = app.add_subcommand(
       "run",
       "Run COMMAND once per input, in parallel across the usable cores.\n"
@@ -27,7 +27,7 @@ CLI::App* AddRunCommand(CLI::App& app, RunFlags* f) {
   return run;
 }
 
-CLI::App* AddTuneCommand(CLI::App& app, RunFlags* f) {
+CLI::App* AddTuneCommand(CLI::App& app, RunOptions* f, TuneCacheFlags* cache) {
   CLI::App* tune = app.add_subcommand(
       "tune",
       "Find the fastest -j, -t, -N and --bind for COMMAND on this machine by running a sample "
@@ -39,15 +39,15 @@ CLI::App* AddTuneCommand(CLI::App& app, RunFlags* f) {
   tune->add_option("--sample", f->sample,
                    "Tune on the first N inputs (default: all of them); every one is really run")
       ->check(CLI::Range(uint64_t{1}, uint64_t{1} << 40));
-  tune->add_flag("--list", f->tune_list, "List the tuned configurations in the cache");
-  tune->add_flag("--clear", f->tune_clear, "Remove every tuned configuration from the cache");
+  tune->add_flag("--list", cache->list, "List the tuned configurations in the cache");
+  tune->add_flag("--clear", cache->clear, "Remove every tuned configuration from the cache");
   return tune;
 }
 
 namespace {
 
 // -j, -t, -k and how many inputs go into one command: -N, -X, -m, -s.
-void AddShapeOptions(CLI::App* run, RunFlags* f) {
+void AddShapeOptions(CLI::App* run, RunOptions* f) {
   run->add_option("-j,--jobs,-P,--max-procs", f->jobs,
                   "Tasks at once: N, N% or +N/-N of the usable cores, 0 for many "
                   "(default: one per usable core, or cores / -t)")
@@ -75,7 +75,7 @@ void AddShapeOptions(CLI::App* run, RunFlags* f) {
 }
 
 // What happens to a task that fails or runs too long.
-void AddFailureOptions(CLI::App* run, RunFlags* f) {
+void AddFailureOptions(CLI::App* run, RunOptions* f) {
   run->add_flag("--split-failed-batches", f->split_failed_batches,
                 "When a command of several inputs fails, run its inputs again one by one "
                 "instead of retrying them together");
@@ -96,7 +96,7 @@ void AddFailureOptions(CLI::App* run, RunFlags* f) {
 }
 
 // --mem-per-task and --memfree.
-void AddMemoryOptions(CLI::App* run, RunFlags* f) {
+void AddMemoryOptions(CLI::App* run, RunOptions* f) {
   run->add_option("--mem-per-task", f->mem_per_task,
                   "Memory one task may use, e.g. 4G: runs only as many at once as fit in the "
                   "usable memory, and kills a task (its whole process group) that goes over")
@@ -107,7 +107,7 @@ void AddMemoryOptions(CLI::App* run, RunFlags* f) {
 }
 
 // GPU slots (docs/gpus.md).
-void AddGpuOptions(CLI::App* run, RunFlags* f) {
+void AddGpuOptions(CLI::App* run, RunOptions* f) {
   run->add_option("--gpus", f->gpus,
                   "The GPUs tasks share, by id: --gpus 0,1 or GPU/MIG UUIDs (default: "
                   "CUDA_VISIBLE_DEVICES, else what nvidia-smi lists); each task gets one "
@@ -121,7 +121,7 @@ void AddGpuOptions(CLI::App* run, RunFlags* f) {
 }
 
 // Staging (docs/staging.md).
-void AddStagingOptions(CLI::App* run, RunFlags* f) {
+void AddStagingOptions(CLI::App* run, RunOptions* f) {
   run->add_option("--stage-max", f->stage_max,
                   "Never more than this many bytes of staged copies on scratch at once, e.g. 20G "
                   "(--stage-to, or a pipeline's staging stage)")
@@ -137,7 +137,7 @@ void AddStagingOptions(CLI::App* run, RunFlags* f) {
 }
 
 // When to stop early, the journal, resuming, and the files tasks declare.
-void AddJournalOptions(CLI::App* run, RunFlags* f) {
+void AddJournalOptions(CLI::App* run, RunOptions* f) {
   run->add_option("--halt,--halt-on-error", f->halt,
                   "When to stop early: never, soon,fail=N, now,fail=N, soon,fail=N%, "
                   "now,success=N, soon,done=N (default never)");
@@ -173,7 +173,7 @@ void AddJournalOptions(CLI::App* run, RunFlags* f) {
 }
 
 // Where and how the tasks' output goes.
-void AddOutputOptions(CLI::App* run, RunFlags* f) {
+void AddOutputOptions(CLI::App* run, RunOptions* f) {
   run->add_flag("--dry-run", f->dry_run, "Print the commands instead of running them");
   run->add_option("--results,--res", f->results,
                   "Save each task's stdout, stderr, seq and exit status under DIR/1/VALUE/... "
@@ -186,7 +186,7 @@ void AddOutputOptions(CLI::App* run, RunFlags* f) {
 }
 
 // How inputs are read: separators, files, columns.
-void AddInputOptions(CLI::App* run, RunFlags* f) {
+void AddInputOptions(CLI::App* run, RunOptions* f) {
   run->add_flag("-0,--null", f->null, "Inputs are separated by NUL instead of newline");
   run->add_option("-d,--delimiter", f->delimiter,
                   "Input separator: a character or text, e.g. , or \\r\\n (escapes \\n \\t \\r, "
@@ -213,7 +213,7 @@ void AddInputOptions(CLI::App* run, RunFlags* f) {
 }
 
 // Progress, the summary and the reports.
-void AddReportOptions(CLI::App* run, RunFlags* f) {
+void AddReportOptions(CLI::App* run, RunOptions* f) {
   run->add_flag("--bar,--progress,--eta", f->progress,
                 "Show progress on stderr: done/total, running, failed, rate, ETA");
   run->add_flag("--no-progress", f->no_progress, "Never show progress");
@@ -247,7 +247,7 @@ void AddHelpFooter(CLI::App* run) {
 }
 
 // --autotune and how it tunes.
-void AddAutotuneOptions(CLI::App* run, RunFlags* f) {
+void AddAutotuneOptions(CLI::App* run, RunOptions* f) {
   run->add_flag("--autotune", f->autotune,
                 "Choose -j, -t, -N (up to the -N given) and --bind by measuring real tasks of "
                 "this run, or take what an earlier tuning on this machine found");
@@ -266,7 +266,7 @@ void AddAutotuneOptions(CLI::App* run, RunFlags* f) {
 }
 
 // --colsep/-C, --header and --link/--xapply.
-void AddColumnOptions(CLI::App* run, RunFlags* f) {
+void AddColumnOptions(CLI::App* run, RunOptions* f) {
   const CLI::Validator not_empty(
       [](std::string& v) { return v.empty() ? std::string("must not be empty") : ""; }, "", "");
   run->add_option("-C,--colsep", f->colsep,
@@ -305,7 +305,7 @@ void AddWorkerFlags(CLI::App* run, WorkerSettings* f) {
                   "Replace a worker whose resident memory is above SIZE after a task, e.g. 2G");
 }
 
-void AddRunOptions(CLI::App* run, RunFlags* f) {
+void AddRunOptions(CLI::App* run, RunOptions* f) {
   run->prefix_command();  // everything from the first non-option word on is the template
   AddShapeOptions(run, f);
   AddWorkerFlags(run, &f->worker);

@@ -32,13 +32,10 @@ struct RunFlags : RunOptions {
   uint32_t shard_index = 0;             // from --shard (0-based)
   uint32_t shard_count = 1;
   bool stages_ask_gpus = false;  // a pipeline's stages ask for GPUs (-f FILE)
-  // `coreflow tune --list` / `--clear`: the cache, not a run.
-  bool tune_list = false;
-  bool tune_clear = false;
 };
 
 // Whether the run resumes: --resume, --resume-failed, or --resume-from (which implies --resume).
-inline bool Resumes(const RunFlags& f) {
+inline bool Resumes(const RunOptions& f) {
   return f.resume || f.resume_failed || !f.resume_from.empty();
 }
 

@@ -9,7 +9,7 @@ namespace {
 
 TEST(GnuFlagsTest, SuggestsTheNearestOptionForASlip) {
   CLI::App app("test", "coreflow");
-  RunFlags flags;
+  RunOptions flags;
   CLI::App* run = AddRunCommand(app, &flags);
   EXPECT_EQ(NearestOption(*run, "--keeporder"), "--keep-order");
   EXPECT_EQ(NearestOption(*run, "--jbos"), "--jobs");
@@ -20,7 +20,7 @@ TEST(GnuFlagsTest, SuggestsTheNearestOptionForASlip) {
 
 TEST(GnuFlagsTest, SuggestsTheNearestCommand) {
   CLI::App app("test", "coreflow");
-  RunFlags flags;
+  RunOptions flags;
   AddRunCommand(app, &flags);
   app.add_subcommand("report", "");
   EXPECT_EQ(NearestCommand(app, "rnu"), "run");
@@ -37,13 +37,13 @@ TEST(GnuFlagsTest, GnuOptionsWeLeaveOutSayWhatToUse) {
 
 TEST(GnuFlagsTest, ThreadsAndCountsAreParsedWithClearMessages) {
   CLI::App app("test", "coreflow");
-  RunFlags flags;
+  RunOptions flags;
   AddRunCommand(app, &flags);
   app.parse("run -s 1k -n 2K -t 3 true", false);
   EXPECT_EQ(flags.max_chars, 1000);
   EXPECT_EQ(flags.max_args, 2048);
   EXPECT_EQ(flags.threads, 3);
-  RunFlags again;
+  RunOptions again;
   CLI::App app2("test", "coreflow");
   AddRunCommand(app2, &again);
   try {
