@@ -28,6 +28,7 @@ int main(int argc, char** argv) {
   request.keep_order = true;
   Printer printer;
   coreflow::RunResult result = coreflow::Run(request, &printer);
+  if (!result.error.empty()) std::fprintf(stderr, "could not run: %s\n", result.error.c_str());
   std::fprintf(stderr, "coreflow %s: %llu ok, %llu failed, exit status %d\n", coreflow::Version(),
                static_cast<unsigned long long>(result.succeeded),
                static_cast<unsigned long long>(result.failed), result.exit_status);
