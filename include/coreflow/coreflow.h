@@ -73,7 +73,7 @@ struct RunResult {
 // Runs the description to its end: whatever `coreflow run` can do, pipelines (pipeline_file),
 // GPUs, autotuning and staging included; the command itself is this call. SIGINT, SIGTERM and
 // SIGHUP are taken over while it runs (they stop the run as Ctrl-C stops coreflow run) and given
-// back after.
+// back after; so runs go one at a time, and a call while one runs returns 255 with an error.
 COREFLOW_API RunResult Run(const RunOptions& options, TaskObserver* observer = nullptr);
 
 // The short form: the request's fields into RunOptions (words as with -q, no summary, no

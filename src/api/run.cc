@@ -4,6 +4,7 @@
 
 #include <fmt/format.h>
 
+#include <atomic>
 #include <string>
 
 #include "base/environment.h"
@@ -61,12 +62,26 @@ std::string FindCoreflowProgram() {
   return beside.empty() ? FindOnPath(ProcessEnvironment(), "coreflow") : beside;
 }
 
+// Set while a run goes on: it owns the process's SIGINT, SIGTERM and SIGHUP, so one at a time.
+std::atomic<bool> running{false};
+
 }  // namespace
 
 RunResult Run(const RunOptions& options, TaskObserver* observer) {
   MessageSink sink;
   sink.fd = options.messages_fd;
   ScopedMessages messages(&sink);
+  if (running.exchange(true)) {
+    RunResult busy;
+    busy.exit_status = UsageError(
+        "coreflow::Run() is already running in this process (another thread, or an observer "
+        "of that run): a run takes over SIGINT, SIGTERM and SIGHUP, so runs go one at a time");
+    busy.error = sink.first_error;
+    return busy;
+  }
+  struct Release {
+    ~Release() { running = false; }
+  } release;
   RunFlags f;
   static_cast<RunOptions&>(f) = options;
   if (f.coreflow_program.empty()) f.coreflow_program = FindCoreflowProgram();

@@ -132,5 +132,30 @@ TEST(ApiRunTest, GpuSlotsGiveEachTaskItsOwnDevice) {
   for (const std::string& l : lines) EXPECT_TRUE(l.ends_with(" 0") || l.ends_with(" 1")) << l;
 }
 
+// Calls Run() again from inside a run, which must be refused, not nested.
+class Reenter : public TaskObserver {
+ public:
+  void OnTaskStarted(const TaskEvent&) override {
+    RunOptions o;
+    o.command = {"true", ":::", "x"};
+    o.messages_fd = -1;
+    inner = coreflow::Run(o);
+  }
+  RunResult inner;
+};
+
+TEST(ApiRunTest, ASecondRunWhileOneGoesOnIsRefused) {
+  Captured c;
+  RunOptions o = c.Options();
+  o.command = {"true", ":::", "a"};
+  Reenter reenter;
+  RunResult outer = coreflow::Run(o, &reenter);
+  EXPECT_EQ(outer.exit_status, 0) << outer.error;
+  EXPECT_EQ(reenter.inner.exit_status, 255);
+  EXPECT_NE(reenter.inner.error.find("already running"), std::string::npos);
+  RunResult after = coreflow::Run(o);  // and the next one, after it, runs
+  EXPECT_EQ(after.exit_status, 0) << after.error;
+}
+
 }  // namespace
 }  // namespace coreflow
