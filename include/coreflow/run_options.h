@@ -36,6 +36,37 @@ struct WorkerSettings {
   bool enabled() const { return !command.empty(); }
 };
 
+// A pipeline in code: what a -f file holds (docs/pipelines.md), key for key. A field left as
+// it is means the key is absent; the checks and messages are the file's.
+struct Pipeline {
+  struct Input {                      // [[input]]: give one of values, file and glob
+    std::vector<std::string> values;  // ::: VALUES
+    std::string file;                 // :::: FILE, one value per line
+    std::string glob;                 // the files a pattern matches ("pdb/**/*.pdb")
+    bool link = false;                // side by side with the input before (:::+)
+  };
+  struct Stage {          // [[stage]]
+    std::string name;     // [a-z][a-z0-9_-]*, unique
+    std::string command;  // run per item, or each task's request to `worker`
+    std::string worker;   // a warm worker per slot of this stage
+    int threads = 0;      // threads per task; 0: the default (1)
+    std::string mem;      // "2G": a task's memory limit
+    double gpus = 0;      // devices per task (0.5 shares one)
+    std::string timeout;  // "10m"
+    int retries = 0;
+    int slots = 0;                     // tasks of this stage at once; 0: no limit of its own
+    std::vector<std::string> outputs;  // the files a task writes, as templates
+    std::string gather;                // runs once per group of items alike under this
+    int group_size = 0;                // a group is complete at this many items
+    std::string stage_to;              // a staging stage: copies each input under this DIR
+    int prefetch = 0;                  // with stage_to: items copied ahead at most
+    std::string stage_max;             // with stage_to: "20G" of copies at once at most
+  };
+  std::vector<Input> inputs;
+  std::vector<Stage> stages;
+  bool empty() const { return stages.empty() && inputs.empty(); }
+};
+
 struct RunOptions {
   // What runs: the command template's words, optionally followed by input groups as on the
   // command line ({"gzip", "{}", ":::", "a", "b"}), and inputs taken as they are (one task
@@ -80,7 +111,8 @@ struct RunOptions {
   int prefetch = 0;           // --prefetch K
   bool io_tasks = false;      // --io-tasks
   std::string pipeline_file;  // -f FILE: a pipeline of stages (docs/pipelines.md)
-  std::string pipeline;       // or the pipeline itself: the TOML text such a file holds
+  std::string pipeline_text;  // or the pipeline itself: the TOML text such a file holds
+  Pipeline pipeline;          // or the pipeline in code (its file's `jobs` is `jobs` here)
 
   // The journal (--joblog) and resuming.
   std::string joblog;

@@ -9,6 +9,7 @@
 
 #include "base/parse.h"
 #include "base/spelling.h"
+#include "plan/pipeline_table.h"
 
 namespace coreflow {
 namespace {
@@ -295,15 +296,21 @@ std::vector<StageReferenceText> FindStageReferences(std::string_view text) {
 
 bool LoadPipeline(std::string_view text, std::string_view origin, PipelineSpec* out,
                   std::string* err) {
-  *out = PipelineSpec{};
-  out->origin = std::string(origin);
   toml::table root;
   try {
     root = toml::parse(text, origin);
   } catch (const toml::parse_error& e) {
+    *out = PipelineSpec{};
     *err = fmt::format("{}:{}: {}", origin, e.source().begin.line, e.description());
     return false;
   }
+  return ReadPipelineTable(root, origin, out, err);
+}
+
+bool ReadPipelineTable(const toml::table& root, std::string_view origin, PipelineSpec* out,
+                       std::string* err) {
+  *out = PipelineSpec{};
+  out->origin = std::string(origin);
   Reader r(origin, err);
   if (!r.OnlyKnownKeys(root, kTopKeys, "the file") ||
       !r.Int(root, "jobs", "the file", 1, &out->jobs)) {

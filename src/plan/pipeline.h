@@ -8,6 +8,7 @@
 
 #include "base/ids.h"
 #include "base/time.h"
+#include "coreflow/run_options.h"
 
 namespace coreflow {
 
@@ -66,6 +67,11 @@ struct PipelineSpec {
 // known one), wrong types, values out of range, stages without a command, duplicate or unknown
 // stage names, a reference to a later stage or to one without outputs.
 bool LoadPipeline(std::string_view text, std::string_view origin, PipelineSpec* out,
+                  std::string* err);
+
+// The same from the C++ API's pipeline in code: read as the file it stands for would be
+// (plan/pipeline_code.cc), with the same messages, less the line numbers.
+bool LoadPipeline(const Pipeline& pipeline, std::string_view origin, PipelineSpec* out,
                   std::string* err);
 
 // A stage's templates name earlier stages' outputs as {NAME.output} and {NAME.outputs}; the

@@ -278,8 +278,28 @@ bool ApplyShard(const Environment& env, RunFlags* f, std::string* err) {
   return ShardPath(f->joblog, shard, !f->shard.empty(), &f->joblog, err);
 }
 
-// -f FILE: the pipeline's first stage becomes flags and words (*spec keeps the rest, for a
-// pipeline of several stages). An exit status when there is nothing more to do.
+// The run's pipeline, if it has one: from --stage-to, -f FILE, or the API's pipeline_text or
+// pipeline (in code). False with *err; *given false when there is none.
+bool LoadGivenPipeline(RunFlags* f, std::vector<std::string>* words, PipelineSpec* spec,
+                       bool* given, std::string* err) {
+  const bool in_code = !f->pipeline.empty(), as_text = !f->pipeline_text.empty();
+  if ((in_code || as_text) &&
+      (in_code + as_text + !f->pipeline_file.empty() + !f->stage_to.empty()) > 1) {
+    *err =
+        "give the pipeline one way: RunOptions::pipeline, pipeline_text, pipeline_file (-f) "
+        "or stage_to (--stage-to)";
+    return false;
+  }
+  *given = in_code || as_text || !f->stage_to.empty() || !f->pipeline_file.empty();
+  if (!f->stage_to.empty()) return PipelineFromStageTo(f, words, spec, err);
+  if (in_code) return LoadPipeline(f->pipeline, "RunOptions::pipeline", spec, err);
+  if (as_text) return LoadPipeline(f->pipeline_text, "RunOptions::pipeline_text", spec, err);
+  if (!f->pipeline_file.empty()) return ReadPipelineFile(f->pipeline_file, spec, err);
+  return true;
+}
+
+// A pipeline's first stage becomes flags and words (*spec keeps the rest, for a pipeline of
+// several stages). An exit status when there is nothing more to do.
 std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
                                    std::vector<std::string>* words, PipelineSpec* spec,
                                    std::string* err) {
@@ -287,21 +307,13 @@ std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
     *err = "--prefetch is how far --stage-to copies ahead: give --stage-to DIR too";
     return UsageError(*err);
   }
-  if (!f->pipeline.empty() && (!f->pipeline_file.empty() || !f->stage_to.empty())) {
-    return UsageError(fmt::format("a pipeline's text and {} cannot be given together: give one",
-                                  f->stage_to.empty() ? "-f FILE" : "--stage-to"));
-  }
-  if (!f->stage_to.empty()) {
-    if (!PipelineFromStageTo(f, words, spec, err)) return UsageError(*err);
-  } else if (!f->pipeline.empty()) {
-    if (!LoadPipeline(f->pipeline, "the pipeline", spec, err)) return UsageError(*err);
-  } else if (f->pipeline_file.empty()) {
+  bool given = false;
+  if (!LoadGivenPipeline(f, words, spec, &given, err)) return UsageError(*err);
+  if (!given) {
     if (f->stage_max.empty()) return std::nullopt;
     *err =
         "--stage-max caps the copies of a staging stage: give --stage-to DIR, or a pipeline "
         "that has one (-f FILE)";
-    return UsageError(*err);
-  } else if (!ReadPipelineFile(f->pipeline_file, spec, err)) {
     return UsageError(*err);
   }
   if (!PrepareStagingStages(env, f->stage_max, f->coreflow_program, spec, err))

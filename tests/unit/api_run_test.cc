@@ -84,7 +84,7 @@ TEST(ApiRunTest, APipelineGivenAsTextRunsEveryStageForEveryInput) {
   ScratchDir dir("api_pipeline");
   Captured c;
   RunOptions o = c.Options();
-  o.pipeline =
+  o.pipeline_text =
       "[[input]]\nvalues = [\"x\", \"y\", \"z\"]\n"
       "[[stage]]\nname = \"first\"\ncommand = \"echo {} > " +
       dir.path() + "/{}.1\"\noutputs = [\"" + dir.path() +
@@ -98,7 +98,44 @@ TEST(ApiRunTest, APipelineGivenAsTextRunsEveryStageForEveryInput) {
   o.pipeline_file = "p.toml";
   RunResult both = coreflow::Run(o);
   EXPECT_EQ(both.exit_status, 255);
-  EXPECT_EQ(both.error, "a pipeline's text and -f FILE cannot be given together: give one");
+  EXPECT_EQ(both.error,
+            "give the pipeline one way: RunOptions::pipeline, pipeline_text, pipeline_file (-f) "
+            "or stage_to (--stage-to)");
+}
+
+TEST(ApiRunTest, APipelineInCodeRunsAsItsFileWouldAndIsCheckedAsItsFileIs) {
+  ScratchDir dir("api_pipeline_code");
+  Captured c;
+  RunOptions o = c.Options();
+  o.jobs = "2";
+  o.pipeline.inputs.push_back({.values = {"x", "y"}});
+  o.pipeline.inputs.push_back({.values = {"1", "2"}, .link = true});
+  Pipeline::Stage first;
+  first.name = "first";
+  first.command = "echo {1}{2} > " + dir.path() + "/{1}";
+  first.outputs = {dir.path() + "/{1}"};
+  Pipeline::Stage second;
+  second.name = "second";
+  second.command = "cat {first.output}";
+  second.slots = 1;
+  o.pipeline.stages = {first, second};
+  Recorder seen;
+  RunResult r = coreflow::Run(o, &seen);
+  ASSERT_EQ(r.exit_status, 0) << r.error << ReadFile(c.messages.path());
+  EXPECT_EQ(seen.finished.size(), 4u);
+  EXPECT_EQ(c.Lines(), (std::vector<std::string>{"x1", "y2"}));
+  // A mistake gets the file's message, with no line number to point at.
+  o.pipeline.stages[1].name = "Second";
+  RunResult bad = coreflow::Run(o);
+  EXPECT_EQ(bad.exit_status, 255);
+  EXPECT_EQ(bad.error,
+            "RunOptions::pipeline: stage 2: name 'Second' must start with a lower-case letter "
+            "and hold only a-z, 0-9, _ and -");
+  o.pipeline.stages[1].name = "second";
+  o.pipeline.stages[1].command = "cat {third.output}";
+  bad = coreflow::Run(o);
+  EXPECT_EQ(bad.exit_status, 255);
+  EXPECT_NE(bad.error.find("third"), std::string::npos) << bad.error;
 }
 
 TEST(ApiRunTest, StagingCopiesWithTheCoreflowProgramItIsGiven) {
