@@ -6,6 +6,8 @@
 
 #include <atomic>
 #include <string>
+#include <string_view>
+#include <utility>
 
 #include "base/environment.h"
 #include "base/time.h"
@@ -13,6 +15,7 @@
 #include "report/observer.h"
 #include "run/messages.h"
 #include "run/run.h"
+#include "sys/fd.h"
 #include "sys/process.h"
 #include "sys/program_path.h"
 
@@ -62,6 +65,22 @@ std::string FindCoreflowProgram() {
   return beside.empty() ? FindOnPath(ProcessEnvironment(), "coreflow") : beside;
 }
 
+// A descriptor of the options that cannot be written to: nothing should run to lose its output.
+std::string BadDescriptor(const RunOptions& o) {
+  const std::pair<const char*, int> fds[] = {
+      {"stdout_fd", o.stdout_fd}, {"stderr_fd", o.stderr_fd}, {"messages_fd", o.messages_fd}};
+  for (const auto& [name, fd] : fds) {
+    if (fd == -1 && std::string_view(name) == "messages_fd") continue;  // -1: nowhere
+    // 0-2 are the process's own: closed, they become /dev/null, as for the command.
+    if (fd >= 0 && fd <= 2) continue;
+    if (!IsWritableFd(fd)) {
+      return fmt::format("RunOptions::{} is {}, which is not a descriptor open for writing", name,
+                         fd);
+    }
+  }
+  return "";
+}
+
 // Set while a run goes on: it owns the process's SIGINT, SIGTERM and SIGHUP, so one at a time.
 std::atomic<bool> running{false};
 
@@ -82,6 +101,12 @@ RunResult Run(const RunOptions& options, TaskObserver* observer) {
   struct Release {
     ~Release() { running = false; }
   } release;
+  if (std::string bad = BadDescriptor(options); !bad.empty()) {
+    RunResult refused;
+    refused.exit_status = UsageError(bad);
+    refused.error = sink.first_error;
+    return refused;
+  }
   RunFlags f;
   static_cast<RunOptions&>(f) = options;
   if (f.coreflow_program.empty()) f.coreflow_program = FindCoreflowProgram();

@@ -165,6 +165,9 @@ int Engine::Run(std::string* err) {
     FeedInputs();
     Tick();
   }
+  // An error after the scheduler finished (the last output could not be written) fails the
+  // run as one before it would: its exit status already said 0.
+  if (!error_.empty() && exit_status_ < 128) exit_status_ = 255;
   runner_->EndStragglers(interrupts_ > 1 ? 0 : config_.schedule.term_grace);
   if (journal_ != nullptr) {
     runner_->ArmTick(0);

@@ -142,6 +142,11 @@ int EnsureStandardFdsOpen() {
 
 bool IsTerminal(int fd) { return ::isatty(fd) == 1; }
 
+bool IsWritableFd(int fd) {
+  int flags = fd < 0 ? -1 : ::fcntl(fd, F_GETFL);
+  return flags >= 0 && (flags & O_ACCMODE) != O_RDONLY;
+}
+
 int SetNonBlocking(int fd) {
   int flags = ::fcntl(fd, F_GETFL);
   if (flags < 0) return errno;

@@ -78,6 +78,9 @@ int EnsureStandardFdsOpen();
 // True when `fd` is a terminal.
 bool IsTerminal(int fd);
 
+// True when `fd` is an open descriptor one can write to.
+bool IsWritableFd(int fd);
+
 // The bytes written to a pipe and not read yet (FIONREAD; either end of the pipe will do).
 // Returns 0 or errno.
 int PipeUnread(int fd, int* bytes);

@@ -137,6 +137,17 @@ class RunTest(CoreflowTestCase):
                     env=cfhelp.base_env({"COREFLOW_CORES": "2"}))
         self.assertEqual(r.stderr, b"")
 
+    def test_output_that_cannot_be_written_fails_the_run_even_after_the_last_task(self):
+        for jobs in ("-j1", "-j2"):
+            for inputs in (["a"], ["a", "b", "c"]):
+                with open("/dev/full", "wb") as full:
+                    r = subprocess.run([cfhelp.BIN, "run", jobs, "--no-summary", "echo", ":::",
+                                        *inputs], stdout=full, stderr=subprocess.PIPE,
+                                       cwd=self.tmp, env=cfhelp.base_env(), timeout=60)
+                self.assertEqual(r.returncode, 255, (jobs, inputs, r.stderr))
+                self.assertIn(b"cannot write standard output: No space left on device",
+                              r.stderr)
+
     def test_stdout_of_coreflow_closed_early_by_head(self):
         p1 = subprocess.Popen([cfhelp.BIN, "run", "-k", "-j2", "seq", "{}", ":::",
                                *["2000"] * 20], stdout=subprocess.PIPE, stderr=subprocess.PIPE,

@@ -69,6 +69,32 @@ TEST(ApiRunTest, AUsageErrorComesBackAsTextAndNothingRuns) {
   EXPECT_EQ(quiet.error, r.error);
 }
 
+TEST(ApiRunTest, ADescriptorThatCannotBeWrittenIsRefusedBeforeAnythingRuns) {
+  Captured c;
+  RunOptions o = c.Options();
+  o.command = {"echo", "{}", ":::", "a"};
+  int closed = dup(c.out_fd.get());
+  ASSERT_GE(close(closed), 0);
+  o.stdout_fd = closed;
+  Recorder seen;
+  RunResult r = coreflow::Run(o, &seen);
+  EXPECT_EQ(r.exit_status, 255);
+  EXPECT_EQ(r.error, "RunOptions::stdout_fd is " + std::to_string(closed) +
+                         ", which is not a descriptor open for writing");
+  EXPECT_TRUE(seen.started.empty());
+  o.stdout_fd = c.out_fd.get();
+  o.messages_fd = closed;  // the error has nowhere to go but RunResult
+  r = coreflow::Run(o);
+  EXPECT_EQ(r.exit_status, 255);
+  EXPECT_NE(r.error.find("messages_fd"), std::string::npos) << r.error;
+  UniqueFd read_only(open("/dev/null", O_RDONLY));
+  o.messages_fd = c.messages_fd.get();
+  o.stderr_fd = read_only.get();
+  r = coreflow::Run(o);
+  EXPECT_NE(r.error.find("stderr_fd"), std::string::npos) << r.error;
+  EXPECT_EQ(c.Lines(), std::vector<std::string>{});
+}
+
 TEST(ApiRunTest, CommandWordsMayCarryTheirInputGroupsAsOnTheCommandLine) {
   Captured c;
   RunOptions o = c.Options();
