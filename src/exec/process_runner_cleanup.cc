@@ -169,6 +169,9 @@ bool ProcessRunner::Init(std::string* err) {
     *err = fmt::format("cannot set up the process runner: {}: {}", what, ErrnoText(e));
     return false;
   };
+  // First: with 0, 1 or 2 closed, the next descriptor opened (an epoll, a pipe) would land
+  // there and be clobbered by the child's dup2s, or be written as output.
+  if (int e = EnsureStandardFdsOpen()) return fail("/dev/null", e);
   if (int e = poller_.Init()) return fail("epoll_create1", e);
   if (int e = timer_.Init()) return fail("timerfd_create", e);
   if (int e = signals_.Install()) return fail("signalfd", e);
@@ -178,8 +181,6 @@ bool ProcessRunner::Init(std::string* err) {
   if (int e = poller_.Add(timer_.fd(), EPOLLIN, Token(kTimer))) return fail("epoll_ctl", e);
   if (int e = poller_.Add(tick_.fd(), EPOLLIN, Token(kTick))) return fail("epoll_ctl", e);
   if (int e = poller_.Add(signals_.fd(), EPOLLIN, Token(kSignals))) return fail("epoll_ctl", e);
-  // With 0, 1 or 2 closed, a pipe could land there and be clobbered by the child's dup2s.
-  if (int e = EnsureStandardFdsOpen()) return fail("/dev/null", e);
   dev_null_.Reset(::open("/dev/null", O_RDONLY | O_CLOEXEC));
   if (!dev_null_.valid()) return fail("/dev/null", errno);
   BecomeChildSubreaper();  // best effort: without it orphans go to init instead

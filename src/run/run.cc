@@ -330,6 +330,11 @@ std::optional<int> UsePipelineFile(const Environment& env, RunFlags* f,
 }  // namespace
 
 int RunToEnd(const RunFlags& given, const std::vector<std::string>& given_words) {
+  // Before anything is opened: with stdout closed, the journal would be opened as
+  // descriptor 1 and the tasks' output written into it. A closed one becomes /dev/null.
+  if (int e = EnsureStandardFdsOpen()) {
+    return UsageError("cannot open /dev/null for a closed standard descriptor: " + ErrnoText(e));
+  }
   RunFlags f = ResolveJoblogAppend(given);
   Environment env = ProcessEnvironment();
   std::string err;

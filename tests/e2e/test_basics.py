@@ -148,6 +148,19 @@ class RunTest(CoreflowTestCase):
                 self.assertIn(b"cannot write standard output: No space left on device",
                               r.stderr)
 
+    def test_with_stdout_closed_no_file_takes_its_place(self):
+        # The journal, opened first, would otherwise be descriptor 1 and get the output.
+        r = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", cfhelp.BIN, "run",
+                            "--no-summary", "--joblog", "j.cfj", "echo", "hello", ":::", "a",
+                            "b"], stderr=subprocess.PIPE, cwd=self.tmp, env=cfhelp.base_env(),
+                           timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        journal = self.read("j.cfj").decode()
+        self.assertNotIn("hello a\n", journal)
+        j = cfhelp.Journal(journal)
+        self.assertFalse(j.torn)
+        self.assertEqual(len(j.final("ok")), 2)
+
     def test_stdout_of_coreflow_closed_early_by_head(self):
         p1 = subprocess.Popen([cfhelp.BIN, "run", "-k", "-j2", "seq", "{}", ":::",
                                *["2000"] * 20], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
