@@ -166,8 +166,8 @@ int Engine::Run(std::string* err) {
     Tick();
   }
   // An error after the scheduler finished (the last output could not be written) fails the
-  // run as one before it would: its exit status already said 0.
-  if (!error_.empty() && exit_status_ < 128) exit_status_ = 255;
+  // run as an abort before it would (Scheduler::ExitStatus: an abort is 255, before all else).
+  if (!error_.empty()) exit_status_ = 255;
   runner_->EndStragglers(interrupts_ > 1 ? 0 : config_.schedule.term_grace);
   if (journal_ != nullptr) {
     runner_->ArmTick(0);

@@ -27,7 +27,7 @@ void PutStrings(toml::table* t, std::string_view key, const std::vector<std::str
 
 toml::table InputTable(const Pipeline::Input& in) {
   toml::table t;
-  if (!in.values.empty()) PutStrings(&t, "values", in.values);
+  PutStrings(&t, "values", in.values);
   PutString(&t, "file", in.file);
   PutString(&t, "glob", in.glob);
   if (in.link) t.insert("link", true);

@@ -25,7 +25,7 @@ class VersionTest(CoreflowTestCase):
                 self.assertRegex(r.out, VERSION, (words, flag))
 
 
-# Stages its input with --stage-to and cats the copy; argv: DIR FILE [COREFLOW_PROGRAM].
+# Stages its input with --stage-to and cats the copy; argv: DIR FILE JOURNAL [COREFLOW_PROGRAM].
 STAGING_PROGRAM = r"""
 #include <coreflow/coreflow.h>
 #include <cstdio>
@@ -34,7 +34,8 @@ int main(int argc, char** argv) {
   o.stage_to = argv[1];
   o.command = {"cat", "{}"};
   o.inputs = {argv[2]};
-  if (argc > 3) o.coreflow_program = argv[3];
+  o.joblog = argv[3];
+  if (argc > 4) o.coreflow_program = argv[4];
   o.no_summary = true;
   coreflow::RunResult r = coreflow::Run(o);
   if (!r.error.empty()) std::fprintf(stderr, "error=%s\n", r.error.c_str());
@@ -142,10 +143,15 @@ class InstallTest(CoreflowTestCase):
         with open(data, "w") as f:
             f.write("payload\n")
         env = dict(cfhelp.base_env(), LD_LIBRARY_PATH=lib, PATH="/usr/bin:/bin")
-        r = cfhelp.run([binary, self.path("scratch"), data], env=env)
+        journal = self.path("stage.cfj")
+        r = cfhelp.run([binary, self.path("scratch"), data, journal], env=env)
         self.assertEqual(r.returncode, 0, r)
         self.assertEqual(r.out, "payload\n")
-        r = cfhelp.run([binary, self.path("scratch2"), data, "nonexistent-coreflow"], env=env)
+        with open(journal) as f:  # the copy task's command names the program it ran
+            self.assertIn(os.path.join(os.path.dirname(lib), "bin", "coreflow") + " __copy",
+                          f.read())
+        r = cfhelp.run([binary, self.path("scratch2"), data, self.path("stage2.cfj"),
+                        "nonexistent-coreflow"], env=env)
         self.assertEqual(r.returncode, 255, r)
         self.assertIn("error=", r.err)
 

@@ -181,7 +181,7 @@ TEST(ApiRunTest, StagingCopiesWithTheCoreflowProgramItIsGiven) {
   EXPECT_EQ(lines[0], dir.path() + "/scratch/" + dir.path() + "/in.txt");  // the copy it read
 }
 
-TEST(ApiRunTest, GpuSlotsGiveEachTaskItsOwnDevice) {
+TEST(ApiRunTest, GpuSlotsGiveEachTaskOneOfTheDevices) {
   Captured c;
   RunOptions o = c.Options();
   o.gpus = "0,1";
